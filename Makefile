@@ -1,0 +1,36 @@
+# Two entry points (see README): `make demo` and `make test`. Everything goes in a local .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint benchmarks samples clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/kneedrive analyse sample_videos/piston_run.mp4 --out out/demo --overlay
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check kneedrive_cv tests benchmarks
+	$(VENV)/bin/mypy
+
+test: $(STAMP) lint
+	bash tests/setup_browser.sh
+	$(PY) -m pytest -q -rs
+
+benchmarks: $(STAMP)
+	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/accuracy.py
+
+samples: $(STAMP)
+	$(PY) -m kneedrive_cv.synth.samples sample_videos
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

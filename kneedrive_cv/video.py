@@ -1,0 +1,254 @@
+"""Video in and out: probe, read frames with their container timestamps and rotation, write H.264 MP4.
+
+Reading uses PyAV (FFmpeg's libraries from its wheel), so no system ``ffmpeg`` is needed. Frames come out
+as RGB ``uint8`` arrays, upright (rotation metadata applied), each with its presentation time in seconds
+from the first frame. Phones record variable frame rate, so time is never index / fps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from kneedrive_cv.errors import OutputError, VideoError
+
+log = logging.getLogger(__name__)
+
+#: Container formats FFmpeg uses for still images: a photo is not a clip.
+_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif", "gif_pipe",
+                  "ppm_pipe", "pgm_pipe", "svg_pipe", "jpegxl_pipe", "qoi_pipe", "j2k_pipe", "dpx_pipe"}
+_HINT = "Expected a video file such as the .mp4 or .mov a phone records."
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a clip's container says, with the size as displayed (after rotation).
+
+    ``fps`` is the container's average frame rate as a float (29.97, not 30); the true times of the
+    frames come from :func:`read_frames`. ``n_frames`` is the container's count, or an estimate from
+    duration x fps when the container has none.
+    """
+
+    path: Path
+    width: int
+    height: int
+    fps: float
+    n_frames: int
+    duration_s: float
+    codec: str
+    rotation_deg: int
+    container: str
+
+    @property
+    def portrait(self) -> bool:
+        """True when the clip is shown taller than wide."""
+        return self.height > self.width
+
+
+@dataclass
+class ReadStats:
+    """Filled in while frames are read: how many, and what went wrong on the way."""
+
+    frames: int = 0
+    truncated: bool = False
+    error: str = ""
+    pts_repaired: int = 0
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise VideoError(f"{path}: no such file. Check the path (expected a video file).")
+    if path.is_dir():
+        raise VideoError(f"{path} is a folder, not a video file. Give one clip, or use `kneedrive batch` for a folder.")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path} is empty (0 bytes). {_HINT} Copy the clip again from the phone.")
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    _check_file(path)
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(f"{path} is not a video that can be read ({_short(exc)}). {_HINT}") from exc
+    if container.format.name in _IMAGE_FORMATS or not container.streams.video:
+        what = "a still image" if container.format.name in _IMAGE_FORMATS else "a file with no video stream"
+        container.close()
+        raise VideoError(f"{path} is {what}, not a video. {_HINT}")
+    return container
+
+
+def _short(exc: BaseException) -> str:
+    text = exc.strerror if isinstance(exc, av.error.FFmpegError) and exc.strerror else str(exc)
+    return (text or exc.__class__.__name__).strip().rstrip(".").lower()
+
+
+def _rotation_of(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> int:
+    """Display rotation in degrees (counter-clockwise, FFmpeg's display-matrix convention), from the first frame."""
+    try:
+        for frame in container.decode(stream):
+            return int(round(frame.rotation or 0)) % 360
+    except av.error.FFmpegError:
+        return 0
+    return 0
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read a clip's size, float fps, frame count, duration, codec and rotation.
+
+    Raises:
+        VideoError: missing, empty, not a video, a still image, or no decodable frame.
+    """
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        codec = stream.codec_context.name
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = 0.0
+        n_frames = int(stream.frames) or (int(round(duration * fps)) if fps else 0)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        rotation = _rotation_of(stream, container)
+        if not width or not height:
+            raise VideoError(f"{path} has a video stream with no picture size; it cannot be decoded. {_HINT}")
+        if rotation in (90, 270):
+            width, height = height, width
+        if fps <= 0 and duration > 0 and n_frames:
+            fps = n_frames / duration
+        return VideoInfo(path, width, height, fps, n_frames, duration, codec, rotation, container.format.name)
+    finally:
+        container.close()
+
+
+def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Apply a display rotation (degrees counter-clockwise) so the picture shows the way the phone was held."""
+    k = (rotation_deg // 90) % 4
+    return np.ascontiguousarray(np.rot90(image, k)) if k else image
+
+
+def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield ``(t_s, rgb)`` for every decodable frame: time from the container, picture upright.
+
+    ``t_s`` is the presentation time in seconds from the first frame, strictly increasing. A truncated or
+    damaged file yields the frames before the damage, logs a warning and sets ``stats.truncated``.
+    The reader is always released, even if the caller stops early.
+    """
+    path = Path(path)
+    stats = stats if stats is not None else ReadStats()
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = stream.average_rate or stream.guessed_rate
+        step = 1.0 / float(rate) if rate else 1 / 30
+        t0: float | None = None
+        last = -np.inf
+        frames = container.decode(stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, EOFError) as exc:
+                stats.truncated, stats.error = True, _short(exc)
+                log.warning("%s: decoding stopped after %d frames (%s); the file looks truncated or damaged, "
+                            "the frames read so far are used", path.name, stats.frames, stats.error)
+                break
+            t = frame.time
+            if t is None or (t0 is not None and t - t0 <= last):
+                t = (last + (t0 or 0.0)) + step if np.isfinite(last) else 0.0
+                stats.pts_repaired += 1
+            if t0 is None:
+                t0 = t
+            t_s = t - t0
+            last = t_s
+            image = frame.to_ndarray(format="rgb24")
+            rotation = int(round(frame.rotation or 0)) % 360
+            stats.frames += 1
+            yield t_s, upright(image, rotation)
+        if stats.frames == 0:
+            raise VideoError(f"{path}: no frame could be decoded ({stats.error or 'empty stream'}). {_HINT}")
+        if stats.frames and stats.frames < 0.9 * (stream.frames or 0):
+            if not stats.truncated:
+                stats.truncated = True
+                log.warning("%s: read %d of the %d frames the container lists; the file looks truncated",
+                            path.name, stats.frames, stream.frames)
+    finally:
+        container.close()
+
+
+class VideoSink:
+    """Write RGB frames to an H.264 / yuv420p MP4 that browsers and phones play, keeping each frame's time.
+
+    Use as a context manager::
+
+        with VideoSink(path, width, height, fps) as sink:
+            sink.write(rgb, t_s)
+
+    Times are kept as given (variable frame rate is preserved). Odd sizes are cropped by one pixel, as
+    yuv420p needs even dimensions. The file is written under a temporary name and renamed on success.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], width: int, height: int, fps: float, crf: int = 23,
+                 preset: str = "veryfast") -> None:
+        self.path = Path(path)
+        self.width, self.height = width - width % 2, height - height % 2
+        self.fps, self.crf, self.preset = fps, crf, preset
+        self._tmp = self.path.with_name(f".{self.path.stem}.part{self.path.suffix}")
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.video.stream.VideoStream | None = None
+        self._last_pts = -1
+        self.frames = 0
+
+    def __enter__(self) -> VideoSink:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._container = av.open(str(self._tmp), mode="w", format="mp4")
+        except (OSError, av.error.FFmpegError) as exc:
+            raise OutputError(f"cannot write {self.path}: {_short(exc)}. Choose a folder you can write to.") from exc
+        rate = Fraction(self.fps).limit_denominator(1001) if self.fps > 0 else Fraction(30)
+        stream = self._container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
+        stream.time_base = Fraction(1, 90000)
+        stream.codec_context.time_base = Fraction(1, 90000)
+        stream.options = {"crf": str(self.crf), "preset": self.preset, "movflags": "+faststart"}
+        self._stream = stream
+        return self
+
+    def write(self, rgb: np.ndarray, t_s: float) -> None:
+        """Encode one RGB frame shown at ``t_s`` seconds."""
+        assert self._container is not None and self._stream is not None, "use VideoSink as a context manager"
+        if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
+            rgb = np.ascontiguousarray(rgb[: self.height, : self.width])
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        pts = max(int(round(t_s * 90000)), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, Fraction(1, 90000)
+        self._last_pts = pts
+        self._container.mux(self._stream.encode(frame))
+        self.frames += 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self._container is not None and self._stream is not None
+        try:
+            if exc_type is None:
+                self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+        if exc_type is None:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink(missing_ok=True)
