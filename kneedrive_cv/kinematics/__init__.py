@@ -1,0 +1,1 @@
+"""From a pose track to numbers: leg identity, filtering, per-frame metrics, events. numpy only, no model."""

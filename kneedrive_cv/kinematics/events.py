@@ -1,0 +1,296 @@
+"""Events from the per-frame metrics: knee drives, foot contacts, holds, and cadence from their times.
+
+Every threshold is in degrees, thigh lengths or seconds, never frames, so a 29.97 fps phone clip and a
+120 fps one give the same answer; times come from the container, never index / fps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of
+from kneedrive_cv.kinematics.measure import Kinematics
+from kneedrive_cv.landmarks import Landmark, Side, sided
+
+#: Below this frame rate contact times are only good to about a frame (±8 ms at 120 fps, ±33 ms at 30).
+CONTACT_TIMING_FPS = 120.0
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """Event detection thresholds."""
+
+    drive_prominence_deg: float = 20.0
+    drive_min_peak_deg: float = 25.0
+    drive_min_interval_s: float = 0.15
+    hold_min_thigh_deg: float = 60.0
+    hold_min_s: float = 0.8
+    hold_max_speed_deg_s: float = 60.0
+    contact_ground_tol: float = 0.12
+    contact_max_speed: float = 1.5
+    bridge_gap_s: float = 0.3
+
+
+@dataclass(frozen=True)
+class KneeDrive:
+    """One knee drive: the thigh swinging up from its low point to a peak and back.
+
+    ``partial`` drives were already under way when the clip started, or not finished when it ended.
+    """
+
+    side: Side
+    i_start: int
+    i_peak: int
+    i_end: int
+    t_start_s: float
+    t_peak_s: float
+    t_end_s: float
+    peak_thigh_deg: float
+    peak_knee_height: float
+    partial: bool
+
+
+@dataclass(frozen=True)
+class FootContact:
+    """A foot on the ground: touchdown and toe-off times (NaN where not seen)."""
+
+    side: Side
+    i_on: int
+    i_off: int
+    t_on_s: float
+    t_off_s: float
+
+    @property
+    def contact_s(self) -> float:
+        """Ground contact time in seconds."""
+        return self.t_off_s - self.t_on_s
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An interval where one knee stays up (thigh at or above the hold threshold, moving little)."""
+
+    side: Side
+    i_start: int
+    i_end: int
+    t_start_s: float
+    t_end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the hold in seconds."""
+        return self.t_end_s - self.t_start_s
+
+
+@dataclass(frozen=True)
+class Events:
+    """All events of a clip, sorted by time."""
+
+    drives: tuple[KneeDrive, ...]
+    contacts: tuple[FootContact, ...]
+    holds: tuple[Hold, ...]
+    contact_method: str
+
+    @property
+    def complete_drives(self) -> tuple[KneeDrive, ...]:
+        """Drives seen from start to finish."""
+        return tuple(d for d in self.drives if not d.partial)
+
+
+def _bridged(t_s: np.ndarray, values: np.ndarray, gap_s: float) -> np.ndarray:
+    out, _ = fill_gaps(t_s, values, gap_s)
+    return out
+
+
+def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[KneeDrive]:
+    """Peaks of each thigh's angle, with the troughs either side as the drive's start and end."""
+    s = settings or EventSettings()
+    t = k.t_s
+    drives: list[KneeDrive] = []
+    for side in Side:
+        theta = _bridged(t, k.frames.side("thigh_angle", side), s.bridge_gap_s)
+        height = k.frames.side("knee_height", side)
+        for a, b in runs_of(~np.isnan(theta)):
+            if b - a < 3:
+                continue
+            seg, ts = theta[a:b], t[a:b]
+            fps = (len(ts) - 1) / (ts[-1] - ts[0])
+            dist = max(1, int(s.drive_min_interval_s * fps))
+            peaks, props = signal.find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
+                                             height=s.drive_min_peak_deg)
+            for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"]):
+                lo = seg[lb:p + 1].argmin() + lb if p > lb else lb
+                hi = seg[p:rb + 1].argmin() + p if rb > p else rb
+                # start/end: where the thigh passes 20 % of the way up from each side's low point
+                lo = _crossing(seg, lo, p, 0.2)
+                hi = _crossing(seg, hi, p, 0.2)
+                amplitude = seg[p] - min(seg[lo], seg[hi])
+                rise_seen = seg[p] - seg[lb] >= 0.6 * amplitude and lb > 0
+                fall_seen = seg[p] - seg[rb] >= 0.6 * amplitude and rb < len(seg) - 1
+                partial = not (rise_seen or lb > 0) or not (fall_seen or rb < len(seg) - 1) \
+                    or seg[0] > seg[p] - s.drive_prominence_deg and lb == 0 and lo == 0
+                ip = a + int(p)
+                drives.append(KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]), float(t[ip]),
+                                        float(t[a + hi]), float(seg[p]), float(height[ip]), bool(partial)))
+    drives.sort(key=lambda d: d.t_peak_s)
+    return drives
+
+
+def _crossing(seg: np.ndarray, base: int, peak: int, share: float) -> int:
+    """Index between ``base`` and ``peak`` where the series first passes ``share`` of the way up to the peak."""
+    level = seg[base] + share * (seg[peak] - seg[base])
+    step = 1 if peak > base else -1
+    i = base
+    while i != peak and seg[i] < level:
+        i += step
+    return i
+
+
+def _foot_point(k: Kinematics, side: Side, part: str) -> np.ndarray:
+    return k.xy[:, int(sided(side, part))]
+
+
+def contacts_from_pelvis(k: Kinematics, settings: EventSettings | None = None) -> list[FootContact]:
+    """Touchdown and toe-off from foot motion relative to the pelvis (Zeni et al. 2008), for running.
+
+    Touchdown is where the heel is furthest forward of the pelvis, toe-off where the toe is furthest behind
+    it; works on treadmills and over ground, moving camera or not.
+    """
+    s = settings or EventSettings()
+    f = -1 if k.facing is Side.LEFT else 1
+    t = k.t_s
+    pelvis = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    out: list[FootContact] = []
+    for side in Side:
+        heel = _bridged(t, f * (_foot_point(k, side, "HEEL")[:, 0] - pelvis) / k.thigh_px, s.bridge_gap_s)
+        toe = _bridged(t, f * (_foot_point(k, side, "FOOT_INDEX")[:, 0] - pelvis) / k.thigh_px, s.bridge_gap_s)
+        for a, b in runs_of(~np.isnan(heel) & ~np.isnan(toe)):
+            if b - a < 5:
+                continue
+            ts = t[a:b]
+            fps = (len(ts) - 1) / (ts[-1] - ts[0])
+            dist = max(1, int(0.25 * fps))
+            on, _ = signal.find_peaks(heel[a:b], prominence=0.3, distance=dist)
+            off, _ = signal.find_peaks(-toe[a:b], prominence=0.3, distance=dist)
+            for i_on in on:
+                later = off[off > i_on]
+                i_off = int(later[0]) if len(later) and (ts[later[0]] - ts[i_on]) < 0.6 else -1
+                out.append(FootContact(side, a + int(i_on), a + i_off if i_off >= 0 else -1, float(ts[i_on]),
+                                       float(ts[i_off]) if i_off >= 0 else float("nan")))
+    out.sort(key=lambda c: c.t_on_s)
+    return out
+
+
+def contacts_from_ground(k: Kinematics, settings: EventSettings | None = None) -> list[FootContact]:
+    """Touchdown and toe-off from the foot's height above its own ground level, for drills on the spot."""
+    s = settings or EventSettings()
+    t = k.t_s
+    out: list[FootContact] = []
+    for side in Side:
+        low = np.fmax(_foot_point(k, side, "HEEL")[:, 1], _foot_point(k, side, "FOOT_INDEX")[:, 1])
+        ok = ~np.isnan(low)
+        if ok.sum() < 5:
+            continue
+        ground = np.nanpercentile(low, 90)
+        height = (ground - low) / k.thigh_px
+        speed = np.abs(np.gradient(np.nan_to_num(low), t)) / k.thigh_px
+        on_ground = ok & (height < s.contact_ground_tol) & (speed < s.contact_max_speed)
+        for a, b in runs_of(on_ground):
+            if t[b - 1] - t[a] < 0.04:
+                continue
+            out.append(FootContact(side, a, b - 1, float(t[a]) if a > 0 else float("nan"),
+                                   float(t[b - 1]) if b < len(t) else float("nan")))
+    out.sort(key=lambda c: (np.nan_to_num(c.t_on_s, nan=-1.0)))
+    return out
+
+
+def holds(k: Kinematics, settings: EventSettings | None = None) -> list[Hold]:
+    """Intervals where a thigh stays at or above the hold threshold and moves slowly, at least ``hold_min_s``."""
+    s = settings or EventSettings()
+    t = k.t_s
+    out: list[Hold] = []
+    for side in Side:
+        theta = _bridged(t, k.frames.side("thigh_angle", side), s.bridge_gap_s)
+        speed = np.abs(np.gradient(np.nan_to_num(theta), t)) if len(t) > 1 else np.zeros_like(t)
+        up = ~np.isnan(theta) & (theta >= s.hold_min_thigh_deg) & (speed <= s.hold_max_speed_deg_s)
+        for a, b in runs_of(_close_short_breaks(up, t, 0.15)):
+            if t[b - 1] - t[a] >= s.hold_min_s:
+                out.append(Hold(side, a, b - 1, float(t[a]), float(t[b - 1])))
+    out.sort(key=lambda h: h.t_start_s)
+    return out
+
+
+def _close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.ndarray:
+    out = mask.copy()
+    for a, b in runs_of(~mask):
+        if 0 < a and b < len(mask) and t[b] - t[a - 1] <= max_s:
+            out[a:b] = True
+    return out
+
+
+def regular_events(times_s: list[float] | np.ndarray) -> np.ndarray:
+    """Event times with the stragglers removed: an event that comes less than 60 % of the typical interval
+    after the one before is a double detection, not a step, and is dropped."""
+    times = np.sort(np.asarray([x for x in times_s if np.isfinite(x)], np.float64))
+    while len(times) >= 3:
+        gaps = np.diff(times)
+        median = float(np.median(gaps))
+        short = np.flatnonzero(gaps < 0.6 * median)
+        if len(short) == 0 or median <= 0:
+            break
+        i = int(short[np.argmin(gaps[short])])
+        # drop whichever of the pair leaves the more regular neighbour gaps
+        keep_left = np.delete(times, i + 1)
+        keep_right = np.delete(times, i)
+        times = keep_left if np.std(np.diff(keep_left)) <= np.std(np.diff(keep_right)) else keep_right
+    return times
+
+
+def periodic_rate_per_min(times_s: list[float] | np.ndarray) -> float | None:
+    """Events per minute from event times: span over the number of intervals.
+
+    Double detections are dropped first (see :func:`regular_events`); an interval about twice (three
+    times...) the median counts as two (three...), so a missed event does not lower the rate either.
+    None with fewer than three events.
+    """
+    times = regular_events(times_s)
+    if len(times) < 3:
+        return None
+    gaps = np.diff(times)
+    median = float(np.median(gaps))
+    if median <= 0:
+        return None
+    n_intervals = int(np.sum(np.maximum(1, np.round(gaps / median))))
+    return 60.0 * n_intervals / float(times[-1] - times[0])
+
+
+def step_cadence_spm(contacts: list[FootContact] | tuple[FootContact, ...]) -> float | None:
+    """Steps per minute from touchdowns of both feet pooled (steps alternate feet, so a left/right label
+    error cannot change the count)."""
+    return periodic_rate_per_min([c.t_on_s for c in contacts])
+
+
+def detect_events(k: Kinematics, settings: EventSettings | None = None, travelling: bool | None = None) -> Events:
+    """Knee drives, holds and foot contacts. ``travelling`` picks the contact method (None: decide from motion)."""
+    s = settings or EventSettings()
+    if travelling is None:
+        travelling = _runs_through(k)
+    contacts = contacts_from_pelvis(k, s) if travelling else contacts_from_ground(k, s)
+    return Events(tuple(knee_drives(k, s)), tuple(contacts), tuple(holds(k, s)),
+                  "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level")
+
+
+def _runs_through(k: Kinematics) -> bool:
+    """True when feet swing well ahead of and behind the pelvis (running, on a treadmill or over ground)."""
+    f = -1 if k.facing is Side.LEFT else 1
+    pelvis = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    spans = []
+    for side in Side:
+        rel = f * (_foot_point(k, side, "HEEL")[:, 0] - pelvis) / k.thigh_px
+        rel = rel[~np.isnan(rel)]
+        if len(rel) > 10:
+            spans.append(np.percentile(rel, 95) - np.percentile(rel, 5))
+    return bool(spans) and float(np.median(spans)) > 0.9

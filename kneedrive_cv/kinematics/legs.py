@@ -1,0 +1,111 @@
+"""Leg identity: keep each series on one physical leg.
+
+In side views the pose model often trades the left and right leg labels for a few frames. Swaps are found
+as the labelling that makes the legs move most smoothly: a Viterbi pass over two states per frame (labels as
+given, or exchanged), scoring each frame by how far the legs land from where their previous two frames
+predict (constant velocity), with a penalty for every change of state (the model's own labels are usually
+right). Which of the two consistent legs is the athlete's left is then decided for the whole run of frames:
+in a side view the near leg (smaller depth) is on the side the athlete faces (facing right, the camera sees
+the right side), otherwise the labels the model gave most of the time are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneedrive_cv.kinematics.filtering import runs_of
+from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
+
+_LEFT = [Landmark[f"LEFT_{p}"] for p in LEG_PARTS]
+_RIGHT = [Landmark[f"RIGHT_{p}"] for p in LEG_PARTS]
+_COST_PARTS = [LEG_PARTS.index(p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
+#: Cost of changing the labelling, in body-size units of misprediction.
+_SWITCH_PENALTY = 0.25
+
+
+@dataclass(frozen=True)
+class LegRepair:
+    """What the repair changed."""
+
+    swapped: np.ndarray  # bool (frames,): leg labels exchanged in this frame
+    rule: str
+
+    @property
+    def frames_repaired(self) -> int:
+        """Frames whose leg labels were exchanged."""
+        return int(self.swapped.sum())
+
+
+def _legs(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return lm[:, _LEFT, :2][:, _COST_PARTS], lm[:, _RIGHT, :2][:, _COST_PARTS]
+
+
+def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
+    """Most plausible labelling (0 as given, 1 exchanged) for a gap-free run of frames."""
+    n = len(left)
+    states = np.zeros(n, np.int8)
+    if n < 3:
+        return states
+    pos = np.stack([np.stack([left, right], 1), np.stack([right, left], 1)], 0)  # (state, frames, leg, part, 2)
+    # cost[s2, s1, s0, t]: misprediction at frame t given labels s2, s1, s0 at frames t-2, t-1, t
+    cost = np.empty((2, 2, 2, n))
+    for s2 in range(2):
+        for s1 in range(2):
+            pred = 2 * pos[s1, 1:-1] - pos[s2, :-2]
+            for s0 in range(2):
+                err = np.linalg.norm(pos[s0, 2:] - pred, axis=-1).mean(axis=(1, 2)) / scale
+                cost[s2, s1, s0, 2:] = np.nan_to_num(err, nan=0.0) + (_SWITCH_PENALTY if s0 != s1 else 0.0)
+    # DP state: (label at t-1, label at t)
+    acc = np.array([[0.0, _SWITCH_PENALTY], [_SWITCH_PENALTY + 0.5, 0.5]])
+    back = np.zeros((n, 2, 2), np.int8)
+    for t in range(2, n):
+        options = acc[:, :, None] + cost[:, :, :, t]  # (s2, s1, s0)
+        back[t] = np.argmin(options, axis=0)
+        acc = np.min(options, axis=0)
+    s1, s0 = np.unravel_index(int(np.argmin(acc)), acc.shape)
+    states[-1], states[-2] = s0, s1
+    for t in range(n - 1, 1, -1):
+        s2 = back[t, states[t - 1], states[t]]
+        states[t - 2] = s2
+    return states
+
+
+def _exchange(lm: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    out = lm.copy()
+    out[np.ix_(mask, _LEFT)], out[np.ix_(mask, _RIGHT)] = lm[np.ix_(mask, _RIGHT)], lm[np.ix_(mask, _LEFT)]
+    return out
+
+
+def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None,
+                     side_view: bool) -> tuple[np.ndarray, LegRepair]:
+    """Landmarks with each leg series on one physical leg, and what was changed.
+
+    Args:
+        landmarks: (frames, 33, 4) x, y, z, visibility; NaN where nobody.
+        scale_px: a body size in pixels (e.g. thigh length), the unit of misprediction.
+        facing: the side the athlete faces in the image, if known (see ``metrics.facing_of``).
+        side_view: whether the camera is side-on (the near/far rule only holds then).
+    """
+    present = ~np.isnan(landmarks[:, _LEFT + _RIGHT, :2]).any(axis=(1, 2))
+    swapped = np.zeros(len(landmarks), bool)
+    rules = set()
+    for a, b in runs_of(present):
+        left, right = _legs(landmarks[a:b])
+        states = _viterbi(left, right, max(scale_px, 1.0)).astype(bool)
+        fixed = _exchange(landmarks[a:b], states)
+        # which consistent leg is the athlete's left, for this whole run
+        z_left = np.nanmean(fixed[:, _LEFT, 2])
+        z_right = np.nanmean(fixed[:, _RIGHT, 2])
+        depth_gap = abs(z_left - z_right) / max(scale_px, 1.0)
+        if side_view and facing is not None and depth_gap > 0.3:
+            near_is_left = z_left < z_right
+            flip = near_is_left != (facing is Side.LEFT)
+            rules.add("near leg on the facing side")
+        else:
+            flip = states.mean() > 0.5
+            rules.add("labels the model gave most often")
+        swapped[a:b] = states ^ flip
+    rule = " / ".join(sorted(rules)) or "none"
+    return _exchange(landmarks, swapped), LegRepair(swapped, rule)

@@ -1,0 +1,77 @@
+"""From a raw pose track to per-frame metrics: facing and view, leg identity, smoothing, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps, smooth_landmarks
+from kneedrive_cv.kinematics.legs import LegRepair, repair_leg_swaps
+from kneedrive_cv.kinematics.metrics import FrameMetrics, facing_of, frame_metrics, thigh_length_px, view_of
+from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
+from kneedrive_cv.pose.track import PoseTrack
+
+_LEG_LMS = [int(Landmark[f"{s}_{p}"]) for s in ("LEFT", "RIGHT") for p in LEG_PARTS]
+
+
+@dataclass(frozen=True, eq=False)
+class Kinematics:
+    """Everything measured from one track.
+
+    Attributes:
+        frames: the per-frame metrics table.
+        xy: (frames, 33, 2) smoothed pixel positions with legs repaired (what the overlay draws).
+        visibility: (frames, 33) visibility after gap filling.
+        facing: the side of the image the athlete faces, or None when it cannot be told (front-on).
+        facing_agreement: 0-1 share of cues agreeing on ``facing``.
+        view: "side", "oblique", "front" or "unknown"; ``view_ratio`` the shoulder/hip width over torso length.
+        legs: the swap repair (frames exchanged, rule used).
+        thigh_px: thigh length in pixels, the unit of knee height.
+        travel_thighs: net horizontal travel of the hips over the clip, in thigh lengths, forward positive.
+    """
+
+    frames: FrameMetrics
+    xy: np.ndarray
+    visibility: np.ndarray
+    facing: Side | None
+    facing_agreement: float
+    view: str
+    view_ratio: float
+    legs: LegRepair
+    thigh_px: float
+    travel_thighs: float
+    settings: FilterSettings
+
+    @property
+    def t_s(self) -> np.ndarray:
+        """Frame times in seconds."""
+        return self.frames.t_s
+
+    @property
+    def side_view(self) -> bool:
+        """True when the camera is side-on enough for sagittal angles."""
+        return self.view == "side"
+
+
+def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> Kinematics:
+    """Facing, view, leg-swap repair, smoothing and per-frame metrics of a track (no model involved)."""
+    settings = settings or FilterSettings()
+    raw = np.asarray(track.landmarks_px, np.float64)
+    vis_raw = raw[:, :, 3]
+    facing, agreement = facing_of(raw[:, :, :2], vis_raw)
+    view, ratio = view_of(raw[:, :, :2])
+    thigh_px = thigh_length_px(raw[:, :, :2], vis_raw)
+    if not np.isfinite(thigh_px) or thigh_px <= 0:
+        thigh_px = float(np.nanmax(np.abs(raw[:, :, 1] - np.nanmean(raw[:, :, 1]))) or 1.0) / 4
+    repaired, legs = repair_leg_swaps(raw, thigh_px, facing, view == "side")
+    xy, filled = smooth_landmarks(track.t_s, repaired[:, :, :2], settings, thigh_px)
+    vis, _ = fill_gaps(track.t_s, repaired[:, :, 3], settings.max_gap_s)
+    vis = np.nan_to_num(vis, nan=0.0)
+    leg_filled = filled[:, _LEG_LMS].any(axis=1) & np.isnan(raw[:, _LEG_LMS, 0]).any(axis=1)
+    frames = frame_metrics(track.t_s, xy, vis, facing, thigh_px, leg_filled)
+    f = -1 if facing is Side.LEFT else 1
+    hips = (xy[:, Landmark.LEFT_HIP, 0] + xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    ok = np.flatnonzero(~np.isnan(hips))
+    travel = float(f * (hips[ok[-1]] - hips[ok[0]]) / thigh_px) if len(ok) > 1 else 0.0
+    return Kinematics(frames, xy, vis, facing, agreement, view, ratio, legs, thigh_px, travel, settings)
