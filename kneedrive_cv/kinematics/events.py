@@ -277,13 +277,13 @@ def detect_events(k: Kinematics, settings: EventSettings | None = None, travelli
     """Knee drives, holds and foot contacts. ``travelling`` picks the contact method (None: decide from motion)."""
     s = settings or EventSettings()
     if travelling is None:
-        travelling = _runs_through(k)
+        travelling = feet_cycle_through(k)
     contacts = contacts_from_pelvis(k, s) if travelling else contacts_from_ground(k, s)
     return Events(tuple(knee_drives(k, s)), tuple(contacts), tuple(holds(k, s)),
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level")
 
 
-def _runs_through(k: Kinematics) -> bool:
+def feet_cycle_through(k: Kinematics) -> bool:
     """True when feet swing well ahead of and behind the pelvis (running, on a treadmill or over ground)."""
     f = -1 if k.facing is Side.LEFT else 1
     pelvis = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2

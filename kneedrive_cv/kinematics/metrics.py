@@ -21,7 +21,7 @@ CONFIDENCE_FLOOR = 0.5
 METRIC_COLUMNS = (
     "thigh_angle_left", "thigh_angle_right", "knee_height_left", "knee_height_right",
     "dorsiflexion_left", "dorsiflexion_right", "trunk_lean", "body_line", "elbow_angle_left", "elbow_angle_right",
-    "hip_height", "knee_angle_left", "knee_angle_right",
+    "hip_height", "knee_angle_left", "knee_angle_right", "body_angle",
 )
 
 
@@ -183,6 +183,8 @@ def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facin
     stance_vis = np.where(left_stance, visibility[:, Landmark.LEFT_ANKLE], visibility[:, Landmark.RIGHT_ANKLE])
     cols["body_line"] = interior_angle(mid_sh, mid_hp, stance_ankle)
     conf["body_line"] = np.minimum(torso_c, np.nan_to_num(stance_vis))
+    cols["body_angle"] = _vec_angle_from_up(mid_sh - stance_ankle, f)
+    conf["body_angle"] = conf["body_line"]
     stance_heel_y = np.where(left_stance, heel_l[:, 1], heel_r[:, 1])
     cols["hip_height"] = (stance_heel_y - mid_hp[:, 1]) / thigh_px
     conf["hip_height"] = np.minimum(torso_c, np.nan_to_num(stance_vis))

@@ -1,0 +1,154 @@
+"""The per-rep metrics criteria score (names in ``drills.REP_METRICS``), from kinematics and events.
+
+A metric is ``None`` when it does not apply to this rep (the elbow timing of the pocket side), and NaN when it
+applies but could not be measured (landmarks not trusted in those frames); reports list the latter.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneedrive_cv.kinematics.events import Events, FootContact, Hold, KneeDrive
+from kneedrive_cv.kinematics.measure import Kinematics
+from kneedrive_cv.landmarks import Landmark, Side, sided
+
+#: Thigh within this many degrees of its peak counts as "the top of the drive".
+_TOP_BAND_DEG = 15.0
+#: A hold frame counts toward hold_s when the thigh is within this many degrees of the drill's knee target.
+HOLD_NOISE_DEG = 5.0
+
+
+@dataclass(frozen=True)
+class ClipContext:
+    """Facts about the whole clip that rep metrics compare against."""
+
+    frozen_side: Side | None
+    median_peak: dict[Side, float]
+    set_hip_px: np.ndarray  # (2,) median mid-hip position over the reps
+
+
+def _median(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def _mid_hip(k: Kinematics) -> np.ndarray:
+    return (k.xy[:, Landmark.LEFT_HIP] + k.xy[:, Landmark.RIGHT_HIP]) / 2
+
+
+def _mid_shoulder(k: Kinematics) -> np.ndarray:
+    return (k.xy[:, Landmark.LEFT_SHOULDER] + k.xy[:, Landmark.RIGHT_SHOULDER]) / 2
+
+
+def arm_motion(k: Kinematics, side: Side, a: int = 0, b: int | None = None) -> float:
+    """Spread (mean SD) of the wrist and elbow relative to the shoulder midpoint, in thigh lengths."""
+    b = len(k.t_s) if b is None else b
+    ref = _mid_shoulder(k)[a:b]
+    parts = [k.xy[a:b, int(sided(side, p))] - ref for p in ("WRIST", "ELBOW")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanmean([np.nanstd(p, axis=0).mean() for p in parts])
+    return float(spread / k.thigh_px)
+
+
+def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float]]:
+    """The pocket-run side whose arm is still: its arm moves less than half as much as the other."""
+    motion = {s: arm_motion(k, s) for s in Side}
+    lo, hi = sorted(Side, key=lambda s: motion[s])
+    if np.isfinite(motion[lo]) and np.isfinite(motion[hi]) and motion[lo] < 0.5 * motion[hi]:
+        return lo, {s.value: round(v, 3) for s, v in motion.items()}
+    return None, {s.value: round(v, 3) for s, v in motion.items()}
+
+
+def clip_context(k: Kinematics, events: Events) -> ClipContext:
+    """Clip-level facts: which arm is frozen, each side's typical peak, where the hips sit."""
+    drives = events.complete_drives
+    peaks = {s: _median(np.array([d.peak_thigh_deg for d in drives if d.side is s])) for s in Side}
+    hips = _mid_hip(k)
+    idx = np.array([d.i_peak for d in drives], int)
+    set_hip = np.nanmedian(hips[idx], axis=0) if len(idx) else np.nanmedian(hips, axis=0)
+    return ClipContext(frozen_side_of(k)[0], peaks, set_hip)
+
+
+def _swing_metrics(k: Kinematics, side: Side, a: int, b: int, thigh: np.ndarray) -> dict[str, float]:
+    dorsi = k.frames.side("dorsiflexion", side)[a:b]
+    lean = k.frames["trunk_lean"][a:b]
+    valid = dorsi[~np.isnan(dorsi)]
+    peak = np.nanmax(thigh[a:b]) if np.any(~np.isnan(thigh[a:b])) else np.nan
+    top = (thigh[a:b] >= peak - _TOP_BAND_DEG) if np.isfinite(peak) else np.zeros(b - a, bool)
+    other = k.frames.side("knee_angle", side.other)[a:b]
+    return {
+        "top_dorsiflexion_deg": _median(dorsi[top]),
+        "soggy_share": float(np.mean(valid < 0)) if len(valid) >= 3 else float("nan"),
+        "trunk_lean_deg": _median(lean),
+        "trunk_lean_abs_deg": _median(np.abs(lean)),
+        "body_angle_deg": _median(k.frames["body_angle"][a:b]),
+        "body_line_deg": _median(k.frames["body_line"][a:b]),
+        "stance_knee_deg": _median(other),
+    }
+
+
+def _touchdown_ahead(k: Kinematics, drive: KneeDrive, contacts: tuple[FootContact, ...]) -> float | None:
+    after = [c for c in contacts if c.side is drive.side and 0 < c.t_on_s - drive.t_peak_s < 0.6]
+    if not contacts:
+        return None
+    if not after:
+        return float("nan")
+    f = -1 if k.facing is Side.LEFT else 1
+    i = after[0].i_on
+    heel = k.xy[i, int(sided(drive.side, "HEEL")), 0]
+    return float(f * (heel - _mid_hip(k)[i, 0]) / k.thigh_px)
+
+
+def _elbow_knee_lag(k: Kinematics, drive: KneeDrive) -> float:
+    """Seconds between the elbow's furthest-back point and the knee peak, on the drive's side."""
+    f = -1 if k.facing is Side.LEFT else 1
+    t = k.t_s
+    window = np.flatnonzero(np.abs(t - drive.t_peak_s) <= 0.3)
+    rel = f * (k.xy[window, int(sided(drive.side, "ELBOW")), 0] - k.xy[window, int(sided(drive.side, "SHOULDER")), 0])
+    if np.all(np.isnan(rel)):
+        return float("nan")
+    return float(abs(t[window[int(np.nanargmin(rel))]] - drive.t_peak_s))
+
+
+def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipContext) -> dict[str, float | None]:
+    """Every per-rep metric of one knee drive."""
+    a, b = drive.i_start, drive.i_end + 1
+    thigh = k.frames.side("thigh_angle", drive.side)
+    m: dict[str, float | None] = {"peak_thigh_deg": drive.peak_thigh_deg, "peak_knee_height": drive.peak_knee_height}
+    m.update(_swing_metrics(k, drive.side, a, b, thigh))
+    hip = np.nanmedian(_mid_hip(k)[a:b], axis=0)
+    m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
+    m["touchdown_ahead"] = _touchdown_ahead(k, drive, events.contacts)
+    if ctx.frozen_side is not None:
+        m["frozen_arm_motion"] = arm_motion(k, ctx.frozen_side, a, b)
+        moving = drive.side is not ctx.frozen_side
+        m["elbow_knee_lag_s"] = _elbow_knee_lag(k, drive) if moving else None
+        m["peak_vs_other_side_deg"] = None if moving else drive.peak_thigh_deg - ctx.median_peak[drive.side.other]
+    else:
+        m["frozen_arm_motion"] = m["elbow_knee_lag_s"] = m["peak_vs_other_side_deg"] = float("nan")
+    m["hold_s"] = m["sway"] = None
+    return m
+
+
+def hold_metrics(k: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str, float | None]:
+    """Every per-rep metric of one hold; ``hold_s`` counts the frames with the knee at its target."""
+    a, b = hold.i_start, hold.i_end + 1
+    thigh = k.frames.side("thigh_angle", hold.side)
+    m: dict[str, float | None] = {"peak_thigh_deg": _median(thigh[a:b]),
+                                  "peak_knee_height": _median(k.frames.side("knee_height", hold.side)[a:b])}
+    m.update(_swing_metrics(k, hold.side, a, b, np.full(len(thigh), np.nan)))
+    m["top_dorsiflexion_deg"] = _median(k.frames.side("dorsiflexion", hold.side)[a:b])
+    t = k.t_s
+    dt = np.diff(t[a:b + 1]) if b < len(t) else np.append(np.diff(t[a:b]), np.median(np.diff(t[a:b])))
+    at_target = np.nan_to_num(thigh[a:b], nan=-np.inf) >= knee_target_deg - HOLD_NOISE_DEG
+    m["hold_s"] = float(np.sum(dt[: len(at_target)][at_target]))
+    knee = k.xy[a:b, int(sided(hold.side, "KNEE"))]
+    hip = _mid_hip(k)[a:b]
+    m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / k.thigh_px)
+    m.update({"hip_shift": None, "touchdown_ahead": None, "frozen_arm_motion": None, "elbow_knee_lag_s": None,
+              "peak_vs_other_side_deg": None})
+    return m
