@@ -1,0 +1,363 @@
+"""The web app: upload a clip, follow its analysis, review the results, and see each athlete's progress.
+
+Pages are rendered on the server (Jinja2 templates) with a little JavaScript for drag-and-drop, the upload
+progress bar and polling of a job's state. Build the app with :func:`create_app`; ``kneedrive serve`` runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from kneedrive_cv import __version__
+from kneedrive_cv.scoring.drills import load_drills
+from kneedrive_cv.web import upload
+from kneedrive_cv.web.charts import Point, line_chart
+from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
+from kneedrive_cv.web.store import Clip, Store
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+#: The form field that carries the clip.
+FILE_FIELD = "video"
+#: Analysis time per frame assumed before any clip has been analysed on this server (for the progress estimate).
+PRIOR_SECONDS_PER_FRAME = 0.12
+router = APIRouter()
+_CLIP_ID = re.compile(r"^[0-9a-f]{16}$")
+_MIME = {".mp4": "video/mp4", ".csv": "text/csv", ".json": "application/json", ".npz": "application/octet-stream",
+         ".png": "image/png", ".html": "text/html", ".svg": "image/svg+xml"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the request handlers share: the store, the job runner, the templates and the upload limit."""
+
+    store: Store
+    runner: JobRunner
+    templates: Jinja2Templates
+    max_bytes: int
+    drills: dict[str, str]
+
+
+def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int = 1,
+               analysis: AnalysisFn = run_analysis, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """Build the app serving the data folder ``data_dir``.
+
+    Args:
+        data_dir: folder for the SQLite database and the clips' files (created if missing).
+        max_upload_mb: uploads larger than this are refused (HTTP 413) while they stream in.
+        workers: number of analysis processes.
+        analysis: ``fn(clip_path, out_dir, drill) -> summary dict`` run in a worker process (picklable);
+            the real analysis by default, a fast stand-in in tests.
+        allowed_hosts: accepted ``Host`` headers (guards a localhost server against DNS rebinding); any if None.
+
+    """
+    store = Store(data_dir)
+    runner = JobRunner(store, workers=workers, analysis=analysis)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        requeued = runner.start()
+        if requeued:
+            log.info("%d interrupted analyses queued again", requeued)
+        try:
+            yield
+        finally:
+            runner.close()
+
+    app = FastAPI(title="kneedrive", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    drills = {"auto": "Recognise automatically"} | {name: d.title for name, d in load_drills().drills.items()}
+    app.state.kd = Context(store, runner, _templates(), int(max_upload_mb * 1e6), drills)
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.middleware("http")(_guard)
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
+    return app
+
+
+
+def _kd(request: Request) -> Context:
+    return request.app.state.kd  # type: ignore[no-any-return]
+
+
+async def _guard(request: Request, call_next: Any) -> Response:
+    """Refuse cross-site form posts; tell browsers not to sniff content types."""
+    origin = request.headers.get("origin")
+    if request.method == "POST" and origin and origin not in ("null", f"{request.url.scheme}://{request.url.netloc}"):
+        return Response("Cross-site form posts are refused.", status_code=403)
+    response: Response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    return _page(request, "error.html", exc.status_code, message=exc.detail)
+
+
+def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return _kd(request).templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _upload_page(request: Request, error: str = "", status_code: int = 200,
+                 form: dict[str, str] | None = None) -> HTMLResponse:
+    kd = _kd(request)
+    return _page(request, "upload.html", status_code, error=error, form=form or {}, athletes=kd.store.athletes(),
+                 drills=kd.drills, recent=kd.store.clips(limit=12), max_bytes=kd.max_bytes,
+                 file_field=FILE_FIELD, today=date.today().isoformat())
+
+
+@router.get("/", response_class=HTMLResponse, name="index")
+def index(request: Request) -> HTMLResponse:
+    """Show the upload page with the recent clips."""
+    return _upload_page(request)
+
+
+@router.post("/upload", name="receive_upload")
+async def receive_upload(request: Request) -> Response:
+    """Receive a clip: stream it to disk, check it, queue its analysis, and send the browser to its page."""
+    kd = _kd(request)
+    wants_json = request.headers.get("x-requested-with") == "kneedrive"
+    fields: dict[str, str] = {}
+    try:
+        received = await upload.receive(request.stream(), request.headers.get("content-type", ""),
+                                        request.headers.get("content-length"), incoming_dir=kd.store.incoming_dir,
+                                        max_bytes=kd.max_bytes, file_field=FILE_FIELD)
+        fields = received.fields
+        clip = await run_in_threadpool(_accept, kd.store, received, kd.drills)
+    except upload.UploadError as exc:
+        if wants_json:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=exc.status)
+        return _upload_page(request, str(exc), exc.status, fields)
+    kd.runner.submit(clip.id)
+    url = str(request.url_for("clip_page", clip_id=clip.id))
+    if wants_json:
+        return JSONResponse({"ok": True, "url": url, "id": clip.id})
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/clips/{clip_id}", response_class=HTMLResponse, name="clip_page")
+def clip_page(request: Request, clip_id: str) -> HTMLResponse:
+    """Show a clip: its progress while queued or running, its results once done."""
+    store = _kd(request).store
+    clip = _clip_or_404(store, clip_id)
+    return _page(request, "clip.html", clip=clip, status=_status(store, clip), files=_files(store, clip))
+
+
+@router.get("/api/clips/{clip_id}", name="clip_status")
+def clip_status(request: Request, clip_id: str) -> dict[str, Any]:
+    """Report a clip's state as JSON, for the progress indicator."""
+    store = _kd(request).store
+    return _status(store, _clip_or_404(store, clip_id))
+
+
+@router.post("/clips/{clip_id}/rerun", name="rerun")
+def rerun(request: Request, clip_id: str) -> RedirectResponse:
+    """Queue a finished clip's analysis again."""
+    kd = _kd(request)
+    clip = _clip_or_404(kd.store, clip_id)
+    if clip.finished:
+        kd.store.mark_queued(clip.id)
+        kd.runner.submit(clip.id)
+    return RedirectResponse(str(request.url_for("clip_page", clip_id=clip.id)), status_code=303)
+
+
+@router.post("/clips/{clip_id}/delete", name="delete")
+def delete(request: Request, clip_id: str) -> RedirectResponse:
+    """Delete a finished clip, its video and its results."""
+    store = _kd(request).store
+    clip = _clip_or_404(store, clip_id)
+    if not clip.finished:
+        raise HTTPException(409, "This clip is still being analysed; delete it once it has finished.")
+    store.delete_clip(clip.id)
+    shutil.rmtree(store.clip_dir(clip.id), ignore_errors=True)
+    target = (request.url_for("athlete_page", athlete_id=clip.athlete_id) if clip.athlete_id
+              else request.url_for("index"))
+    return RedirectResponse(str(target), status_code=303)
+
+
+@router.get("/clips/{clip_id}/files/{name:path}", name="clip_file")
+def clip_file(request: Request, clip_id: str, name: str, download: bool = False) -> FileResponse:
+    """Serve one result file (with HTTP range requests, so the video can seek), only from the clip's folder."""
+    store = _kd(request).store
+    clip = _clip_or_404(store, clip_id)
+    path = _contained(store, store.results_dir(clip.id), name)
+    stem = Path(clip.original_name).stem[:60] or "clip"
+    return FileResponse(path, media_type=_MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0],
+                        filename=f"{stem}_{path.name}" if download else None)
+
+
+@router.get("/athletes", response_class=HTMLResponse, name="squad_page")
+def squad(request: Request) -> HTMLResponse:
+    """List the athletes with their clip counts and mean scores."""
+    store = _kd(request).store
+    unassigned = [c for c in store.clips() if c.athlete_id is None]
+    return _page(request, "squad.html", athletes=store.athletes(), unassigned=unassigned)
+
+
+@router.get("/athletes/{athlete_id}", response_class=HTMLResponse, name="athlete_page")
+def athlete_page(request: Request, athlete_id: int) -> HTMLResponse:
+    """Show an athlete's clips over time, with their score and cadence by date."""
+    store = _kd(request).store
+    athlete = store.athlete(athlete_id)
+    if athlete is None:
+        raise HTTPException(404, "No such athlete.")
+    clips = store.clips(athlete_id=athlete_id)
+    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips))
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    env = templates.env
+    env.filters["score_class"] = score_class
+    env.filters["drill_name"] = lambda d: (d or "not recognised").replace("_", " ")
+    env.filters["num"] = lambda v, fmt="{:.0f}": "–" if v is None else fmt.format(v)
+    env.filters["seconds"] = lambda v: "–" if v is None else f"{v:.2f} s"
+    env.globals["version"] = __version__
+    return templates
+
+
+def score_class(score: float | None) -> str:
+    """Name the CSS class of a score: good (80 and over), fair (60–79), poor (under 60), or none."""
+    if score is None:
+        return "score-none"
+    return "score-good" if score >= 80 else "score-fair" if score >= 60 else "score-poor"
+
+
+def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> Clip:
+    """Check an upload is a video, move it under a generated name and record it; delete it if refused."""
+    assert received.path is not None
+    fields = received.fields
+    try:
+        drill = fields.get("drill", "auto") or "auto"
+        if drill not in drills:
+            raise upload.UploadError(f"Unknown drill {drill!r}: choose one of {', '.join(drills)}.")
+        recorded_on = _recorded_on(fields.get("recorded_on", ""))
+        info, extension = upload.check_video(received.path, received.filename)
+        athlete_id = _athlete_id(store, fields)
+        clip_id = store.new_clip_id()
+        clip_dir = store.clip_dir(clip_id)
+        clip_dir.mkdir(parents=True)
+        stored_name = f"clip{extension}"
+        received.path.replace(clip_dir / stored_name)
+    except BaseException:
+        upload.discard(received)
+        raise
+    video = {"n_frames": info.n_frames, "duration_s": info.duration_s, "width": info.width, "height": info.height,
+             "fps": info.fps}
+    return store.add_clip(clip_id, athlete_id=athlete_id, original_name=received.filename, stored_name=stored_name,
+                          drill_requested=drill, recorded_on=recorded_on, video=video)
+
+
+def _recorded_on(text: str) -> str:
+    if not text.strip():
+        return date.today().isoformat()
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise upload.UploadError(f"The date {text!r} is not a date like 2025-03-14.") from exc
+    if day > date.today():
+        raise upload.UploadError(f"The date {day.isoformat()} is in the future: give the day the clip was filmed.")
+    return day.isoformat()
+
+
+def _athlete_id(store: Store, fields: dict[str, str]) -> int | None:
+    new_name = " ".join(fields.get("new_athlete", "").split())
+    if new_name:
+        if len(new_name) > 80:
+            raise upload.UploadError("The athlete's name is too long (80 characters at most).")
+        athlete = store.athlete_by_name(new_name, create=True)
+        return athlete.id if athlete else None
+    chosen = fields.get("athlete_id", "")
+    if chosen.isdigit() and store.athlete(int(chosen)) is not None:
+        return int(chosen)
+    return None
+
+
+def _clip_or_404(store: Store, clip_id: str) -> Clip:
+    clip = store.clip(clip_id) if _CLIP_ID.match(clip_id) else None
+    if clip is None:
+        raise HTTPException(404, "No such clip: it may have been deleted.")
+    return clip
+
+
+def _contained(store: Store, folder: Path, name: str) -> Path:
+    """``folder/name`` if it is a file inside both ``folder`` and the data folder, else a 404."""
+    try:
+        path = (folder / name).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise HTTPException(404, "No such file.") from None
+    if not (path.is_relative_to(folder.resolve()) and path.is_relative_to(store.root)) or not path.is_file():
+        raise HTTPException(404, "No such file.")
+    return path
+
+
+def _status(store: Store, clip: Clip) -> dict[str, Any]:
+    """Describe a job's state for the progress indicator.
+
+    ``progress`` is what the analysis reported, or else an estimate from the time past clips took per frame.
+    """
+    status: dict[str, Any] = {"id": clip.id, "state": clip.state, "error": clip.error, "position": 0,
+                              "elapsed_s": None, "progress": None, "stage": None}
+    if clip.state == "queued":
+        status["position"] = store.queue_position(clip.id)
+    elif clip.state == "running" and clip.started_at:
+        started = datetime.fromisoformat(clip.started_at)
+        elapsed = (datetime.now(started.tzinfo) - started).total_seconds()
+        expected = (store.seconds_per_frame() or PRIOR_SECONDS_PER_FRAME) * max(clip.n_frames or 0, 1)
+        status["elapsed_s"] = round(elapsed, 1)
+        status["progress"] = round(clip.progress if clip.progress is not None else
+                                   min(0.95, max(0.02, elapsed / expected)), 3)
+        status["stage"] = clip.stage
+    elif clip.finished:
+        status["progress"] = 1.0
+    return status
+
+
+def _files(store: Store, clip: Clip) -> dict[str, Any]:
+    """List the results to show: the overlay video, the images (kinogram first) and the downloads."""
+    folder = store.results_dir(clip.id)
+    if clip.state != "done" or not folder.is_dir():
+        return {"video": None, "images": [], "downloads": []}
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    videos = [n for n in names if n.endswith(".mp4")]
+    images = sorted((n for n in names if n.endswith((".png", ".svg"))), key=lambda n: ("kinogram" not in n, n))
+    order = ["report.json", "reps.csv", "frames.csv", "report.html", "track.npz"]
+    downloads = sorted((n for n in names if n.endswith((".json", ".csv", ".html", ".npz"))),
+                       key=lambda n: (order.index(n) if n in order else len(order), n))
+    video = "overlay.mp4" if "overlay.mp4" in videos else (videos[0] if videos else None)
+    return {"video": video, "images": images, "downloads": downloads}
+
+
+def _charts(clips: list[Clip]) -> dict[str, str]:
+    """Chart score and cadence by date over an athlete's analysed clips, as inline SVG."""
+    done = [c for c in clips if c.state == "done"]
+
+    def points(attr: str) -> list[Point]:
+        return [Point(date.fromisoformat(c.recorded_on), float(getattr(c, attr)),
+                      f"{(c.drill or 'no drill').replace('_', ' ')}, {c.original_name}")
+                for c in done if getattr(c, attr) is not None]
+
+    return {"score": line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e"),
+            "cadence": line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")}

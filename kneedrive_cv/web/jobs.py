@@ -1,0 +1,211 @@
+"""Analysis in the background: a pool of worker processes runs :func:`run_analysis` on each uploaded clip.
+
+The web process never analyses: it queues a clip, a worker marks it ``running`` in the store, calls the
+analysis function and hands back a JSON-ready summary, which the runner stores as ``done`` (or the error
+as ``failed``). The analysis function is injectable (any picklable ``fn(clip_path, out_dir, drill) -> dict``),
+so the HTTP layer can be tested with a fast stand-in; the default is the real analysis.
+
+Jobs that were queued or running when the server stopped are put back in the queue when it starts again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import shutil
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from kneedrive_cv.errors import KneedriveError
+from kneedrive_cv.web.store import Store, now_iso
+
+log = logging.getLogger(__name__)
+
+#: ``progress(fraction 0-1, what is being done)``, called by an analysis function as it goes.
+ProgressFn = Callable[[float, str], None]
+#: ``fn(clip_path, out_dir, drill, progress) -> summary``: what a worker runs on a clip.
+AnalysisFn = Callable[[Path, Path, str, ProgressFn], dict[str, Any]]
+
+#: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
+TASKS_PER_WORKER = 20
+#: Share of the work the pose model takes; scoring and writing the outputs (the overlay video) take the rest.
+POSE_SHARE = 0.7
+#: Progress is written to the store at most this often.
+PROGRESS_INTERVAL_S = 0.5
+
+
+def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Analyse one clip, write its outputs with the overlay video, and return a JSON-ready summary."""
+    from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
+    from kneedrive_cv.output import write_outputs
+
+    def pose_progress(done: int, expected: int) -> None:
+        progress(POSE_SHARE * min(1.0, done / max(expected, 1)), "finding the pose in every frame")
+
+    result = analyse(clip_path, drill=drill, progress=pose_progress)
+    progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
+    files = write_outputs(result, out_dir, overlay=True)
+    return summarise(result.report_dict(), files, out_dir)
+
+
+def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Path) -> dict[str, Any]:
+    """Pick from a report (report.json's content) what the pages show, with the output files by name."""
+    summary = report.get("summary") or {}
+    reps = [{key: rep.get(key) for key in ("index", "side", "t_start_s", "t_peak_s", "t_end_s", "score", "faults")}
+            for rep in report.get("reps", [])]
+    scores = [r["score"] for r in reps if r["score"] is not None]
+    root = out_dir.resolve()
+    return plain({
+        "drill": report.get("drill"), "drill_title": report.get("drill_title"),
+        "drill_confidence": report.get("drill_confidence"), "drill_source": report.get("drill_source"),
+        "cadence_spm": report.get("cadence_spm"), "hold_s": report.get("hold_s"),
+        "facing": report.get("facing"), "view": report.get("view"),
+        "n_reps": len(reps), "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
+        "reps": reps, "top_faults": summary.get("top_faults", []), "set_faults": summary.get("set_faults", []),
+        "unmeasured": report.get("unmeasured", []),
+        "files": {key: Path(p).resolve().relative_to(root).as_posix() for key, p in files.items()
+                  if Path(p).resolve().is_relative_to(root)},
+    })
+
+
+def plain(value: Any) -> Any:
+    """Make a value JSON-ready: enums by value, numpy scalars as Python numbers, NaN as ``None``."""
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str) -> dict[str, Any]:
+    """Run in a worker process: mark the clip running, start from an empty results folder, analyse."""
+    store = Store(data_dir)
+    store.mark_running(clip_id, now_iso())
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    last = [0.0]
+
+    def progress(fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL_S:
+            last[0] = now
+            store.set_progress(clip_id, fraction, stage)
+
+    return fn(clip_path, out_dir, drill, progress)
+
+
+class JobRunner:
+    """Queues clips on a process pool and records each outcome in the store."""
+
+    def __init__(self, store: Store, workers: int = 1, analysis: AnalysisFn = run_analysis) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.store, self.workers, self.analysis = store, workers, analysis
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._futures: dict[str, Future[dict[str, Any]]] = {}
+        self._closing = False
+
+    def start(self) -> int:
+        """Re-queue the clips a stopped server left queued or running; returns how many."""
+        interrupted = self.store.clips(states=("queued", "running"), oldest_first=True)
+        for clip in sorted(interrupted, key=lambda c: c.created_at):
+            if clip.state == "running":
+                log.info("clip %s was being analysed when the server stopped: analysing it again", clip.id)
+            self.store.mark_queued(clip.id)
+            self.submit(clip.id)
+        return len(interrupted)
+
+    def submit(self, clip_id: str) -> None:
+        """Queue the analysis of a clip already recorded in the store."""
+        clip = self.store.clip(clip_id)
+        if clip is None:
+            raise KeyError(clip_id)
+        with self._lock:
+            if self._closing:
+                return
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                     max_tasks_per_child=TASKS_PER_WORKER)
+            future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
+                                           self.store.clip_path(clip), self.store.results_dir(clip_id),
+                                           clip.drill_requested)
+            self._futures[clip_id] = future
+        future.add_done_callback(lambda f: self._finished(clip_id, f))
+
+    def pending(self) -> int:
+        """How many clips are queued or running in this process."""
+        with self._lock:
+            return len(self._futures)
+
+    def _finished(self, clip_id: str, future: Future[dict[str, Any]]) -> None:
+        with self._lock:
+            self._futures.pop(clip_id, None)
+            closing = self._closing
+        try:
+            summary = future.result()
+        except CancelledError:
+            return  # shutting down: the clip stays queued and is re-run on the next start
+        except BrokenProcessPool:
+            if not closing:
+                self._recover(clip_id)
+            return
+        except KneedriveError as exc:
+            self.store.mark_failed(clip_id, self._for_coach(clip_id, str(exc)))
+            return
+        except Exception as exc:  # a bug in the analysis: keep the traceback in the log, tell the coach
+            if closing:
+                return
+            log.error("analysis of clip %s failed", clip_id, exc_info=exc)
+            self.store.mark_failed(clip_id, f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}). "
+                                            "This is a bug in kneedrive; the server log has the details.")
+            return
+        self.store.mark_done(clip_id, summary)
+
+    def _for_coach(self, clip_id: str, message: str) -> str:
+        """Name the clip in an error message as the coach knows it, not by its stored name."""
+        clip = self.store.clip(clip_id)
+        return message.replace(clip.stored_name, clip.original_name) if clip else message
+
+    def _recover(self, clip_id: str) -> None:
+        """Handle a dead worker (killed, out of memory): fail the clip it was on, re-queue the rest on a new pool."""
+        with self._lock:
+            broken, self._executor = self._executor, None
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        clip = self.store.clip(clip_id)
+        if clip is not None and clip.state == "running":
+            self.store.mark_failed(clip_id, "The analysis process stopped unexpectedly (perhaps out of memory). "
+                                            "Try again, or try a shorter clip.")
+        elif clip is not None and clip.state == "queued":
+            self.submit(clip_id)
+
+    def close(self) -> None:
+        """Stop: cancel what is queued and end the workers; unfinished clips stay queued for the next start."""
+        with self._lock:
+            self._closing = True
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=10)

@@ -1,0 +1,295 @@
+"""Athletes, clips and analysis jobs in one SQLite file (``DATA/kneedrive.sqlite``); the files live on disk.
+
+Layout of the data folder::
+
+    DATA/kneedrive.sqlite
+    DATA/incoming/<random>.part        an upload being received (deleted if refused)
+    DATA/clips/<clip id>/clip.<ext>    the uploaded video, under a generated name
+    DATA/clips/<clip id>/results/      what the analysis wrote (report.json, reps.csv, overlay.mp4, ...)
+
+A clip's ``state`` is ``queued``, ``running``, ``done`` or ``failed``. Each operation opens its own short
+connection, so the store can be used from request threads and from the job runner's callback thread alike.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DB_NAME = "kneedrive.sqlite"
+STATES = ("queued", "running", "done", "failed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS athletes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clips (
+    id TEXT PRIMARY KEY,
+    athlete_id INTEGER REFERENCES athletes(id),
+    original_name TEXT NOT NULL,
+    stored_name TEXT NOT NULL,
+    drill_requested TEXT NOT NULL,
+    recorded_on TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    error TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    runs INTEGER NOT NULL DEFAULT 0,
+    progress REAL,
+    stage TEXT,
+    n_frames INTEGER,
+    duration_s REAL,
+    width INTEGER,
+    height INTEGER,
+    fps REAL,
+    drill TEXT,
+    drill_confidence REAL,
+    cadence_spm REAL,
+    n_reps INTEGER,
+    mean_score REAL,
+    summary_json TEXT
+);
+CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
+"""
+
+
+def now_iso() -> str:
+    """Return the current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Athlete:
+    """One athlete, with counts over their analysed clips."""
+
+    id: int
+    name: str
+    n_clips: int = 0
+    mean_score: float | None = None
+    last_recorded_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One uploaded clip and the state of its analysis; ``summary`` is what the analysis returned."""
+
+    id: str
+    athlete_id: int | None
+    athlete_name: str | None
+    original_name: str
+    stored_name: str
+    drill_requested: str
+    recorded_on: str
+    created_at: str
+    state: str
+    error: str | None
+    started_at: str | None
+    finished_at: str | None
+    runs: int
+    progress: float | None
+    stage: str | None
+    n_frames: int | None
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    fps: float | None
+    drill: str | None
+    drill_confidence: float | None
+    cadence_spm: float | None
+    n_reps: int | None
+    mean_score: float | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        """True once the analysis has ended, well or not."""
+        return self.state in ("done", "failed")
+
+
+class Store:
+    """The data folder: the SQLite database and the paths of each clip's files."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.root = Path(data_dir).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.incoming_dir.mkdir(exist_ok=True)
+        self.clips_dir.mkdir(exist_ok=True)
+        self.db_path = self.root / DB_NAME
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    # -- paths -------------------------------------------------------------------------------------------
+    @property
+    def incoming_dir(self) -> Path:
+        """Where uploads are received before they are checked."""
+        return self.root / "incoming"
+
+    @property
+    def clips_dir(self) -> Path:
+        """One folder per accepted clip."""
+        return self.root / "clips"
+
+    def clip_dir(self, clip_id: str) -> Path:
+        """Return the folder of one clip (its id is generated here, never taken from the client)."""
+        return self.clips_dir / clip_id
+
+    def clip_path(self, clip: Clip) -> Path:
+        """Return the path of a clip's stored video."""
+        return self.clip_dir(clip.id) / clip.stored_name
+
+    def results_dir(self, clip_id: str) -> Path:
+        """Where the analysis of a clip writes its files."""
+        return self.clip_dir(clip_id) / "results"
+
+    @staticmethod
+    def new_clip_id() -> str:
+        """Make a random, URL-safe clip id."""
+        return secrets.token_hex(8)
+
+    # -- database ----------------------------------------------------------------------------------------
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.db_path, timeout=30)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def athlete_by_name(self, name: str, create: bool = False) -> Athlete | None:
+        """Find the athlete of this name (case-insensitive), creating them if asked and missing."""
+        name = " ".join(name.split())
+        with self._connect() as db:
+            if create and name:
+                db.execute("INSERT INTO athletes (name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                           (name, now_iso()))
+            row = db.execute("SELECT id, name FROM athletes WHERE name = ?", (name,)).fetchone()
+        return Athlete(row["id"], row["name"]) if row else None
+
+    def athlete(self, athlete_id: int) -> Athlete | None:
+        """Return one athlete with their counts, or ``None``."""
+        return next((a for a in self.athletes() if a.id == athlete_id), None)
+
+    def athletes(self) -> list[Athlete]:
+        """Every athlete, by name, with the number of clips, mean score of analysed clips and last date."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(c.mean_score) AS mean, MAX(c.recorded_on) AS last "
+                "FROM athletes a LEFT JOIN clips c ON c.athlete_id = a.id "
+                "GROUP BY a.id ORDER BY a.name COLLATE NOCASE").fetchall()
+        return [Athlete(r["id"], r["name"], r["n"], r["mean"], r["last"]) for r in rows]
+
+    def add_clip(self, clip_id: str, *, athlete_id: int | None, original_name: str, stored_name: str,
+                 drill_requested: str, recorded_on: str, video: dict[str, Any]) -> Clip:
+        """Record an accepted upload as a queued job."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO clips (id, athlete_id, original_name, stored_name, drill_requested, recorded_on, "
+                "created_at, state, n_frames, duration_s, width, height, fps) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                (clip_id, athlete_id, original_name, stored_name, drill_requested, recorded_on, now_iso(),
+                 video.get("n_frames"), video.get("duration_s"), video.get("width"), video.get("height"),
+                 video.get("fps")))
+        clip = self.clip(clip_id)
+        assert clip is not None
+        return clip
+
+    def clip(self, clip_id: str) -> Clip | None:
+        """Return one clip, or ``None``."""
+        rows = self._clips("WHERE c.id = ?", (clip_id,))
+        return rows[0] if rows else None
+
+    def clips(self, *, athlete_id: int | None = None, states: tuple[str, ...] = (), limit: int = 0,
+              oldest_first: bool = False) -> list[Clip]:
+        """Clips, newest first (or oldest first), filtered by athlete and state."""
+        where: list[str] = []
+        params: list[Any] = []
+        if athlete_id is not None:
+            where.append("c.athlete_id = ?")
+            params.append(athlete_id)
+        if states:
+            where.append(f"c.state IN ({', '.join('?' * len(states))})")
+            params.extend(states)
+        order = "ASC" if oldest_first else "DESC"
+        sql = (f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+               f"ORDER BY c.recorded_on {order}, c.created_at {order}{f' LIMIT {int(limit)}' if limit else ''}")
+        return self._clips(sql, tuple(params))
+
+    def _clips(self, tail: str, params: tuple[Any, ...]) -> list[Clip]:
+        with self._connect() as db:
+            rows = db.execute(f"SELECT c.*, a.name AS athlete_name FROM clips c "
+                              f"LEFT JOIN athletes a ON a.id = c.athlete_id {tail}", params).fetchall()
+        out = []
+        for r in rows:
+            values = {k: r[k] for k in r.keys() if k != "summary_json"}  # noqa: SIM118 (sqlite3.Row)
+            values["summary"] = json.loads(r["summary_json"]) if r["summary_json"] else {}
+            out.append(Clip(**values))
+        return out
+
+    def queue_position(self, clip_id: str) -> int:
+        """1 for the next queued clip to start, 0 if this clip is not waiting."""
+        queued = [c.id for c in self.clips(states=("queued",), oldest_first=True)]
+        return queued.index(clip_id) + 1 if clip_id in queued else 0
+
+    def mark_queued(self, clip_id: str) -> None:
+        """Put a clip (back) in the queue, clearing any earlier result."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET state='queued', error=NULL, started_at=NULL, finished_at=NULL, "
+                       "progress=NULL, stage=NULL, "
+                       "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
+                       "summary_json=NULL WHERE id = ?", (clip_id,))
+
+    def mark_running(self, clip_id: str, started_at: str) -> None:
+        """Record that a worker has started on this clip."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET state='running', started_at=?, runs=runs+1 "
+                       "WHERE id = ? AND state = 'queued'", (started_at, clip_id))
+
+    def set_progress(self, clip_id: str, fraction: float, stage: str) -> None:
+        """Record how far the analysis of a running clip has got (0 to 1) and what it is doing."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET progress=?, stage=? WHERE id = ? AND state = 'running'",
+                       (min(max(float(fraction), 0.0), 1.0), stage[:200], clip_id))
+
+    def mark_done(self, clip_id: str, summary: dict[str, Any]) -> None:
+        """Store the analysis summary and its headline numbers."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE clips SET state='done', error=NULL, finished_at=?, drill=?, drill_confidence=?, "
+                "cadence_spm=?, n_reps=?, mean_score=?, summary_json=?, started_at=COALESCE(started_at, ?) "
+                "WHERE id = ?",
+                (now_iso(), summary.get("drill"), summary.get("drill_confidence"), summary.get("cadence_spm"),
+                 summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(), clip_id))
+
+    def mark_failed(self, clip_id: str, message: str) -> None:
+        """Record that the analysis ended with an error a coach can read."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET state='failed', error=?, finished_at=? WHERE id = ?",
+                       (message, now_iso(), clip_id))
+
+    def delete_clip(self, clip_id: str) -> None:
+        """Forget a clip (its files are removed by the caller)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM clips WHERE id = ?", (clip_id,))
+
+    def seconds_per_frame(self) -> float | None:
+        """Median analysis time per video frame over recent finished clips, to estimate progress."""
+        with self._connect() as db:
+            rows = db.execute("SELECT started_at, finished_at, n_frames FROM clips WHERE state='done' AND "
+                              "n_frames > 0 AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 9").fetchall()
+        rates = sorted((datetime.fromisoformat(r["finished_at"]) - datetime.fromisoformat(r["started_at"]))
+                       .total_seconds() / r["n_frames"] for r in rows)
+        return rates[len(rates) // 2] if rates else None

@@ -1,0 +1,437 @@
+"""HTTP layer of the web app: uploads (size limit, fake videos, hostile filenames), the job queue, restarts,
+result pages and file serving. Most tests inject a fast stand-in analysis; one runs the real analysis."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from kneedrive_cv.errors import NoPersonError
+from kneedrive_cv.video import VideoSink, probe
+from kneedrive_cv.web.app import create_app, score_class
+from kneedrive_cv.web.charts import Point, line_chart
+from kneedrive_cv.web.jobs import ProgressFn
+from kneedrive_cv.web.store import DB_NAME, Store
+from kneedrive_cv.web.upload import UploadTooLarge, display_name, receive
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "real_videos"
+
+# -- stand-in analyses (module level: they are pickled into the worker processes) ---------------------------
+
+
+def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Write what the real analysis writes (the clip itself as the overlay) and return a fixed summary."""
+    progress(0.5, "pretending")
+    time.sleep(0.2)
+    (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())
+    reps = [{"index": i + 1, "side": side, "t_start_s": 0.1 * i, "t_peak_s": 0.1 * i + 0.05, "t_end_s": 0.1 * i + 0.1,
+             "score": score, "faults": faults}
+            for i, (side, score, faults) in enumerate([
+                ("left", 91.0, []),
+                ("right", 64.5, [{"code": "soggy_foot", "cue": "foot sprung, not soggy: pull the toes up",
+                                  "detail": "toes 12 deg down"}]),
+                ("left", 40.0, [{"code": "low_knee", "cue": "drive the knee to hip height", "detail": "62 deg"}])])]
+    summary = {"drill": "piston_run" if drill == "auto" else drill, "drill_confidence": 0.8, "cadence_spm": 201.0,
+               "hold_s": None, "n_reps": 3, "mean_score": 65.2, "reps": reps, "unmeasured": ["contact times"]}
+    (out_dir / "report.json").write_text(json.dumps(summary))
+    (out_dir / "reps.csv").write_text("index,side,score\n1,left,91\n2,right,64.5\n3,left,40\n")
+    (out_dir / "frames.csv").write_text("t_s,thigh_angle_left\n0.0,10\n")
+    return summary
+
+
+def slow_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Take far longer than any test waits: the server is stopped while this runs."""
+    progress(0.25, "taking its time")
+    time.sleep(120)
+    return fake_analysis(clip_path, out_dir, drill, progress)
+
+
+def no_person_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Fail as the real analysis does on a clip without anybody in it."""
+    raise NoPersonError(f"{clip_path.name}: a person was found in only 0 of 15 frames. Film the athlete whole.")
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short real H.264 clip (a moving bar), 0.5 s at 30 fps."""
+    path = tmp_path_factory.mktemp("clip") / "bar.mp4"
+    with VideoSink(path, 96, 64, 30.0) as sink:
+        for i in range(15):
+            rgb = np.full((64, 96, 3), 40, np.uint8)
+            rgb[:, 5 * i: 5 * i + 10] = (230, 180, 30)
+            sink.write(rgb, i / 30)
+    return path
+
+
+def post_clip(client: TestClient, data: bytes, filename: str = "clip.mp4", **fields: str) -> Any:
+    return client.post("/upload", files={"video": (filename, data, "video/mp4")}, data=fields, follow_redirects=False)
+
+
+def clip_id_of(response: Any) -> str:
+    assert response.status_code == 303, response.text[:500]
+    match = re.fullmatch(r".*/clips/([0-9a-f]{16})", response.headers["location"])
+    assert match, response.headers["location"]
+    return match.group(1)
+
+
+def wait_finished(client: TestClient, clip_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/clips/{clip_id}").json()
+        if status["state"] in ("done", "failed"):
+            return status  # type: ignore[no-any-return]
+        time.sleep(0.2)
+    raise AssertionError(f"clip {clip_id} still {status['state']} after {timeout_s} s")
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file under a data folder except the database's own files."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+                  and not p.name.startswith(DB_NAME))
+
+
+def db_rows(data: Path, table: str) -> list[sqlite3.Row]:
+    db = sqlite3.connect(data / DB_NAME)
+    db.row_factory = sqlite3.Row
+    try:
+        return db.execute(f"SELECT * FROM {table}").fetchall()
+    finally:
+        db.close()
+
+
+# -- upload page and a full round trip --------------------------------------------------------------------------
+
+
+def test_upload_page_offers_a_file_field_athletes_and_the_drills(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        Store(tmp_path).athlete_by_name("Ada Lovelace", create=True)
+        page = client.get("/").text
+    form = re.search(r"<form[^>]*id=\"upload-form\".*?</form>", page, re.S).group(0)  # type: ignore[union-attr]
+    assert 'action="http://testserver/upload"' in form and 'enctype="multipart/form-data"' in form
+    assert re.search(r'<input type="file" name="video"', form)
+    assert re.findall(r'<option value="([a-z_]+)"', form)[:5] == ["auto", "hip_flexion_hold", "wall_drill",
+                                                                   "pocket_run", "piston_run"]
+    assert ">Ada Lovelace</option>" in form and 'name="new_athlete"' in form
+
+
+def test_upload_analyses_in_background_and_shows_results(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        response = post_clip(client, clip.read_bytes(), "Session 1.mp4", new_athlete="  Ada   Lovelace ",
+                             drill="wall_drill", recorded_on="2025-03-14")
+        clip_id = clip_id_of(response)
+        queued = client.get(f"/clips/{clip_id}").text
+        status = wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        video = client.get(f"/clips/{clip_id}/files/overlay.mp4")
+        part = client.get(f"/clips/{clip_id}/files/overlay.mp4", headers={"Range": "bytes=100-199"})
+        report = client.get(f"/clips/{clip_id}/files/report.json?download=1")
+    assert "<video" not in queued and 'id="job"' in queued  # the progress view until the analysis is done
+    assert status == {"id": clip_id, "state": "done", "error": None, "position": 0, "elapsed_s": None,
+                      "progress": 1.0, "stage": None}
+    assert "<video" in page and f'src="http://testserver/clips/{clip_id}/files/overlay.mp4"' in page
+    rows = re.findall(r"<tr data-t=.*?</tr>", page, re.S)
+    assert len(rows) == 3
+    assert 'score score-good">91<' in rows[0] and 'score score-fair">64<' in rows[1] and "score-poor" in rows[2]
+    assert "foot sprung, not soggy: pull the toes up" in rows[1] and "no faults" in rows[0]
+    assert re.search(r"<dd>wall drill\s*<span class=\"muted\">\(chosen\)</span>", page)
+    assert ">Ada Lovelace</a>" in page and "filmed 2025-03-14" in page
+    for name in ("report.json", "reps.csv", "frames.csv"):
+        assert f"/files/{name}?download=1" in page
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert video.content == clip.read_bytes() and video.headers["accept-ranges"] == "bytes"
+    assert part.status_code == 206 and part.content == clip.read_bytes()[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{clip.stat().st_size}"
+    assert report.headers["content-type"] == "application/json"
+    assert report.headers["content-disposition"] == "attachment; filename*=utf-8''Session%201_report.json"
+    assert report.json()["n_reps"] == 3
+
+
+# -- safety: fake videos, hostile filenames, size limit, file serving -------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"this is not a video", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4000, b""],
+                         ids=["text", "mp4-header-only", "empty"])
+def test_a_fake_video_is_refused_and_leaves_nothing_behind(tmp_path: Path, data: bytes) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        response = post_clip(client, data, "evil.mp4", new_athlete="Mallory")
+        as_json = client.post("/upload", files={"video": ("x.mp4", data or b"x", "video/mp4")},
+                              headers={"X-Requested-With": "kneedrive"})
+    assert response.status_code == 400
+    message = "No video was chosen" if not data else "&#39;evil.mp4&#39; is not a video that can be read"
+    assert message in response.text and 'class="alert"' in response.text
+    assert as_json.status_code == 400 and as_json.json()["ok"] is False
+    assert "not a video" in as_json.json()["error"] or "No video" in as_json.json()["error"]
+    assert files_under(tmp_path) == []
+    assert db_rows(tmp_path, "clips") == [] and db_rows(tmp_path, "athletes") == []
+
+
+@pytest.mark.parametrize(("filename", "shown"), [
+    ("../../etc/evil.mp4", "evil.mp4"), ("..\\..\\Windows\\evil.mp4", "evil.mp4"), ("/etc/passwd", "passwd"),
+    ("..", "clip"), ("a\x00b.mp4", "a%00b.mp4"),
+    ("<img src=x onerror=alert(1)>.mp4", "<img src=x onerror=alert(1)>.mp4"),
+])
+def test_a_hostile_filename_is_only_shown_never_used_as_a_path(tmp_path: Path, clip: Path, filename: str,
+                                                                shown: str) -> None:
+    data = tmp_path / "data"
+    with TestClient(create_app(data, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), filename))
+        wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing written beside the data folder
+    assert files_under(data) == [f"clips/{clip_id}/clip.mp4", f"clips/{clip_id}/results/frames.csv",
+                                 f"clips/{clip_id}/results/overlay.mp4", f"clips/{clip_id}/results/report.json",
+                                 f"clips/{clip_id}/results/reps.csv"]
+    assert db_rows(data, "clips")[0]["original_name"] == shown
+    assert html.escape(shown, quote=False) in page and "<img src=x" not in page
+
+
+def test_display_name_keeps_only_a_base_name() -> None:
+    assert display_name("../../etc/evil.mp4") == "evil.mp4"
+    assert display_name("C:\\Users\\coach\\Run 3.MOV") == "Run 3.MOV"
+    assert display_name("..") == display_name("") == display_name(" ") == "clip"
+    assert display_name("a\x00b\x1b.mp4") == "ab.mp4"
+
+
+def multipart_body(boundary: str, data: bytes) -> bytes:
+    return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"big.mp4\"\r\n"
+            "Content-Type: video/mp4\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+
+
+def test_an_oversized_upload_is_refused(tmp_path: Path, clip: Path) -> None:
+    big = clip.read_bytes() * 20  # about 40 kB against a 10 kB limit
+    body = multipart_body("kdtest", big)
+
+    def chunks() -> Any:  # sent without a Content-Length: the limit must hold on what actually arrives
+        for i in range(0, len(body), 1024):
+            yield body[i:i + 1024]
+
+    with TestClient(create_app(tmp_path, max_upload_mb=0.01, analysis=fake_analysis)) as client:
+        declared = post_clip(client, big, "big.mp4")
+        streamed = client.post("/upload", content=chunks(),
+                               headers={"Content-Type": "multipart/form-data; boundary=kdtest"})
+        small = post_clip(client, clip.read_bytes())
+    assert declared.status_code == 413 and streamed.status_code == 413
+    assert "larger than this server accepts (0 MB)" in declared.text and "larger" in streamed.text
+    assert small.status_code == 303  # a clip under the limit still goes through
+    assert not any(p.suffix == ".part" for p in tmp_path.rglob("*"))
+    assert len(db_rows(tmp_path, "clips")) == 1
+
+
+def test_the_size_limit_stops_reading_part_way(tmp_path: Path, clip: Path) -> None:
+    body = multipart_body("kdtest", clip.read_bytes() * 20)
+    consumed: list[int] = []
+
+    async def chunks() -> Any:
+        for i in range(0, len(body), 1024):
+            consumed.append(i)
+            yield body[i:i + 1024]
+
+    with pytest.raises(UploadTooLarge, match="larger than this server accepts"):
+        asyncio.run(receive(chunks(), "multipart/form-data; boundary=kdtest", None, incoming_dir=tmp_path,
+                            max_bytes=10_000))
+    assert len(consumed) == 10  # 10 kB, headers and file, of the part's headers, not the 44 kB sent
+    assert list(tmp_path.iterdir()) == []  # the partial file is gone
+
+
+def test_files_are_served_only_from_the_clip_results(tmp_path: Path, clip: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    data = tmp_path / "data"
+    with TestClient(create_app(data, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        (data / "clips" / clip_id / "results" / "link.txt").symlink_to(secret)
+        attempts = [f"/clips/{clip_id}/files/../clip.mp4", f"/clips/{clip_id}/files/%2e%2e/clip.mp4",
+                    f"/clips/{clip_id}/files/..%2f..%2f..%2f{DB_NAME}", f"/clips/{clip_id}/files/link.txt",
+                    f"/clips/{clip_id}/files/%2Fetc%2Fpasswd", f"/clips/{clip_id}/files/nothing.csv",
+                    "/clips/..%2f..%2fetc/files/passwd", "/clips/0123456789abcdef/files/report.json"]
+        answers = {url: client.get(url) for url in attempts}
+        ok = client.get(f"/clips/{clip_id}/files/reps.csv")
+    for url, response in answers.items():
+        assert response.status_code == 404, url
+        assert b"secret" not in response.content and b"SQLite" not in response.content, url
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/csv")
+
+
+def test_cross_site_posts_and_foreign_hosts_are_refused(tmp_path: Path, clip: Path) -> None:
+    app = create_app(tmp_path, analysis=fake_analysis, allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        cross = client.post("/upload", files={"video": ("c.mp4", clip.read_bytes())},
+                            headers={"Origin": "http://evil.example"})
+        rebound = client.get("/", headers={"Host": "evil.example"})
+        fine = client.get("/")
+    assert cross.status_code == 403 and rebound.status_code == 400 and fine.status_code == 200
+    assert db_rows(tmp_path, "clips") == []
+
+
+# -- the queue, failures and restarts ---------------------------------------------------------------------------
+
+
+def test_concurrent_uploads_all_finish(tmp_path: Path, clip: Path) -> None:
+    data = clip.read_bytes()
+    with TestClient(create_app(tmp_path, workers=2, analysis=fake_analysis)) as client:
+        with ThreadPoolExecutor(5) as pool:
+            ids = list(pool.map(lambda i: clip_id_of(post_clip(client, data, f"run{i}.mp4", new_athlete="Squad")),
+                                range(5)))
+        statuses = [wait_finished(client, i) for i in ids]
+        squad = client.get("/athletes").text
+    assert len(set(ids)) == 5 and [s["state"] for s in statuses] == ["done"] * 5
+    rows = db_rows(tmp_path, "clips")
+    assert sorted(r["original_name"] for r in rows) == [f"run{i}.mp4" for i in range(5)]
+    assert all(r["runs"] == 1 and r["n_reps"] == 3 for r in rows)
+    assert len(db_rows(tmp_path, "athletes")) == 1  # five uploads naming one new athlete make one athlete
+    assert re.search(r">Squad</a></td>\s*<td class=\"num\">5</td>", squad)
+
+
+def test_queued_clips_report_their_place(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, workers=1, analysis=slow_analysis)) as client:
+        ids = [clip_id_of(post_clip(client, clip.read_bytes())) for _ in range(3)]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/clips/{ids[0]}").json()["state"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        statuses = [client.get(f"/api/clips/{i}").json() for i in ids]
+    assert [s["state"] for s in statuses] == ["running", "queued", "queued"]
+    assert [s["position"] for s in statuses] == [0, 1, 2]
+    assert statuses[0]["progress"] == 0.25 and statuses[0]["stage"] == "taking its time"
+    assert statuses[0]["elapsed_s"] >= 0 and statuses[1]["progress"] is None
+
+
+def test_a_failed_analysis_shows_why_and_can_run_again(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=no_person_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), "Lane 4.mp4"))
+        status = wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        again = client.post(f"/clips/{clip_id}/rerun", follow_redirects=False)
+        wait_finished(client, clip_id)
+    assert status["state"] == "failed"
+    assert status["error"] == "Lane 4.mp4: a person was found in only 0 of 15 frames. Film the athlete whole."
+    assert "Lane 4.mp4: a person was found in only 0 of 15 frames" in page
+    assert "<video" not in page and "Analyse again" in page
+    assert again.status_code == 303 and db_rows(tmp_path, "clips")[0]["runs"] == 2
+
+
+def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        finished = clip_id_of(post_clip(client, clip.read_bytes(), "done.mp4", new_athlete="Ada"))
+        wait_finished(client, finished)
+        before = client.get(f"/clips/{finished}").text
+    with TestClient(create_app(tmp_path, analysis=slow_analysis)) as client:  # the server stops mid-analysis
+        interrupted = clip_id_of(post_clip(client, clip.read_bytes(), "cut.mp4"))
+        waiting = clip_id_of(post_clip(client, clip.read_bytes(), "queued.mp4"))
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/clips/{interrupted}").json()["state"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+    states = {r["id"]: r["state"] for r in db_rows(tmp_path, "clips")}
+    assert states == {finished: "done", interrupted: "running", waiting: "queued"}
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        after = client.get(f"/clips/{finished}").text
+        reruns = [wait_finished(client, i)["state"] for i in (interrupted, waiting)]
+        video = client.get(f"/clips/{finished}/files/overlay.mp4")
+    assert after == before and video.status_code == 200  # the finished result is untouched
+    assert reruns == ["done", "done"]
+    runs = {r["id"]: r["runs"] for r in db_rows(tmp_path, "clips")}
+    assert runs == {finished: 1, interrupted: 2, waiting: 1}
+
+
+def test_deleting_a_clip_removes_its_files(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        response = client.post(f"/clips/{clip_id}/delete", follow_redirects=False)
+        gone = client.get(f"/clips/{clip_id}")
+    assert response.status_code == 303 and response.headers["location"].endswith("/athletes/1")
+    assert gone.status_code == 404 and "No such clip" in gone.text
+    assert files_under(tmp_path) == [] and db_rows(tmp_path, "clips") == []
+
+
+# -- athletes, history and charts -------------------------------------------------------------------------------
+
+
+def test_athlete_page_charts_score_and_cadence_by_date(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        ids = [clip_id_of(post_clip(client, clip.read_bytes(), f"{day}.mp4", new_athlete="Ada", recorded_on=day))
+               for day in ("2025-01-10", "2025-02-10")]
+        other = clip_id_of(post_clip(client, clip.read_bytes(), "b.mp4", new_athlete="Bo"))
+        for i in [*ids, other]:
+            wait_finished(client, i)
+        athlete = client.get("/athletes/1").text
+        squad = client.get("/athletes").text
+        missing = client.get("/athletes/99")
+        future = post_clip(client, clip.read_bytes(), recorded_on="2999-01-01")
+    charts = re.findall(r"<svg class=\"chart\".*?</svg>", athlete, re.S)
+    assert len(charts) == 2 and "Mean score" in charts[0] and "Cadence" in charts[1]
+    assert [len(re.findall("<circle", c)) for c in charts] == [2, 2]
+    assert "2025-01-10: 65" in charts[0] and "2025-02-10: 201 steps/min" in charts[1]
+    table = athlete[athlete.index("<h2>Clips</h2>"):]
+    assert table.index("2025-02-10.mp4") < table.index("2025-01-10.mp4")  # newest first
+    assert re.search(r">Ada</a></td>\s*<td class=\"num\">2</td>\s*<td class=\"num\"><span class=\"score "
+                     r"score-fair\">65</span>", squad)
+    assert ">Bo</a>" in squad and missing.status_code == 404
+    assert future.status_code == 400 and "in the future" in future.text
+
+
+def test_line_chart_places_points_by_date() -> None:
+    from datetime import date
+
+    svg = line_chart([Point(date(2025, 1, 1), 50), Point(date(2025, 1, 31), 100), Point(date(2025, 1, 11), 0)],
+                     title="Mean score", y_fixed=(0, 100), width=348, height=162)
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
+    assert xs == pytest.approx([48.0, 48.0 + 284 / 3, 332.0], abs=0.06)
+    assert ys == pytest.approx([28.0 + 50, 28.0 + 100, 28.0], abs=0.06)
+    assert line_chart([], title="Cadence").startswith('<p class="muted">No cadence')
+
+
+@pytest.mark.parametrize(("score", "css"), [(None, "score-none"), (95, "score-good"), (80, "score-good"),
+                                            (79.9, "score-fair"), (60, "score-fair"), (10, "score-poor")])
+def test_score_colours(score: float | None, css: str) -> None:
+    assert score_class(score) == css
+
+
+# -- the real analysis ------------------------------------------------------------------------------------------
+
+
+def _short_real_clip() -> Path:
+    samples = sorted((ROOT / "sample_videos").glob("*.mp4"), key=lambda p: p.stat().st_size)
+    if samples:
+        return samples[0]
+    clip = REAL / "running_side_panning_field_short.mp4"
+    if not clip.exists():
+        pytest.skip(f"no sample clip in sample_videos/ and no shared real clips at {REAL}")
+    return clip
+
+
+@pytest.mark.model
+def test_the_real_analysis_runs_in_a_worker_and_its_results_are_shown(tmp_path: Path) -> None:
+    pytest.importorskip("kneedrive_cv.analysis", reason="the analysis module is not in this tree yet")
+    source = _short_real_clip()
+    with TestClient(create_app(tmp_path)) as client:
+        clip_id = clip_id_of(post_clip(client, source.read_bytes(), source.name, drill="auto"))
+        status = wait_finished(client, clip_id, timeout_s=300)
+        page = client.get(f"/clips/{clip_id}").text
+        report = client.get(f"/clips/{clip_id}/files/report.json").json()
+    assert status["state"] == "done", status["error"]
+    results = tmp_path / "clips" / clip_id / "results"
+    overlay = probe(results / "overlay.mp4")
+    source_info = probe(source)
+    assert (overlay.codec, overlay.width // 2, overlay.height // 2) == ("h264", source_info.width // 2,
+                                                                       source_info.height // 2)
+    assert abs(overlay.duration_s - source_info.duration_s) < 0.2
+    assert "<video" in page and (report["drill"] in page.replace(" ", "_") or report["drill"] == "none")
+    row = db_rows(tmp_path, "clips")[0]
+    assert row["n_reps"] == len(report["reps"]) == len(re.findall(r"<tr data-t=", page))
