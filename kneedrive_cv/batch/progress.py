@@ -1,0 +1,89 @@
+"""A one-line progress display for a batch: clips done of the total, failures, time left.
+
+On a terminal the line is redrawn in place; otherwise (a log file, a pipe) each finished clip adds a plain line.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+
+def format_duration(seconds: float) -> str:
+    """``45 s``, ``3 min 20 s``, ``2 h 05 min``."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+class Progress:
+    """Counts finished clips and shows them on ``stream`` (nothing when ``stream`` is ``None``).
+
+    Time left is the wall time per clip analysed so far in this run times the clips still to analyse, so it
+    already accounts for the number of workers. Clips reused from an earlier run count as done at once.
+    """
+
+    def __init__(self, stream: TextIO | None, total: int, reused: int = 0, reused_failed: int = 0) -> None:
+        self.stream = stream
+        self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
+        self.total, self.done, self.failed = total, reused, reused_failed
+        self.to_run = total - reused
+        self.ran = 0
+        self._start = time.perf_counter()
+        self._width = 0
+
+    def eta_s(self) -> float | None:
+        """Estimated seconds until the last clip is done, or ``None`` before the first clip is."""
+        if self.ran == 0:
+            return None
+        return (time.perf_counter() - self._start) / self.ran * (self.to_run - self.ran)
+
+    def line(self, last: str = "") -> str:
+        """Return the progress line."""
+        eta = self.eta_s()
+        left = ("estimating time left" if eta is None else
+                "finishing" if self.ran >= self.to_run else f"about {format_duration(eta)} left")
+        text = f"batch: {self.done}/{self.total} clips done, {self.failed} failed, {left}"
+        return f"{text} (last: {last})" if last else text
+
+    def message(self, text: str) -> None:
+        """Show a line of its own (the start of the batch, say)."""
+        if self.stream is not None:
+            self._clear()
+            print(text, file=self.stream, flush=True)
+
+    def update(self, clip: str, status: str) -> None:
+        """One more clip finished, ``ok`` or ``failed``."""
+        self.done += 1
+        self.ran += 1
+        self.failed += status != "ok"
+        self._show(self.line(f"{clip} {status}"))
+
+    def start(self) -> None:
+        """Show the line before the first clip finishes (terminals only)."""
+        if self.tty and self.to_run:
+            self._show(self.line())
+
+    def close(self) -> None:
+        """End the in-place line so that what follows starts on a line of its own."""
+        if self.stream is not None and self.tty and self._width:
+            print(file=self.stream, flush=True)
+            self._width = 0
+
+    def _clear(self) -> None:
+        if self.tty and self._width:
+            print("\r" + " " * self._width + "\r", end="", file=self.stream, flush=True)
+            self._width = 0
+
+    def _show(self, text: str) -> None:
+        if self.stream is None:
+            return
+        if self.tty:
+            pad = max(0, self._width - len(text))
+            print("\r" + text + " " * pad, end="", file=self.stream, flush=True)
+            self._width = len(text)
+        else:
+            print(text, file=self.stream, flush=True)

@@ -1,0 +1,149 @@
+"""What a worker does with one clip: analyse it into a temporary folder, mark it, move it into place.
+
+:func:`analyse_and_write` is the only place the batch touches the analysis: ``analyse`` then
+``write_outputs``, as ``kneedrive analyse`` does. :func:`run_clip` wraps any function of that shape (the
+real one, or a test's fake) so that one bad clip becomes a ``failed`` marker instead of stopping the batch.
+Everything here runs in the worker (a process of the pool, or a machine of a cluster), so it must be
+importable there and its arguments picklable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import signal
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kneedrive_cv.batch.discover import ClipJob
+from kneedrive_cv.batch.store import ClipStore
+from kneedrive_cv.errors import KneedriveError, OutputError
+
+log = logging.getLogger(__name__)
+
+#: How many of a clip's most frequent fault codes the summary lists.
+TOP_FAULTS = 3
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """What the squad summary needs from one analysed clip.
+
+    Attributes:
+        drill: the drill scored (recognised when ``auto`` was asked; ``none`` when no knee-drive drill is seen).
+        score: mean of the reps' scores 0-100, ``None`` when no rep was scored.
+        cadence_spm: steps per minute, ``None`` when not measured.
+        reps: number of reps found.
+        fault_counts: fault code -> how many reps show it.
+        cues: fault code -> the coach's cue for it.
+        files: output name -> file path relative to the clip's folder.
+
+    """
+
+    drill: str
+    score: float | None
+    cadence_spm: float | None
+    reps: int
+    fault_counts: dict[str, int] = field(default_factory=dict)
+    cues: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+#: ``fn(clip, out_dir, drill, overlay) -> ClipResult``: analyse one clip and write its outputs into ``out_dir``.
+AnalyseFn = Callable[[Path, Path, str, bool], ClipResult]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else float(value)
+
+
+def summarise(result: Any, files: dict[str, Path], out_dir: Path) -> ClipResult:
+    """Summarise an ``AnalysisResult`` and the files ``write_outputs`` wrote into ``out_dir``."""
+    scores = [rep.score for rep in result.reps if _number(rep.score) is not None]
+    faults = [fault for rep in result.reps for fault in rep.faults]
+    cues: dict[str, str] = {}
+    for fault in faults:
+        cues.setdefault(fault.code, fault.cue)
+    rel = {name: Path(p).resolve().relative_to(out_dir.resolve()).as_posix() for name, p in files.items()}
+    return ClipResult(drill=str(result.drill_name), score=sum(scores) / len(scores) if scores else None,
+                      cadence_spm=_number(result.cadence_spm), reps=len(result.reps),
+                      fault_counts=dict(Counter(f.code for f in faults)), cues=cues, files=rel)
+
+
+def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipResult:
+    """Analyse one clip and write its outputs, exactly as ``kneedrive analyse CLIP --out OUT_DIR`` does."""
+    from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.output import write_outputs
+
+    result = analyse(clip, drill=drill)
+    files = write_outputs(result, out_dir, overlay=overlay)
+    return summarise(result, files, out_dir)
+
+
+@dataclass(frozen=True)
+class ClipTask:
+    """Everything a worker needs for one clip (picklable)."""
+
+    job: ClipJob
+    root: str
+    fingerprint: dict[str, Any]
+    overlay: bool
+    analyse_fn: AnalyseFn = analyse_and_write
+
+
+def top_faults(counts: dict[str, int], n: int = TOP_FAULTS) -> list[str]:
+    """Return the ``n`` most frequent fault codes, most frequent first (ties by code)."""
+    return [code for code, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def _failure(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, KneedriveError):
+        # the clip's own fault is final for this content and settings; a write failure may not be
+        return {"reason": str(exc), "retry": isinstance(exc, OutputError)}
+    return {"reason": f"unexpected error {type(exc).__name__}: {exc}", "retry": True,
+            "traceback": "".join(traceback.format_exception(exc))}
+
+
+def run_clip(task: ClipTask) -> dict[str, Any]:
+    """Analyse one clip into its folder and return its marker; never raises for a bad clip."""
+    store = ClipStore(task.root)
+    job = task.job
+    start = time.perf_counter()
+    tmp = store.new_temp(job.key)
+    marker: dict[str, Any] = {"fingerprint": task.fingerprint, "clip": job.clip, "worker_pid": os.getpid()}
+    try:
+        try:
+            res = task.analyse_fn(job.source, tmp, job.drill, task.overlay)
+            marker.update(status="ok", reason="", retry=False, result=asdict(res))
+        except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,
+            # and the runner logs it (with the traceback of a bug) to the batch's log
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            marker.update(status="failed", **_failure(exc))
+        marker["elapsed_s"] = round(time.perf_counter() - start, 3)
+        store.commit(tmp, job.key, marker)
+    finally:
+        if tmp.exists():  # not committed: interrupted, or the commit itself failed
+            shutil.rmtree(tmp, ignore_errors=True)
+    return marker
+
+
+def init_worker(log_path: str) -> None:
+    """Set up a pool process: its warnings go to the batch's log, Ctrl-C to the main process.
+
+    Warnings (a truncated clip, say) would break the progress line on the terminal. Ctrl-C is left to the
+    main process, which stops the workers itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s worker %(process)d %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
