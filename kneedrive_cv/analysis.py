@@ -220,7 +220,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     picked = chosen or (book.get(recognition.drill) if recognition.drill != "none" else None)
     events = detect_events(kin, EventSettings(), travelling=picked.travelling if picked else None)
     score = score_clip(picked, kin, events, book) if picked else None
-    meta: dict[str, Any] = {"drill_source": "given" if chosen else "auto"}
+    meta: dict[str, Any] = {"drill_source": "given" if chosen else "auto", "drill_arg": drill}
     if score is None:
         rate, source = clip_cadence("contacts" if events.contacts else "drives", events)
         meta.update(cadence_spm=rate, cadence_source=source)

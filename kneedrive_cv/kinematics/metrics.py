@@ -178,14 +178,21 @@ def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facin
     conf["trunk_lean"] = torso_c
     # stance side: the foot lower in the image (larger y) carries the body
     heel_l, heel_r = _pt(xy, Landmark.LEFT_HEEL), _pt(xy, Landmark.RIGHT_HEEL)
-    left_stance = np.nan_to_num(heel_l[:, 1], nan=-np.inf) >= np.nan_to_num(heel_r[:, 1], nan=-np.inf)
-    stance_ankle = np.where(left_stance[:, None], _pt(xy, Landmark.LEFT_ANKLE), _pt(xy, Landmark.RIGHT_ANKLE))
+    # with both feet down (heels within 0.1 thigh lengths) the stance point is between the ankles
+    hl, hr = np.nan_to_num(heel_l[:, 1], nan=-np.inf), np.nan_to_num(heel_r[:, 1], nan=-np.inf)
+    left_stance = hl >= hr
+    both_down = np.abs(heel_l[:, 1] - heel_r[:, 1]) <= 0.1 * thigh_px
+    ankle_l, ankle_r = _pt(xy, Landmark.LEFT_ANKLE), _pt(xy, Landmark.RIGHT_ANKLE)
+    stance_ankle = np.where(left_stance[:, None], ankle_l, ankle_r)
+    stance_ankle = np.where(both_down[:, None], (ankle_l + ankle_r) / 2, stance_ankle)
     stance_vis = np.where(left_stance, visibility[:, Landmark.LEFT_ANKLE], visibility[:, Landmark.RIGHT_ANKLE])
+    stance_vis = np.where(both_down, np.minimum(visibility[:, Landmark.LEFT_ANKLE],
+                                                visibility[:, Landmark.RIGHT_ANKLE]), stance_vis)
     cols["body_line"] = interior_angle(mid_sh, mid_hp, stance_ankle)
     conf["body_line"] = np.minimum(torso_c, np.nan_to_num(stance_vis))
     cols["body_angle"] = _vec_angle_from_up(mid_sh - stance_ankle, f)
     conf["body_angle"] = conf["body_line"]
-    stance_heel_y = np.where(left_stance, heel_l[:, 1], heel_r[:, 1])
+    stance_heel_y = np.fmax(heel_l[:, 1], heel_r[:, 1])
     cols["hip_height"] = (stance_heel_y - mid_hp[:, 1]) / thigh_px
     conf["hip_height"] = np.minimum(torso_c, np.nan_to_num(stance_vis))
     for name in METRIC_COLUMNS:

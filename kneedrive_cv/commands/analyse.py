@@ -1,0 +1,66 @@
+"""``kneedrive analyse CLIP``: the main job. Analyse a clip, print the rep table, write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kneedrive_cv.analysis import AnalysisResult, analyse
+from kneedrive_cv.output import write_outputs
+from kneedrive_cv.pose.cache import TrackCache
+
+NAME = "analyse"
+HELP = "analyse a clip: recognise the drill, score every rep, write reports (and an overlay video)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``kneedrive analyse``."""
+    parser.add_argument("clip", type=Path, help="video file (mp4, mov, avi...)")
+    parser.add_argument("--drill", default="auto",
+                        help="drill to score: auto (recognise it), hip_flexion_hold, wall_drill, pocket_run, "
+                             "piston_run, high_knees, sprint_start (see `kneedrive drills`)")
+    parser.add_argument("--out", type=Path, help="folder for the results (default: results/CLIP-NAME)")
+    parser.add_argument("--overlay", action="store_true", help="also write overlay.mp4: the analysis drawn on the video")
+    parser.add_argument("--thresholds", type=Path, help="your own drills/thresholds file (see `kneedrive drills`)")
+    parser.add_argument("--model", help="a MediaPipe pose landmarker .task file (default: the built-in model)")
+    parser.add_argument("--no-cache", action="store_true", help="run the pose model even if this clip was seen before")
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and (done % 10 == 0 or done == total):
+        pct = f"{100 * done / total:3.0f} %" if total else ""
+        print(f"\rpose: {done}/{total} frames {pct}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+def print_rep_table(result: AnalysisResult) -> None:
+    """The terminal summary: drill, cadence, one row per rep."""
+    cadence = f"{result.cadence_spm:.1f} per min" if result.cadence_spm else "not measured"
+    print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
+          f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
+          f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
+    if not result.reps:
+        print("no reps scored: " + "; ".join(result.recognition.reasons))
+        return
+    print(f"{'rep':>3}  {'side':<5} {'time s':>6}  {'score':>5}  faults")
+    for r in result.reps:
+        faults = "; ".join(f"{f.code} ({f.detail})" for f in r.faults) or "clean"
+        score = f"{r.score:5.0f}" if r.score is not None else "    -"
+        print(f"{r.index:>3}  {r.side.value:<5} {r.t_peak_s:6.2f}  {score}  {faults}")
+    summary = result.summary()
+    print(f"mean score {summary['mean_score']}; "
+          + ("; ".join(f"{f['cue']} ({f['reps']} reps)" for f in summary["top_faults"]) or "no faults"))
+    for f in summary["set_faults"]:
+        print(f"set: {f['cue']} - {f['detail']}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse, print, write."""
+    cache = None if args.no_cache else TrackCache()
+    out = args.out or Path("results") / args.clip.stem
+    result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,
+                     progress=_progress)
+    files = write_outputs(result, out, overlay=args.overlay, thresholds=args.thresholds, model=args.model)
+    print_rep_table(result)
+    print(f"results in {out}/: " + ", ".join(n for n in files if "/" not in n))
+    return 0

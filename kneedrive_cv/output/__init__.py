@@ -1,0 +1,62 @@
+"""What an analysis writes: report.json, frames.csv, reps.csv, report.html, plots, kinogram, overlay, track.
+
+``write_outputs`` writes them all into one folder; each file is written under a temporary name and renamed,
+so an interrupted run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from kneedrive_cv.analysis import AnalysisResult
+from kneedrive_cv.errors import OutputError
+from kneedrive_cv.pose.track import save_track
+
+
+def _ready(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".kneedrive-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write results to {out_dir} ({exc.strerror or exc}). "
+                          "Choose a folder you can write to with --out.") from exc
+
+
+def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overlay: bool = False,
+                  thresholds: str | os.PathLike[str] | None = None,
+                  model: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Write every output of an analysis into ``out_dir``; returns the files by name.
+
+    Raises:
+        OutputError: the folder cannot be created or written.
+    """
+    from kneedrive_cv.output.html import render_report_html
+    from kneedrive_cv.output.kinogram import render_kinogram
+    from kneedrive_cv.output.plots import write_plots
+    from kneedrive_cv.output.report import (analysis_json, frames_csv, report_json, reps_csv, write_atomic)
+
+    out = Path(out_dir)
+    _ready(out)
+    files: dict[str, Path] = {
+        "report.json": write_atomic(out / "report.json", report_json(result)),
+        "frames.csv": write_atomic(out / "frames.csv", frames_csv(result)),
+        "reps.csv": write_atomic(out / "reps.csv", reps_csv(result)),
+        "analysis.json": write_atomic(out / "analysis.json", analysis_json(result, thresholds, model)),
+        "track.npz": save_track(result.track, out / "track.npz"),
+    }
+    plots = write_plots(result, out / "plots")
+    files.update({f"plots/{p.name}": p for p in plots.values()})
+    kinogram = render_kinogram(result, out / "kinogram.png")
+    if kinogram is not None:
+        files["kinogram.png"] = kinogram
+    report = json.loads(files["report.json"].read_text(encoding="utf-8"))
+    files["report.html"] = write_atomic(out / "report.html", render_report_html(report, plots, kinogram))
+    if overlay:
+        from kneedrive_cv.output.overlay import render_overlay
+
+        files["overlay.mp4"] = render_overlay(result, out / "overlay.mp4")
+    return files

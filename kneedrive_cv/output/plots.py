@@ -1,0 +1,113 @@
+"""Plots of a clip's metrics over time (matplotlib's object API: no pyplot, no global state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from kneedrive_cv.analysis import AnalysisResult
+from kneedrive_cv.landmarks import Side
+
+#: The athlete's left and right, the same two colours everywhere (overlay included): blue and orange.
+SIDE_COLOURS = {Side.LEFT: "#1f77b4", Side.RIGHT: "#ff7f0e"}
+
+
+def score_colour(score: float | None) -> str:
+    """Green for a good rep (>= 80), amber (>= 60), red below, grey when unscored."""
+    if score is None:
+        return "#888888"
+    return "#2ca02c" if score >= 80 else "#f2a900" if score >= 60 else "#d62728"
+
+
+def _figure(rows: int = 1, height: float = 3.0) -> tuple[Figure, list[Axes]]:
+    fig = Figure(figsize=(10, height * rows), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
+    return fig, axes
+
+
+def _mark_reps(ax: Axes, result: AnalysisResult, column: str) -> None:
+    fr = result.frames
+    for r in result.reps:
+        y = fr.side(column, r.side)[r.i_peak]
+        ax.axvspan(r.t_start_s, r.t_end_s, color=score_colour(r.score), alpha=0.12, lw=0)
+        if np.isfinite(y):
+            ax.scatter([r.t_peak_s], [y], s=60, color=score_colour(r.score), edgecolor="black", zorder=5)
+            ax.annotate(f"{r.index}", (r.t_peak_s, y), textcoords="offset points", xytext=(0, 7), ha="center",
+                        fontsize=8)
+
+
+def plot_knee(result: AnalysisResult, path: Path) -> Path:
+    """Knee height and thigh angle per leg over time, each rep shaded and marked in its score's colour."""
+    fig, (ax1, ax2) = _figure(2, 2.6)
+    t = result.frames.t_s
+    for side in Side:
+        ax1.plot(t, result.frames.side("knee_height", side), color=SIDE_COLOURS[side], label=f"{side.value}")
+        ax2.plot(t, result.frames.side("thigh_angle", side), color=SIDE_COLOURS[side], label=f"{side.value}")
+    ax1.axhline(0, color="grey", lw=0.8, ls="--")
+    ax2.axhline(90, color="grey", lw=0.8, ls="--")
+    _mark_reps(ax1, result, "knee_height")
+    _mark_reps(ax2, result, "thigh_angle")
+    ax1.set_ylabel("knee height (thigh lengths)")
+    ax1.set_title("Knee height (0 = level with the hip) with each rep marked by score")
+    ax2.set_ylabel("thigh angle (deg)")
+    ax2.set_xlabel("time (s)")
+    ax1.legend(loc="upper right", fontsize=8)
+    fig.savefig(path)
+    return path
+
+
+def plot_trunk_and_foot(result: AnalysisResult, path: Path) -> Path:
+    """Trunk lean and each foot's dorsiflexion over time."""
+    fig, (ax1, ax2) = _figure(2, 2.4)
+    t = result.frames.t_s
+    ax1.plot(t, result.frames["trunk_lean"], color="#444444")
+    ax1.axhline(0, color="grey", lw=0.8, ls="--")
+    ax1.set_ylabel("trunk lean (deg, +forward)")
+    ax1.set_title("Trunk lean from vertical")
+    for side in Side:
+        ax2.plot(t, result.frames.side("dorsiflexion", side), color=SIDE_COLOURS[side], label=side.value)
+    ax2.axhline(0, color="grey", lw=0.8, ls="--")
+    ax2.set_ylabel("dorsiflexion (deg, +toes up)")
+    ax2.set_title("Foot: sprung (above 0) or soggy (below)")
+    ax2.set_xlabel("time (s)")
+    ax2.legend(loc="upper right", fontsize=8)
+    for r in result.reps:
+        ax1.axvspan(r.t_start_s, r.t_end_s, color=score_colour(r.score), alpha=0.12, lw=0)
+        ax2.axvspan(r.t_start_s, r.t_end_s, color=score_colour(r.score), alpha=0.12, lw=0)
+    fig.savefig(path)
+    return path
+
+
+def plot_cadence(result: AnalysisResult, path: Path) -> Path:
+    """Rhythm through the set: the rate implied by each interval between successive events."""
+    fig, (ax,) = _figure(1, 2.6)
+    use_contacts = bool(result.score and result.score.cadence_source == "foot contacts")
+    times = np.array(sorted(c.t_on_s for c in result.events.contacts) if use_contacts
+                     else [d.t_peak_s for d in result.events.complete_drives], float)
+    times = times[np.isfinite(times)]
+    if len(times) >= 2:
+        rate = 60.0 / np.diff(times)
+        ax.plot(times[1:], rate, "o-", color="#444444")
+        if result.cadence_spm:
+            ax.axhline(result.cadence_spm, color="#2ca02c", ls="--", label=f"clip: {result.cadence_spm:.0f} per min")
+            ax.legend(loc="upper right", fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "too few events to show a rhythm", ha="center", va="center", transform=ax.transAxes)
+    ax.set_ylabel("steps per min" if use_contacts else "drives per min")
+    ax.set_xlabel("time (s)")
+    ax.set_title("Cadence through the set (each interval)")
+    fig.savefig(path)
+    return path
+
+
+def write_plots(result: AnalysisResult, folder: Path) -> dict[str, Path]:
+    """All plots of a clip as PNG files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"knee": plot_knee(result, folder / "knee.png"),
+            "trunk_foot": plot_trunk_and_foot(result, folder / "trunk_foot.png"),
+            "cadence": plot_cadence(result, folder / "cadence.png")}

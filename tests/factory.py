@@ -1,0 +1,133 @@
+"""Pose tracks built analytically: a side-view athlete whose true angles and event times are known exactly.
+
+The figure is a 2-D sagittal stick model in pixels (y down). Each leg's thigh angle follows smooth bumps at
+the requested knee-drive times; the trunk leans by a set angle; the feet stay level unless asked. Left and
+right are the athlete's own; facing right puts the right leg nearer the camera (smaller z).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kneedrive_cv.landmarks import LEFT_RIGHT_SWAP, N_LANDMARKS, Landmark, Side, sided
+from kneedrive_cv.pose.track import PoseTrack
+
+THIGH_PX = 120.0
+SHANK_PX = 120.0
+FOOT_PX = 55.0
+TORSO_PX = 170.0
+
+
+@dataclass
+class Athlete:
+    """Parameters of a synthetic clip."""
+
+    fps: float = 30.0
+    duration_s: float = 6.0
+    facing: Side = Side.RIGHT
+    drives: list[tuple[float, Side]] = field(default_factory=list)
+    peak_thigh_deg: float = 90.0
+    drive_width_s: float = 0.12
+    trunk_lean_deg: float = 0.0
+    dorsiflexion_deg: float = 0.0
+    vfr_jitter: float = 0.0
+    hip_px: tuple[float, float] = (640.0, 360.0)
+    travel_px_s: float = 0.0
+    seed: int = 0
+
+
+def times(a: Athlete) -> np.ndarray:
+    """Frame times: regular at ``fps``, or jittered (variable frame rate) but strictly increasing."""
+    n = int(round(a.duration_s * a.fps))
+    t = np.arange(n) / a.fps
+    if a.vfr_jitter:
+        rng = np.random.default_rng(a.seed)
+        t = t + rng.uniform(-a.vfr_jitter, a.vfr_jitter, n) / a.fps
+        t = np.maximum.accumulate(t)
+        t[1:] = np.maximum(t[1:], t[:-1] + 1e-4)
+        t -= t[0]
+    return t
+
+
+def thigh_angles(a: Athlete, t: np.ndarray) -> dict[Side, np.ndarray]:
+    """True thigh angle per leg: raised-cosine bumps of width ``drive_width_s`` (half-width) at each drive."""
+    out = {s: np.zeros_like(t) for s in Side}
+    for t_peak, side in a.drives:
+        u = (t - t_peak) / (2 * a.drive_width_s)
+        bump = np.where(np.abs(u) < 1, 0.5 * (1 + np.cos(np.pi * u)), 0.0)
+        out[side] = np.maximum(out[side], a.peak_thigh_deg * bump)
+    return out
+
+
+def build(a: Athlete) -> tuple[PoseTrack, dict[str, np.ndarray]]:
+    """The track and the truth (per-frame true metrics by METRICS.md definitions)."""
+    t = times(a)
+    n = len(t)
+    f = 1 if a.facing is Side.RIGHT else -1
+    lm = np.zeros((n, N_LANDMARKS, 4), np.float32)
+    lm[:, :, 3] = 0.99
+    hip = np.stack([a.hip_px[0] + f * a.travel_px_s * t, np.full(n, a.hip_px[1])], 1)
+    lean = np.radians(a.trunk_lean_deg)
+    shoulder = hip + TORSO_PX * np.array([f * np.sin(lean), -np.cos(lean)])
+    head = shoulder + 60 * np.array([f * np.sin(lean), -np.cos(lean)])
+    thighs = thigh_angles(a, t)
+    truth: dict[str, np.ndarray] = {"t_s": t}
+    for s in Side:
+        near = (s is Side.RIGHT) == (a.facing is Side.RIGHT)
+        z = -40.0 if near else 40.0
+        dx = 4.0 if near else -4.0
+        th = np.radians(thighs[s])
+        knee = hip + THIGH_PX * np.stack([f * np.sin(th), np.cos(th)], 1)
+        # shank hangs so the knee is bent by as much as the thigh is raised (foot under the knee at the top)
+        ankle = knee + SHANK_PX * np.stack([np.zeros(n), np.ones(n)], 1)
+        dorsi = np.radians(a.dorsiflexion_deg)
+        foot_dir = np.array([f * np.cos(dorsi), -np.sin(dorsi)])
+        heel = ankle + np.array([-f * 12.0, 10.0])
+        toe = heel + FOOT_PX * foot_dir
+        elbow = shoulder + np.array([-f * 30.0, 70.0])
+        wrist = elbow + np.array([f * 60.0, 0.0])
+        pts = {"HIP": hip, "KNEE": knee, "ANKLE": ankle, "HEEL": heel, "FOOT_INDEX": toe, "SHOULDER": shoulder,
+               "ELBOW": elbow, "WRIST": wrist, "PINKY": wrist, "INDEX": wrist, "THUMB": wrist, "EAR": head,
+               "EYE": head + np.array([f * 15.0, 0]), "EYE_INNER": head + np.array([f * 17.0, 0]),
+               "EYE_OUTER": head + np.array([f * 12.0, 0])}
+        for part, p in pts.items():
+            idx = int(sided(s, part))
+            lm[:, idx, 0] = p[:, 0] + dx
+            lm[:, idx, 1] = p[:, 1]
+            lm[:, idx, 2] = z
+        truth[f"thigh_angle_{s.value}"] = thighs[s]
+        truth[f"knee_height_{s.value}"] = (hip[:, 1] - knee[:, 1]) / THIGH_PX
+        truth[f"dorsiflexion_{s.value}"] = np.full(n, a.dorsiflexion_deg)
+    for idx in (Landmark.NOSE, Landmark.MOUTH_LEFT, Landmark.MOUTH_RIGHT):
+        lm[:, idx, :2] = head + np.array([f * 25.0, 10.0])
+    truth["trunk_lean"] = np.full(n, a.trunk_lean_deg)
+    world = np.zeros((n, N_LANDMARKS, 3), np.float32)
+    track = PoseTrack(lm, world, t, a.fps, (1280, 720), "synthetic", {"source": "factory"})
+    return track, truth
+
+
+def with_swaps(track: PoseTrack, frames: list[tuple[int, int]]) -> PoseTrack:
+    """The track with the model's left/right labels exchanged over the given [start, stop) frame ranges."""
+    lm = track.landmarks_px.copy()
+    for a, b in frames:
+        lm[a:b] = lm[a:b][:, LEFT_RIGHT_SWAP]
+    return track.replace(landmarks_px=lm)
+
+
+def mirrored(track: PoseTrack) -> PoseTrack:
+    """The athlete seen in a mirror: x flipped and left/right exchanged (the same body, facing the other way)."""
+    lm = track.landmarks_px.copy()
+    w = track.frame_size[0]
+    lm[:, :, 0] = w - lm[:, :, 0]
+    lm = lm[:, LEFT_RIGHT_SWAP]
+    return track.replace(landmarks_px=lm)
+
+
+def with_gaps(track: PoseTrack, frames: list[tuple[int, int]]) -> PoseTrack:
+    """The track with nobody found over the given [start, stop) frame ranges."""
+    lm = track.landmarks_px.copy()
+    for a, b in frames:
+        lm[a:b] = np.nan
+    return track.replace(landmarks_px=lm)

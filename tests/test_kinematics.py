@@ -1,0 +1,167 @@
+"""Known answers on analytically built tracks: angles, swaps, gaps, events, cadence. No model involved."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factory import Athlete, build, mirrored, with_gaps, with_swaps
+
+from kneedrive_cv.kinematics.events import (EventSettings, detect_events, knee_drives, periodic_rate_per_min,
+                                            regular_events)
+from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
+from kneedrive_cv.kinematics.measure import measure_track
+from kneedrive_cv.landmarks import Side
+
+
+def alternating(n: int, period_s: float, start_s: float = 0.5) -> list[tuple[float, Side]]:
+    return [(start_s + i * period_s, Side.LEFT if i % 2 == 0 else Side.RIGHT) for i in range(n)]
+
+
+@pytest.mark.parametrize("facing", [Side.RIGHT, Side.LEFT])
+@pytest.mark.parametrize("lean", [0.0, 15.0, -10.0])
+def test_angles_match_truth(facing: Side, lean: float) -> None:
+    track, truth = build(Athlete(facing=facing, trunk_lean_deg=lean, drives=alternating(6, 0.5),
+                                 dorsiflexion_deg=12.0))
+    k = measure_track(track)
+    assert k.facing is facing
+    assert k.view == "side"
+    inner = slice(5, -5)  # away from the filter's edges
+    for side in Side:
+        col = f"thigh_angle_{side.value}"
+        # the bumps' feet are corners the zero-lag low-pass rounds off by up to ~2.5 deg; the peaks are kept
+        assert np.nanmax(np.abs(k.frames[col][inner] - truth[col][inner])) < 3.0
+        # a 30 fps peak only five samples wide loses ~2.3 deg to the 8 Hz low-pass (0.2 deg at 60 fps)
+        assert np.nanmax(k.frames[col]) == pytest.approx(90.0, abs=2.5)
+        col = f"knee_height_{side.value}"
+        assert np.nanmax(np.abs(k.frames[col][inner] - truth[col][inner])) < 0.05  # the same rounding
+        col = f"dorsiflexion_{side.value}"
+        assert np.nanmedian(np.abs(k.frames[col] - 12.0)) < 1.0
+    assert np.nanmax(np.abs(k.frames["trunk_lean"] - lean)) < 0.5
+
+
+def test_mirrored_track_gives_identical_angles() -> None:
+    track, _ = build(Athlete(drives=alternating(6, 0.5), trunk_lean_deg=10.0, dorsiflexion_deg=8.0))
+    a, b = measure_track(track), measure_track(mirrored(track))
+    assert a.facing is Side.RIGHT and b.facing is Side.LEFT
+    # in a mirror the athlete's right leg shows as a left leg: each physical leg keeps its angles exactly
+    for name in a.frames.columns:
+        other = name.replace("_left", "_RIGHT").replace("_right", "_left").replace("_RIGHT", "_right")
+        assert np.allclose(a.frames[name], b.frames[other], equal_nan=True, atol=1e-3), name
+
+
+def test_standing_values() -> None:
+    track, _ = build(Athlete(duration_s=2.0))
+    k = measure_track(track)
+    for side in Side:
+        assert np.nanmedian(k.frames.side("thigh_angle", side)) == pytest.approx(0.0, abs=0.5)
+        assert np.nanmedian(k.frames.side("knee_height", side)) == pytest.approx(-1.0, abs=0.02)
+    assert np.nanmedian(k.frames["body_line"]) == pytest.approx(180.0, abs=3.0)
+
+
+def test_injected_swaps_are_repaired() -> None:
+    track, truth = build(Athlete(drives=alternating(10, 0.4), fps=30.0))
+    swaps = [(20, 24), (61, 64), (100, 108)]
+    k = measure_track(with_swaps(track, swaps))
+    assert k.legs.frames_repaired == sum(b - a for a, b in swaps)
+    for side in Side:
+        col = f"thigh_angle_{side.value}"
+        assert np.nanmax(np.abs(k.frames[col][5:-5] - truth[col][5:-5])) < 3.0
+
+
+def test_a_track_swapped_throughout_is_relabelled_by_facing() -> None:
+    track, truth = build(Athlete(drives=alternating(6, 0.5)))
+    k = measure_track(with_swaps(track, [(0, len(track))]))
+    assert k.legs.rule == "near leg on the facing side"
+    assert np.nanmax(np.abs(k.frames["thigh_angle_left"][5:-5] - truth["thigh_angle_left"][5:-5])) < 3.0
+
+
+def test_short_gaps_filled_long_gaps_stay_empty() -> None:
+    track, truth = build(Athlete(drives=alternating(8, 0.5), fps=30.0))
+    gapped = with_gaps(track, [(40, 43), (100, 130)])  # 0.1 s and 1.0 s
+    k = measure_track(gapped, FilterSettings(max_gap_s=0.15))
+    assert not np.isnan(k.frames["thigh_angle_left"][40:43]).any()
+    assert k.frames.filled[40:43].all()
+    assert np.nanmax(np.abs(k.frames["thigh_angle_left"][40:43] - truth["thigh_angle_left"][40:43])) < 5.0
+    assert np.isnan(k.frames["thigh_angle_left"][100:130]).all()
+    assert not k.frames.filled[100:130].any()
+
+
+def test_fill_gaps_respects_the_limit_in_seconds() -> None:
+    t = np.arange(20) / 10.0  # 10 fps
+    v = np.arange(20, dtype=float)
+    v[3:5] = np.nan  # 0.2 s gap
+    v[10:16] = np.nan  # 0.6 s gap
+    out, filled = fill_gaps(t, v, max_gap_s=0.25)
+    assert np.allclose(out[3:5], [3, 4])
+    assert filled[3:5].all() and np.isnan(out[10:16]).all()
+
+
+def test_six_drives_give_six_events_within_one_frame() -> None:
+    drives = alternating(6, 0.6)
+    track, _ = build(Athlete(drives=drives, fps=30.0, duration_s=5.0))
+    found = knee_drives(measure_track(track))
+    assert len(found) == 6
+    for d, (t_true, side) in zip(found, drives):
+        assert d.side is side
+        assert abs(d.t_peak_s - t_true) <= 1 / 30 + 1e-9
+        assert d.peak_thigh_deg == pytest.approx(90.0, abs=3.0)
+        assert not d.partial
+
+
+@pytest.mark.parametrize("fps, jitter", [(29.97, 0.0), (30.0, 0.3), (59.94, 0.0), (120.0, 0.0), (24.0, 0.25)])
+def test_cadence_exact_from_event_times(fps: float, jitter: float) -> None:
+    period = 0.5  # a drive every 0.5 s: 120 per minute
+    track, _ = build(Athlete(drives=alternating(14, period), fps=fps, vfr_jitter=jitter, duration_s=8.0))
+    if jitter:
+        assert not np.allclose(track.t_s, np.arange(len(track)) / fps)
+    ev = detect_events(measure_track(track), travelling=False)
+    assert len(ev.complete_drives) == 14
+    rate = periodic_rate_per_min([d.t_peak_s for d in ev.complete_drives])
+    assert rate == pytest.approx(120.0, rel=0.01)
+
+
+def test_2hz_drives_give_120_per_min_and_3hz_give_180() -> None:
+    for period, want in ((0.5, 120.0), (1 / 3, 180.0)):
+        track, _ = build(Athlete(drives=alternating(16, period, 0.4), fps=60.0, duration_s=7.0,
+                                 drive_width_s=0.08))
+        ev = detect_events(measure_track(track), travelling=False)
+        assert periodic_rate_per_min([d.t_peak_s for d in ev.complete_drives]) == pytest.approx(want, rel=0.01)
+
+
+def test_rate_ignores_a_missed_event_and_a_double_detection() -> None:
+    times = list(np.arange(0, 10, 0.5))
+    missed = times[:7] + times[8:]
+    double = sorted([*times, 3.02])
+    assert periodic_rate_per_min(missed) == pytest.approx(120.0, rel=0.005)
+    assert len(regular_events(double)) == len(times)
+    assert periodic_rate_per_min(double) == pytest.approx(120.0, rel=0.005)
+
+
+def test_a_drive_under_way_at_the_start_is_partial() -> None:
+    drives = [(0.0, Side.LEFT), *alternating(4, 0.6, 0.6)]
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    found = knee_drives(measure_track(track), EventSettings())
+    complete = [d for d in found if not d.partial]
+    assert len(complete) == 4
+    assert all(d.t_peak_s > 0.3 for d in complete)
+
+
+def test_holds_found_with_their_duration() -> None:
+    track, _ = build(Athlete(duration_s=5.0))
+    lm = track.landmarks_px.copy()
+    # raise the left knee to horizontal from 1.0 s to 3.5 s
+    t = track.t_s
+    up = (t >= 1.0) & (t < 3.5)
+    hip = lm[:, 23, :2]
+    lm[up, 25, 0] = hip[up, 0] + 120.0
+    lm[up, 25, 1] = hip[up, 1]
+    lm[up, 27, 0] = hip[up, 0] + 120.0
+    lm[up, 27, 1] = hip[up, 1] + 120.0
+    for idx in (29, 31):
+        lm[up, idx, 0] += 120.0
+        lm[up, idx, 1] -= 120.0
+    k = measure_track(track.replace(landmarks_px=lm))
+    holds = detect_events(k, travelling=False).holds
+    assert len(holds) == 1
+    assert holds[0].side is Side.LEFT
+    assert holds[0].duration_s == pytest.approx(2.5, abs=0.2)  # the step up and down is smoothed over ~0.1 s each
