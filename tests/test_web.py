@@ -7,12 +7,17 @@ import asyncio
 import html
 import json
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -389,11 +394,11 @@ def test_line_chart_places_points_by_date() -> None:
     from datetime import date
 
     svg = line_chart([Point(date(2025, 1, 1), 50), Point(date(2025, 1, 31), 100), Point(date(2025, 1, 11), 0)],
-                     title="Mean score", y_fixed=(0, 100), width=348, height=162)
+                     title="Mean score", y_fixed=(0, 100), width=378, height=164)
     xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
     ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
-    assert xs == pytest.approx([48.0, 48.0 + 284 / 3, 332.0], abs=0.06)
-    assert ys == pytest.approx([28.0 + 50, 28.0 + 100, 28.0], abs=0.06)
+    assert xs == pytest.approx([44.0, 144.0, 344.0], abs=0.06)  # 300 px for 30 days, 44 px margin
+    assert ys == pytest.approx([34.0 + 50, 34.0 + 100, 34.0], abs=0.06)  # 100 px for 0-100, 34 px margin
     assert line_chart([], title="Cadence").startswith('<p class="muted">No cadence')
 
 
@@ -435,3 +440,50 @@ def test_the_real_analysis_runs_in_a_worker_and_its_results_are_shown(tmp_path: 
     assert "<video" in page and (report["drill"] in page.replace(" ", "_") or report["drill"] == "none")
     row = db_rows(tmp_path, "clips")[0]
     assert row["n_reps"] == len(report["reps"]) == len(re.findall(r"<tr data-t=", page))
+
+
+# -- the command ------------------------------------------------------------------------------------------------
+
+
+def test_kneedrive_serve_listens_on_localhost_and_stops_cleanly(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, "-m", "kneedrive_cv", "serve", "--port", str(port), "--data", str(data)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, page = time.monotonic() + 60, None
+        while page is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        foreign = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": "attacker.example"}, timeout=5)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    assert page is not None and page.status_code == 200 and 'type="file" name="video"' in page.text
+    assert foreign.status_code == 400  # a localhost server answers only to localhost names (DNS rebinding)
+    assert f"serving {data.resolve()} at http://127.0.0.1:{port}/" in output and proc.returncode == 0
+    assert (data / DB_NAME).is_file()
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--max-upload-mb", "0"], "--max-upload-mb must be positive"),
+                                               (["--workers", "0"], "--workers must be at least 1"),
+                                               (["--port", "70000"], "--port must be between 1 and 65535")])
+def test_kneedrive_serve_refuses_bad_settings(tmp_path: Path, args: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from kneedrive_cv.cli import main
+
+    assert main(["serve", "--data", str(tmp_path), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("localhost", True), ("::1", True),
+                                             ("127.0.0.2", True), ("0.0.0.0", False), ("192.168.1.4", False),
+                                             ("example.org", False)])
+def test_is_loopback(host: str, local: bool) -> None:
+    from kneedrive_cv.commands.serve import is_loopback
+
+    assert is_loopback(host) is local

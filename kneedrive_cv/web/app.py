@@ -340,10 +340,11 @@ def _files(store: Store, clip: Clip) -> dict[str, Any]:
     folder = store.results_dir(clip.id)
     if clip.state != "done" or not folder.is_dir():
         return {"video": None, "images": [], "downloads": []}
-    names = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and not p.name.startswith("."))
     videos = [n for n in names if n.endswith(".mp4")]
     images = sorted((n for n in names if n.endswith((".png", ".svg"))), key=lambda n: ("kinogram" not in n, n))
-    order = ["report.json", "reps.csv", "frames.csv", "report.html", "track.npz"]
+    order = ["report.json", "reps.csv", "frames.csv", "report.html", "analysis.json", "track.npz"]
     downloads = sorted((n for n in names if n.endswith((".json", ".csv", ".html", ".npz"))),
                        key=lambda n: (order.index(n) if n in order else len(order), n))
     video = "overlay.mp4" if "overlay.mp4" in videos else (videos[0] if videos else None)

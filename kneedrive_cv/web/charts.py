@@ -34,12 +34,12 @@ def _y_range(values: list[float], fixed: tuple[float, float] | None) -> tuple[fl
 
 
 def line_chart(points: list[Point], *, title: str, unit: str = "", y_fixed: tuple[float, float] | None = None,
-               colour: str = "#2563eb", width: int = 640, height: int = 220) -> str:
+               colour: str = "#2563eb", width: int = 520, height: int = 230) -> str:
     """Draw ``points`` by date as SVG markup to embed in a page (or a note when there are none)."""
     points = sorted((p for p in points if math.isfinite(p.value)), key=lambda p: p.day)
     if not points:
         return f'<p class="muted">No {escape(title.lower())} yet.</p>'
-    left, right, top, bottom = 48, 16, 28, 34
+    left, right, top, bottom = 44, 34, 34, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     lo, hi, step = _y_range([p.value for p in points], y_fixed)
     d0, d1 = points[0].day.toordinal(), points[-1].day.toordinal()
@@ -52,7 +52,7 @@ def line_chart(points: list[Point], *, title: str, unit: str = "", y_fixed: tupl
 
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)} by date" '
            f'xmlns="http://www.w3.org/2000/svg">',
-           f'<text x="{left}" y="16" class="chart-title">{escape(title)}{f" ({escape(unit)})" if unit else ""}</text>']
+           f'<text x="{left}" y="18" class="chart-title">{escape(title)}{f" ({escape(unit)})" if unit else ""}</text>']
     tick = lo
     while tick <= hi + step / 1000:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>'
@@ -61,7 +61,7 @@ def line_chart(points: list[Point], *, title: str, unit: str = "", y_fixed: tupl
     days = sorted({p.day for p in points})
     shown = days if len(days) <= 6 else [days[round(i * (len(days) - 1) / 5)] for i in range(6)]
     for day in shown:
-        out.append(f'<text x="{x(day):.1f}" y="{height - 12}" class="tick" text-anchor="middle">'
+        out.append(f'<text x="{x(day):.1f}" y="{height - 8}" class="tick" text-anchor="middle">'
                    f'{day.strftime("%d %b %y")}</text>')
     if len(points) > 1:
         path = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in points)
