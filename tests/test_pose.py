@@ -1,0 +1,107 @@
+"""Pose tracks from real video: detection, landmark placement, save/load, cache, model errors, nobody found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import real_clip
+
+from kneedrive_cv.errors import ModelError, NoPersonError, TrackFormatError
+from kneedrive_cv.landmarks import Landmark
+from kneedrive_cv.pose.cache import TrackCache
+from kneedrive_cv.pose.estimate import estimate_track
+from kneedrive_cv.pose.track import PoseTrack, load_track, save_track
+from kneedrive_cv.video import VideoSink
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def high_knees(tmp_path_factory: pytest.TempPathFactory) -> tuple[PoseTrack, TrackCache]:
+    cache = TrackCache()
+    track, _ = estimate_track(real_clip("high_knees_side_gym_60fps.mp4"), cache=cache)
+    return track, cache
+
+
+@pytest.mark.real
+def test_person_found_in_nearly_every_frame(high_knees: tuple[PoseTrack, TrackCache]) -> None:
+    track, _ = high_knees
+    assert len(track) == 400
+    assert track.present.sum() >= 380  # 95 %
+    assert track.frame_size == (1280, 720)
+    assert track.fps == pytest.approx(60.015, abs=0.01)
+
+
+@pytest.mark.real
+def test_knee_landmarks_land_on_the_knees(high_knees: tuple[PoseTrack, TrackCache]) -> None:
+    """Frame 23, checked by eye once: right knee raised with the kneecap near (705, 378), left (stance) knee
+    near (560, 505), in pixels of the 1280x720 frame."""
+    track, _ = high_knees
+    right = track.xy[23, Landmark.RIGHT_KNEE]
+    left = track.xy[23, Landmark.LEFT_KNEE]
+    assert np.linalg.norm(right - (705, 378)) < 25
+    assert np.linalg.norm(left - (560, 505)) < 30
+
+
+@pytest.mark.real
+def test_saved_track_loads_identical(high_knees: tuple[PoseTrack, TrackCache], tmp_path: Path) -> None:
+    track, _ = high_knees
+    back = load_track(save_track(track, tmp_path / "t.npz"))
+    assert back.equals(track)
+    assert back.meta["followed"]["frames_kept"] == 400
+
+
+@pytest.mark.real
+def test_second_run_uses_the_cache(high_knees: tuple[PoseTrack, TrackCache], monkeypatch: pytest.MonkeyPatch) -> None:
+    track, cache = high_knees
+    import kneedrive_cv.pose.estimate as est
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model ran although the track was cached")
+
+    monkeypatch.setattr(est, "run_pose", no_model)
+    again, info = estimate_track(real_clip("high_knees_side_gym_60fps.mp4"), cache=cache)
+    assert info.from_cache
+    assert again.equals(track)
+
+
+def test_a_clip_with_nobody_in_it(tmp_path: Path) -> None:
+    path = tmp_path / "empty_gym.mp4"
+    rng = np.random.default_rng(0)
+    background = (rng.random((360, 640, 3)) * 255).astype(np.uint8)
+    with VideoSink(path, 640, 360, 30.0) as sink:
+        for i in range(20):
+            sink.write(np.roll(background, i * 3, axis=1), i / 30)
+    with pytest.raises(NoPersonError, match="person was found in only"):
+        estimate_track(path, cache=None)
+
+
+def test_missing_and_broken_model_files(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    with VideoSink(clip, 64, 64, 30.0) as sink:
+        sink.write(np.zeros((64, 64, 3), np.uint8), 0.0)
+    with pytest.raises(ModelError, match="no such file"):
+        estimate_track(clip, model=tmp_path / "nope.task", cache=None)
+    broken = tmp_path / "broken.task"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="could not be loaded"):
+        estimate_track(clip, model=broken, cache=None)
+    wrong = tmp_path / "pose.tflite"
+    wrong.write_bytes(b"x")
+    with pytest.raises(ModelError, match=".task"):
+        estimate_track(clip, model=wrong, cache=None)
+
+
+def test_track_validation_and_format_version(tmp_path: Path) -> None:
+    n = 3
+    lm, world, t = np.zeros((n, 33, 4), np.float32), np.zeros((n, 33, 3), np.float32), np.array([0, 0.1, 0.2])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        PoseTrack(lm, world, np.array([0, 0.2, 0.1]), 10.0, (10, 10), "m")
+    with pytest.raises(ValueError, match="landmarks_px"):
+        PoseTrack(lm[:, :10], world, t, 10.0, (10, 10), "m")
+    bad = tmp_path / "old.npz"
+    np.savez(bad, landmarks_px=lm, world_m=world, t_s=t, header=np.array('{"format_version": 0}'))
+    with pytest.raises(TrackFormatError, match="format 0"):
+        load_track(bad)

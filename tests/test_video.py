@@ -1,0 +1,171 @@
+"""Reading video honestly: timestamps, orientation, formats, bad input. Writing H.264."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from conftest import REAL, real_clip
+
+from kneedrive_cv.errors import VideoError
+from kneedrive_cv.video import ReadStats, VideoSink, probe, read_frames, upright
+
+# (file, displayed width, displayed height, frames)
+REAL_CLIPS = [
+    ("high_knees_side_gym_60fps.mp4", 1280, 720, 400),
+    ("gaitlab_male_side_treadmill.mp4", 720, 1280, 360),
+    ("sprint_start_side_track_a1.mp4", 1280, 720, 228),
+    ("sprint_maxvel_side_track.mp4", 1680, 720, 185),
+    ("sports2d_walk_jumpingjacks_backlit.mp4", 1768, 994, 230),
+    ("jumping_jacks_front_gym_60fps.mp4", 1280, 720, 360),
+    ("walking_side_gym_wall.mp4", 1280, 720, 401),
+    ("treadmill_side_lab_markers_480p.mp4", 480, 360, 949),
+    ("pose2sim_lab_markers_oblique_cam01.mp4", 1080, 1920, 100),
+    ("multi_person_walking_elevated_vtest.avi", 768, 576, 795),
+    ("jogging_front_portrait.mp4", 1080, 1920, 85),
+    ("running_side_panning_field_short.mp4", 480, 352, 47),
+]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("name, width, height, frames", REAL_CLIPS)
+def test_every_real_clip_decodes_upright_with_increasing_timestamps(name: str, width: int, height: int,
+                                                                    frames: int) -> None:
+    path = real_clip(name)
+    info = probe(path)
+    assert (info.width, info.height) == (width, height)
+    stats = ReadStats()
+    times, shapes = [], set()
+    for t, rgb in read_frames(path, stats):
+        times.append(t)
+        shapes.add(rgb.shape)
+    assert stats.frames == frames and not stats.truncated
+    assert shapes == {(height, width, 3)}
+    assert times[0] == 0.0 and np.all(np.diff(times) > 0)
+    assert times[-1] == pytest.approx(info.duration_s, abs=2.5 / info.fps)
+
+
+@pytest.mark.real
+def test_variable_frame_rate_timestamps_are_not_index_over_fps() -> None:
+    path = real_clip("sprint_start_side_track_a1.mp4")
+    info = probe(path)
+    t = np.array([t for t, _ in read_frames(path)])
+    naive = np.arange(len(t)) / info.fps  # nominal 29.967 fps, but the frames are not evenly spaced
+    assert np.max(np.abs(t - naive)) > 1e-4
+    steps = np.diff(t)
+    assert steps.max() - steps.min() > 0.001  # at least one frame lasts over a millisecond longer
+    assert len(np.unique(np.round(steps, 4))) > 1
+
+
+def test_upright_applies_display_rotation() -> None:
+    img = np.zeros((4, 6, 3), np.uint8)
+    img[0, 0] = 255  # top-left marker
+    assert upright(img, 0) is img
+    turned = upright(img, 270)  # phone held upright: display matrix -90 (= 270) turns the picture clockwise
+    assert turned.shape == (6, 4, 3)
+    assert turned[0, -1, 0] == 255  # top-left moved to top-right: a clockwise quarter turn
+    assert upright(img, 90)[-1, 0, 0] == 255  # counter-clockwise: top-left to bottom-left
+    assert upright(img, 180)[-1, -1, 0] == 255
+
+
+def _set_display_matrix(path: Path, matrix: tuple[int, ...]) -> None:
+    """Patch the MP4 track header's display matrix in place (what a phone writes for portrait video)."""
+    data = bytearray(path.read_bytes())
+    i = data.find(b"tkhd")
+    version = data[i + 4]
+    off = i + 8 + (8 + 8 + 4 + 4 + 8 if version == 1 else 4 + 4 + 4 + 4 + 4) + 8 + 8
+    assert struct.unpack(">9i", data[off:off + 36])[0] == 0x10000, "identity matrix expected before patching"
+    data[off:off + 36] = struct.pack(">9i", *matrix)
+    path.write_bytes(bytes(data))
+
+
+def test_rotated_phone_clip_comes_out_portrait(tmp_path: Path) -> None:
+    """A landscape-encoded clip with the display matrix an iPhone writes when held upright."""
+    path = tmp_path / "phone.mp4"
+    with VideoSink(path, 64, 48, 30.0) as sink:
+        for i in range(10):
+            frame = np.zeros((48, 64, 3), np.uint8)
+            frame[:8, :8] = 255  # marker in the encoded picture's top-left corner
+            sink.write(frame, i / 30)
+    _set_display_matrix(path, (0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000))
+    info = probe(path)
+    assert (info.width, info.height, info.rotation_deg) == (48, 64, 270)
+    assert info.portrait
+    _, rgb = next(iter(read_frames(path)))
+    assert rgb.shape == (64, 48, 3)
+    rows, cols = np.argwhere(rgb[:, :, 0] > 128).mean(axis=0)
+    assert rows < 8 and cols > 40  # turned clockwise, as the phone showed it: marker now top-right
+
+
+def test_written_h264_keeps_every_frame_and_time(tmp_path: Path) -> None:
+    times = np.cumsum(np.r_[0, np.random.default_rng(1).uniform(0.02, 0.05, 39)])  # variable frame rate
+    out = tmp_path / "vfr.mp4"
+    with VideoSink(out, 65, 49, 30.0) as sink:  # odd sizes are cropped to even for yuv420p
+        for t in times:
+            sink.write(np.full((49, 65, 3), 128, np.uint8), float(t))
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "h264"
+        got = [(f.time, f.format.name, f.width, f.height) for f in c.decode(s)]
+    assert len(got) == len(times)
+    assert {g[1:] for g in got} == {("yuv420p", 64, 48)}
+    assert np.allclose([g[0] for g in got], times, atol=1e-3)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"this is not a video\n", "not a video"),
+])
+def test_bad_files_raise_clear_errors(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(content)
+    with pytest.raises(VideoError, match=message):
+        probe(path)
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="no such file"):
+        probe(tmp_path / "nope.mp4")
+    with pytest.raises(VideoError, match="folder"):
+        probe(tmp_path)
+
+
+def test_an_image_is_not_a_video(tmp_path: Path) -> None:
+    path = tmp_path / "photo.png"
+    with av.open(str(path), "w", format="image2") as c:
+        s = c.add_stream("png", rate=1)
+        s.width, s.height, s.pix_fmt = 16, 16, "rgb24"
+        c.mux(s.encode(av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")))
+        c.mux(s.encode(None))
+    with pytest.raises(VideoError, match="still image"):
+        probe(path)
+
+
+@pytest.mark.real
+def test_truncated_clip_yields_the_frames_before_the_damage(tmp_path: Path) -> None:
+    src = real_clip("high_knees_side_gym_60fps.mp4")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(src.read_bytes()[:300_000])
+    stats = ReadStats()
+    n = sum(1 for _ in read_frames(cut, stats))
+    assert 0 < n < 400
+    assert stats.truncated
+
+
+def test_reader_releases_the_file_when_the_caller_stops_early(tmp_path: Path) -> None:
+    path = tmp_path / "short.mp4"
+    with VideoSink(path, 32, 32, 30.0) as sink:
+        for i in range(30):
+            sink.write(np.zeros((32, 32, 3), np.uint8), i / 30)
+    gen = read_frames(path)
+    next(gen)
+    gen.close()  # runs the reader's finally: the container is closed
+    path.unlink()  # on every OS, a closed file can be removed
+    assert not path.exists()
+
+
+def test_real_folder_location_is_beside_the_project() -> None:
+    assert REAL.parent.name == "shared"
