@@ -177,7 +177,16 @@ def _plan(clips: list[ClipJob], store: ClipStore, overlay: bool, force: bool, an
             reused[job.key] = found
         else:
             todo.append(ClipTask(job, str(store.root), fp, overlay, analyse_fn))
+    # biggest clips first: the last clips to finish are then short ones, and no worker idles long at the end
+    todo.sort(key=lambda task: -_size(task.job.source))
     return reused, todo
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _one_line(text: str) -> str:
@@ -243,6 +252,9 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
                 _drain(executor, deque(todo), jobs or len(todo), on_done)
             elif todo:
                 _run_in_pools(todo, workers, root / LOG_NAME, on_done)
+        except KeyboardInterrupt:
+            log.write(f"batch interrupted: {len(markers)} of {len(clips)} clips done; rerun to resume")
+            raise
         finally:
             shown.close()
         result.rows = [make_row(job, markers[job.key]) for job in clips]

@@ -120,7 +120,7 @@ def _class(name: str) -> str:
     return f' class="{name}"' if name else ""
 
 
-def _squad_table(rows: list[dict[str, str]], root: Path) -> str:
+def _squad_table(rows: list[dict[str, str]], root: Path, anchors: dict[str, str]) -> str:
     head = ('<table id="squad" class="sortable"><thead><tr><th data-type="text">Athlete</th>'
             '<th data-type="text">Clip</th><th data-type="text">Drill</th><th data-type="num" class="n">Score</th>'
             '<th data-type="num" class="n">Reps</th><th data-type="num" class="n">Cadence (spm)</th>'
@@ -129,7 +129,8 @@ def _squad_table(rows: list[dict[str, str]], root: Path) -> str:
     body = []
     for r in order:
         status = escape(r["status"]) + (f'<div class="reason">{escape(r["reason"])}</div>' if r["reason"] else "")
-        cells = [(r["athlete"], escape(r["athlete"]), ""), (r["clip"], escape(r["clip"]), ""),
+        who = f'<a href="#{anchors[r["athlete"]]}">{escape(r["athlete"])}</a>'
+        cells = [(r["athlete"], who, ""), (r["clip"], escape(r["clip"]), ""),
                  (r["drill"], escape(r["drill"]), ""), (r["score"], r["score"], "n"), (r["reps"], r["reps"], "n"),
                  (r["cadence_spm"], r["cadence_spm"], "n"),
                  (r["top_faults"], " ".join(f"<code>{escape(c)}</code>" for c in r["top_faults"].split(";") if c), ""),
@@ -139,7 +140,8 @@ def _squad_table(rows: list[dict[str, str]], root: Path) -> str:
     return head + "".join(body) + "</tbody></table>"
 
 
-def _athlete_section(athlete: str, rows: list[dict[str, str]], markers: dict[str, dict[str, Any]], root: Path) -> str:
+def _athlete_section(athlete: str, anchor: str, rows: list[dict[str, str]], markers: dict[str, dict[str, Any]],
+                     root: Path) -> str:
     counts: Counter[str] = Counter()
     cues: dict[str, str] = {}
     for r in rows:
@@ -150,7 +152,7 @@ def _athlete_section(athlete: str, rows: list[dict[str, str]], markers: dict[str
     scores = [float(r["score"]) for r in rows if r["score"]]
     mean = _mean(scores)
     drills = sorted({r["drill"] for r in rows})
-    parts = [f'<section id="athlete-{escape(athlete, quote=True)}"><h3>{escape(athlete)}</h3>'
+    parts = [f'<section id="{anchor}"><h3>{escape(athlete)}</h3>'
              f'<p class="meta">{len(rows)} clip{"s" * (len(rows) != 1)} ({", ".join(map(escape, drills))})'
              f'{f", mean score {mean:.0f}" if mean is not None else ""}</p>'
              '<table><thead><tr><th>Clip</th><th>Date</th><th>Drill</th><th class="n">Score</th><th class="n">Reps</th>'
@@ -195,12 +197,14 @@ def render_index(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]],
     meta = (f"{len(rows)} clip{'s' * (len(rows) != 1)} of {len(by_athlete)} athlete{'s' * (len(by_athlete) != 1)}: "
             f"{len(rows) - failed} scored, {failed} failed. "
             'The table as a spreadsheet: <a href="summary.csv">summary.csv</a>.')
-    athletes = "".join(_athlete_section(a, by_athlete[a], markers, root) for a in sorted(by_athlete, key=str.lower))
+    names = sorted(by_athlete, key=lambda a: (a.lower(), a))
+    anchors = {a: f"athlete-{i}" for i, a in enumerate(names, start=1)}
+    athletes = "".join(_athlete_section(a, anchors[a], by_athlete[a], markers, root) for a in names)
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Squad summary</title>'
             f"<style>{_CSS}</style></head><body><h1>Squad summary</h1><p class=\"meta\">{meta}</p>"
             f"{_charts(by_athlete, markers)}<h2>Squad</h2><p class=\"meta\">Click a column's title to sort by it.</p>"
-            f"{_squad_table(rows, root)}<h2>Athletes</h2>{athletes}<script>{_JS}</script></body></html>\n")
+            f"{_squad_table(rows, root, anchors)}<h2>Athletes</h2>{athletes}<script>{_JS}</script></body></html>\n")
 
 
 def write_index_html(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]], path: Path) -> Path:

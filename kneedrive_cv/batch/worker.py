@@ -9,11 +9,13 @@ importable there and its arguments picklable.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import shutil
 import signal
+import sys
 import time
 import traceback
 from collections import Counter
@@ -136,12 +138,17 @@ def run_clip(task: ClipTask) -> dict[str, Any]:
 
 
 def init_worker(log_path: str) -> None:
-    """Set up a pool process: its warnings go to the batch's log, Ctrl-C to the main process.
+    """Set up a pool process: its warnings and stderr go to the batch's log, Ctrl-C to the main process.
 
-    Warnings (a truncated clip, say) would break the progress line on the terminal. Ctrl-C is left to the
-    main process, which stops the workers itself.
+    Warnings (a truncated clip, say) and the native libraries' chatter on stderr would break the progress
+    line on the terminal. Ctrl-C is left to the main process, which stops the workers itself.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, ValueError):  # no stderr to redirect: leave it as it is
+        sys.stderr.flush()
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(fd, sys.stderr.fileno())
+        os.close(fd)
     handler = logging.FileHandler(log_path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s worker %(process)d %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -61,8 +61,13 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch, print what happened; exit 1 when some clips failed."""
-    result = run_batch(args.input, args.out, jobs=args.jobs, drill=args.drill, overlay=args.overlay,
-                       force=args.force, progress=sys.stderr)
+    try:
+        result = run_batch(args.input, args.out, jobs=args.jobs, drill=args.drill, overlay=args.overlay,
+                           force=args.force, progress=sys.stderr)
+    except KeyboardInterrupt:
+        print("kneedrive: batch interrupted; finished clips are kept, run the same command again to resume",
+              file=sys.stderr)
+        return 130
     sys.stderr.flush()
     total, failed = len(result.rows), result.failed
     print(f"{total} clips in {format_duration(result.elapsed_s)}: {total - failed} ok, {failed} failed "
