@@ -378,3 +378,31 @@ def test_help_documents_the_filename_rule(capsys: pytest.CaptureFixture[str]) ->
         main(["batch", "--help"])
     text = capsys.readouterr().out
     assert "athlete_drill_anything.mp4" in text and "path,athlete,drill[,date]" in text and "--force" in text
+
+
+@pytest.mark.browser
+def test_squad_table_sorts_by_score_in_a_browser(tmp_path: Path, calls: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    chromium = os.environ.get("KNEEDRIVE_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.skip(f"no Chromium at {chromium} (tests/setup_browser.sh installs it)")
+    src = _squad(tmp_path / "in")
+    _clip(src / "fay_wall_drill.mp4", score=88.0)
+    _run(src, tmp_path / "out")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto((tmp_path / "out" / "index.html").as_uri())
+
+        def scores() -> list[str]:
+            return page.eval_on_selector_all("#squad tbody tr", "rows => rows.map(r => r.cells[3].textContent)")
+
+        first = scores()
+        page.click("#squad th:nth-child(4)")
+        ascending = scores()
+        page.click("#squad th:nth-child(4)")
+        descending = scores()
+        browser.close()
+    assert first == ["88.0", "71.2", "55.0", "", "", ""]  # best first when the page opens
+    assert ascending == ["55.0", "71.2", "88.0", "", "", ""]  # clips without a score stay at the bottom
+    assert descending == first
