@@ -1,0 +1,169 @@
+"""The truth beside a rendered clip: METRICS.md quantities measured on the drawn skeleton, and the events.
+
+Angles are measured in pixels of the finished (possibly mirrored) frame by the METRICS.md definitions, so
+they are what a perfect pose estimate would give. Left and right are the athlete's own. The camera sees
+the athlete's right side when they face image-right and their left side when they face image-left (as a
+camera in the stand sees a runner on the home straight), so ``near_side`` equals ``facing``.
+
+Schema (``format`` ``kneedrive-synth-truth``, ``version`` 1): see :data:`TRUTH_KEYS` and the module
+``kneedrive_cv.synth`` docstring.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kneedrive_cv.landmarks import Side
+from kneedrive_cv.synth.body import Joints
+from kneedrive_cv.synth.program import ProgramResult, contact_cadence_spm, drive_cadence_spm
+
+TRUTH_FORMAT = "kneedrive-synth-truth"
+TRUTH_VERSION = 1
+
+#: Top-level keys of a truth file.
+TRUTH_KEYS = ("format", "version", "drill", "expected_drill", "facing", "near_side", "fps", "width", "height",
+              "n_frames", "duration_s", "px_per_m", "thigh_length_px", "stature_m", "travelling", "parameters",
+              "derived", "faults", "knee_drives", "rep_count", "cadence_spm", "cadence_basis", "hold_s", "holds",
+              "contacts", "frames", "landmarks_px")
+
+#: Per-frame columns under ``frames`` (lists of one value per frame).
+FRAME_KEYS = ("t_s", "thigh_angle_left", "thigh_angle_right", "knee_height_left", "knee_height_right",
+              "dorsiflexion_left", "dorsiflexion_right", "trunk_lean", "body_line", "body_angle",
+              "elbow_angle_left", "elbow_angle_right", "contact_left", "contact_right", "stance_side")
+
+
+def truth_path_for(clip: str | os.PathLike[str]) -> Path:
+    """``CLIP.truth.json`` beside ``CLIP.mp4``."""
+    clip = Path(clip)
+    return clip.with_name(f"{clip.stem}.truth.json")
+
+
+def landmarks_px(j: Joints, to_px: Any) -> dict[str, np.ndarray]:
+    """Named points (MediaPipe's names, lower case) in pixels of the finished frame, each (frames, 2).
+
+    ``to_px`` maps world points (frames, 2) to finished-frame pixels. Points the camera cannot tell apart
+    in a side view (the two hips, shoulders, ears) share a position.
+    """
+    out = {"nose": to_px(j.face["nose"])}
+    for s in Side:
+        n = s.value
+        out[f"{n}_eye"] = to_px(j.face["eye"])
+        out[f"{n}_ear"] = to_px(j.face["ear"])
+        out[f"{n}_shoulder"] = to_px(j.shoulder)
+        out[f"{n}_elbow"] = to_px(j.elbow[s])
+        out[f"{n}_wrist"] = to_px(j.wrist[s])
+        out[f"{n}_index"] = to_px(j.knuckles[s])
+        out[f"{n}_hip"] = to_px(j.hip)
+        out[f"{n}_knee"] = to_px(j.knee[s])
+        out[f"{n}_ankle"] = to_px(j.ankle[s])
+        out[f"{n}_heel"] = to_px(j.heel[s])
+        out[f"{n}_foot_index"] = to_px(j.toe[s])
+    return out
+
+
+def _interior(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    u, w = a - b, c - b
+    cos = np.sum(u * w, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(w, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def frame_metrics(lm: dict[str, np.ndarray], facing: Side, contact: dict[Side, np.ndarray]) -> dict[str, np.ndarray]:
+    """METRICS.md per-frame quantities from pixel points (y down); ``facing`` is the image side faced."""
+    f = 1.0 if facing is Side.RIGHT else -1.0
+    out: dict[str, np.ndarray] = {}
+    hip = lm["left_hip"]
+    thigh_len = float(np.median(np.linalg.norm(lm["left_knee"] - hip, axis=1)))
+    for s in Side:
+        n = s.value
+        knee, ankle = lm[f"{n}_knee"], lm[f"{n}_ankle"]
+        v = knee - hip
+        out[f"thigh_angle_{n}"] = np.degrees(np.arctan2(f * v[:, 0], v[:, 1]))
+        out[f"knee_height_{n}"] = (hip[:, 1] - knee[:, 1]) / thigh_len
+        out[f"dorsiflexion_{n}"] = 90.0 - _interior(knee, ankle, ankle + lm[f"{n}_foot_index"] - lm[f"{n}_heel"])
+        out[f"elbow_angle_{n}"] = _interior(lm[f"{n}_shoulder"], lm[f"{n}_elbow"], lm[f"{n}_wrist"])
+    sh = lm["left_shoulder"]
+    out["trunk_lean"] = np.degrees(np.arctan2(f * (sh[:, 0] - hip[:, 0]), hip[:, 1] - sh[:, 1]))
+    # the stance side: the foot on the floor; with both or neither down, the leg whose knee is lower
+    left_lower = lm["left_knee"][:, 1] >= lm["right_knee"][:, 1]
+    cl, cr = contact[Side.LEFT], contact[Side.RIGHT]
+    stance_left = np.where(cl & ~cr, True, np.where(cr & ~cl, False, left_lower))
+    ankle = np.where(stance_left[:, None], lm["left_ankle"], lm["right_ankle"])
+    out["body_line"] = _interior(sh, hip, ankle)
+    out["body_angle"] = np.degrees(np.arctan2(f * (sh[:, 0] - ankle[:, 0]), ankle[:, 1] - sh[:, 1]))
+    out["stance_left"] = stance_left
+    return out
+
+
+def _num(x: float | None, nd: int = 4) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), nd)
+
+
+def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, facing: Side, fps: float,
+                size: tuple[int, int], px_per_m: float, thigh_length_m: float, stature_m: float,
+                params: Any) -> dict[str, Any]:
+    """Build the truth document (a JSON-ready dict) for one clip."""
+    t = prog.motion.t_s
+    n = len(t)
+    duration = float(t[-1]) if n else 0.0
+    contact = prog.motion.contact
+    m = frame_metrics(lm, facing, contact)
+    frames: dict[str, list[Any]] = {"t_s": [round(float(x), 6) for x in t]}
+    for key in FRAME_KEYS[1:-3]:
+        frames[key] = [round(float(x), 3) for x in m[key]]
+    frames["contact_left"] = [bool(x) for x in contact[Side.LEFT]]
+    frames["contact_right"] = [bool(x) for x in contact[Side.RIGHT]]
+    frames["stance_side"] = ["left" if x else "right" for x in m["stance_left"]]
+    is_drill = prog.expected_drill != "none"
+    drives = [d for d in prog.drives if 0.0 <= d.t_peak_s <= duration] if is_drill else []
+    drive_rows = []
+    for d in drives:
+        codes = [c for c in prog.faults if c not in prog.side_faults or d.side in prog.side_faults[c]]
+        drive_rows.append({"side": d.side.value, "t_start_s": _num(d.t_start_s), "t_peak_s": _num(d.t_peak_s),
+                           "t_end_s": _num(d.t_end_s), "thigh_peak_deg": _num(d.thigh_peak_deg, 3),
+                           "complete": bool(d.t_start_s >= 0.0 and d.t_end_s <= duration), "faults": codes})
+    contacts = [{"side": c.side.value, "t_on_s": _num(c.t_on_s) if c.t_on_s >= 0 else None,
+                 "t_off_s": _num(c.t_off_s) if c.t_off_s <= duration else None}
+                for c in prog.contacts if c.t_off_s >= 0 and c.t_on_s <= duration]
+    if prog.travelling:
+        cadence, basis = contact_cadence_spm(prog.contacts, duration), "foot_contacts"
+    else:
+        cadence, basis = drive_cadence_spm(drives), "knee_drives"
+    near = facing
+    return {
+        "format": TRUTH_FORMAT, "version": TRUTH_VERSION, "drill": drill, "expected_drill": prog.expected_drill,
+        "facing": facing.value, "near_side": near.value, "fps": float(fps), "width": int(size[0]),
+        "height": int(size[1]), "n_frames": n, "duration_s": _num(duration, 6), "px_per_m": _num(px_per_m),
+        "thigh_length_px": _num(thigh_length_m * px_per_m), "stature_m": stature_m,
+        "travelling": prog.travelling, "parameters": dataclasses.asdict(params),
+        "derived": {k: (_num(v) if isinstance(v, float) else v) for k, v in prog.notes.items()},
+        "faults": list(prog.faults), "knee_drives": drive_rows,
+        "rep_count": len(prog.holds) if prog.holds else len(drive_rows),
+        "cadence_spm": _num(cadence, 3), "cadence_basis": basis,
+        "hold_s": _num(prog.hold_s), "holds": [{"side": s.value, "t_start_s": _num(a), "t_end_s": _num(b)}
+                                               for s, a, b in prog.holds],
+        "contacts": contacts, "frames": frames,
+        "landmarks_px": {k: np.round(v, 2).tolist() for k, v in lm.items()},
+    }
+
+
+def write_truth(truth: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write the truth JSON (compact, one file, replaced whole)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(truth, separators=(",", ":")))
+    os.replace(tmp, path)
+    return path
+
+
+def load_truth(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a truth file written by :func:`write_truth`."""
+    return dict(json.loads(Path(path).read_text()))
