@@ -253,6 +253,20 @@ def test_the_size_limit_stops_reading_part_way(tmp_path: Path, clip: Path) -> No
     assert list(tmp_path.iterdir()) == []  # the partial file is gone
 
 
+def test_an_upload_cut_short_is_refused(tmp_path: Path, clip: Path) -> None:
+    body = multipart_body("kdtest", clip.read_bytes())
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        cut = client.post("/upload", content=body[: len(body) // 2],
+                          headers={"Content-Type": "multipart/form-data; boundary=kdtest"})
+        garbled = client.post("/upload", content=b"--other\r\n\r\nnothing",
+                              headers={"Content-Type": "multipart/form-data; boundary=kdtest"})
+        not_a_form = client.post("/upload", content=clip.read_bytes(), headers={"Content-Type": "video/mp4"})
+    assert cut.status_code == 400 and "cut short" in cut.text
+    assert garbled.status_code == 400 and not_a_form.status_code == 400
+    assert "Expected a form upload" in not_a_form.text
+    assert files_under(tmp_path) == [] and db_rows(tmp_path, "clips") == []
+
+
 def test_files_are_served_only_from_the_clip_results(tmp_path: Path, clip: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")

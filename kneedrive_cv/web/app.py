@@ -336,19 +336,21 @@ def _status(store: Store, clip: Clip) -> dict[str, Any]:
 
 
 def _files(store: Store, clip: Clip) -> dict[str, Any]:
-    """List the results to show: the overlay video, the images (kinogram first) and the downloads."""
+    """List the results to show: the overlay video, the kinogram, the plots and the downloads."""
     folder = store.results_dir(clip.id)
     if clip.state != "done" or not folder.is_dir():
-        return {"video": None, "images": [], "downloads": []}
+        return {"video": None, "kinogram": None, "plots": [], "downloads": []}
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and not p.name.startswith("."))
     videos = [n for n in names if n.endswith(".mp4")]
-    images = sorted((n for n in names if n.endswith((".png", ".svg"))), key=lambda n: ("kinogram" not in n, n))
+    images = [n for n in names if n.endswith((".png", ".svg"))]
+    kinogram = next((n for n in images if "kinogram" in n), None)
     order = ["report.json", "reps.csv", "frames.csv", "report.html", "analysis.json", "track.npz"]
     downloads = sorted((n for n in names if n.endswith((".json", ".csv", ".html", ".npz"))),
                        key=lambda n: (order.index(n) if n in order else len(order), n))
     video = "overlay.mp4" if "overlay.mp4" in videos else (videos[0] if videos else None)
-    return {"video": video, "images": images, "downloads": downloads}
+    return {"video": video, "kinogram": kinogram, "plots": [n for n in images if n != kinogram],
+            "downloads": downloads}
 
 
 def _charts(clips: list[Clip]) -> dict[str, str]:
@@ -360,5 +362,7 @@ def _charts(clips: list[Clip]) -> dict[str, str]:
                       f"{(c.drill or 'no drill').replace('_', ' ')}, {c.original_name}")
                 for c in done if getattr(c, attr) is not None]
 
-    return {"score": line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e"),
+    bands = ((0, 60, "#fef2f2"), (60, 80, "#fffbeb"), (80, 100, "#f0fdf4"))  # the score colours of the tables
+    return {"score": line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e",
+                                bands=bands),
             "cadence": line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")}

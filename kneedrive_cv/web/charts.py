@@ -34,8 +34,12 @@ def _y_range(values: list[float], fixed: tuple[float, float] | None) -> tuple[fl
 
 
 def line_chart(points: list[Point], *, title: str, unit: str = "", y_fixed: tuple[float, float] | None = None,
-               colour: str = "#2563eb", width: int = 520, height: int = 230) -> str:
-    """Draw ``points`` by date as SVG markup to embed in a page (or a note when there are none)."""
+               colour: str = "#2563eb", bands: tuple[tuple[float, float, str], ...] = (), width: int = 520,
+               height: int = 230) -> str:
+    """Draw ``points`` by date as SVG markup to embed in a page (or a note when there are none).
+
+    ``bands`` are ``(low, high, fill colour)`` stripes behind the line, such as the score colours.
+    """
     points = sorted((p for p in points if math.isfinite(p.value)), key=lambda p: p.day)
     if not points:
         return f'<p class="muted">No {escape(title.lower())} yet.</p>'
@@ -53,6 +57,9 @@ def line_chart(points: list[Point], *, title: str, unit: str = "", y_fixed: tupl
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)} by date" '
            f'xmlns="http://www.w3.org/2000/svg">',
            f'<text x="{left}" y="18" class="chart-title">{escape(title)}{f" ({escape(unit)})" if unit else ""}</text>']
+    for b_lo, b_hi, fill in bands:
+        y0, y1 = y(min(max(b_hi, lo), hi)), y(min(max(b_lo, lo), hi))
+        out.append(f'<rect x="{left}" y="{y0:.1f}" width="{plot_w}" height="{y1 - y0:.1f}" fill="{fill}"/>')
     tick = lo
     while tick <= hi + step / 1000:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>'

@@ -51,6 +51,7 @@ class Received:
     path: Path | None = None
     filename: str = ""
     size: int = 0
+    complete: bool = False
     fields: dict[str, str] = field(default_factory=dict)
 
 
@@ -121,6 +122,7 @@ class _Parts:
         if self._file is not None:
             self._file.close()
             self._file = None
+            self.received.complete = True
         elif self._name:
             self.received.fields[self._name] = self._buffer.decode("utf-8", "replace")
 
@@ -163,6 +165,9 @@ async def receive(chunks: AsyncIterator[bytes], content_type: str, content_lengt
         discard(parts.received, parts)
         raise
     parts.close()
+    if parts.received.path is not None and not parts.received.complete:
+        discard(parts.received, parts)
+        raise UploadError("The upload was cut short before the end of the file. Try again.")
     if parts.received.path is None or parts.received.size == 0:
         discard(parts.received, parts)
         raise UploadError("No video was chosen: pick a clip (an .mp4 or .mov from the phone) and upload again.")
