@@ -25,6 +25,8 @@ from kneedrive_cv.scoring.score import ClipScore, Fault, ScoredRep, clip_cadence
 from kneedrive_cv.video import VideoInfo
 
 _USE_DEFAULT_CACHE: Any = object()
+#: Running (feet sweeping behind the hips) below this many steps per minute is a slow-motion clip.
+SLOW_MOTION_SPM = 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +83,8 @@ class AnalysisResult:
             "reps": len(self.reps),
             "mean_score": round(float(np.mean(scores)), 1) if scores else None,
             "best_rep": max(self.reps, key=lambda r: r.score or -1).index if scores else None,
-            "worst_rep": min(self.reps, key=lambda r: r.score if r.score is not None else 101).index if scores else None,
+            "worst_rep": (min(self.reps, key=lambda r: r.score if r.score is not None else 101).index
+                          if scores else None),
             "top_faults": top,
             "set_faults": [f.as_dict() for f in (self.score.set_faults if self.score else ())],
             "findings": dict(self.score.findings) if self.score else {},
@@ -178,6 +181,22 @@ def _limits(track: PoseTrack, k: Kinematics, recognition: Recognition, drill: Dr
                                                           "the damage were analysed"})
     if drill is None:
         out.append({"what": "rep scores", "why": "; ".join(recognition.reasons)})
+    out += _metric_limits(k, recognition, score)
+    return tuple(out)
+
+
+def _metric_limits(k: Kinematics, recognition: Recognition, score: ClipScore | None) -> list[dict[str, str]]:
+    """Metrics that were untrustworthy too often, rep metrics never measured, an implausible cadence."""
+    out: list[dict[str, str]] = []
+    cadence = score.cadence_spm if score else None
+    sweep = recognition.features.get("foot_sweep_behind_thighs")
+    running = isinstance(sweep, float) and sweep > 1.0
+    if running and cadence is None:
+        cadence = recognition.features.get("cadence_spm")  # type: ignore[assignment]
+    if running and isinstance(cadence, float) and cadence < SLOW_MOTION_SPM:
+        out.append({"what": "real-time cadence",
+                    "why": f"{cadence:.0f} steps per minute is too slow for running: the clip is probably slow "
+                           "motion (times are the file's playback times)"})
     for name, conf in k.frames.confidence.items():
         share = float(np.mean(conf < 0.5))
         if share > 0.25:
@@ -187,7 +206,7 @@ def _limits(track: PoseTrack, k: Kinematics, recognition: Recognition, drill: Dr
         for m in missing:
             n = sum(m in r.unmeasured for r in score.reps)
             out.append({"what": f"rep metric {m}", "why": f"not measurable on {n} of {len(score.reps)} reps"})
-    return tuple(out)
+    return out
 
 
 def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.PathLike[str] | None = None,
@@ -203,6 +222,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         thresholds: a coach's drills file (same layout as the shipped ``drills.toml``, only the changes).
         progress: called with (frames done, frames expected) while the model runs.
         track: a pose track already made for this clip (skips estimation; re-scoring).
+
     """
     clip = Path(clip)
     book = load_drills(thresholds)
@@ -224,6 +244,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     if score is None:
         rate, source = clip_cadence("contacts" if events.contacts else "drives", events)
         meta.update(cadence_spm=rate, cadence_source=source)
+        recognition.features["cadence_spm"] = rate
     unmeasured = _limits(track, kin, recognition, picked, score, truncated)
     return AnalysisResult(clip, video, track, kin, events, recognition, picked, score, book, from_cache,
                           unmeasured, truncated, meta)

@@ -7,6 +7,7 @@ Everything else indexes landmarks by name (``Landmark.LEFT_KNEE``), never by num
 from __future__ import annotations
 
 import enum
+import itertools
 
 
 class Landmark(enum.IntEnum):
@@ -50,7 +51,7 @@ class Landmark(enum.IntEnum):
 N_LANDMARKS = len(Landmark)
 
 
-class Side(str, enum.Enum):
+class Side(enum.StrEnum):
     """The athlete's own left or right (not the image's)."""
 
     LEFT = "left"
@@ -94,7 +95,7 @@ def _edges() -> tuple[tuple[Landmark, Landmark], ...]:
         n = s.name
         chain = ["SHOULDER", "ELBOW", "WRIST"], ["SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "ANKLE"]
         for parts in chain:
-            edges += [(Landmark[f"{n}_{a}"], Landmark[f"{n}_{b}"]) for a, b in zip(parts, parts[1:])]
+            edges += [(Landmark[f"{n}_{a}"], Landmark[f"{n}_{b}"]) for a, b in itertools.pairwise(parts)]
     edges += [(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), (Landmark.LEFT_HIP, Landmark.RIGHT_HIP)]
     return tuple(edges)
 

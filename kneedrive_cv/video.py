@@ -94,7 +94,7 @@ def _rotation_of(stream: av.video.stream.VideoStream, container: av.container.In
     """Display rotation in degrees (counter-clockwise, FFmpeg's display-matrix convention), from the first frame."""
     try:
         for frame in container.decode(stream):
-            return int(round(frame.rotation or 0)) % 360
+            return round(frame.rotation or 0) % 360
     except av.error.FFmpegError:
         return 0
     return 0
@@ -105,6 +105,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
     Raises:
         VideoError: missing, empty, not a video, a still image, or no decodable frame.
+
     """
     path = Path(path)
     container = _open(path)
@@ -119,7 +120,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             duration = container.duration / av.time_base
         else:
             duration = 0.0
-        n_frames = int(stream.frames) or (int(round(duration * fps)) if fps else 0)
+        n_frames = int(stream.frames) or (round(duration * fps) if fps else 0)
         width, height = stream.codec_context.width, stream.codec_context.height
         rotation = _rotation_of(stream, container)
         if not width or not height:
@@ -176,16 +177,15 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None) ->
             t_s = t - t0
             last = t_s
             image = frame.to_ndarray(format="rgb24")
-            rotation = int(round(frame.rotation or 0)) % 360
+            rotation = round(frame.rotation or 0) % 360
             stats.frames += 1
             yield t_s, upright(image, rotation)
         if stats.frames == 0:
             raise VideoError(f"{path}: no frame could be decoded ({stats.error or 'empty stream'}). {_HINT}")
-        if stats.frames and stats.frames < 0.9 * (stream.frames or 0):
-            if not stats.truncated:
-                stats.truncated = True
-                log.warning("%s: read %d of the %d frames the container lists; the file looks truncated",
-                            path.name, stats.frames, stream.frames)
+        if stats.frames and stats.frames < 0.9 * (stream.frames or 0) and not stats.truncated:
+            stats.truncated = True
+            log.warning("%s: read %d of the %d frames the container lists; the file looks truncated",
+                        path.name, stats.frames, stream.frames)
     finally:
         container.close()
 
@@ -234,7 +234,7 @@ class VideoSink:
         if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
             rgb = np.ascontiguousarray(rgb[: self.height, : self.width])
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        pts = max(int(round(t_s * 90000)), self._last_pts + 1)
+        pts = max(round(t_s * 90000), self._last_pts + 1)
         frame.pts, frame.time_base = pts, Fraction(1, 90000)
         self._last_pts = pts
         self._container.mux(self._stream.encode(frame))

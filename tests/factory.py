@@ -40,7 +40,7 @@ class Athlete:
 
 def times(a: Athlete) -> np.ndarray:
     """Frame times: regular at ``fps``, or jittered (variable frame rate) but strictly increasing."""
-    n = int(round(a.duration_s * a.fps))
+    n = round(a.duration_s * a.fps)
     t = np.arange(n) / a.fps
     if a.vfr_jitter:
         rng = np.random.default_rng(a.seed)

@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 from factory import Athlete, build, mirrored, with_gaps, with_swaps
 
-from kneedrive_cv.kinematics.events import (EventSettings, detect_events, knee_drives, periodic_rate_per_min,
-                                            regular_events)
+from kneedrive_cv.kinematics.events import (
+    EventSettings,
+    detect_events,
+    knee_drives,
+    periodic_rate_per_min,
+    regular_events,
+)
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import measure_track
 from kneedrive_cv.landmarks import Side
@@ -101,7 +106,7 @@ def test_six_drives_give_six_events_within_one_frame() -> None:
     track, _ = build(Athlete(drives=drives, fps=30.0, duration_s=5.0))
     found = knee_drives(measure_track(track))
     assert len(found) == 6
-    for d, (t_true, side) in zip(found, drives):
+    for d, (t_true, side) in zip(found, drives, strict=False):
         assert d.side is side
         assert abs(d.t_peak_s - t_true) <= 1 / 30 + 1e-9
         assert d.peak_thigh_deg == pytest.approx(90.0, abs=3.0)

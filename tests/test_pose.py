@@ -90,7 +90,7 @@ def test_missing_and_broken_model_files(tmp_path: Path) -> None:
         estimate_track(clip, model=broken, cache=None)
     wrong = tmp_path / "pose.tflite"
     wrong.write_bytes(b"x")
-    with pytest.raises(ModelError, match=".task"):
+    with pytest.raises(ModelError, match=r"\.task"):
         estimate_track(clip, model=wrong, cache=None)
 
 

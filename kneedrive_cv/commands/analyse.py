@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="drill to score: auto (recognise it), hip_flexion_hold, wall_drill, pocket_run, "
                              "piston_run, high_knees, sprint_start (see `kneedrive drills`)")
     parser.add_argument("--out", type=Path, help="folder for the results (default: results/CLIP-NAME)")
-    parser.add_argument("--overlay", action="store_true", help="also write overlay.mp4: the analysis drawn on the video")
+    parser.add_argument("--overlay", action="store_true",
+                        help="also write overlay.mp4: the analysis drawn on the video")
     parser.add_argument("--thresholds", type=Path, help="your own drills/thresholds file (see `kneedrive drills`)")
     parser.add_argument("--model", help="a MediaPipe pose landmarker .task file (default: the built-in model)")
     parser.add_argument("--no-cache", action="store_true", help="run the pose model even if this clip was seen before")

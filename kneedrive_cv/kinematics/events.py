@@ -121,7 +121,7 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
             dist = max(1, int(s.drive_min_interval_s * fps))
             peaks, props = signal.find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
                                              height=s.drive_min_peak_deg)
-            for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"]):
+            for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"], strict=False):
                 lo = seg[lb:p + 1].argmin() + lb if p > lb else lb
                 hi = seg[p:rb + 1].argmin() + p if rb > p else rb
                 # start/end: where the thigh passes 20 % of the way up from each side's low point
@@ -131,7 +131,7 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
                 rise_seen = seg[p] - seg[lb] >= 0.6 * amplitude and lb > 0
                 fall_seen = seg[p] - seg[rb] >= 0.6 * amplitude and rb < len(seg) - 1
                 partial = not (rise_seen or lb > 0) or not (fall_seen or rb < len(seg) - 1) \
-                    or seg[0] > seg[p] - s.drive_prominence_deg and lb == 0 and lo == 0
+                    or (seg[0] > seg[p] - s.drive_prominence_deg and lb == 0 and lo == 0)
                 ip = a + int(p)
                 drives.append(KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]), float(t[ip]),
                                         float(t[a + hi]), float(seg[p]), float(height[ip]), bool(partial)))
@@ -226,14 +226,17 @@ def holds(k: Kinematics, settings: EventSettings | None = None) -> list[Hold]:
 def _close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.ndarray:
     out = mask.copy()
     for a, b in runs_of(~mask):
-        if 0 < a and b < len(mask) and t[b] - t[a - 1] <= max_s:
+        if a > 0 and b < len(mask) and t[b] - t[a - 1] <= max_s:
             out[a:b] = True
     return out
 
 
 def regular_events(times_s: list[float] | np.ndarray) -> np.ndarray:
-    """Event times with the stragglers removed: an event that comes less than 60 % of the typical interval
-    after the one before is a double detection, not a step, and is dropped."""
+    """Event times with double detections removed.
+
+    An event that comes less than 60 % of the typical interval after the one before is a double detection, not
+    a step, and is dropped.
+    """
     times = np.sort(np.asarray([x for x in times_s if np.isfinite(x)], np.float64))
     while len(times) >= 3:
         gaps = np.diff(times)
@@ -268,8 +271,10 @@ def periodic_rate_per_min(times_s: list[float] | np.ndarray) -> float | None:
 
 
 def step_cadence_spm(contacts: list[FootContact] | tuple[FootContact, ...]) -> float | None:
-    """Steps per minute from touchdowns of both feet pooled (steps alternate feet, so a left/right label
-    error cannot change the count)."""
+    """Steps per minute from the touchdowns of both feet pooled.
+
+    Steps alternate feet, so a left/right label error cannot change the count.
+    """
     return periodic_rate_per_min([c.t_on_s for c in contacts])
 
 

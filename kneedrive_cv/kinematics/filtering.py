@@ -30,7 +30,7 @@ def runs_of(valid: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges ``[start, stop)`` of consecutive True values."""
     v = np.concatenate([[False], np.asarray(valid, bool), [False]])
     edges = np.flatnonzero(np.diff(v.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=False)]
 
 
 def fill_gaps(t_s: np.ndarray, values: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +43,7 @@ def fill_gaps(t_s: np.ndarray, values: np.ndarray, max_gap_s: float) -> tuple[np
 
     Returns:
         The filled copy and a boolean (frames, ...) mask of the samples that were filled.
+
     """
     out = np.array(values, dtype=np.float64, copy=True)
     flat = out.reshape(len(out), -1)
@@ -106,9 +107,10 @@ def smooth_series(t_s: np.ndarray, values: np.ndarray, settings: FilterSettings,
 
     Returns:
         The smoothed series (NaN where the gap was too long) and the boolean mask of filled samples.
+
     """
     fps = (len(t_s) - 1) / (t_s[-1] - t_s[0]) if len(t_s) > 1 else 30.0
-    window = max(3, int(round(settings.hampel_window_s * fps)) | 1)
+    window = max(3, round(settings.hampel_window_s * fps) | 1)
     cleaned = hampel(values, window, settings.hampel_sigmas, outlier_floor)
     filled_values, filled = fill_gaps(t_s, cleaned, settings.max_gap_s)
     out = np.full(len(values), np.nan)
@@ -123,6 +125,7 @@ def smooth_landmarks(t_s: np.ndarray, xy: np.ndarray, settings: FilterSettings,
 
     Returns:
         (frames, n, 2) smoothed positions and a (frames, n) mask of frames filled by interpolation.
+
     """
     out = np.full(xy.shape, np.nan)
     filled = np.zeros(xy.shape[:2], bool)

@@ -18,8 +18,8 @@ import numpy as np
 from kneedrive_cv.kinematics.filtering import runs_of
 from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
 
-_LEFT = [Landmark[f"LEFT_{p}"] for p in LEG_PARTS]
-_RIGHT = [Landmark[f"RIGHT_{p}"] for p in LEG_PARTS]
+_LEFT = [int(Landmark[f"LEFT_{p}"]) for p in LEG_PARTS]
+_RIGHT = [int(Landmark[f"RIGHT_{p}"]) for p in LEG_PARTS]
 _COST_PARTS = [LEG_PARTS.index(p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
 #: Cost of changing the labelling, in body-size units of misprediction.
 _SWITCH_PENALTY = 0.25
@@ -64,7 +64,7 @@ def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
         options = acc[:, :, None] + cost[:, :, :, t]  # (s2, s1, s0)
         back[t] = np.argmin(options, axis=0)
         acc = np.min(options, axis=0)
-    s1, s0 = np.unravel_index(int(np.argmin(acc)), acc.shape)
+    s1, s0 = (int(v) for v in np.unravel_index(int(np.argmin(acc)), acc.shape))
     states[-1], states[-2] = s0, s1
     for t in range(n - 1, 1, -1):
         s2 = back[t, states[t - 1], states[t]]
@@ -74,7 +74,8 @@ def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
 
 def _exchange(lm: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = lm.copy()
-    out[np.ix_(mask, _LEFT)], out[np.ix_(mask, _RIGHT)] = lm[np.ix_(mask, _RIGHT)], lm[np.ix_(mask, _LEFT)]
+    left, right = np.array(_LEFT), np.array(_RIGHT)
+    out[np.ix_(mask, left)], out[np.ix_(mask, right)] = lm[np.ix_(mask, right)], lm[np.ix_(mask, left)]
     return out
 
 
@@ -87,6 +88,7 @@ def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None
         scale_px: a body size in pixels (e.g. thigh length), the unit of misprediction.
         facing: the side the athlete faces in the image, if known (see ``metrics.facing_of``).
         side_view: whether the camera is side-on (the near/far rule only holds then).
+
     """
     present = ~np.isnan(landmarks[:, _LEFT + _RIGHT, :2]).any(axis=(1, 2))
     swapped = np.zeros(len(landmarks), bool)

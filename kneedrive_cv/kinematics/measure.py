@@ -13,6 +13,18 @@ from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
 from kneedrive_cv.pose.track import PoseTrack
 
 _LEG_LMS = [int(Landmark[f"{s}_{p}"]) for s in ("LEFT", "RIGHT") for p in LEG_PARTS]
+#: Travel across the image (thigh lengths) beyond which the direction of travel says which way is forward.
+TRAVEL_DECIDES_THIGHS = 3.0
+
+
+def _image_travel_px(xy: np.ndarray) -> float:
+    """Net horizontal movement of the mid-hip over the clip, image-right positive (pixels)."""
+    hips = (xy[:, Landmark.LEFT_HIP, 0] + xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    ok = np.flatnonzero(~np.isnan(hips))
+    if len(ok) < 2:
+        return 0.0
+    n = max(1, len(ok) // 10)  # median of the first and last tenth, robust to a stray frame
+    return float(np.median(hips[ok[-n:]]) - np.median(hips[ok[:n]]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +41,7 @@ class Kinematics:
         legs: the swap repair (frames exchanged, rule used).
         thigh_px: thigh length in pixels, the unit of knee height.
         travel_thighs: net horizontal travel of the hips over the clip, in thigh lengths, forward positive.
+
     """
 
     frames: FrameMetrics
@@ -64,6 +77,10 @@ def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> K
     thigh_px = thigh_length_px(raw[:, :, :2], vis_raw)
     if not np.isfinite(thigh_px) or thigh_px <= 0:
         thigh_px = float(np.nanmax(np.abs(raw[:, :, 1] - np.nanmean(raw[:, :, 1]))) or 1.0) / 4
+    image_travel = _image_travel_px(raw[:, :, :2]) / thigh_px
+    if abs(image_travel) > TRAVEL_DECIDES_THIGHS and (facing is None or agreement < 0.6):
+        # face and feet are ambiguous (a crouched start, head down), but the athlete clearly travels
+        facing, agreement = (Side.RIGHT if image_travel > 0 else Side.LEFT), 1.0
     repaired, legs = repair_leg_swaps(raw, thigh_px, facing, view == "side")
     xy, filled = smooth_landmarks(track.t_s, repaired[:, :, :2], settings, thigh_px)
     vis, _ = fill_gaps(track.t_s, repaired[:, :, 3], settings.max_gap_s)

@@ -150,6 +150,7 @@ def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facin
         facing: side the athlete faces in the image (None: front-on; +x is then taken as forward).
         thigh_px: the thigh's length in pixels (see :func:`thigh_length_px`).
         filled: (frames,) frames interpolated across a gap.
+
     """
     f = -1 if facing is Side.LEFT else 1
     cols: dict[str, np.ndarray] = {}

@@ -33,11 +33,12 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
 
     Raises:
         OutputError: the folder cannot be created or written.
+
     """
     from kneedrive_cv.output.html import render_report_html
     from kneedrive_cv.output.kinogram import render_kinogram
     from kneedrive_cv.output.plots import write_plots
-    from kneedrive_cv.output.report import (analysis_json, frames_csv, report_json, reps_csv, write_atomic)
+    from kneedrive_cv.output.report import analysis_json, frames_csv, report_json, reps_csv, write_atomic
 
     out = Path(out_dir)
     _ready(out)

@@ -34,7 +34,7 @@ def _mark_reps(ax: Axes, result: AnalysisResult, column: str) -> None:
     fr = result.frames
     for r in result.reps:
         y = fr.side(column, r.side)[r.i_peak]
-        ax.axvspan(r.t_start_s, r.t_end_s, color=score_colour(r.score), alpha=0.12, lw=0)
+        ax.axvline(r.t_peak_s, color=score_colour(r.score), alpha=0.5, lw=1)
         if np.isfinite(y):
             ax.scatter([r.t_peak_s], [y], s=60, color=score_colour(r.score), edgecolor="black", zorder=5)
             ax.annotate(f"{r.index}", (r.t_peak_s, y), textcoords="offset points", xytext=(0, 7), ha="center",
@@ -53,7 +53,8 @@ def plot_knee(result: AnalysisResult, path: Path) -> Path:
     _mark_reps(ax1, result, "knee_height")
     _mark_reps(ax2, result, "thigh_angle")
     ax1.set_ylabel("knee height (thigh lengths)")
-    ax1.set_title("Knee height (0 = level with the hip) with each rep marked by score")
+    ax1.set_title("Knee height (0 = level with hip); rep peaks by score: green >= 80, amber >= 60, red below",
+                  fontsize=10)
     ax2.set_ylabel("thigh angle (deg)")
     ax2.set_xlabel("time (s)")
     ax1.legend(loc="upper right", fontsize=8)
@@ -77,8 +78,8 @@ def plot_trunk_and_foot(result: AnalysisResult, path: Path) -> Path:
     ax2.set_xlabel("time (s)")
     ax2.legend(loc="upper right", fontsize=8)
     for r in result.reps:
-        ax1.axvspan(r.t_start_s, r.t_end_s, color=score_colour(r.score), alpha=0.12, lw=0)
-        ax2.axvspan(r.t_start_s, r.t_end_s, color=score_colour(r.score), alpha=0.12, lw=0)
+        for ax in (ax1, ax2):
+            ax.axvline(r.t_peak_s, color=score_colour(r.score), alpha=0.5, lw=1)
     fig.savefig(path)
     return path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -16,6 +17,7 @@ from kneedrive_cv.errors import NoPersonError
 from kneedrive_cv.landmarks import N_LANDMARKS
 from kneedrive_cv.pose.cache import TrackCache, file_sha256
 from kneedrive_cv.pose.follow import follow_athlete
+from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.video import ReadStats, VideoInfo, probe, read_frames
 
@@ -26,6 +28,8 @@ _QUEUE_FRAMES = 8
 #: A clip needs a person in at least this many frames (and this share of them) to be analysed.
 MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
+#: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused.
+ESTIMATOR_VERSION = 3
 
 ProgressFn = Callable[[int, int], None]
 
@@ -40,7 +44,10 @@ class EstimateInfo:
     content_sha256: str = ""
 
 
-def _decode_ahead(path: Path, stats: ReadStats, out: queue.Queue[object], stop: threading.Event) -> None:
+_Item = tuple[float, np.ndarray] | BaseException | None
+
+
+def _decode_ahead(path: Path, stats: ReadStats, out: queue.Queue[_Item], stop: threading.Event) -> None:
     try:
         for item in read_frames(path, stats):
             while not stop.is_set():
@@ -60,12 +67,12 @@ def _decode_ahead(path: Path, stats: ReadStats, out: queue.Queue[object], stop: 
 def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
              progress: ProgressFn | None = None, stats: ReadStats | None = None) -> PoseTrack:
     """Run the pose model over every frame of a clip (no cache) and return the raw track."""
-    from kneedrive_cv.pose.mediapipe_backend import PoseEstimator, model_id
+    from kneedrive_cv.pose.mediapipe_backend import model_id
 
     path = Path(path)
     info = probe(path)
     stats = stats if stats is not None else ReadStats()
-    frames: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_FRAMES)
+    frames: queue.Queue[_Item] = queue.Queue(maxsize=_QUEUE_FRAMES)
     stop = threading.Event()
     reader = threading.Thread(target=_decode_ahead, args=(path, stats, frames, stop), daemon=True)
     times: list[float] = []
@@ -74,26 +81,45 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
     empty_lm = np.full((N_LANDMARKS, 4), np.nan, np.float32)
     empty_world = np.full((N_LANDMARKS, 3), np.nan, np.float32)
     size = (info.width, info.height)
-    with PoseEstimator(model) as estimator:
+    with contextlib.ExitStack() as stack:
+        finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True))
         reader.start()
         try:
             while (item := frames.get()) is not None:
                 if isinstance(item, BaseException):
                     raise item
-                t_s, rgb = item  # type: ignore[misc]
+                t_s, rgb = item
                 size = (rgb.shape[1], rgb.shape[0])
-                found = estimator.process(rgb, t_s)
+                found = finder(rgb, t_s)
                 times.append(t_s)
-                lms.append(found[0] if found else empty_lm)
+                lms.append(found[0].astype(np.float32) if found else empty_lm)
                 worlds.append(found[1] if found else empty_world)
                 if progress is not None:
                     progress(len(times), info.n_frames)
         finally:
             stop.set()
             reader.join(timeout=5)
+    if finder.counts["searches"]:
+        log.info("%s: athlete searched for in tiles %d times (small in the frame); %d frames tracked in a crop",
+                 path.name, finder.counts["searches"], finder.counts["crop"])
     return PoseTrack(np.stack(lms), np.stack(worlds), np.asarray(times, np.float64), info.fps or 30.0, size,
                      model_id(model), {"source": path.name, "codec": info.codec, "rotation_deg": info.rotation_deg,
-                                       "frames_listed": info.n_frames, "truncated": stats.truncated})
+                                       "frames_listed": info.n_frames, "truncated": stats.truncated,
+                                       "finder": dict(finder.counts)})
+
+
+def _lazy(stack: contextlib.ExitStack, model: str | os.PathLike[str] | None, single_image: bool) -> Estimate:
+    """An estimator that loads its model on first use (most clips never need the crop or tile ones)."""
+    from kneedrive_cv.pose.mediapipe_backend import PoseEstimator
+
+    holder: list[PoseEstimator] = []
+
+    def estimate(rgb: np.ndarray, t_s: float) -> Pose | None:
+        if not holder:
+            holder.append(stack.enter_context(PoseEstimator(model, single_image=single_image)))
+        return holder[0].process(rgb, t_s)
+
+    return estimate
 
 
 def _follow(track: PoseTrack) -> PoseTrack:
@@ -114,13 +140,14 @@ def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] |
         VideoError: the file is not a readable video.
         NoPersonError: nobody found in enough frames (when ``require_person``).
         ModelError: the model file is missing or broken.
+
     """
     from kneedrive_cv.pose.mediapipe_backend import model_id
 
     path = Path(path)
     info = probe(path)
     sha = file_sha256(path)
-    mid = model_id(model)
+    mid = f"{model_id(model)}|estimator-{ESTIMATOR_VERSION}"
     track = cache.get(sha, mid) if cache is not None else None
     est = EstimateInfo(info, from_cache=track is not None, content_sha256=sha)
     if track is None:

@@ -75,6 +75,7 @@ def follow_athlete(xy: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, Followe
     Args:
         xy: (frames, 33, 2) pixel positions, NaN where nobody was found.
         t_s: (frames,) times in seconds.
+
     """
     present = ~np.isnan(xy[:, 0, 0])
     keep = np.zeros(len(xy), bool)
@@ -85,7 +86,7 @@ def follow_athlete(xy: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, Followe
     sizes = [float(np.median(scale[a:b])) for a, b in runs]
     lengths = [b - a for a, b in runs]
     # the athlete: the largest person among the runs that are long, weighted toward the start of the clip
-    weights = [s * min(n, 30) / (1.0 + 0.5 * i) for i, (s, n) in enumerate(zip(sizes, lengths))]
+    weights = [s * min(n, 30) / (1.0 + 0.5 * i) for i, (s, n) in enumerate(zip(sizes, lengths, strict=False))]
     ref = int(np.argmax(weights))
     keep[runs[ref][0]:runs[ref][1]] = True
     dropped = 0

@@ -86,11 +86,13 @@ class PoseEstimator:
     """
 
     def __init__(self, model: str | os.PathLike[str] | None = None, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5) -> None:
+                 min_tracking_confidence: float = 0.5, single_image: bool = False) -> None:
         self.model = DEFAULT_MODEL if model is None else str(model)
+        self.single_image = single_image
         self._det, self._trk = min_detection_confidence, min_tracking_confidence
         self._impl: Any = None
         self._last_ms = -1
+        self._calls = 0
 
     def __enter__(self) -> PoseEstimator:
         with _native_stderr_silenced():
@@ -100,7 +102,8 @@ class PoseEstimator:
     def _start(self) -> None:
         mp = _mediapipe()
         if self.model == DEFAULT_MODEL:
-            self._impl = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=False,
+            self._impl = mp.solutions.pose.Pose(static_image_mode=self.single_image, model_complexity=1,
+                                                smooth_landmarks=False,
                                                 enable_segmentation=False, min_detection_confidence=self._det,
                                                 min_tracking_confidence=self._trk)
         else:
@@ -108,7 +111,8 @@ class PoseEstimator:
             from mediapipe.tasks.python import BaseOptions, vision
 
             options = vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)), running_mode=vision.RunningMode.VIDEO,
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=vision.RunningMode.IMAGE if self.single_image else vision.RunningMode.VIDEO,
                 num_poses=1, min_pose_detection_confidence=self._det, min_tracking_confidence=self._trk)
             try:
                 self._impl = vision.PoseLandmarker.create_from_options(options)
@@ -125,25 +129,32 @@ class PoseEstimator:
     def process(self, rgb: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray] | None:
         """Landmarks of the person in ``rgb`` (pixels, y down) and world landmarks (m), or ``None``."""
         height, width = rgb.shape[:2]
-        if self.model == DEFAULT_MODEL:
-            if self._last_ms < 0:  # the first frame sets up the graph, which logs natively
-                self._last_ms = 0
-                with _native_stderr_silenced():
-                    result = self._impl.process(rgb)
-            else:
-                result = self._impl.process(rgb)
-            if result.pose_landmarks is None:
-                return None
-            image_lms = result.pose_landmarks.landmark
-            world_lms = result.pose_world_landmarks.landmark
-        else:
-            mp = _mediapipe()
-            ms = max(int(round(t_s * 1000)), self._last_ms + 1)
-            self._last_ms = ms
-            result = self._impl.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
-            if not result.pose_landmarks:
-                return None
-            image_lms, world_lms = result.pose_landmarks[0], result.pose_world_landmarks[0]
+        self._calls += 1
+        # the first frames set up the graph, which logs natively to stderr
+        with _native_stderr_silenced() if self._calls <= 3 else contextlib.nullcontext():
+            found = self._run(rgb, t_s)
+        if found is None:
+            return None
+        image_lms, world_lms = found
         lm = np.array([(p.x * width, p.y * height, p.z * width, p.visibility) for p in image_lms], np.float32)
         world = np.array([(p.x, p.y, p.z) for p in world_lms], np.float32)
         return lm, world
+
+    def _run(self, rgb: np.ndarray, t_s: float) -> tuple[Any, Any] | None:
+        """The model's own landmark lists (image-normalised and world), or None."""
+        if self.model == DEFAULT_MODEL:
+            result = self._impl.process(rgb)
+            if result.pose_landmarks is None:
+                return None
+            return result.pose_landmarks.landmark, result.pose_world_landmarks.landmark
+        mp = _mediapipe()
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self.single_image:
+            result = self._impl.detect(image)
+        else:
+            ms = max(round(t_s * 1000), self._last_ms + 1)
+            self._last_ms = ms
+            result = self._impl.detect_for_video(image, ms)
+        if not result.pose_landmarks:
+            return None
+        return result.pose_landmarks[0], result.pose_world_landmarks[0]

@@ -31,6 +31,7 @@ class PoseTrack:
         frame_size: (width, height) in pixels of the upright frame.
         model: name of the pose model that made the track.
         meta: free-form facts about the source (file name, content hash, which person was followed...).
+
     """
 
     landmarks_px: np.ndarray
@@ -116,6 +117,7 @@ def load_track(path: str | os.PathLike[str]) -> PoseTrack:
 
     Raises:
         TrackFormatError: not a track file, or one from an incompatible version.
+
     """
     path = Path(path)
     try:
@@ -123,7 +125,8 @@ def load_track(path: str | os.PathLike[str]) -> PoseTrack:
             header = json.loads(str(data["header"]))
             arrays = {k: data[k] for k in ("landmarks_px", "world_m", "t_s")}
     except (OSError, KeyError, ValueError) as exc:
-        raise TrackFormatError(f"{path} is not a kneedrive pose track ({exc}). Make one with `kneedrive pose CLIP`.") from exc
+        raise TrackFormatError(f"{path} is not a kneedrive pose track ({exc}). "
+                               "Make one with `kneedrive pose CLIP`.") from exc
     version = header.get("format_version")
     if version != TRACK_FORMAT_VERSION:
         raise TrackFormatError(f"{path} is a pose track of format {version}; this version reads format "

@@ -20,6 +20,7 @@ from kneedrive_cv.errors import ConfigError, UnknownDrillError
 REP_METRICS: dict[str, str] = {
     "peak_thigh_deg": "thigh angle at the top of the drive (90 = horizontal)",
     "peak_knee_height": "knee height at the top, thigh lengths above the hip",
+    "peak_thigh_speed_deg_s": "fastest the thigh swings up during the drive (deg/s): the knee's drive power",
     "top_dorsiflexion_deg": "lifted foot's dorsiflexion near the top of the drive (positive: toes up)",
     "soggy_share": "share of the swing or hold with the lifted foot's toes pointing down",
     "trunk_lean_deg": "trunk lean from vertical, forward positive (median over the rep)",

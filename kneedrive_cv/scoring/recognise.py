@@ -14,6 +14,7 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, feet_cycle_through
 from kneedrive_cv.kinematics.measure import Kinematics
+from kneedrive_cv.landmarks import Landmark, Side, sided
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: Median peak thigh angle that separates knee-drive drills (60-110 deg) from walking and running (25-45 deg).
@@ -23,6 +24,9 @@ HOLD_MIN_S = 1.5
 WALL_BODY_ANGLE_DEG = 30.0
 TRAVEL_THIGHS = 3.0
 START_LEAN_DEG = 30.0
+#: Feet swept further than this behind the hips (thigh lengths) mean running or sprinting: a piston run keeps
+#: them under the body. Measured: treadmill and track running 1.15-1.7, drills on the spot under 0.55.
+RUNNING_SWEEP_THIGHS = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,23 @@ def clip_features(k: Kinematics, events: Events) -> dict[str, object]:
             "early_trunk_lean_deg": _nanmedian(lean[early]) if early.any() else None,
             "travel_thighs": round(k.travel_thighs, 2),
             "feet_cycle_through": feet_cycle_through(k),
+            "foot_sweep_behind_thighs": foot_sweep_behind_thighs(k),
             "frozen_side": frozen.value if frozen else None,
             "arm_motion": motion,
         }
+
+
+def foot_sweep_behind_thighs(k: Kinematics) -> float | None:
+    """How far behind the hips the heels sweep (5th percentile, median of both feet), in thigh lengths."""
+    f = -1 if k.facing is Side.LEFT else 1
+    pelvis = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    behind = []
+    for side in Side:
+        rel = f * (k.xy[:, int(sided(side, "HEEL")), 0] - pelvis) / k.thigh_px
+        rel = rel[~np.isnan(rel)]
+        if len(rel) > 10:
+            behind.append(-float(np.percentile(rel, 5)))
+    return float(np.median(behind)) if behind else None
 
 
 def _nanmedian(x: np.ndarray) -> float | None:
@@ -99,6 +117,12 @@ def recognise(k: Kinematics, events: Events) -> Recognition:
         if f["frozen_side"]:
             return Recognition("pocket_run", round(conf_drive * 0.85, 2),
                                (f"travelling with the {f['frozen_side']} arm still: pocket run",), f)
-        return Recognition("piston_run", round(conf_drive * 0.8, 2), ("travelling knee drives: piston run",), f)
+        sweep = f["foot_sweep_behind_thighs"]
+        if isinstance(sweep, float) and sweep > RUNNING_SWEEP_THIGHS:
+            return Recognition("none", round(_sigmoid((sweep - RUNNING_SWEEP_THIGHS) * 8), 2),
+                               (f"feet sweep {sweep:.1f} thigh lengths behind the hips: running or sprinting, "
+                                "not a piston run (legs under the body)",), f)
+        return Recognition("piston_run", round(conf_drive * 0.8, 2),
+                           ("travelling knee drives with the feet kept under the body: piston run",), f)
     return Recognition("high_knees", round(conf_drive * 0.85, 2),
                        (f"alternating knee drives on the spot, knees to {float(peak):.0f} deg",), f)  # type: ignore[arg-type]

@@ -119,6 +119,12 @@ def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipCont
     a, b = drive.i_start, drive.i_end + 1
     thigh = k.frames.side("thigh_angle", drive.side)
     m: dict[str, float | None] = {"peak_thigh_deg": drive.peak_thigh_deg, "peak_knee_height": drive.peak_knee_height}
+    rise = slice(drive.i_start, drive.i_peak + 1)
+    if drive.i_peak - drive.i_start >= 2:
+        speed = np.gradient(thigh[rise], k.t_s[rise])
+        m["peak_thigh_speed_deg_s"] = float(np.nanmax(speed)) if np.any(~np.isnan(speed)) else float("nan")
+    else:
+        m["peak_thigh_speed_deg_s"] = float("nan")
     m.update(_swing_metrics(k, drive.side, a, b, thigh))
     hip = np.nanmedian(_mid_hip(k)[a:b], axis=0)
     m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
@@ -149,6 +155,7 @@ def hold_metrics(k: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str,
     knee = k.xy[a:b, int(sided(hold.side, "KNEE"))]
     hip = _mid_hip(k)[a:b]
     m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / k.thigh_px)
-    m.update({"hip_shift": None, "touchdown_ahead": None, "frozen_arm_motion": None, "elbow_knee_lag_s": None,
+    m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_motion": None,
+              "elbow_knee_lag_s": None,
               "peak_vs_other_side_deg": None})
     return m

@@ -1,0 +1,200 @@
+"""Find and follow an athlete the whole-frame detector misses: small in the frame, far across a track.
+
+The pose model's person detector sees the whole frame shrunk to 224 pixels, so an athlete 150 pixels tall in a
+1280x720 frame shrinks to about 25 and is missed, or a "ghost" is found in the trees. When the whole frame gives
+no plausible athlete for a while, overlapping tiles are searched with a single-image estimator; once found, the
+athlete is tracked inside a crop window that follows them (moved only when they drift off-centre, so the
+tracker's own region of interest stays valid). Clips where the athlete is found in the whole frame pay nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kneedrive_cv.landmarks import Side, sided
+
+Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in pixels of the image given, (33, 3) world
+Estimate = Callable[[np.ndarray, float], Pose | None]
+
+_PARTS = ("SHOULDER", "HIP", "KNEE", "ANKLE")
+#: Each of shoulder, hip, knee and ankle must be seen (on at least one side) at this visibility.
+PLAUSIBLE_VISIBILITY = 0.5
+#: Seconds without a plausible athlete before the tiles are searched, and between searches.
+SEARCH_AFTER_S = 0.3
+SEARCH_EVERY_S = 0.5
+#: Crop side as a multiple of the athlete's height, and the size crops are scaled to for the model.
+CROP_SCALE = 1.8
+CROP_PX = 384
+
+
+def plausible(landmarks: np.ndarray) -> bool:
+    """A pose whose trunk and legs were actually seen (not a ghost in the background)."""
+    vis = landmarks[:, 3]
+    return all(max(vis[int(sided(s, p))] for s in Side) >= PLAUSIBLE_VISIBILITY for p in _PARTS)
+
+
+def _hw(frame: np.ndarray) -> tuple[int, int]:
+    return int(frame.shape[0]), int(frame.shape[1])
+
+
+def _bbox(landmarks: np.ndarray) -> tuple[float, float, float, float]:
+    body = [int(sided(s, p)) for s in Side for p in (*_PARTS, "HEEL", "FOOT_INDEX", "EAR")]
+    xy = landmarks[body, :2]
+    return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+
+
+def _resize(image: np.ndarray, size: int) -> np.ndarray:
+    """Nearest-neighbour resize (the pose model resamples its input again; this module stays free of cv2)."""
+    h, w = image.shape[:2]
+    ys = (np.arange(size) * h / size).astype(int)
+    xs = (np.arange(size) * w / size).astype(int)
+    return np.ascontiguousarray(image[ys][:, xs])
+
+
+@dataclass
+class Window:
+    """A square crop of the frame: left, top, side (pixels)."""
+
+    x0: int
+    y0: int
+    side: int
+
+    def crop(self, frame: np.ndarray) -> np.ndarray:
+        """The crop scaled to the model's working size."""
+        h, w = _hw(frame)
+        pad = np.zeros((self.side, self.side, 3), frame.dtype)
+        xa, ya = max(self.x0, 0), max(self.y0, 0)
+        xb, yb = min(self.x0 + self.side, w), min(self.y0 + self.side, h)
+        pad[ya - self.y0:yb - self.y0, xa - self.x0:xb - self.x0] = frame[ya:yb, xa:xb]
+        return _resize(pad, CROP_PX)
+
+    def to_frame(self, landmarks: np.ndarray) -> np.ndarray:
+        """Landmarks found in the scaled crop, in pixels of the whole frame."""
+        out = landmarks.copy()
+        k = self.side / CROP_PX
+        out[:, 0] = self.x0 + landmarks[:, 0] * k
+        out[:, 1] = self.y0 + landmarks[:, 1] * k
+        out[:, 2] = landmarks[:, 2] * k
+        return out
+
+    @classmethod
+    def around(cls, bbox: tuple[float, float, float, float], frame_hw: tuple[int, int]) -> Window:
+        """A window centred on a person's box, CROP_SCALE times their size."""
+        x0, y0, x1, y1 = bbox
+        side = int(max(CROP_SCALE * max(x1 - x0, y1 - y0), 160))
+        side = min(side, max(frame_hw))
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        return cls(int(cx - side / 2), int(cy - side / 2), side)
+
+    def holds(self, bbox: tuple[float, float, float, float]) -> bool:
+        """The person is still well inside the window and about the size it was made for."""
+        x0, y0, x1, y1 = bbox
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        size = max(x1 - x0, y1 - y0) * CROP_SCALE
+        inner = self.side * 0.25
+        centred = (self.x0 + inner <= cx <= self.x0 + self.side - inner
+                   and self.y0 + inner <= cy <= self.y0 + self.side - inner)
+        return centred and 0.75 * self.side <= size <= 1.3 * self.side
+
+
+def tiles(frame_hw: tuple[int, int]) -> list[Window]:
+    """Overlapping square tiles, half the frame's shorter side, at half-tile steps."""
+    h, w = frame_hw
+    side = max(min(h, w) // 2, 160)
+    step = side // 2
+    xs = list(range(0, max(w - side, 0) + 1, step)) or [0]
+    ys = list(range(0, max(h - side, 0) + 1, step)) or [0]
+    if xs[-1] + side < w:
+        xs.append(w - side)
+    if ys[-1] + side < h:
+        ys.append(h - side)
+    return [Window(x, y, side) for y in ys for x in xs]
+
+
+@dataclass
+class AthleteFinder:
+    """Per-frame pose of the athlete in whole-frame pixels, searching tiles when the whole frame fails.
+
+    Args:
+        whole: tracking estimator fed whole frames.
+        cropped: tracking estimator fed crop windows (a separate instance: its tracking state is in crop
+            coordinates).
+        single: single-image estimator used to search tiles.
+
+    """
+
+    whole: Estimate
+    cropped: Estimate
+    single: Estimate
+    window: Window | None = None
+    lost_since: float | None = None
+    last_search: float = -np.inf
+    counts: dict[str, int] = field(default_factory=lambda: {"whole": 0, "crop": 0, "searches": 0, "ghosts": 0})
+
+    def __call__(self, frame: np.ndarray, t_s: float) -> Pose | None:
+        """The athlete's landmarks in this frame (whole-frame pixels), or None."""
+        hw = _hw(frame)
+        if self.window is not None:
+            found = self.cropped(self.window.crop(frame), t_s)
+            if found is not None and plausible(found[0]):
+                lm = self.window.to_frame(found[0])
+                self.counts["crop"] += 1
+                box = _bbox(lm)
+                if not self.window.holds(box):
+                    self.window = Window.around(box, hw)
+                self.lost_since = None
+                return lm, found[1]
+            nearby = self._look_nearby(frame, t_s)
+            if nearby is not None:
+                return nearby
+            self.lost_since = t_s if self.lost_since is None else self.lost_since
+            if t_s - self.lost_since < SEARCH_EVERY_S:
+                return None
+            self.window = None  # lost for a while: back to the whole frame, then search again
+        found = self.whole(frame, t_s)
+        if found is not None and plausible(found[0]):
+            self.counts["whole"] += 1
+            self.lost_since = None
+            return found
+        if found is not None:
+            self.counts["ghosts"] += 1
+        self.lost_since = t_s if self.lost_since is None else self.lost_since
+        if t_s - self.lost_since >= SEARCH_AFTER_S and t_s - self.last_search >= SEARCH_EVERY_S:
+            self.last_search = t_s
+            return self._search(frame, t_s)
+        return None
+
+    def _look_nearby(self, frame: np.ndarray, t_s: float) -> Pose | None:
+        """Re-detect in a window twice as large around the last one (the athlete moved fast or changed shape)."""
+        assert self.window is not None
+        w = self.window
+        wider = Window(w.x0 - w.side // 2, w.y0 - w.side // 2, 2 * w.side)
+        found = self.single(wider.crop(frame), t_s)
+        if found is None or not plausible(found[0]):
+            return None
+        lm = wider.to_frame(found[0])
+        self.counts["nearby"] = self.counts.get("nearby", 0) + 1
+        self.window = Window.around(_bbox(lm), _hw(frame))
+        self.lost_since = None
+        return lm, found[1]
+
+    def _search(self, frame: np.ndarray, t_s: float) -> Pose | None:
+        self.counts["searches"] += 1
+        best: tuple[float, Window, Pose] | None = None
+        for tile in tiles(_hw(frame)):
+            found = self.single(tile.crop(frame), t_s)
+            if found is None or not plausible(found[0]):
+                continue
+            score = float(np.mean(found[0][:, 3]))
+            if best is None or score > best[0]:
+                best = (score, tile, found)
+        if best is None:
+            return None
+        _, tile, (lm, world) = best
+        lm = tile.to_frame(lm)
+        self.window = Window.around(_bbox(lm), _hw(frame))
+        self.lost_since = None
+        return lm, world
