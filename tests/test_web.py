@@ -68,6 +68,13 @@ def no_person_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pro
     raise NoPersonError(f"{clip_path.name}: a person was found in only 0 of 15 frames. Film the athlete whole.")
 
 
+def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Answer as the real analysis does for a clip with no knee-drive drill in it."""
+    return {"drill": "none", "drill_title": "no knee-drive drill", "drill_confidence": 0.9, "cadence_spm": None,
+            "hold_s": None, "n_reps": 0, "mean_score": None, "reps": [], "top_faults": [], "set_faults": [],
+            "unmeasured": [{"what": "rep scores", "why": "no knee lifts above 45 degrees"}]}
+
+
 # -- helpers ----------------------------------------------------------------------------------------------------
 
 
@@ -344,6 +351,18 @@ def test_a_failed_analysis_shows_why_and_can_run_again(tmp_path: Path, clip: Pat
     assert again.status_code == 303 and db_rows(tmp_path, "clips")[0]["runs"] == 2
 
 
+def test_a_clip_without_a_drill_says_so(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=no_drill_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), "walk.mp4", new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        athlete = client.get("/athletes/1").text
+    assert "No reps were found: no knee-drive drill was seen in this clip." in page
+    assert "<b>rep scores</b>: no knee lifts above 45 degrees" in page and "no knee-drive drill" in page
+    assert 'class="score big score-none">–<' in page
+    assert "No mean score yet." in athlete and "No cadence yet." in athlete
+
+
 def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, clip: Path) -> None:
     with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
         finished = clip_id_of(post_clip(client, clip.read_bytes(), "done.mp4", new_athlete="Ada"))
@@ -401,6 +420,7 @@ def test_athlete_page_charts_score_and_cadence_by_date(tmp_path: Path, clip: Pat
     assert re.search(r">Ada</a></td>\s*<td class=\"num\">2</td>\s*<td class=\"num\"><span class=\"score "
                      r"score-fair\">65</span>", squad)
     assert ">Bo</a>" in squad and missing.status_code == 404
+    assert squad.count('201 <span class="muted small">steps/min</span>') == 2  # latest cadence of Ada and Bo
     assert future.status_code == 400 and "in the future" in future.text
 
 

@@ -77,6 +77,8 @@ class Athlete:
     n_clips: int = 0
     mean_score: float | None = None
     last_recorded_on: str | None = None
+    last_score: float | None = None
+    last_cadence_spm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -184,13 +186,17 @@ class Store:
         return next((a for a in self.athletes() if a.id == athlete_id), None)
 
     def athletes(self) -> list[Athlete]:
-        """Every athlete, by name, with the number of clips, mean score of analysed clips and last date."""
+        """Every athlete, by name, with their clip count, mean score, and the latest analysed clip's numbers."""
+        latest = ("(SELECT {} FROM clips l WHERE l.athlete_id = a.id AND l.state = 'done' "
+                  "ORDER BY l.recorded_on DESC, l.created_at DESC LIMIT 1)")
         with self._connect() as db:
             rows = db.execute(
-                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(c.mean_score) AS mean, MAX(c.recorded_on) AS last "
+                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(c.mean_score) AS mean, MAX(c.recorded_on) AS last, "
+                f"{latest.format('mean_score')} AS last_score, {latest.format('cadence_spm')} AS last_cadence "
                 "FROM athletes a LEFT JOIN clips c ON c.athlete_id = a.id "
                 "GROUP BY a.id ORDER BY a.name COLLATE NOCASE").fetchall()
-        return [Athlete(r["id"], r["name"], r["n"], r["mean"], r["last"]) for r in rows]
+        return [Athlete(r["id"], r["name"], r["n"], r["mean"], r["last"], r["last_score"], r["last_cadence"])
+                for r in rows]
 
     def add_clip(self, clip_id: str, *, athlete_id: int | None, original_name: str, stored_name: str,
                  drill_requested: str, recorded_on: str, video: dict[str, Any]) -> Clip:
