@@ -1,0 +1,725 @@
+"""Annotators: small drawing objects for the overlay video and the kinogram.
+
+Each annotator has its style set once and one ``annotate(frame, state)`` method that draws in place on an
+RGB ``uint8`` frame. Sizes (line width, joint radius, font) come from the frame's shorter side, so the same
+annotator looks the same on a 480p clip and a 4K one. ``state`` is a :class:`FrameState`: landmark
+positions already masked to NaN where not trusted, and metric values already NaN where their confidence was
+under the floor, so nothing is drawn for what was not measured.
+
+Colours are RGB (frames are RGB throughout the package); convert to BGR only when handing an image to
+``cv2.imwrite``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from kneedrive_cv.landmarks import SKELETON_EDGES, Landmark, Side, edge_side, sided
+
+RGB = tuple[int, int, int]
+
+#: Scores at or above this are "good" (green), at or above FAIR_SCORE "fair" (amber), else "poor" (red).
+GOOD_SCORE = 80.0
+FAIR_SCORE = 60.0
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_DEG = "°"
+_TORSO = {Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP}
+
+
+@dataclass(frozen=True)
+class Style:
+    """Colours (RGB) and opacities shared by every annotator."""
+
+    left: RGB = (40, 165, 255)       # athlete's left: azure
+    right: RGB = (255, 70, 200)      # athlete's right: magenta
+    torso: RGB = (240, 240, 240)
+    text: RGB = (255, 255, 255)
+    muted: RGB = (175, 175, 180)
+    outline: RGB = (0, 0, 0)
+    panel: RGB = (16, 18, 24)
+    good: RGB = (60, 205, 90)
+    fair: RGB = (255, 185, 0)
+    poor: RGB = (240, 60, 50)
+    unscored: RGB = (170, 170, 170)
+    panel_alpha: float = 0.62
+    strip_alpha: float = 0.8
+    scale: float = 1.0               # multiplies every size (lines, joints, text)
+
+    def side(self, side: Side) -> RGB:
+        """The colour of the athlete's ``side``."""
+        return self.left if side is Side.LEFT else self.right
+
+    def score(self, score: float | None) -> RGB:
+        """Good / fair / poor colour of a rep score (grey when it could not be scored)."""
+        if score is None or not math.isfinite(score):
+            return self.unscored
+        return self.good if score >= GOOD_SCORE else self.fair if score >= FAIR_SCORE else self.poor
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Pixel sizes for one frame size, scaled from its shorter side (720 px is the reference)."""
+
+    unit: float
+    line: int
+    thin: int
+    joint: int
+    font: float
+    font_thick: int
+    pad: int
+    line_h: int
+
+    @staticmethod
+    @functools.lru_cache(maxsize=32)
+    def of(width: int, height: int, scale: float = 1.0) -> Sizes:
+        """Sizes for a ``width`` x ``height`` frame (times ``scale``)."""
+        u = scale * max(min(width, height), 1) / 720.0
+        return Sizes(unit=u, line=max(1, round(3.2 * u)), thin=max(1, round(1.6 * u)), joint=max(2, round(5 * u)),
+                     font=0.62 * u, font_thick=max(1, round(1.6 * u)), pad=max(2, round(10 * u)),
+                     line_h=max(8, round(27 * u)))
+
+    @staticmethod
+    def of_frame(frame: np.ndarray, scale: float = 1.0) -> Sizes:
+        """Sizes for an (H, W, 3) frame."""
+        return Sizes.of(int(frame.shape[1]), int(frame.shape[0]), scale)
+
+
+@dataclass(frozen=True)
+class RepNote:
+    """What to say about one finished rep: number, side, score, and the main fault's cue (or None)."""
+
+    index: int
+    side: Side
+    score: float | None
+    cue: str | None
+    kind: str = "drive"
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What the annotators need about one frame.
+
+    Attributes:
+        xy: (33, 2) float pixel positions in this frame, NaN where the landmark is not trusted.
+        metrics: metric name (METRICS.md columns) -> value this frame, NaN where not measured.
+        t_s: time of the frame in seconds.
+        reps_done: reps whose peak has passed; ``reps_total`` in the whole clip.
+        rep_kind: "drive" or "hold" (what the counter counts); ``drill`` the drill's title.
+        cadence_spm: cadence over the events so far, or None before there are enough.
+        notes: finished reps to announce now, newest first.
+        facing: +1 when the athlete faces image-right, -1 image-left, 0 unknown (puts labels behind the back).
+
+    """
+
+    xy: np.ndarray
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    t_s: float = 0.0
+    reps_done: int = 0
+    reps_total: int = 0
+    rep_kind: str = "drive"
+    drill: str = ""
+    cadence_spm: float | None = None
+    notes: tuple[RepNote, ...] = ()
+    facing: int = 0
+
+    def point(self, lm: Landmark) -> tuple[int, int] | None:
+        """Integer pixel position of a landmark, or None when it is not trusted."""
+        x, y = self.xy[int(lm)]
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
+        return round(float(x)), round(float(y))
+
+    def value(self, name: str) -> float:
+        """A metric's value this frame (NaN when absent)."""
+        v = self.metrics.get(name, math.nan)
+        return float(v) if v is not None else math.nan
+
+
+# --- text and panels ----------------------------------------------------------------------------------------
+
+def _degree_w(scale: float) -> int:
+    return max(3, round(11 * scale))
+
+
+def text_size(text: str, sizes: Sizes, scale: float = 1.0) -> tuple[int, int]:
+    """(width, height above the baseline) of ``text`` drawn by :func:`put_text`."""
+    fs, th = sizes.font * scale, max(1, round(sizes.font_thick * scale))
+    width = 0
+    parts = text.split(_DEG)
+    for k, part in enumerate(parts):
+        if part:
+            width += cv2.getTextSize(part, _FONT, fs, th)[0][0]
+        if k < len(parts) - 1:
+            width += _degree_w(fs)
+    return width, cv2.getTextSize("Ag", _FONT, fs, th)[0][1]
+
+
+@dataclass(frozen=True, eq=False)
+class _Sprite:
+    """A rendered piece of text: colour premultiplied by coverage, 255 - coverage, and where its origin is."""
+
+    premult: np.ndarray   # (h, w, 3) uint16
+    inverse: np.ndarray   # (h, w, 1) uint16
+    ox: int
+    oy: int
+    width: int
+
+
+@functools.lru_cache(maxsize=2048)
+def _sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> _Sprite:
+    """Render ``text`` once on black (which is its colour premultiplied by coverage) and keep its coverage."""
+    parts = text.split(_DEG)
+    width = sum(cv2.getTextSize(p, _FONT, fs, th)[0][0] for p in parts if p) + (len(parts) - 1) * _degree_w(fs)
+    (_, ascent), base = cv2.getTextSize("Ag", _FONT, fs, th)
+    m = outline_th + 2
+    rgb = np.zeros((ascent + base + 2 * m, width + 2 * m, 3), np.uint8)
+    cover = np.zeros(rgb.shape[:2], np.uint8)
+    x, y = m, m + ascent
+    for k, part in enumerate(parts):
+        if part:
+            if outline is not None:
+                cv2.putText(rgb, part, (x, y), _FONT, fs, outline, outline_th, cv2.LINE_AA)
+                cv2.putText(cover, part, (x, y), _FONT, fs, (255,), outline_th, cv2.LINE_AA)
+            cv2.putText(rgb, part, (x, y), _FONT, fs, colour, th, cv2.LINE_AA)
+            cv2.putText(cover, part, (x, y), _FONT, fs, (255,), th, cv2.LINE_AA)
+            x += cv2.getTextSize(part, _FONT, fs, th)[0][0]
+        if k < len(parts) - 1:
+            r = max(2, round(3.2 * fs))
+            centre = (x + r + 1, y - round(20 * fs))
+            if outline is not None:
+                cv2.circle(rgb, centre, r, outline, th + 2, cv2.LINE_AA)
+                cv2.circle(cover, centre, r, (255,), th + 2, cv2.LINE_AA)
+            cv2.circle(rgb, centre, r, colour, th, cv2.LINE_AA)
+            cv2.circle(cover, centre, r, (255,), th, cv2.LINE_AA)
+            x += _degree_w(fs)
+    return _Sprite(rgb.astype(np.uint16), (255 - cover.astype(np.uint16))[:, :, None], m, m + ascent, width)
+
+
+def _blit(frame: np.ndarray, sp: _Sprite, x: int, y: int) -> None:
+    """Composite a sprite with its origin at (x, y), clipped to the frame."""
+    h, w = frame.shape[:2]
+    x0, y0 = x - sp.ox, y - sp.oy
+    sh, sw = sp.premult.shape[:2]
+    a0, b0 = max(0, -y0), max(0, -x0)
+    a1, b1 = min(sh, h - y0), min(sw, w - x0)
+    if a1 <= a0 or b1 <= b0:
+        return
+    roi = frame[y0 + a0:y0 + a1, x0 + b0:x0 + b1]
+    mixed = roi * sp.inverse[a0:a1, b0:b1]
+    mixed //= 255
+    mixed += sp.premult[a0:a1, b0:b1]
+    np.minimum(mixed, 255, out=mixed)
+    roi[:] = mixed
+
+
+def put_text(frame: np.ndarray, text: str, org: tuple[int, int], sizes: Sizes, colour: RGB,
+             scale: float = 1.0, outline: RGB | None = (0, 0, 0)) -> int:
+    """Draw ``text`` with its baseline starting at ``org``, outlined for legibility; returns its width.
+
+    Hershey fonts have no degree sign, so a ``°`` is drawn as a small ring. Each distinct text is rendered
+    once and then composited, which is several times cheaper than ``cv2.putText`` with anti-aliasing.
+    """
+    fs, th = sizes.font * scale, max(1, round(sizes.font_thick * scale))
+    outline_th = th + max(2, round(2 * sizes.unit * scale))
+    sp = _sprite(text, round(fs, 4), th, outline_th, tuple(int(c) for c in colour),  # type: ignore[arg-type]
+                 None if outline is None else tuple(int(c) for c in outline))
+    _blit(frame, sp, int(org[0]), int(org[1]))
+    return sp.width
+
+
+@functools.lru_cache(maxsize=64)
+def _solid(h: int, w: int, colour: RGB) -> np.ndarray:
+    block = np.empty((h, w, 3), np.uint8)
+    block[:] = colour
+    block.setflags(write=False)
+    return block
+
+
+def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: RGB, alpha: float) -> None:
+    """Blend a filled rectangle of ``colour`` over the frame with opacity ``alpha`` (in place, clipped)."""
+    h, w = frame.shape[:2]
+    x0, x1, y0, y1 = max(0, x0), min(w, x1), max(0, y0), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = frame[y0:y1, x0:x1]
+    cv2.addWeighted(roi, 1.0 - alpha, _solid(y1 - y0, x1 - x0, tuple(colour)), alpha, 0.0, dst=roi)
+
+
+def wrap(text: str, max_w: int, sizes: Sizes, scale: float = 1.0) -> list[str]:
+    """Split ``text`` into lines no wider than ``max_w`` pixels (a single long word stays whole)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if current and text_size(trial, sizes, scale)[0] > max_w:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _fmt(value: float, fmt: str) -> str:
+    return "--" if not math.isfinite(value) else format(value, fmt)
+
+
+def _corner_x(frame_w: int, box_w: int, sizes: Sizes, corner: str) -> int:
+    return sizes.pad if corner == "left" else frame_w - sizes.pad - box_w
+
+
+# --- skeleton and angles -------------------------------------------------------------------------------------
+
+class SkeletonAnnotator:
+    """The body's skeleton: the athlete's left and right limbs in their own colours, the torso neutral.
+
+    The leg whose knee is higher is drawn last, so the driving leg is never hidden under the other.
+    """
+
+    def __init__(self, style: Style | None = None) -> None:
+        self.style = style or Style()
+        self._by_side: dict[Side | None, list[tuple[Landmark, Landmark]]] = {None: [], Side.LEFT: [], Side.RIGHT: []}
+        for a, b in SKELETON_EDGES:
+            side = None if (a in _TORSO and b in _TORSO) else edge_side(a, b)
+            self._by_side[side].append((a, b))
+
+    def _colour(self, side: Side | None) -> RGB:
+        return self.style.torso if side is None else self.style.side(side)
+
+    def _order(self, state: FrameState) -> list[Side | None]:
+        ky = {s: state.xy[int(sided(s, "KNEE")), 1] for s in Side}
+        lifted = min(Side, key=lambda s: ky[s] if math.isfinite(ky[s]) else math.inf)
+        return [None, lifted.other, lifted]
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw the skeleton; edges and joints with an untrusted end are left out."""
+        z = Sizes.of_frame(frame, self.style.scale)
+        for side in self._order(state):
+            colour = self._colour(side)
+            joints: set[Landmark] = set()
+            for a, b in self._by_side[side]:
+                pa, pb = state.point(a), state.point(b)
+                if pa is None or pb is None:
+                    continue
+                width = z.line if side is not None else z.thin  # the trunk line is the angle annotator's
+                cv2.line(frame, pa, pb, self.style.outline, width + 2 * z.thin, cv2.LINE_AA)
+                cv2.line(frame, pa, pb, colour, width, cv2.LINE_AA)
+                joints.update((a, b))
+            for lm in joints:
+                p = state.point(lm)
+                assert p is not None
+                cv2.circle(frame, p, z.joint + z.thin, self.style.outline, -1, cv2.LINE_AA)
+                cv2.circle(frame, p, z.joint, colour if side is not None else self.style.torso, -1, cv2.LINE_AA)
+        return frame
+
+
+def _direction_deg(frm: tuple[int, int], to: tuple[float, float]) -> float:
+    """Image angle (degrees, 0 = +x, 90 = down, OpenCV's ellipse convention) of the vector frm -> to."""
+    return math.degrees(math.atan2(to[1] - frm[1], to[0] - frm[0]))
+
+
+def _arc(frame: np.ndarray, centre: tuple[int, int], radius: int, a1: float, a2: float, colour: RGB,
+         z: Sizes) -> float:
+    """Draw the shorter arc from angle a1 to a2; return the angle of its middle (for the label)."""
+    d = (a2 - a1 + 180.0) % 360.0 - 180.0
+    lo, hi = min(a1, a1 + d), max(a1, a1 + d)
+    cv2.ellipse(frame, centre, (radius, radius), 0.0, lo, hi, (0, 0, 0), z.line + 2, cv2.LINE_AA)
+    cv2.ellipse(frame, centre, (radius, radius), 0.0, lo, hi, colour, z.line, cv2.LINE_AA)
+    return a1 + d / 2
+
+
+def _ray(centre: tuple[int, int], angle_deg: float, length: float) -> tuple[int, int]:
+    a = math.radians(angle_deg)
+    return round(centre[0] + length * math.cos(a)), round(centre[1] + length * math.sin(a))
+
+
+def _reference(frame: np.ndarray, centre: tuple[int, int], angle_deg: float, length: float, colour: RGB,
+               z: Sizes) -> None:
+    """A thin dashed reference line (vertical, or a neutral foot) from ``centre``."""
+    n = 6
+    for k in range(0, n, 2):
+        p, q = _ray(centre, angle_deg, length * k / n), _ray(centre, angle_deg, length * (k + 1) / n)
+        cv2.line(frame, p, q, (0, 0, 0), z.thin + 2, cv2.LINE_AA)
+        cv2.line(frame, p, q, colour, z.thin, cv2.LINE_AA)
+
+
+def _label(frame: np.ndarray, centre: tuple[int, int], angle_deg: float, dist: float, text: str, colour: RGB,
+           z: Sizes) -> None:
+    """Put ``text`` centred at ``dist`` from ``centre`` along ``angle_deg``."""
+    w, h = text_size(text, z)
+    x, y = _ray(centre, angle_deg, dist)
+    fh, fw = frame.shape[:2]
+    x = min(max(x - w // 2, 0), fw - w)
+    y = min(max(y + h // 2, h), fh - 1)
+    put_text(frame, text, (x, y), z, colour)
+
+
+class AngleAnnotator:
+    """Angle arcs with their values at the hip (thigh), the ankle (dorsiflexion) and the trunk (lean).
+
+    Thigh and dorsiflexion are drawn for the driving leg (the one with the larger thigh angle), the trunk
+    line against vertical at the mid-hip. The numbers are the per-frame metrics (the same as frames.csv); the
+    arcs show the same angles on the drawn landmarks. An angle whose metric or landmarks are not trusted is
+    not drawn.
+    """
+
+    def __init__(self, style: Style | None = None) -> None:
+        self.style = style or Style()
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw the thigh, dorsiflexion and trunk arcs that can be drawn this frame."""
+        z = Sizes.of_frame(frame, self.style.scale)
+        thighs = {s: state.value(f"thigh_angle_{s.value}") for s in Side}
+        measured = [s for s in Side if math.isfinite(thighs[s])]
+        if measured:
+            side = max(measured, key=lambda s: thighs[s])
+            self._thigh(frame, state, side, thighs[side], z)
+            self._dorsiflexion(frame, state, side, z)
+        self._trunk(frame, state, z)
+        return frame
+
+    def _thigh(self, frame: np.ndarray, state: FrameState, side: Side, value: float, z: Sizes) -> None:
+        hip, knee = state.point(sided(side, "HIP")), state.point(sided(side, "KNEE"))
+        if hip is None or knee is None:
+            return
+        length = math.dist(hip, knee)
+        if length < 2:
+            return
+        r = max(round(0.42 * length), 3 * z.joint)
+        colour = self.style.side(side)
+        _reference(frame, hip, 90.0, 1.25 * r, colour, z)
+        mid = _arc(frame, hip, r, 90.0, _direction_deg(hip, knee), colour, z)
+        _label(frame, hip, mid, r + 1.7 * z.line_h, f"{value:.0f}{_DEG}", colour, z)
+
+    def _dorsiflexion(self, frame: np.ndarray, state: FrameState, side: Side, z: Sizes) -> None:
+        value = state.value(f"dorsiflexion_{side.value}")
+        pts = [state.point(sided(side, p)) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
+        if not math.isfinite(value) or any(p is None for p in pts):
+            return
+        knee, ankle, heel, toe = pts
+        assert knee is not None and ankle is not None and heel is not None and toe is not None
+        foot_len = math.dist(heel, toe)
+        if foot_len < 2:
+            return
+        shank = _direction_deg(ankle, knee)
+        foot = _direction_deg(heel, toe)
+        # neutral foot: square to the shank, on the side the foot points to
+        neutral = min((shank + 90.0, shank - 90.0), key=lambda a: abs((foot - a + 180.0) % 360.0 - 180.0))
+        r = max(round(0.9 * foot_len), 4 * z.joint)
+        colour = self.style.side(side)
+        _reference(frame, ankle, neutral, 1.2 * r, colour, z)
+        mid = _arc(frame, ankle, r, neutral, foot, colour, z)
+        _label(frame, ankle, mid, r + 1.6 * z.line_h, f"{value:+.0f}{_DEG}", colour, z)
+
+    def _trunk(self, frame: np.ndarray, state: FrameState, z: Sizes) -> None:
+        value = state.value("trunk_lean")
+        ends = [state.point(lm) for lm in (Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
+                                           Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)]
+        if not math.isfinite(value) or any(p is None for p in ends):
+            return
+        lh, rh, ls, rs = ends
+        assert lh is not None and rh is not None and ls is not None and rs is not None
+        hip = ((lh[0] + rh[0]) // 2, (lh[1] + rh[1]) // 2)
+        sh = ((ls[0] + rs[0]) / 2, (ls[1] + rs[1]) / 2)
+        length = math.dist(hip, sh)
+        if length < 2:
+            return
+        colour = self.style.torso
+        cv2.line(frame, hip, (round(sh[0]), round(sh[1])), (0, 0, 0), z.line + 2 * z.thin, cv2.LINE_AA)
+        cv2.line(frame, hip, (round(sh[0]), round(sh[1])), colour, z.line, cv2.LINE_AA)
+        r = round(0.5 * length)
+        _reference(frame, hip, -90.0, 1.05 * length, colour, z)
+        mid = _arc(frame, hip, r, -90.0, _direction_deg(hip, sh), colour, z)
+        text = f"{value:.0f}{_DEG}"
+        if state.facing:  # behind the back, level with the arc, clear of the arms and the driving knee
+            w, _ = text_size(text, z)
+            y = round(hip[1] - 0.55 * length)
+            x = round(min(hip[0], sh[0]) - z.line_h - w if state.facing > 0 else max(hip[0], sh[0]) + z.line_h)
+            put_text(frame, text, (min(max(x, 0), frame.shape[1] - w), y), z, colour)
+        else:
+            _label(frame, hip, mid, r + 1.5 * z.line_h, text, colour, z)
+
+
+# --- panels -------------------------------------------------------------------------------------------------
+
+def counter_height(z: Sizes) -> int:
+    """Height of the rep counter box (the live panel sits below it)."""
+    return round(2.3 * z.line_h) + z.pad
+
+
+_PANEL_ROWS = ("thigh", "knee height", "dorsiflexion", "trunk lean", "cadence")
+
+
+def panel_height(z: Sizes) -> int:
+    """Height of the live metrics panel."""
+    return len(_PANEL_ROWS) * z.line_h + 2 * z.pad
+
+
+def panel_width(z: Sizes) -> int:
+    """Width of the live metrics panel (the rep counter above it is as wide)."""
+    label_w = max(text_size(r, z, 0.85)[0] for r in _PANEL_ROWS) + 2 * z.pad
+    return label_w + 2 * _value_col_w(z) + z.pad
+
+
+def _value_col_w(z: Sizes) -> int:
+    return text_size("L +0.00", z)[0] + 2 * z.pad
+
+
+class RepCounterAnnotator:
+    """The rep counter in a top corner: reps done of the clip's total, and the drill."""
+
+    def __init__(self, style: Style | None = None, corner: str = "left") -> None:
+        self.style, self.corner = style or Style(), corner
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw "REP n/N" (or "HOLD n/N") with the drill below it."""
+        z = Sizes.of_frame(frame, self.style.scale)
+        word = "HOLD" if state.rep_kind == "hold" else "REP"
+        big = f"{word} {state.reps_done}/{state.reps_total}" if state.reps_total else "no reps"
+        w = max(text_size(big, z, 1.5)[0] + 2 * z.pad, text_size(state.drill, z, 0.8)[0] + 2 * z.pad,
+                panel_width(z))
+        x0, y0 = _corner_x(frame.shape[1], w, z, self.corner), z.pad
+        shade(frame, x0, y0, x0 + w, y0 + counter_height(z), self.style.panel, self.style.panel_alpha)
+        put_text(frame, big, (x0 + z.pad, y0 + z.pad + round(1.2 * z.line_h)), z, self.style.text, 1.5)
+        if state.drill:
+            put_text(frame, state.drill, (x0 + z.pad, y0 + z.pad + round(2.0 * z.line_h)), z, self.style.muted, 0.8)
+        return frame
+
+
+class PanelAnnotator:
+    """A compact semi-transparent panel with the live metrics.
+
+    Thigh angle, knee height and dorsiflexion of both legs (each in its leg's colour), trunk lean and cadence
+    so far. Unmeasured values show "--".
+    """
+
+    def __init__(self, style: Style | None = None, corner: str = "left") -> None:
+        self.style, self.corner = style or Style(), corner
+
+    def _rows(self, state: FrameState) -> list[tuple[str, list[tuple[str, RGB]]]]:
+        st = self.style
+
+        def both(prefix: str, fmt: str, unit: str) -> list[tuple[str, RGB]]:
+            out = []
+            for s in Side:
+                v = state.value(f"{prefix}_{s.value}")
+                out.append((f"{s.name[0]} {_fmt(v, fmt)}{unit if math.isfinite(v) else ''}", st.side(s)))
+            return out
+
+        cadence = state.cadence_spm
+        return [
+            ("thigh", both("thigh_angle", ".0f", _DEG)),
+            ("knee height", both("knee_height", "+.2f", "")),
+            ("dorsiflexion", both("dorsiflexion", "+.0f", _DEG)),
+            ("trunk lean", [(_fmt(state.value("trunk_lean"), ".0f") + (_DEG if math.isfinite(
+                state.value("trunk_lean")) else ""), st.text)]),
+            ("cadence", [(f"{cadence:.0f} /min" if cadence else "--", st.text)]),
+        ]
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw the panel below the rep counter."""
+        z = Sizes.of_frame(frame, self.style.scale)
+        col_w, w = _value_col_w(z), panel_width(z)
+        label_w = w - 2 * col_w - z.pad
+        x0, y0 = _corner_x(frame.shape[1], w, z, self.corner), 2 * z.pad + counter_height(z)
+        shade(frame, x0, y0, x0 + w, y0 + panel_height(z), self.style.panel, self.style.panel_alpha)
+        for k, (label, values) in enumerate(self._rows(state)):
+            y = y0 + z.pad + round((k + 0.78) * z.line_h)
+            put_text(frame, label, (x0 + z.pad, y), z, self.style.muted, 0.85)
+            for j, (text, colour) in enumerate(values):
+                put_text(frame, text, (x0 + label_w + j * col_w, y), z, colour)
+        return frame
+
+
+class RepNoteAnnotator:
+    """After each rep, for about a second: its number, side, score and the main fault's cue.
+
+    The score is coloured good / fair / poor; a rep without faults says "clean rep". Several recent reps
+    stack, newest on top, below the panel.
+    """
+
+    def __init__(self, style: Style | None = None, corner: str = "left", max_notes: int = 3) -> None:
+        self.style, self.corner, self.max_notes = style or Style(), corner, max_notes
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw the notes of ``state.notes`` (already chosen by time)."""
+        z = Sizes.of_frame(frame, self.style.scale)
+        fh, fw = frame.shape[:2]
+        max_w = round(min(0.42 * fw, 22 * z.line_h)) if fw > fh else round(0.6 * fw)
+        y = 3 * z.pad + counter_height(z) + panel_height(z)
+        for note in state.notes[: self.max_notes]:
+            score = "--" if note.score is None else f"{note.score:.0f}"
+            head = f"{note.kind} {note.index} {note.side.value}  {score}"
+            cue = wrap(note.cue or "clean rep", max_w - 2 * z.pad - z.line, z, 0.8)[:3]
+            h = round((1.25 + 0.85 * len(cue)) * z.line_h) + z.pad
+            if y + h > fh - z.pad:
+                break
+            colour = self.style.score(note.score)
+            x0 = _corner_x(fw, max_w, z, self.corner)
+            shade(frame, x0, y, x0 + max_w, y + h, self.style.panel, self.style.panel_alpha)
+            cv2.rectangle(frame, (x0, y), (x0 + z.line - 1, y + h - 1), colour, -1)
+            tx = x0 + z.line + z.pad
+            put_text(frame, head.upper() if note.kind == "hold" else head.capitalize(),
+                     (tx, y + round(1.0 * z.line_h)), z, colour, 1.1)
+            for k, line in enumerate(cue):
+                put_text(frame, line, (tx, y + round((1.9 + 0.85 * k) * z.line_h)), z, self.style.text, 0.8)
+            y += h + z.pad // 2
+        return frame
+
+
+# --- the knee-height strip ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StripMark:
+    """A rep on the strip: its peak time, side, score and number."""
+
+    t_s: float
+    side: Side
+    score: float | None
+    index: int
+
+
+def strip_height(width: int, height: int, scale: float = 1.0) -> int:
+    """Rows of the knee-height strip for a picture of this size (even, so H.264 frame sizes stay even)."""
+    return max(2 * round(62 * Sizes.of(width, height, scale).unit), 40)
+
+
+class KneeStripAnnotator:
+    """A strip along the bottom plotting both knees' height over the whole clip, with a moving time marker.
+
+    Each leg is plotted in its colour, the reps are marked at their peaks (coloured by score). With
+    ``picture_h`` the frames carry the strip's rows below a picture that tall, and the strip is drawn there,
+    opaque, hiding nothing of the athlete; without it, the strip is blended over the bottom of the frame. Its
+    picture is drawn once per frame size; each frame then costs one copy (or blend) and a line.
+    """
+
+    def __init__(self, t_s: np.ndarray, knee_height: Mapping[Side, np.ndarray], marks: Sequence[StripMark] = (),
+                 style: Style | None = None, picture_h: int | None = None) -> None:
+        self.style = style or Style()
+        self.t_s = np.asarray(t_s, np.float64)
+        self.knee = {s: np.asarray(knee_height[s], np.float64) for s in Side}
+        self.marks = tuple(marks)
+        self.picture_h = picture_h
+        values = np.concatenate([self.knee[s] for s in Side])
+        values = values[np.isfinite(values)]
+        lo = float(np.percentile(values, 0.5)) if len(values) else -1.0
+        hi = float(np.max(values)) if len(values) else 0.0
+        lo, hi = max(lo - 0.1, -2.5), min(hi + 0.1, 2.0)
+        if hi - lo < 0.6:  # a flat line is not worth the full height: keep at least 0.6 thigh lengths
+            mid = (hi + lo) / 2
+            lo, hi = mid - 0.3, mid + 0.3
+        self.lo, self.hi = lo, hi
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def rows(self, width: int, height: int) -> tuple[int, int]:
+        """(first row, rows) of the strip in a ``width`` x ``height`` frame."""
+        if self.picture_h is not None:
+            return self.picture_h, height - self.picture_h
+        sh = min(strip_height(width, height, self.style.scale), height // 3)
+        return height - sh, sh
+
+    def _plot_box(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """(x0, x1, y top, y bottom) of the plotting area, in strip coordinates."""
+        z = Sizes.of(width, height, self.style.scale)
+        _, sh = self.rows(width, height)
+        left = z.pad + text_size("knee", z, 0.7)[0] + z.pad
+        return left, width - 2 * z.pad, round(1.15 * z.line_h), sh - z.pad
+
+    def x_of(self, t: float | np.ndarray, width: int, height: int) -> np.ndarray:
+        """X pixel of time ``t`` on the strip."""
+        x0, x1, _, _ = self._plot_box(width, height)
+        t0 = float(self.t_s[0]) if len(self.t_s) else 0.0
+        t1 = float(self.t_s[-1]) if len(self.t_s) > 1 else t0 + 1.0
+        return x0 + (np.asarray(t, np.float64) - t0) / max(t1 - t0, 1e-9) * (x1 - x0)
+
+    def y_of(self, v: float | np.ndarray, width: int, height: int, in_frame: bool = True) -> np.ndarray:
+        """Y pixel of knee height ``v`` (thigh lengths): in the frame, or within the strip."""
+        _, _, y0, y1 = self._plot_box(width, height)
+        y = y1 - (np.clip(np.asarray(v, np.float64), self.lo, self.hi) - self.lo) / (self.hi - self.lo) * (y1 - y0)
+        return y + (self.rows(width, height)[0] if in_frame else 0)
+
+    def _picture(self, width: int, height: int) -> np.ndarray:
+        key = (width, height)
+        if key not in self._cache:
+            self._cache[key] = self._draw_picture(width, height)
+        return self._cache[key]
+
+    def _draw_picture(self, w: int, h: int) -> np.ndarray:
+        z, st = Sizes.of(w, h, self.style.scale), self.style
+        pic = np.empty((self.rows(w, h)[1], w, 3), np.uint8)
+        pic[:] = st.panel
+        x0, x1, _, _ = self._plot_box(w, h)
+        for level, name in ((0.0, "hip"), (-1.0, "low")):
+            if self.lo <= level <= self.hi:
+                y = round(float(self.y_of(level, w, h, in_frame=False)))
+                cv2.line(pic, (x0, y), (x1, y), st.muted, 1, cv2.LINE_AA)
+                put_text(pic, name, (z.pad, y + z.line_h // 4), z, st.muted, 0.7, outline=None)
+        put_text(pic, "knee height", (z.pad, round(0.8 * z.line_h)), z, st.text, 0.75, outline=None)
+        xs = self.x_of(self.t_s, w, h)
+        for s in Side:
+            ys = self.y_of(self.knee[s], w, h, in_frame=False)
+            pts = np.stack([xs, np.nan_to_num(ys)], axis=1).round().astype(np.int32)
+            for run in _runs(np.isfinite(ys)):
+                cv2.polylines(pic, [pts[run]], False, st.side(s), max(1, z.thin + 1), cv2.LINE_AA)
+        self._draw_marks(pic, w, h)
+        return pic
+
+    def _draw_marks(self, pic: np.ndarray, w: int, h: int) -> None:
+        z, st = Sizes.of(w, h, self.style.scale), self.style
+        x0, x1, _, _ = self._plot_box(w, h)
+        label = (x1 - x0) / max(len(self.marks), 1) > text_size("88", z, 0.65)[0] * 1.4
+        for m in self.marks:
+            x = round(float(self.x_of(m.t_s, w, h)))
+            i = int(np.clip(np.searchsorted(self.t_s, m.t_s), 0, len(self.t_s) - 1))
+            v = self.knee[m.side][i]
+            colour = st.score(m.score)
+            y = round(float(self.y_of(v, w, h, in_frame=False))) if math.isfinite(v) else round(1.15 * z.line_h)
+            cv2.circle(pic, (x, y), z.joint + 1, (0, 0, 0), -1, cv2.LINE_AA)
+            cv2.circle(pic, (x, y), z.joint, colour, -1, cv2.LINE_AA)
+            if label:
+                tw = text_size(str(m.index), z, 0.65)[0]
+                put_text(pic, str(m.index), (x - tw // 2, round(0.85 * z.line_h)), z, colour, 0.65, outline=None)
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw the strip; mark the current time and where both knees are now."""
+        h, w = frame.shape[:2]
+        y0, sh = self.rows(w, h)
+        if sh <= 0:
+            return frame
+        pic = self._picture(w, h)
+        roi = frame[y0:y0 + sh]
+        if self.picture_h is not None:
+            roi[:] = pic
+        else:
+            cv2.addWeighted(roi, 1.0 - self.style.strip_alpha, pic, self.style.strip_alpha, 0.0, dst=roi)
+        z = Sizes.of(w, h, self.style.scale)
+        x = round(float(self.x_of(state.t_s, w, h)))
+        cv2.line(roi, (x, 0), (x, sh - 1), self.style.text, z.thin, cv2.LINE_AA)
+        for s in Side:
+            v = state.value(f"knee_height_{s.value}")
+            if math.isfinite(v):
+                y = round(float(self.y_of(v, w, h, in_frame=False)))
+                cv2.circle(roi, (x, y), z.joint + 1, (0, 0, 0), -1, cv2.LINE_AA)
+                cv2.circle(roi, (x, y), z.joint, self.style.side(s), -1, cv2.LINE_AA)
+        return frame
+
+
+def _runs(mask: np.ndarray) -> list[slice]:
+    """Slices of consecutive True values with at least two samples."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 2]
+
+
+__all__ = [
+    "FAIR_SCORE", "GOOD_SCORE", "AngleAnnotator", "FrameState", "KneeStripAnnotator", "PanelAnnotator",
+    "RepCounterAnnotator", "RepNote", "RepNoteAnnotator", "Sizes", "SkeletonAnnotator", "StripMark", "Style",
+    "put_text", "shade", "strip_height", "text_size", "wrap",
+]

@@ -1,0 +1,271 @@
+"""The overlay video: the analysis drawn on the athlete's own footage.
+
+:func:`plan_overlay` computes everything the drawing needs once per clip (trusted landmark positions,
+per-frame metrics, the rep counter, cadence so far, which rep notes show when, the corner for the panels);
+:func:`render_overlay` then streams the source frames once, lets each annotator draw in place, and writes
+H.264 / yuv420p MP4 with every source frame at its own timestamp (variable frame rate kept, portrait kept
+portrait, audio dropped). Only one frame is held in memory at a time (plus a few decoded ahead).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import cv2
+import numpy as np
+
+from kneedrive_cv.kinematics.events import periodic_rate_per_min
+from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
+from kneedrive_cv.landmarks import Side
+from kneedrive_cv.output.annotators import (
+    AngleAnnotator,
+    FrameState,
+    KneeStripAnnotator,
+    PanelAnnotator,
+    RepCounterAnnotator,
+    RepNote,
+    RepNoteAnnotator,
+    SkeletonAnnotator,
+    StripMark,
+    Style,
+    strip_height,
+)
+from kneedrive_cv.video import VideoSink, read_frames
+
+if TYPE_CHECKING:
+    from kneedrive_cv.analysis import AnalysisResult
+    from kneedrive_cv.scoring.score import ScoredRep
+
+log = logging.getLogger(__name__)
+
+#: How long a rep's score and cue stay on screen after the rep ends.
+NOTE_S = 1.0
+#: A drive's note waits for its end, but never longer than this after its peak (a drive whose detected end
+#: runs on into a pause would otherwise announce its score seconds late).
+NOTE_MAX_AFTER_PEAK_S = 0.5
+
+
+class Annotator(Protocol):
+    """Anything that draws one frame's state in place."""
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw on ``frame`` (RGB uint8, in place) and return it."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class OverlayPlan:
+    """What the overlay draws, computed once per clip.
+
+    Attributes:
+        t_s: (frames,) times of the analysed frames.
+        xy: (frames, 33, 2) float32 smoothed landmark pixels, legs repaired, NaN where not trusted.
+        metrics: per-frame metric columns (METRICS.md names), NaN where not measured.
+        reps_done: (frames,) reps whose peak has passed; ``reps_total`` in the clip; ``rep_kind`` drive/hold.
+        cadence_spm: (frames,) cadence over the events so far (NaN before three events).
+        note_from_s, note_to_s, notes: when each rep's note shows (sorted by ``note_from_s``).
+        corner: "left" or "right", the top corner the panels use (the one the athlete occupies least).
+        facing: +1 the athlete faces image-right, -1 image-left, 0 unknown.
+
+    """
+
+    t_s: np.ndarray
+    xy: np.ndarray
+    metrics: dict[str, np.ndarray]
+    reps_done: np.ndarray
+    reps_total: int
+    rep_kind: str
+    drill: str
+    cadence_spm: np.ndarray
+    note_from_s: np.ndarray
+    note_to_s: np.ndarray
+    notes: tuple[RepNote, ...]
+    marks: tuple[StripMark, ...]
+    corner: str
+    facing: int
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    def state(self, i: int, t_s: float, max_notes: int = 3) -> FrameState:
+        """The state of frame ``i`` shown at ``t_s`` (a frame past the analysed ones shows nothing but time)."""
+        k = int(np.searchsorted(self.note_from_s, t_s, side="right"))
+        notes = tuple(self.notes[j] for j in range(k - 1, max(-1, k - 1 - max_notes), -1) if t_s < self.note_to_s[j])
+        if not 0 <= i < len(self.t_s):
+            return FrameState(np.full((33, 2), np.nan), {}, t_s, int(np.searchsorted(self.note_from_s, t_s)),
+                              self.reps_total, self.rep_kind, self.drill, None, notes, self.facing)
+        cadence = float(self.cadence_spm[i])
+        return FrameState(self.xy[i], {name: float(col[i]) for name, col in self.metrics.items()}, t_s,
+                          int(self.reps_done[i]), self.reps_total, self.rep_kind, self.drill,
+                          cadence if math.isfinite(cadence) else None, notes, self.facing)
+
+
+def _note_from(rep: ScoredRep) -> float:
+    if rep.kind == "hold":
+        return rep.t_end_s
+    return min(rep.t_end_s, rep.t_peak_s + NOTE_MAX_AFTER_PEAK_S)
+
+
+def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
+    """Per frame, the cadence over the events up to that frame (the clip's own method: contacts or drives)."""
+    source = (result.score.cadence_source if result.score else result.meta.get("cadence_source")) or ""
+    events = result.events
+    found = [c.t_on_s for c in events.contacts] if source == "foot contacts" else [d.t_peak_s for d in events.drives]
+    times = sorted(t for t in found if math.isfinite(t))
+    rates = np.array([periodic_rate_per_min(times[: k + 1]) or np.nan for k in range(len(times))], np.float64)
+    t = result.kinematics.t_s
+    out = np.full(len(t), np.nan)
+    if len(times):
+        k = np.searchsorted(np.asarray(times), t, side="right") - 1
+        out[k >= 0] = rates[k[k >= 0]]
+    return out
+
+
+def _quiet_corner(xy: np.ndarray, width: int, height: int) -> str:
+    """The top corner (left/right) where the athlete's landmarks fall least often over the clip."""
+    x, y = xy[..., 0], xy[..., 1]
+    top = np.isfinite(y) & (y < 0.5 * height)
+    left = int(np.sum(top & (x < 0.35 * width)))
+    right = int(np.sum(top & (x > 0.65 * width)))
+    return "left" if left <= right else "right"
+
+
+def plan_overlay(result: AnalysisResult) -> OverlayPlan:
+    """Compute once what every frame of the overlay shows."""
+    k = result.kinematics
+    trusted = (k.visibility >= CONFIDENCE_FLOOR) & np.isfinite(k.xy).all(axis=2)
+    xy = np.where(trusted[:, :, None], k.xy, np.nan).astype(np.float32)
+    reps = result.reps
+    peaks = np.array([r.t_peak_s for r in reps], np.float64)
+    reps_done = np.searchsorted(np.sort(peaks), k.t_s, side="right") if len(reps) else np.zeros(len(k.t_s), int)
+    ordered = sorted(reps, key=_note_from)
+    notes = tuple(RepNote(r.index, r.side, r.score, r.main_fault.cue if r.main_fault else None, r.kind)
+                  for r in ordered)
+    note_from = np.array([_note_from(r) for r in ordered], np.float64)
+    marks = tuple(StripMark(r.t_peak_s, r.side, r.score, r.index) for r in reps)
+    kind = reps[0].kind if reps else ("hold" if result.drill is not None and result.drill.rep == "hold" else "drive")
+    drill = result.drill.title if result.drill is not None else "no knee-drive drill"
+    return OverlayPlan(np.asarray(k.t_s, np.float64), xy, dict(k.frames.columns), np.asarray(reps_done),
+                       len(reps), kind, drill, _cadence_so_far(result), note_from, note_from + NOTE_S, notes,
+                       marks, _quiet_corner(xy, result.video.width, result.video.height),
+                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[k.facing])
+
+
+def default_annotators(plan: OverlayPlan, style: Style | None = None,
+                       picture_h: int | None = None) -> list[Annotator]:
+    """The overlay's annotators, in drawing order (strip first, text last).
+
+    ``picture_h``: the frames have the knee strip's rows below a picture that tall (None: strip over the picture).
+    """
+    style = style or Style()
+    knees = {s: plan.metrics[f"knee_height_{s.value}"] for s in Side}
+    return [
+        KneeStripAnnotator(plan.t_s, knees, plan.marks, style, picture_h),
+        SkeletonAnnotator(style),
+        AngleAnnotator(style),
+        RepCounterAnnotator(style, plan.corner),
+        PanelAnnotator(style, plan.corner),
+        RepNoteAnnotator(style, plan.corner),
+    ]
+
+
+def strip_rows_below(width: int, height: int) -> int:
+    """Rows to add below a ``width`` x ``height`` picture for the knee strip.
+
+    0 when adding them would turn a landscape picture portrait (nearly square clips); the strip is then drawn
+    over the bottom of the picture instead.
+    """
+    rows = strip_height(width, height)
+    return 0 if width > height and width <= height + rows else rows
+
+
+def _read_ahead(frames: Iterator[tuple[float, np.ndarray]], q: queue.Queue[object], stop: threading.Event) -> None:
+    """Worker of :func:`_prefetch`: put frames on ``q`` until done or stopped, then a final ``None``."""
+    try:
+        for item in frames:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                break
+    except Exception as exc:  # handed to the consumer, which raises it
+        q.put(exc)
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+        q.put(None)
+
+
+def _prefetch(frames: Iterator[tuple[float, np.ndarray]], depth: int = 4) -> Iterator[tuple[float, np.ndarray]]:
+    """Decode ahead in a thread, so decoding overlaps drawing and encoding.
+
+    FFmpeg decodes without holding the GIL. An exception in the reader is raised here; when the consumer stops
+    early, the reader stops too and its source is closed.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    thread = threading.Thread(target=_read_ahead, args=(frames, q, stop), name="overlay-decode", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+
+
+def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
+                   annotators: Sequence[Annotator] | None = None) -> Path:
+    """Draw the analysis on the clip's frames and write ``out_path`` (H.264 / yuv420p MP4).
+
+    The source is read again frame by frame (never whole in memory); every frame is written at its own
+    timestamp, so the overlay has the source's frame count and times, variable frame rate included. Audio is
+    not copied.
+
+    Raises:
+        VideoError: the source clip cannot be read.
+        OutputError: ``out_path`` cannot be written.
+
+    """
+    out_path = Path(out_path)
+    plan = plan_overlay(result)
+    w, h = result.video.width, result.video.height
+    below = strip_rows_below(w, h)
+    drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
+    canvas = np.empty((h + below, w, 3), np.uint8)
+    n = 0
+    with VideoSink(out_path, w, h + below, result.video.fps) as sink:
+        for i, (t_s, frame) in enumerate(_prefetch(read_frames(result.clip))):
+            if frame.shape[:2] != (h, w):  # a clip that changes size mid-stream: fit each frame to the first size
+                frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+            canvas[:h] = frame
+            state = plan.state(i, t_s)
+            for a in drawers:
+                a.annotate(canvas, state)
+            sink.write(canvas, t_s)
+            n = i + 1
+    if n != len(plan):
+        log.warning("%s: the clip gave %d frames but the analysis has %d; frames past the analysis are drawn "
+                    "without a skeleton", result.clip.name, n, len(plan))
+    return out_path
+
+
+__all__ = ["NOTE_S", "Annotator", "OverlayPlan", "default_annotators", "plan_overlay", "render_overlay"]

@@ -1,0 +1,372 @@
+"""Overlay: each annotator on a blank frame, then the whole render on a synthetic clip (no pose model, no
+shared clips needed): format, frame count, timestamps (variable frame rate), leg colours after swap repair,
+and the `kneedrive overlay DIR` command."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from factory import THIGH_PX, Athlete, build, with_swaps
+
+from kneedrive_cv.analysis import AnalysisResult, analyse
+from kneedrive_cv.cli import main
+from kneedrive_cv.landmarks import Landmark, Side, sided
+from kneedrive_cv.output.annotators import (
+    AngleAnnotator,
+    FrameState,
+    KneeStripAnnotator,
+    PanelAnnotator,
+    RepCounterAnnotator,
+    RepNote,
+    RepNoteAnnotator,
+    Sizes,
+    SkeletonAnnotator,
+    StripMark,
+    Style,
+    put_text,
+    strip_height,
+    text_size,
+)
+from kneedrive_cv.output.overlay import _prefetch, render_overlay, strip_rows_below
+from kneedrive_cv.pose.track import PoseTrack, save_track
+from kneedrive_cv.video import VideoSink
+
+STYLE = Style()
+
+
+def near(frame: np.ndarray, xy: tuple[float, float], colour: tuple[int, int, int], radius: float,
+         tol: int = 40) -> int:
+    """Pixels within ``radius`` of ``xy`` whose colour is within ``tol`` (per channel) of ``colour``."""
+    h, w = frame.shape[:2]
+    x, y = xy
+    x0, x1 = max(0, int(x - radius)), min(w, int(x + radius) + 1)
+    y0, y1 = max(0, int(y - radius)), min(h, int(y + radius) + 1)
+    patch = frame[y0:y1, x0:x1].astype(int)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    inside = (xx - x) ** 2 + (yy - y) ** 2 <= radius**2
+    close = np.all(np.abs(patch - np.array(colour)) <= tol, axis=2)
+    return int(np.sum(inside & close))
+
+
+def figure(width: int = 1280, height: int = 720, lifted: Side = Side.LEFT) -> FrameState:
+    """A side-view stick figure facing right, centred, the ``lifted`` knee up to hip height."""
+    u = min(width, height) / 720
+    xy = np.full((33, 2), np.nan)
+    hip = np.array([0.5 * width, 0.48 * height])
+    thigh = 120 * u
+
+    def at(base: np.ndarray, dx: float, dy: float) -> np.ndarray:
+        return base + np.array([dx, dy])
+
+    xy[Landmark.LEFT_SHOULDER] = xy[Landmark.RIGHT_SHOULDER] = at(hip, 0, -170 * u)
+    for s in Side:
+        up = s is lifted
+        knee = at(hip, thigh, 0) if up else at(hip, 0, thigh)
+        ankle = at(knee, 0, thigh)
+        pts = {"HIP": hip, "KNEE": knee, "ANKLE": ankle, "HEEL": at(ankle, -12 * u, 10 * u),
+               "FOOT_INDEX": at(ankle, 40 * u, 10 * u), "ELBOW": at(hip, (-30 if up else 30) * u, -100 * u),
+               "WRIST": at(hip, (30 if up else 90) * u, -100 * u)}
+        for part, p in pts.items():
+            xy[sided(s, part)] = p
+    metrics = {"thigh_angle_left": 90.0 if lifted is Side.LEFT else 0.0,
+               "thigh_angle_right": 90.0 if lifted is Side.RIGHT else 0.0, "trunk_lean": 0.0,
+               "dorsiflexion_left": 0.0, "dorsiflexion_right": 0.0,
+               "knee_height_left": 0.0 if lifted is Side.LEFT else -1.0,
+               "knee_height_right": 0.0 if lifted is Side.RIGHT else -1.0}
+    return FrameState(xy, metrics, facing=1)
+
+
+def blank(width: int = 1280, height: int = 720) -> np.ndarray:
+    return np.zeros((height, width, 3), np.uint8)
+
+
+# --- annotators on blank frames ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lifted", list(Side))
+def test_skeleton_draws_each_leg_in_its_own_colour(lifted: Side) -> None:
+    state = figure(lifted=lifted)
+    frame = SkeletonAnnotator(STYLE).annotate(blank(), state)
+    r = 3 * Sizes.of(1280, 720).joint
+    for s in Side:
+        knee = state.xy[sided(s, "KNEE")]
+        own, other = near(frame, knee, STYLE.side(s), r), near(frame, knee, STYLE.side(s.other), r)
+        assert own > 40, f"{s.value} knee: {own} pixels of its colour"
+        assert own > 3 * other, f"{s.value} knee: {own} own-colour pixels against {other} of the other leg's"
+    # the torso is neutral: between the shoulders and the hips the colour is the torso's, not a leg's
+    mid = (state.xy[Landmark.LEFT_HIP] + state.xy[Landmark.LEFT_SHOULDER]) / 2
+    assert near(frame, mid, STYLE.torso, 4) > 0
+    assert near(frame, mid, STYLE.left, 4) == 0 and near(frame, mid, STYLE.right, 4) == 0
+
+
+def test_nothing_drawn_where_landmarks_are_not_trusted() -> None:
+    state = figure()
+    nothing = FrameState(np.full((33, 2), np.nan), state.metrics, facing=1)
+    for annotator in (SkeletonAnnotator(STYLE), AngleAnnotator(STYLE)):
+        assert not annotator.annotate(blank(), nothing).any(), type(annotator).__name__
+    # landmarks there but the metrics not trusted: no angle is drawn
+    no_metrics = FrameState(state.xy, {k: math.nan for k in state.metrics}, facing=1)
+    assert not AngleAnnotator(STYLE).annotate(blank(), no_metrics).any()
+    # one knee missing: neither of its edges is drawn, the other leg is
+    xy = state.xy.copy()
+    xy[Landmark.LEFT_KNEE] = np.nan
+    frame = SkeletonAnnotator(STYLE).annotate(blank(), FrameState(xy))
+    thigh_mid = (state.xy[Landmark.LEFT_HIP] + state.xy[Landmark.LEFT_KNEE]) / 2
+    shank_mid = (state.xy[Landmark.LEFT_KNEE] + state.xy[Landmark.LEFT_ANKLE]) / 2
+    assert near(frame, thigh_mid, STYLE.left, 8) == 0 and near(frame, shank_mid, STYLE.left, 8) == 0
+    assert near(frame, state.xy[Landmark.RIGHT_KNEE], STYLE.right, 10) > 20
+
+
+def _line_width(frame: np.ndarray, row: int, colour: tuple[int, int, int]) -> int:
+    return int(np.sum(np.all(np.abs(frame[row].astype(int) - colour) <= 40, axis=1)))
+
+
+def test_sizes_scale_with_the_frame() -> None:
+    measured = {}
+    for width, height in [(640, 360), (1280, 720), (1920, 1080), (720, 1280), (2160, 3840)]:
+        state = figure(width, height, lifted=Side.LEFT)
+        frame = SkeletonAnnotator(STYLE).annotate(blank(width, height), state)
+        hip, knee = state.xy[Landmark.RIGHT_HIP], state.xy[Landmark.RIGHT_KNEE]  # the standing thigh, vertical
+        line = Sizes.of(width, height).line
+        unit = min(width, height) / 720
+        assert line == max(1, round(3.2 * unit))
+        measured[min(width, height)] = _line_width(frame, int((hip[1] + knee[1]) / 2), STYLE.right)
+        assert line <= measured[min(width, height)] <= line + 3  # plus anti-aliased edges
+        assert text_size("REP 1/18", Sizes.of(width, height))[0] == pytest.approx(
+            text_size("REP 1/18", Sizes.of(1280, 720))[0] * unit, rel=0.2)
+    assert measured[360] < measured[720] < measured[1080] < measured[2160]
+    assert measured[720] == measured[720]  # portrait 720x1280 scales by its shorter side, like landscape 720p
+
+
+def test_thigh_arc_sits_between_straight_down_and_the_thigh() -> None:
+    state = figure(lifted=Side.LEFT)
+    frame = AngleAnnotator(STYLE).annotate(blank(), state)
+    hip = state.xy[Landmark.LEFT_HIP]
+    r = 0.42 * THIGH_PX
+    on_arc = hip + r * np.array([math.cos(math.radians(45)), math.sin(math.radians(45))])
+    assert near(frame, on_arc, STYLE.left, 5) > 3
+    behind = hip + r * np.array([-math.cos(math.radians(45)), math.sin(math.radians(45))])  # not between
+    assert near(frame, behind, STYLE.left, 5) == 0
+    # the standing leg (thigh angle 0) gets no arc: nothing in its colour anywhere
+    assert near(frame, hip, STYLE.right, 400) == 0
+
+
+@pytest.mark.parametrize(("score", "colour"), [(95.0, STYLE.good), (80.0, STYLE.good), (79.9, STYLE.fair),
+                                               (60.0, STYLE.fair), (42.0, STYLE.poor), (None, STYLE.unscored),
+                                               (math.nan, STYLE.unscored)])
+def test_rep_note_is_coloured_by_score(score: float | None, colour: tuple[int, int, int]) -> None:
+    assert STYLE.score(score) == colour
+    note = RepNote(3, Side.RIGHT, score, "foot sprung, not soggy: pull the toes up")
+    frame = RepNoteAnnotator(STYLE).annotate(blank(), FrameState(np.full((33, 2), np.nan), notes=(note,)))
+    exact = np.all(frame == np.array(colour, np.uint8), axis=2)
+    assert exact.sum() > 100  # the solid stripe beside the note
+    assert not RepNoteAnnotator(STYLE).annotate(blank(), FrameState(np.full((33, 2), np.nan))).any()
+
+
+def test_panel_and_counter_sit_in_the_chosen_corner() -> None:
+    state = figure()
+    for corner in ("left", "right"):
+        frame = np.full((720, 1280, 3), 255, np.uint8)
+        RepCounterAnnotator(STYLE, corner).annotate(frame, state)
+        PanelAnnotator(STYLE, corner).annotate(frame, state)
+        darkened = frame[:, :, 0] < 200
+        left_half, right_half = darkened[:, :640].sum(), darkened[:, 640:].sum()
+        assert (left_half > 10 * right_half) if corner == "left" else (right_half > 10 * left_half)
+        # left values in the left leg's colour, right values in the right's
+        half = frame[:, :640] if corner == "left" else frame[:, 640:]
+        for colour in (STYLE.left, STYLE.right):
+            assert np.all(np.abs(half.astype(int) - colour) <= 30, axis=2).sum() > 50
+
+
+def test_degree_sign_and_width() -> None:
+    z = Sizes.of(1280, 720)
+    frame = blank()
+    width = put_text(frame, "87°", (100, 100), z, (255, 255, 255))
+    assert width == text_size("87°", z)[0]
+    cols = np.flatnonzero(frame.any(axis=(0, 2)))
+    assert cols.min() >= 100 - 6 and cols.max() <= 100 + width + 6
+
+
+def _strip(picture_h: int | None) -> tuple[KneeStripAnnotator, np.ndarray]:
+    t = np.linspace(0, 4, 121)
+    left = np.where(np.abs(t - 1) < 0.2, 0.0, -1.0)
+    right = np.where(np.abs(t - 3) < 0.2, 0.1, -1.0)
+    right[60:70] = np.nan  # not trusted: a gap in the curve
+    marks = [StripMark(1.0, Side.LEFT, 90.0, 1), StripMark(3.0, Side.RIGHT, 50.0, 2)]
+    return KneeStripAnnotator(t, {Side.LEFT: left, Side.RIGHT: right}, marks, STYLE, picture_h), t
+
+
+def test_knee_strip_below_the_picture_marks_time_and_reps() -> None:
+    rows = strip_height(1280, 720)
+    strip, _ = _strip(picture_h=720)
+    frame = blank(1280, 720 + rows)
+    state = FrameState(np.full((33, 2), np.nan), {"knee_height_left": -1.0}, t_s=2.0)
+    strip.annotate(frame, state)
+    assert not frame[:720].any(), "the strip below the picture must not touch the picture"
+    x = float(strip.x_of(2.0, 1280, 720 + rows))
+    assert near(frame, (x, 720 + rows * 0.6), STYLE.text, 2) > 0  # time marker
+    for m in strip.marks:
+        v = 0.0 if m.side is Side.LEFT else 0.1
+        xy = (float(strip.x_of(m.t_s, 1280, 720 + rows)), float(strip.y_of(v, 1280, 720 + rows)))
+        assert near(frame, xy, STYLE.score(m.score), 3, tol=10) > 3
+    # a later time moves the marker right
+    later = blank(1280, 720 + rows)
+    strip.annotate(later, FrameState(np.full((33, 2), np.nan), t_s=3.5))
+    assert strip.x_of(3.5, 1280, 720 + rows) > x
+    assert near(later, (float(strip.x_of(3.5, 1280, 720 + rows)), 720 + rows * 0.6), STYLE.text, 2) > 0
+
+
+def test_knee_strip_over_the_picture_when_no_rows_are_added() -> None:
+    strip, _ = _strip(picture_h=None)
+    frame = np.full((720, 1280, 3), 200, np.uint8)
+    strip.annotate(frame, FrameState(np.full((33, 2), np.nan), t_s=0.0))
+    first, rows = strip.rows(1280, 720)
+    assert first + rows == 720 and (frame[:first] == 200).all() and (frame[first:, :, 0] < 200).mean() > 0.8
+
+
+@pytest.mark.parametrize(("size", "rows_added"), [((1280, 720), True), ((720, 1280), True), ((640, 600), False),
+                                                  ((600, 600), True)])
+def test_strip_rows_never_turn_landscape_into_portrait(size: tuple[int, int], rows_added: bool) -> None:
+    w, h = size
+    rows = strip_rows_below(w, h)
+    assert (rows > 0) == rows_added
+    assert (w > h + rows) == (w > h)
+
+
+def test_prefetch_keeps_order_raises_and_stops_its_source() -> None:
+    assert [t for t, _ in _prefetch(iter([(float(k), np.zeros(1)) for k in range(50)]))] == list(range(50))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 0.0, np.zeros(1)
+        raise ValueError("damaged")
+
+    with pytest.raises(ValueError, match="damaged"):
+        list(_prefetch(failing()))
+    closed = []
+
+    def endless():  # type: ignore[no-untyped-def]
+        try:
+            k = 0
+            while True:
+                yield float(k), np.zeros(1)
+                k += 1
+        finally:
+            closed.append(True)
+
+    gen = _prefetch(endless())
+    assert next(gen)[0] == 0.0
+    gen.close()
+    assert closed == [True]
+
+
+# --- the whole render on a synthetic clip --------------------------------------------------------------------
+
+DRIVES = [(0.4 + 0.33 * k, Side.LEFT if k % 2 == 0 else Side.RIGHT) for k in range(8)]
+SWAPPED = (30, 48)  # frames where the "model" labels the legs the wrong way round
+
+
+def synthetic_clip(folder: Path) -> tuple[Path, PoseTrack, dict[str, np.ndarray]]:
+    """A grey 1280x720 clip with a variable frame rate, and its pose track (legs swapped over SWAPPED)."""
+    track, truth = build(Athlete(fps=30.0, duration_s=3.0, drives=DRIVES, vfr_jitter=0.3))
+    clip = folder / "synthetic.mp4"
+    grey = np.full((720, 1280, 3), 90, np.uint8)
+    with VideoSink(clip, 1280, 720, 30.0) as sink:
+        for t in track.t_s:
+            sink.write(grey, float(t))
+    return clip, with_swaps(track, [SWAPPED]), truth
+
+
+def decoded(path: Path) -> tuple[str, str, list[float], tuple[int, int]]:
+    """(codec, pix_fmt, frame times from the first, (width, height)) by decoding with PyAV."""
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        times = [float(f.time) for f in c.decode(s)]
+        return s.codec_context.name, s.codec_context.pix_fmt, [t - times[0] for t in times], (s.width, s.height)
+
+
+def frame_at(path: Path, index: int) -> np.ndarray:
+    with av.open(str(path)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i == index:
+                return f.to_ndarray(format="rgb24")
+    raise IndexError(index)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[AnalysisResult, Path, dict[str, np.ndarray]]:
+    folder = tmp_path_factory.mktemp("overlay")
+    clip, track, truth = synthetic_clip(folder)
+    result = analyse(clip, drill="high_knees", track=track, cache=None)
+    out = render_overlay(result, folder / "overlay.mp4")
+    return result, out, truth
+
+
+def test_overlay_is_browser_h264_with_every_source_frame_at_its_time(synthetic) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = synthetic
+    codec, pix_fmt, times, (w, h) = decoded(out)
+    _, _, source_times, (sw, sh) = decoded(result.clip)
+    assert (codec, pix_fmt) == ("h264", "yuv420p")
+    assert len(times) == len(source_times) == len(result.track)
+    assert np.max(np.abs(np.array(times) - source_times)) < 1e-3
+    assert np.std(np.diff(source_times)) > 1e-3, "the synthetic clip should have a variable frame rate"
+    assert (w, h) == (sw, sh + strip_rows_below(sw, sh)) and w > h
+
+
+@pytest.mark.parametrize("which", [0, 1, 2, 3])
+def test_lifted_leg_is_drawn_in_its_colour_at_each_peak(synthetic, which: int) -> None:  # type: ignore[no-untyped-def]
+    result, out, truth = synthetic
+    rep = result.reps[which]
+    peak_t, side = DRIVES[rep.index - 1]
+    assert rep.side is side and abs(rep.t_peak_s - peak_t) < 0.05
+    i = rep.i_peak
+    frame = frame_at(out, i)
+    hip = np.array([640.0, 360.0])
+    th = math.radians(truth[f"thigh_angle_{side.value}"][i])
+    knee = hip + THIGH_PX * np.array([math.sin(th), math.cos(th)]) + [4.0 if side is Side.RIGHT else -4.0, 0]
+    own, other = near(frame, knee, STYLE.side(side), 12, tol=60), near(frame, knee, STYLE.side(side.other), 12, tol=60)
+    assert own > 30 and own > 3 * other, f"rep {rep.index} ({side.value}): {own} vs {other}"
+
+
+def test_colours_stay_on_their_legs_where_the_model_swapped_them(synthetic) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = synthetic
+    inside = [r for r in result.reps if SWAPPED[0] <= r.i_peak < SWAPPED[1]]
+    assert inside, "a drive peak should fall inside the swapped frames"
+    rep = inside[0]
+    frame = frame_at(out, rep.i_peak)
+    knee = result.kinematics.xy[rep.i_peak, sided(rep.side, "KNEE")]
+    assert knee[1] < 400, "the repaired track should have the lifted knee up"
+    assert near(frame, knee, STYLE.side(rep.side), 12, tol=60) > 30
+
+
+def test_overlay_command_redraws_from_the_saved_folder(synthetic, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = synthetic
+    clip = tmp_path / "clip.mp4"
+    shutil.copy(result.clip, clip)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    save_track(result.track, folder / "track.npz")
+    (folder / "analysis.json").write_text(json.dumps({"clip_path": str(clip), "drill": "high_knees",
+                                                      "thresholds": None, "model": None, "track": "track.npz"}))
+    assert main(["overlay", str(folder)]) == 0
+    _, _, times, _ = decoded(folder / "overlay.mp4")
+    assert len(times) == len(result.track)
+    assert f"{len(result.reps)} reps; overlay written to" in capsys.readouterr().out
+
+    moved = tmp_path / "elsewhere" / "clip.mp4"
+    moved.parent.mkdir()
+    clip.rename(moved)
+    assert main(["overlay", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "no longer at" in err and "--clip" in err and "Traceback" not in err
+    assert main(["overlay", str(folder), "--clip", str(moved), "--out", str(tmp_path / "again.mp4")]) == 0
+    assert len(decoded(tmp_path / "again.mp4")[2]) == len(result.track)
+
+
+def test_overlay_command_refuses_a_folder_that_is_not_an_analysis(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["overlay", str(tmp_path)]) == 2
+    assert "analysis.json" in capsys.readouterr().err
