@@ -217,11 +217,16 @@ def test_summarise_an_analysis_result(tmp_path: Path) -> None:
             SimpleNamespace(score=None, faults=()),
             SimpleNamespace(score=60.0, faults=(fault(code="low_knee", cue="drive the knee", detail=""),
                                                 fault(code="soggy_foot", cue="toes up", detail="")))]
-    result = SimpleNamespace(drill_name="wall_drill", cadence_spm=float("nan"), reps=reps)
+    result = SimpleNamespace(drill_name="wall_drill", cadence_spm=float("nan"), reps=reps, read_truncated=False)
     got = summarise(result, {"report": tmp_path / "report.html", "kinogram": tmp_path / "plots" / "k.png"}, tmp_path)
     assert got == ClipResult("wall_drill", 70.0, None, 3, {"low_knee": 2, "soggy_foot": 1},
                              {"low_knee": "drive the knee", "soggy_foot": "toes up"},
                              {"report": "report.html", "kinogram": "plots/k.png"})
+    nothing = SimpleNamespace(drill_name="none", cadence_spm=112.9, reps=(), read_truncated=True, track=[0] * 30,
+                              recognition=SimpleNamespace(reasons=("knees peak at 31 deg (under 55)",)))
+    assert summarise(nothing, {}, tmp_path).notes == (
+        "no knee-drive drill seen: knees peak at 31 deg (under 55)",
+        "file truncated: the 30 frames before the damage were analysed")
 
 
 # --------------------------------------------------------------------------------------------- resume

@@ -22,24 +22,28 @@ def format_duration(seconds: float) -> str:
 class Progress:
     """Counts finished clips and shows them on ``stream`` (nothing when ``stream`` is ``None``).
 
-    Time left is the wall time per clip analysed so far in this run times the clips still to analyse, so it
-    already accounts for the number of workers. Clips reused from an earlier run count as done at once.
+    Time left is the wall time so far over the work done, times the work left; a clip's work is its
+    ``weight`` (the runner gives file sizes, as big clips take longer), and the rate seen already accounts
+    for the number of workers. Clips reused from an earlier run count as done at once.
     """
 
-    def __init__(self, stream: TextIO | None, total: int, reused: int = 0, reused_failed: int = 0) -> None:
+    def __init__(self, stream: TextIO | None, total: int, reused: int = 0, reused_failed: int = 0,
+                 work: float | None = None) -> None:
         self.stream = stream
         self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
         self.total, self.done, self.failed = total, reused, reused_failed
         self.to_run = total - reused
         self.ran = 0
+        self.work = float(work) if work else float(self.to_run)
+        self.work_done = 0.0
         self._start = time.perf_counter()
         self._width = 0
 
     def eta_s(self) -> float | None:
         """Estimated seconds until the last clip is done, or ``None`` before the first clip is."""
-        if self.ran == 0:
+        if self.ran == 0 or self.work_done <= 0:
             return None
-        return (time.perf_counter() - self._start) / self.ran * (self.to_run - self.ran)
+        return (time.perf_counter() - self._start) / self.work_done * max(0.0, self.work - self.work_done)
 
     def line(self, last: str = "") -> str:
         """Return the progress line."""
@@ -55,10 +59,11 @@ class Progress:
             self._clear()
             print(text, file=self.stream, flush=True)
 
-    def update(self, clip: str, status: str) -> None:
-        """One more clip finished, ``ok`` or ``failed``."""
+    def update(self, clip: str, status: str, weight: float = 1.0) -> None:
+        """Count one more clip finished, ``ok`` or ``failed``, of ``weight`` (see the class docstring)."""
         self.done += 1
         self.ran += 1
+        self.work_done += weight
         self.failed += status != "ok"
         self._show(self.line(f"{clip} {status}"))
 

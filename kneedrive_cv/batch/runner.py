@@ -88,9 +88,12 @@ class _Log:
 
 
 def _default_model_id() -> str:
+    """Return the built-in model's id, with the estimator's version as the pose cache keys it."""
+    from kneedrive_cv.pose import estimate
     from kneedrive_cv.pose.mediapipe_backend import model_id
 
-    return model_id(None)
+    version = getattr(estimate, "ESTIMATOR_VERSION", None)
+    return model_id(None) + (f"|estimator-{version}" if version is not None else "")
 
 
 def _content_sha256(path: Path) -> str:
@@ -178,15 +181,16 @@ def _plan(clips: list[ClipJob], store: ClipStore, overlay: bool, force: bool, an
         else:
             todo.append(ClipTask(job, str(store.root), fp, overlay, analyse_fn))
     # biggest clips first: the last clips to finish are then short ones, and no worker idles long at the end
-    todo.sort(key=lambda task: -_size(task.job.source))
+    todo.sort(key=lambda task: -_weight(task.job.source))
     return reused, todo
 
 
-def _size(path: Path) -> int:
+def _weight(path: Path) -> int:
+    """How much work a clip is, roughly: its size (at least 100 kB, what opening any file costs)."""
     try:
-        return path.stat().st_size
+        return max(path.stat().st_size, 100_000)
     except OSError:
-        return 0
+        return 100_000
 
 
 def _one_line(text: str) -> str:
@@ -230,7 +234,8 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
         markers, todo = _plan(clips, store, overlay, force, analyse_fn, model_id or _default_model_id())
         result.reused, result.analysed = len(markers), len(todo)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-        shown = Progress(progress, len(clips), len(markers), sum(m["status"] != "ok" for m in markers.values()))
+        shown = Progress(progress, len(clips), len(markers), sum(m["status"] != "ok" for m in markers.values()),
+                         work=sum(_weight(t.job.source) for t in todo))
         where = f"{workers} worker{'s' * (workers > 1)}" if executor is None else type(executor).__name__
         note = f"{len(clips)} clips: {len(markers)} already done, {len(todo)} to analyse"
         log.write(f"batch {__version__} started: {note} ({where})")
@@ -244,7 +249,7 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
                     log.write(marker["traceback"])
                 if "worker_pid" not in marker:  # lost with its worker: record it so the summary can say so
                     store.commit(store.new_temp(task.job.key), task.job.key, marker)
-            shown.update(task.job.clip, marker["status"])
+            shown.update(task.job.clip, marker["status"], _weight(task.job.source))
 
         shown.start()
         try:

@@ -63,7 +63,8 @@ figcaption{font-weight:600;margin-bottom:.3rem}table{border-collapse:collapse;wi
 th,td{padding:.3rem .5rem;border-bottom:1px solid #e3e7ec;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right}th[data-type]{cursor:pointer;user-select:none}
 th[data-type]:after{content:" \\2195";color:#aab}
-tr.failed td{color:#8a1f11}.reason{font-size:.85em;color:#8a1f11}.faults li{margin:.15rem 0}
+tr.failed td{color:#8a1f11}.reason{font-size:.85em;color:#56606b}tr.failed .reason{color:#8a1f11}
+.faults li{margin:.15rem 0}
 code{background:#f1f3f5;padding:0 .25rem;border-radius:3px}svg text{font:12px system-ui,sans-serif;fill:#1d232a}
 """
 
@@ -120,7 +121,13 @@ def _class(name: str) -> str:
     return f' class="{name}"' if name else ""
 
 
-def _squad_table(rows: list[dict[str, str]], root: Path, anchors: dict[str, str]) -> str:
+def _status(row: dict[str, str], marker: dict[str, Any]) -> str:
+    notes = [row["reason"]] if row["reason"] else list((marker.get("result") or {}).get("notes") or [])
+    return escape(row["status"]) + "".join(f'<div class="reason">{escape(n)}</div>' for n in notes)
+
+
+def _squad_table(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]], root: Path,
+                 anchors: dict[str, str]) -> str:
     head = ('<table id="squad" class="sortable"><thead><tr><th data-type="text">Athlete</th>'
             '<th data-type="text">Clip</th><th data-type="text">Drill</th><th data-type="num" class="n">Score</th>'
             '<th data-type="num" class="n">Reps</th><th data-type="num" class="n">Cadence (spm)</th>'
@@ -128,7 +135,7 @@ def _squad_table(rows: list[dict[str, str]], root: Path, anchors: dict[str, str]
     order = sorted(rows, key=lambda r: (r["score"] == "", -float(r["score"] or 0), r["athlete"], r["clip"]))
     body = []
     for r in order:
-        status = escape(r["status"]) + (f'<div class="reason">{escape(r["reason"])}</div>' if r["reason"] else "")
+        status = _status(r, markers.get(r["outputs"], {}))
         who = f'<a href="#{anchors[r["athlete"]]}">{escape(r["athlete"])}</a>'
         cells = [(r["athlete"], who, ""), (r["clip"], escape(r["clip"]), ""),
                  (r["drill"], escape(r["drill"]), ""), (r["score"], r["score"], "n"), (r["reps"], r["reps"], "n"),
@@ -158,7 +165,7 @@ def _athlete_section(athlete: str, anchor: str, rows: list[dict[str, str]], mark
              '<table><thead><tr><th>Clip</th><th>Date</th><th>Drill</th><th class="n">Score</th><th class="n">Reps</th>'
              '<th class="n">Cadence (spm)</th><th>Status</th><th>Outputs</th></tr></thead><tbody>']
     for r in rows:
-        status = escape(r["status"]) + (f'<div class="reason">{escape(r["reason"])}</div>' if r["reason"] else "")
+        status = _status(r, markers.get(r["outputs"], {}))
         parts.append(f'<tr class="{escape(r["status"])}"><td>{escape(r["clip"])}</td><td>{escape(r["date"])}</td>'
                      f'<td>{escape(r["drill"])}</td><td class="n">{r["score"]}</td><td class="n">{r["reps"]}</td>'
                      f'<td class="n">{r["cadence_spm"]}</td><td>{status}</td>'
@@ -204,7 +211,8 @@ def render_index(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]],
             '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Squad summary</title>'
             f"<style>{_CSS}</style></head><body><h1>Squad summary</h1><p class=\"meta\">{meta}</p>"
             f"{_charts(by_athlete, markers)}<h2>Squad</h2><p class=\"meta\">Click a column's title to sort by it.</p>"
-            f"{_squad_table(rows, root, anchors)}<h2>Athletes</h2>{athletes}<script>{_JS}</script></body></html>\n")
+            f"{_squad_table(rows, markers, root, anchors)}<h2>Athletes</h2>{athletes}"
+            f"<script>{_JS}</script></body></html>\n")
 
 
 def write_index_html(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]], path: Path) -> Path:

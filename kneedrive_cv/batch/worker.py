@@ -46,6 +46,7 @@ class ClipResult:
         fault_counts: fault code -> how many reps show it.
         cues: fault code -> the coach's cue for it.
         files: output name -> file path relative to the clip's folder.
+        notes: what the coach should know about an ``ok`` result (no drill seen, a truncated file...).
 
     """
 
@@ -56,6 +57,7 @@ class ClipResult:
     fault_counts: dict[str, int] = field(default_factory=dict)
     cues: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 #: ``fn(clip, out_dir, drill, overlay) -> ClipResult``: analyse one clip and write its outputs into ``out_dir``.
@@ -74,9 +76,14 @@ def summarise(result: Any, files: dict[str, Path], out_dir: Path) -> ClipResult:
     for fault in faults:
         cues.setdefault(fault.code, fault.cue)
     rel = {name: Path(p).resolve().relative_to(out_dir.resolve()).as_posix() for name, p in files.items()}
+    notes = []
+    if result.drill_name == "none":
+        notes.append("no knee-drive drill seen: " + "; ".join(result.recognition.reasons))
+    if result.read_truncated:
+        notes.append(f"file truncated: the {len(result.track)} frames before the damage were analysed")
     return ClipResult(drill=str(result.drill_name), score=sum(scores) / len(scores) if scores else None,
                       cadence_spm=_number(result.cadence_spm), reps=len(result.reps),
-                      fault_counts=dict(Counter(f.code for f in faults)), cues=cues, files=rel)
+                      fault_counts=dict(Counter(f.code for f in faults)), cues=cues, files=rel, notes=tuple(notes))
 
 
 def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipResult:
@@ -105,11 +112,12 @@ def top_faults(counts: dict[str, int], n: int = TOP_FAULTS) -> list[str]:
     return [code for code, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def _failure(exc: Exception) -> dict[str, Any]:
+def _failure(exc: Exception, job: ClipJob) -> dict[str, Any]:
+    reason = str(exc).replace(str(job.source), job.clip)  # the summary names clips as the coach gave them
     if isinstance(exc, KneedriveError):
         # the clip's own fault is final for this content and settings; a write failure may not be
-        return {"reason": str(exc), "retry": isinstance(exc, OutputError)}
-    return {"reason": f"unexpected error {type(exc).__name__}: {exc}", "retry": True,
+        return {"reason": reason, "retry": isinstance(exc, OutputError)}
+    return {"reason": f"unexpected error {type(exc).__name__}: {reason}", "retry": True,
             "traceback": "".join(traceback.format_exception(exc))}
 
 
@@ -128,7 +136,7 @@ def run_clip(task: ClipTask) -> dict[str, Any]:
             # and the runner logs it (with the traceback of a bug) to the batch's log
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
-            marker.update(status="failed", **_failure(exc))
+            marker.update(status="failed", **_failure(exc, job))
         marker["elapsed_s"] = round(time.perf_counter() - start, 3)
         store.commit(tmp, job.key, marker)
     finally:
