@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import re
 import signal
 import socket
@@ -20,60 +19,17 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from conftest_web import fake_analysis, no_drill_analysis, no_person_analysis, slow_analysis
 from fastapi.testclient import TestClient
 
-from kneedrive_cv.errors import NoPersonError
 from kneedrive_cv.video import VideoSink, probe
 from kneedrive_cv.web.app import create_app, score_class
 from kneedrive_cv.web.charts import Point, line_chart
-from kneedrive_cv.web.jobs import ProgressFn
 from kneedrive_cv.web.store import DB_NAME, Store
 from kneedrive_cv.web.upload import UploadTooLarge, display_name, receive
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_videos"
-
-# -- stand-in analyses (module level: they are pickled into the worker processes) ---------------------------
-
-
-def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
-    """Write what the real analysis writes (the clip itself as the overlay) and return a fixed summary."""
-    progress(0.5, "pretending")
-    time.sleep(0.2)
-    (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())
-    reps = [{"index": i + 1, "side": side, "t_start_s": 0.1 * i, "t_peak_s": 0.1 * i + 0.05, "t_end_s": 0.1 * i + 0.1,
-             "score": score, "faults": faults}
-            for i, (side, score, faults) in enumerate([
-                ("left", 91.0, []),
-                ("right", 64.5, [{"code": "soggy_foot", "cue": "foot sprung, not soggy: pull the toes up",
-                                  "detail": "toes 12 deg down"}]),
-                ("left", 40.0, [{"code": "low_knee", "cue": "drive the knee to hip height", "detail": "62 deg"}])])]
-    summary = {"drill": "piston_run" if drill == "auto" else drill, "drill_confidence": 0.8, "cadence_spm": 201.0,
-               "hold_s": None, "n_reps": 3, "mean_score": 65.2, "reps": reps, "unmeasured": ["contact times"]}
-    (out_dir / "report.json").write_text(json.dumps(summary))
-    (out_dir / "reps.csv").write_text("index,side,score\n1,left,91\n2,right,64.5\n3,left,40\n")
-    (out_dir / "frames.csv").write_text("t_s,thigh_angle_left\n0.0,10\n")
-    return summary
-
-
-def slow_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
-    """Take far longer than any test waits: the server is stopped while this runs."""
-    progress(0.25, "taking its time")
-    time.sleep(120)
-    return fake_analysis(clip_path, out_dir, drill, progress)
-
-
-def no_person_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
-    """Fail as the real analysis does on a clip without anybody in it."""
-    raise NoPersonError(f"{clip_path.name}: a person was found in only 0 of 15 frames. Film the athlete whole.")
-
-
-def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
-    """Answer as the real analysis does for a clip with no knee-drive drill in it."""
-    return {"drill": "none", "drill_title": "no knee-drive drill", "drill_confidence": 0.9, "cadence_spm": None,
-            "hold_s": None, "n_reps": 0, "mean_score": None, "reps": [], "top_faults": [], "set_faults": [],
-            "unmeasured": [{"what": "rep scores", "why": "no knee lifts above 45 degrees"}]}
-
 
 # -- helpers ----------------------------------------------------------------------------------------------------
 
@@ -468,8 +424,8 @@ def test_the_real_analysis_runs_in_a_worker_and_its_results_are_shown(tmp_path: 
     results = tmp_path / "clips" / clip_id / "results"
     overlay = probe(results / "overlay.mp4")
     source_info = probe(source)
-    assert (overlay.codec, overlay.width // 2, overlay.height // 2) == ("h264", source_info.width // 2,
-                                                                       source_info.height // 2)
+    assert overlay.codec == "h264" and overlay.width // 2 == source_info.width // 2  # browsers play H.264
+    assert overlay.height >= source_info.height - 1  # the footage, and any strip the overlay adds below it
     assert abs(overlay.duration_s - source_info.duration_s) < 0.2
     assert "<video" in page and (report["drill"] in page.replace(" ", "_") or report["drill"] == "none")
     row = db_rows(tmp_path, "clips")[0]

@@ -1,0 +1,55 @@
+"""Stand-in analyses for the web app's tests, injected into its worker processes.
+
+They live in this small module, apart from the tests, because each worker process imports the module that
+defines them (they are pickled by name); this one imports next to nothing, so workers start quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kneedrive_cv.errors import NoPersonError
+
+ProgressFn = Callable[[float, str], None]
+
+def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Write what the real analysis writes (the clip itself as the overlay) and return a fixed summary."""
+    progress(0.5, "pretending")
+    time.sleep(0.2)
+    (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())
+    reps = [{"index": i + 1, "side": side, "t_start_s": 0.1 * i, "t_peak_s": 0.1 * i + 0.05, "t_end_s": 0.1 * i + 0.1,
+             "score": score, "faults": faults}
+            for i, (side, score, faults) in enumerate([
+                ("left", 91.0, []),
+                ("right", 64.5, [{"code": "soggy_foot", "cue": "foot sprung, not soggy: pull the toes up",
+                                  "detail": "toes 12 deg down"}]),
+                ("left", 40.0, [{"code": "low_knee", "cue": "drive the knee to hip height", "detail": "62 deg"}])])]
+    summary = {"drill": "piston_run" if drill == "auto" else drill, "drill_confidence": 0.8, "cadence_spm": 201.0,
+               "hold_s": None, "n_reps": 3, "mean_score": 65.2, "reps": reps, "unmeasured": ["contact times"]}
+    (out_dir / "report.json").write_text(json.dumps(summary))
+    (out_dir / "reps.csv").write_text("index,side,score\n1,left,91\n2,right,64.5\n3,left,40\n")
+    (out_dir / "frames.csv").write_text("t_s,thigh_angle_left\n0.0,10\n")
+    return summary
+
+
+def slow_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Take far longer than any test waits: the server is stopped while this runs."""
+    progress(0.25, "taking its time")
+    time.sleep(120)
+    return fake_analysis(clip_path, out_dir, drill, progress)
+
+
+def no_person_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Fail as the real analysis does on a clip without anybody in it."""
+    raise NoPersonError(f"{clip_path.name}: a person was found in only 0 of 15 frames. Film the athlete whole.")
+
+
+def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Answer as the real analysis does for a clip with no knee-drive drill in it."""
+    return {"drill": "none", "drill_title": "no knee-drive drill", "drill_confidence": 0.9, "cadence_spm": None,
+            "hold_s": None, "n_reps": 0, "mean_score": None, "reps": [], "top_faults": [], "set_faults": [],
+            "unmeasured": [{"what": "rep scores", "why": "no knee lifts above 45 degrees"}]}
