@@ -121,17 +121,16 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
             dist = max(1, int(s.drive_min_interval_s * fps))
             peaks, props = signal.find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
                                              height=s.drive_min_peak_deg)
-            for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"], strict=False):
+            for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"], strict=True):
                 lo = seg[lb:p + 1].argmin() + lb if p > lb else lb
                 hi = seg[p:rb + 1].argmin() + p if rb > p else rb
                 # start/end: where the thigh passes 20 % of the way up from each side's low point
                 lo = _crossing(seg, lo, p, 0.2)
                 hi = _crossing(seg, hi, p, 0.2)
-                amplitude = seg[p] - min(seg[lo], seg[hi])
-                rise_seen = seg[p] - seg[lb] >= 0.6 * amplitude and lb > 0
-                fall_seen = seg[p] - seg[rb] >= 0.6 * amplitude and rb < len(seg) - 1
-                partial = not (rise_seen or lb > 0) or not (fall_seen or rb < len(seg) - 1) \
-                    or (seg[0] > seg[p] - s.drive_prominence_deg and lb == 0 and lo == 0)
+                # complete when the thigh is seen well below the peak on both sides of it, relative to the
+                # drive's own amplitude (a drive under way when the clip or a gap starts is not)
+                drop_before, drop_after = seg[p] - seg[: p + 1].min(), seg[p] - seg[p:].min()
+                partial = min(drop_before, drop_after) < 0.6 * max(drop_before, drop_after)
                 ip = a + int(p)
                 drives.append(KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]), float(t[ip]),
                                         float(t[a + hi]), float(seg[p]), float(height[ip]), bool(partial)))

@@ -20,9 +20,12 @@ from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
 
 _LEFT = [int(Landmark[f"LEFT_{p}"]) for p in LEG_PARTS]
 _RIGHT = [int(Landmark[f"RIGHT_{p}"]) for p in LEG_PARTS]
-_COST_PARTS = [LEG_PARTS.index(p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
-#: Cost of changing the labelling, in body-size units of misprediction.
-_SWITCH_PENALTY = 0.25
+_COST_PARTS = [LEG_PARTS.index(p) for p in ("KNEE", "ANKLE")]
+#: Cost of changing the labelling, in thigh lengths of misprediction.
+_SWITCH_PENALTY = 1.0
+#: Cost of every frame spent with the model's labels exchanged: the model is usually right, so a long swapped
+#: stretch needs steady evidence, while a glitch of a few frames is cheap to repair.
+_SWAPPED_FRAME_COST = 0.2
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,12 @@ def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
         for s1 in range(2):
             pred = 2 * pos[s1, 1:-1] - pos[s2, :-2]
             for s0 in range(2):
-                err = np.linalg.norm(pos[s0, 2:] - pred, axis=-1).mean(axis=(1, 2)) / scale
-                cost[s2, s1, s0, 2:] = np.nan_to_num(err, nan=0.0) + (_SWITCH_PENALTY if s0 != s1 else 0.0)
+                err = np.linalg.norm(pos[s0, 2:] - pred, axis=-1).sum(axis=(1, 2)) / scale
+                cost[s2, s1, s0, 2:] = (np.nan_to_num(err, nan=0.0) + (_SWITCH_PENALTY if s0 != s1 else 0.0)
+                                        + _SWAPPED_FRAME_COST * s0)
     # DP state: (label at t-1, label at t)
-    acc = np.array([[0.0, _SWITCH_PENALTY], [_SWITCH_PENALTY + 0.5, 0.5]])
+    acc = np.array([[0.0, _SWITCH_PENALTY + _SWAPPED_FRAME_COST],
+                    [_SWITCH_PENALTY + _SWAPPED_FRAME_COST, 2 * _SWAPPED_FRAME_COST]])
     back = np.zeros((n, 2, 2), np.int8)
     for t in range(2, n):
         options = acc[:, :, None] + cost[:, :, :, t]  # (s2, s1, s0)

@@ -31,7 +31,7 @@ REP_METRICS: dict[str, str] = {
     "stance_knee_deg": "standing leg's knee angle, 180 straight",
     "hold_s": "time the hold position was kept within the drill's criteria",
     "sway": "spread of knee and hip position during the hold, thigh lengths",
-    "frozen_arm_motion": "movement of the pocket-side wrist and elbow relative to the shoulder, thigh lengths",
+    "frozen_arm_swing_deg": "swing of the pocket-side upper arm against the trunk (deg, 5th to 95th percentile)",
     "peak_vs_other_side_deg": "this drive's peak thigh angle minus the other side's typical peak",
     "elbow_knee_lag_s": "time between the elbow's furthest-back point and the same-side knee's peak",
     "touchdown_ahead": "how far ahead of the hips the foot lands after the drive, thigh lengths",

@@ -64,7 +64,7 @@ def clip_features(k: Kinematics, events: Events) -> dict[str, object]:
             "feet_cycle_through": feet_cycle_through(k),
             "foot_sweep_behind_thighs": foot_sweep_behind_thighs(k),
             "frozen_side": frozen.value if frozen else None,
-            "arm_motion": motion,
+            "arm_swing_deg": motion,
         }
 
 
@@ -98,8 +98,17 @@ def recognise(k: Kinematics, events: Events) -> Recognition:
     if hold >= HOLD_MIN_S and drives <= 4:
         return Recognition("hip_flexion_hold", round(_sigmoid(hold - 1.0) * 0.95, 2),
                            (f"a knee held up for {hold:.1f} s",), f)
-    travelling = abs(float(f["travel_thighs"])) > TRAVEL_THIGHS or bool(f["feet_cycle_through"])  # type: ignore[arg-type]
+    lean = f["median_trunk_lean_deg"]
+    upright = isinstance(lean, float) and abs(lean) < WALL_BODY_ANGLE_DEG
+    moves = abs(float(f["travel_thighs"])) > TRAVEL_THIGHS  # type: ignore[arg-type]
+    # feet sweeping behind the hips mean running only when upright: leaning into a wall puts them there too
+    travelling = moves or (bool(f["feet_cycle_through"]) and upright)
+    body = f["median_body_angle_deg"]
     early_lean = f["early_trunk_lean_deg"]
+    if (not moves and isinstance(body, float) and body >= WALL_BODY_ANGLE_DEG and drives >= MIN_DRIVES
+            and peak is not None and float(peak) >= DRIVE_PEAK_DEG):  # type: ignore[arg-type]
+        conf = _sigmoid((float(peak) - DRIVE_PEAK_DEG) / 10) * _sigmoid((body - WALL_BODY_ANGLE_DEG) / 5)  # type: ignore[arg-type]
+        return Recognition("wall_drill", round(conf, 2), (f"body leaning {body:.0f} deg on the spot: wall drill",), f)
     if travelling and isinstance(early_lean, float) and early_lean >= START_LEAN_DEG and drives >= 1:
         return Recognition("sprint_start", round(_sigmoid((early_lean - START_LEAN_DEG) / 5) * 0.9, 2),
                            (f"trunk {early_lean:.0f} deg forward in the first second, travelling: a start",), f)
@@ -109,14 +118,13 @@ def recognise(k: Kinematics, events: Events) -> Recognition:
         margin = (DRIVE_PEAK_DEG - float(peak)) / 10 if peak is not None else 2.0  # type: ignore[arg-type]
         return Recognition("none", round(_sigmoid(margin), 2), (why,), f)
     conf_drive = _sigmoid((float(peak) - DRIVE_PEAK_DEG) / 10)  # type: ignore[arg-type]
-    body = f["median_body_angle_deg"]
-    if not travelling and isinstance(body, float) and body >= WALL_BODY_ANGLE_DEG:
-        return Recognition("wall_drill", round(conf_drive * _sigmoid((body - WALL_BODY_ANGLE_DEG) / 5), 2),
-                           (f"body leaning {body:.0f} deg on the spot: wall drill",), f)
     if travelling:
         if f["frozen_side"]:
+            swing = f["arm_swing_deg"]
+            hidden = isinstance(swing, dict) and swing.get(str(f["frozen_side"])) is None
+            how = "never seen swinging (hidden behind the body)" if hidden else "still"
             return Recognition("pocket_run", round(conf_drive * 0.85, 2),
-                               (f"travelling with the {f['frozen_side']} arm still: pocket run",), f)
+                               (f"travelling with the {f['frozen_side']} arm {how}: pocket run",), f)
         sweep = f["foot_sweep_behind_thighs"]
         if isinstance(sweep, float) and sweep > RUNNING_SWEEP_THIGHS:
             return Recognition("none", round(_sigmoid((sweep - RUNNING_SWEEP_THIGHS) * 8), 2),

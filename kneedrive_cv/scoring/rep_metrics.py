@@ -6,7 +6,6 @@ applies but could not be measured (landmarks not trusted in those frames); repor
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,24 +42,57 @@ def _mid_shoulder(k: Kinematics) -> np.ndarray:
     return (k.xy[:, Landmark.LEFT_SHOULDER] + k.xy[:, Landmark.RIGHT_SHOULDER]) / 2
 
 
-def arm_motion(k: Kinematics, side: Side, a: int = 0, b: int | None = None) -> float:
-    """Spread (mean SD) of the wrist and elbow relative to the shoulder midpoint, in thigh lengths."""
-    b = len(k.t_s) if b is None else b
-    ref = _mid_shoulder(k)[a:b]
-    parts = [k.xy[a:b, int(sided(side, p))] - ref for p in ("WRIST", "ELBOW")]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.nanmean([np.nanstd(p, axis=0).mean() for p in parts])
-    return float(spread / k.thigh_px)
+#: An arm counts as seen in a frame when its elbow and wrist are both at least this visible.
+_ARM_SEEN = 0.5
+#: A running arm swings at least this much (deg, 5th to 95th percentile); a pocket arm less than half of it.
+ARM_SWING_DEG = 40.0
 
 
-def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float]]:
-    """The pocket-run side whose arm is still: its arm moves less than half as much as the other."""
-    motion = {s: arm_motion(k, s) for s in Side}
-    lo, hi = sorted(Side, key=lambda s: motion[s])
-    if np.isfinite(motion[lo]) and np.isfinite(motion[hi]) and motion[lo] < 0.5 * motion[hi]:
-        return lo, {s.value: round(v, 3) for s, v in motion.items()}
-    return None, {s.value: round(v, 3) for s, v in motion.items()}
+def arm_angle(k: Kinematics, side: Side) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-arm angle from the trunk line (deg, forward positive) and whether the arm was seen, per frame."""
+    f = -1 if k.facing is Side.LEFT else 1
+    shoulder, elbow = k.xy[:, int(sided(side, "SHOULDER"))], k.xy[:, int(sided(side, "ELBOW"))]
+    trunk = _mid_shoulder(k) - _mid_hip(k)
+    trunk_deg = np.degrees(np.arctan2(f * trunk[:, 0], -trunk[:, 1]))
+    arm = elbow - shoulder
+    angle = np.degrees(np.arctan2(f * arm[:, 0], arm[:, 1])) + trunk_deg
+    vis = k.visibility
+    seen = (vis[:, int(sided(side, "ELBOW"))] >= _ARM_SEEN) & (vis[:, int(sided(side, "WRIST"))] >= _ARM_SEEN)
+    return angle, seen & ~np.isnan(angle)
+
+
+def arm_swing_deg(k: Kinematics, side: Side, a: int = 0, b: int | None = None) -> float:
+    """Range (5th to 95th percentile) of the upper arm's swing over the frames it was seen; NaN if barely seen."""
+    angle, seen = arm_angle(k, side)
+    b = len(angle) if b is None else b
+    values = angle[a:b][seen[a:b]]
+    if len(values) < max(3, 0.1 * (b - a)):
+        return float("nan")
+    return float(np.percentile(values, 95) - np.percentile(values, 5))
+
+
+def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]:
+    """The pocket-run side whose arm is kept still, and each arm's swing (deg, None where never seen).
+
+    In a side view the far arm hides behind the body, so what counts is how often each arm is seen:
+    an arm seen throughout whose swing is under half the other's is frozen; a near arm barely swinging is
+    frozen; a far arm never seen at all while the near arm swings like a running arm is frozen (a swinging
+    far arm keeps showing in front of the body); a far arm seen only part of the time is moving.
+    """
+    seen_share = {s: float(arm_angle(k, s)[1].mean()) for s in Side}
+    swing = {s: arm_swing_deg(k, s) for s in Side}
+    shown: dict[str, float | None] = {s.value: (round(v, 1) if np.isfinite(v) else None) for s, v in swing.items()}
+    throughout = [s for s in Side if seen_share[s] >= 0.9 and np.isfinite(swing[s])]
+    if len(throughout) == 2:
+        lo, hi = sorted(Side, key=lambda s: swing[s])
+        return (lo if swing[hi] >= ARM_SWING_DEG and swing[lo] < 0.5 * swing[hi] else None), shown
+    if len(throughout) == 1:
+        near = throughout[0]
+        if swing[near] < 0.5 * ARM_SWING_DEG and seen_share[near.other] >= 0.05:
+            return near, shown
+        if swing[near] >= ARM_SWING_DEG and seen_share[near.other] < 0.05:
+            return near.other, shown
+    return None, shown
 
 
 def clip_context(k: Kinematics, events: Events) -> ClipContext:
@@ -92,15 +124,26 @@ def _swing_metrics(k: Kinematics, side: Side, a: int, b: int, thigh: np.ndarray)
 
 
 def _touchdown_ahead(k: Kinematics, drive: KneeDrive, contacts: tuple[FootContact, ...]) -> float | None:
+    """Where the foot lands after the drive: heel ahead of the hips, thigh lengths.
+
+    The contact event marks the heel's furthest-forward point; a piston-run foot then paws back down, so the
+    landing is taken where the heel reaches its lowest point within the next 0.25 s.
+    """
     after = [c for c in contacts if c.side is drive.side and 0 < c.t_on_s - drive.t_peak_s < 0.6]
     if not contacts:
         return None
     if not after:
         return float("nan")
     f = -1 if k.facing is Side.LEFT else 1
-    i = after[0].i_on
-    heel = k.xy[i, int(sided(drive.side, "HEEL")), 0]
-    return float(f * (heel - _mid_hip(k)[i, 0]) / k.thigh_px)
+    t = k.t_s
+    heel = k.xy[:, int(sided(drive.side, "HEEL"))]
+    window = np.flatnonzero((t >= after[0].t_on_s) & (t <= after[0].t_on_s + 0.25))
+    ys = heel[window, 1]
+    if len(window) == 0 or np.all(np.isnan(ys)):
+        return float("nan")
+    lowest = np.nanmax(ys)
+    i = int(window[np.flatnonzero(ys >= lowest - 0.02 * k.thigh_px)[0]])  # first frame at ground level
+    return float(f * (heel[i, 0] - _mid_hip(k)[i, 0]) / k.thigh_px)
 
 
 def _elbow_knee_lag(k: Kinematics, drive: KneeDrive) -> float:
@@ -130,12 +173,12 @@ def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipCont
     m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
     m["touchdown_ahead"] = _touchdown_ahead(k, drive, events.contacts)
     if ctx.frozen_side is not None:
-        m["frozen_arm_motion"] = arm_motion(k, ctx.frozen_side, a, b)
+        m["frozen_arm_swing_deg"] = arm_swing_deg(k, ctx.frozen_side, a, b)
         moving = drive.side is not ctx.frozen_side
         m["elbow_knee_lag_s"] = _elbow_knee_lag(k, drive) if moving else None
         m["peak_vs_other_side_deg"] = None if moving else drive.peak_thigh_deg - ctx.median_peak[drive.side.other]
     else:
-        m["frozen_arm_motion"] = m["elbow_knee_lag_s"] = m["peak_vs_other_side_deg"] = float("nan")
+        m["frozen_arm_swing_deg"] = m["elbow_knee_lag_s"] = m["peak_vs_other_side_deg"] = float("nan")
     m["hold_s"] = m["sway"] = None
     return m
 
@@ -155,7 +198,7 @@ def hold_metrics(k: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str,
     knee = k.xy[a:b, int(sided(hold.side, "KNEE"))]
     hip = _mid_hip(k)[a:b]
     m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / k.thigh_px)
-    m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_motion": None,
+    m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_swing_deg": None,
               "elbow_knee_lag_s": None,
               "peak_vs_other_side_deg": None})
     return m
