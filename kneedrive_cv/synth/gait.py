@@ -1,8 +1,8 @@
 """A travelling gait (running or walking) for the skeleton, with feet that stay put on the floor.
 
 How it stays physical: the steps are laid out in time first (cadence, contact time); the pelvis travels at
-step length x cadence; each foot lands with its ankle ``landing_offset_m`` ahead of the hip and from then
-on the ball of its sole is pinned to the floor while the heel rolls (pitch) about it. The stance leg's hip and
+step length x cadence; each foot lands with the ball of its sole ``landing_offset_m`` ahead of the hip and
+from then on that point is pinned to the floor while the heel rolls (pitch) about it. The stance leg's hip and
 knee come from inverse kinematics to that pinned foot, and the pelvis height is the highest that every
 stance leg can reach with a little knee bend. The swing leg follows keyframes (toe-off, heel recovery,
 knee-drive peak, touchdown) through a shape-preserving spline, so the peak thigh angle is exactly the
@@ -126,14 +126,8 @@ def run_gait(spec: GaitSpec, t_s: np.ndarray, body: Proportions) -> GaitResult:
     def pelvis_x(t: np.ndarray) -> np.ndarray:
         return np.interp(t, dense, x_dense)
 
-    # pin each touchdown's ball of the foot
-    ball_x = []
-    for k in range(len(on)):
-        hip_x = float(pelvis_x(np.array([on[k]]))[0])
-        ankle = np.array([hip_x + spec.landing_offset_m, 0.0])
-        ankle0 = ankle_from_ball(np.array([0.0, 0.0]), np.array(spec.touchdown_pitch_deg), body)
-        ball_x.append(ankle[0] - ankle0[0])
-    ball_x_arr = np.array(ball_x)
+    # pin each touchdown's ball of the foot, landing_offset_m ahead of the hip
+    ball_x_arr = pelvis_x(on) + spec.landing_offset_m
 
     def stance_ankle(k: int, t: np.ndarray) -> np.ndarray:
         s = (t - on[k]) / dur[k]

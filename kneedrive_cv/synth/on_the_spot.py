@@ -145,7 +145,7 @@ def hip_flexion_hold(p: HipFlexionHoldParams, t_s: np.ndarray, body: Proportions
         up = LegAngles(thigh, thigh + 6.0, constant(n, df))
         leg = _blend(legs[side], up, w, w_knee)
         # near the floor the foot is kept level (toes not dragging) whatever it does at the top
-        near_floor = np.clip((0.35 - w) / 0.2, 0.0, 1.0)
+        near_floor = np.clip((0.35 - w) / 0.2, 0.0, 1.0) * np.clip(w_knee / 0.05, 0.0, 1.0)
         leg.ankle += near_floor * np.maximum(0.0, leg.knee - leg.thigh + 1.0 - leg.ankle)
         legs[side] = leg
         lifted_w[side] = np.maximum(lifted_w[side], np.maximum(w, w_knee))
@@ -153,7 +153,7 @@ def hip_flexion_hold(p: HipFlexionHoldParams, t_s: np.ndarray, body: Proportions
         holds.append((side, t_hold, t_down))
         t = t_end + p.rest_s
         side = side.other
-    contact = {s: lifted_w[s] <= 0.02 for s in Side}
+    contact = {s: lifted_w[s] <= 1e-9 for s in Side}
     for s in Side:
         off = [(d.t_start_s, d.t_end_s) for d in drives if d.side is s]
         t_prev = -np.inf
@@ -191,7 +191,7 @@ def _hold_arms(lifted_w: dict[Side, np.ndarray], n: int) -> dict[Side, ArmAngles
 
 
 def _wall_schedule(p: WallDrillParams) -> list[tuple[Side, float, float, float, float]]:
-    """(side, lift start, top reached, top left, landed) for each drive."""
+    """Return (side, lift start, top reached, top left, landed) for each drive."""
     mode = choice(p.mode, "mode", ("single", "repeated", "alternating"))
     period = 1.0 / p.rate_hz
     count = 1 if mode == "single" else max(1, p.drives)
@@ -206,7 +206,7 @@ def _wall_schedule(p: WallDrillParams) -> list[tuple[Side, float, float, float, 
             up = 0.42 * period if mode == "alternating" else 0.35 * period
             top = 0.12 * period
             out.append((side, t, t + up, t + up + top, t + 2 * up + top))
-        t = out[-1][4] + (0.0 if mode == "alternating" else 0.3 * period)
+        t += period  # drives start one period apart: the drive rate is exactly rate_hz
         if mode == "alternating":
             side = side.other
     return out
@@ -235,7 +235,7 @@ def wall_drill(p: WallDrillParams, t_s: np.ndarray, body: Proportions) -> Progra
         up = LegAngles(constant(n, p.thigh_peak_deg), constant(n, p.thigh_peak_deg + 0.6 * alpha),
                        constant(n, p.dorsiflexion_deg))
         legs[side] = _blend(legs[side], up, w, w_knee)
-        lifted[side] |= np.maximum(w, w_knee) > 0.02
+        lifted[side] |= np.maximum(w, w_knee) > 1e-9
         drives.append(Drive(side, t0, (t1 + t2) / 2, t3, p.thigh_peak_deg))
     for s in Side:
         t_prev = -np.inf
@@ -247,8 +247,12 @@ def wall_drill(p: WallDrillParams, t_s: np.ndarray, body: Proportions) -> Progra
     shoulder = pelvis + body.trunk * unit_up(trunk)
     rest = shoulder[0] if p.hip_wobble_deg == 0 else np.mean(shoulder, axis=0)
     wrist = rest + body.upper_arm * unit(100.0) + body.forearm * unit(108.0)
-    upper, elbow = _arm_ik(shoulder, wrist, body)
-    arms = {s: ArmAngles(upper, elbow, 180.0 - upper - elbow) for s in Side}
+    arms = {}
+    for s in Side:
+        # the left hand sits a little higher on the wall, so the far arm is never hidden behind the near one
+        target = wrist + (np.array([-0.012, 0.075]) if s is Side.LEFT else 0.0)
+        upper, elbow = _arm_ik(shoulder, target, body)
+        arms[s] = ArmAngles(upper, elbow, 180.0 - upper - elbow)
     wall_x = float(wrist[0]) + 0.03
     motion = Motion(t_s, pelvis, trunk, constant(n, 0.0), 0.8 * trunk, legs, arms,
                     {s: ~lifted[s] for s in Side}, wall_x=wall_x)

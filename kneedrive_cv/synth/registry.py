@@ -46,10 +46,7 @@ def _wall_seconds(p: WallDrillParams) -> float:
     per = 1.0 / p.rate_hz
     if p.mode == "single":
         return p.lead_s + 2 * min(0.45, 0.4 * per) + p.hold_top_s + 0.8
-    count = max(1, p.drives)
-    gap = 0.0 if p.mode == "alternating" else 0.3 * per
-    step = (0.96 if p.mode == "alternating" else 0.82) * per + gap
-    return p.lead_s + count * step + 0.7
+    return p.lead_s + max(1, p.drives) * per + 0.7
 
 
 SYNTH_DRILLS: dict[str, SynthDrill] = {d.name: d for d in (

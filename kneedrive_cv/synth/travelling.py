@@ -17,29 +17,32 @@ from kneedrive_cv.synth.gait import GaitResult, GaitSpec, run_gait
 from kneedrive_cv.synth.program import ProgramResult, choice, constant, head_tilt, side_of, sprint_arm
 
 #: Postures of the piston run: (trunk lean, back rounding) in degrees.
-POSTURES = {"tall": (12.0, 0.0), "hunched": (30.0, 26.0), "leaning_back": (-6.0, 0.0)}
+POSTURES = {"tall": (12.0, 0.0), "hunched": (25.0, 26.0), "leaning_back": (-6.0, 0.0)}
 
 
 @dataclass(frozen=True)
 class PistonRunParams:
     """Piston run. ``posture`` sets lean and back rounding unless ``lean_deg`` / ``hunch_deg`` are given.
 
+    Short quick steps (0.45 m at 4 steps/s) keep the feet under the body: they land ``landing_offset_m``
+    ahead of the hips and leave little behind them, unlike running, where the feet sweep far back.
+
     ``exaggerated_knees`` drives the knees well above horizontal (108 deg unless ``thigh_peak_deg`` is
     given) and lets the cadence sag by a fifth over the clip (unless ``cadence_end_hz`` is given), the
-    coach's "high knees" warning. ``landing_offset_m`` is the ankle's distance ahead of the hip at touchdown.
+    coach's "high knees" warning. ``landing_offset_m`` is how far ahead of the hip the ball of the foot lands.
     """
 
     cadence_hz: float = 4.0
     cadence_end_hz: float | None = None
-    step_length_m: float = 0.72
+    step_length_m: float = 0.45
     posture: str = "tall"
     lean_deg: float | None = None
     hunch_deg: float | None = None
     thigh_peak_deg: float | None = None
     exaggerated_knees: bool = False
-    landing_offset_m: float = 0.04
+    landing_offset_m: float = 0.12
     swing_dorsiflexion_deg: float = 10.0
-    contact_ratio: float = 0.56
+    contact_ratio: float = 0.45
     first_side: str = "left"
 
 
@@ -120,7 +123,7 @@ def piston_run(p: PistonRunParams, t_s: np.ndarray, body: Proportions) -> Progra
         faults.append("leaning_back")
     if lean > 20.0 or hunch >= 15.0:
         faults.append("hunched")
-    if p.landing_offset_m > 0.20:
+    if p.landing_offset_m > 0.30:
         faults.append("reaching")
     if p.swing_dorsiflexion_deg < -5.0:
         faults.append("soggy_foot")
@@ -166,7 +169,7 @@ def pocket_run(p: PocketRunParams, t_s: np.ndarray, body: Proportions) -> Progra
 
 def walking(p: WalkingParams, t_s: np.ndarray, body: Proportions) -> ProgramResult:
     """Walk easily: heel-to-toe feet, double support, a small relaxed arm swing."""
-    spec = GaitSpec(p.cadence_hz, p.step_length_m, 1.24, {s: 31.0 for s in Side}, landing_offset_m=0.24,
+    spec = GaitSpec(p.cadence_hz, p.step_length_m, 1.24, {s: 31.0 for s in Side}, landing_offset_m=0.42,
                     touchdown_pitch_deg=0.0, toeoff_pitch_deg=40.0, peak_at=0.86, recovery_at=0.33,
                     knee_recovery_deg=68.0, knee_peak_deg=12.0, swing_dorsiflexion_deg=10.0, pelvis_bob_m=0.02,
                     pelvis_low_midstance=False, stance_knee_min_deg=4.0,

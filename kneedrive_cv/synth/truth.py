@@ -22,6 +22,7 @@ import numpy as np
 
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.synth.body import Joints
+from kneedrive_cv.synth.gait import Contact
 from kneedrive_cv.synth.program import ProgramResult, contact_cadence_spm, drive_cadence_spm
 
 TRUTH_FORMAT = "kneedrive-synth-truth"
@@ -98,7 +99,30 @@ def frame_metrics(lm: dict[str, np.ndarray], facing: Side, contact: dict[Side, n
     out["body_line"] = _interior(sh, hip, ankle)
     out["body_angle"] = np.degrees(np.arctan2(f * (sh[:, 0] - ankle[:, 0]), ankle[:, 1] - sh[:, 1]))
     out["stance_left"] = stance_left
+    out["thigh_length_px"] = np.array(thigh_len)
     return out
+
+
+def _contact_row(c: Contact, prog: ProgramResult, lm: dict[str, np.ndarray], m: dict[str, np.ndarray],
+                 facing: Side, duration: float) -> dict[str, Any]:
+    """One foot contact; for a touchdown inside the clip, where the foot landed relative to the hips.
+
+    ``ball_ahead_m``: the ball of the foot ahead of the hip joint at touchdown (metres, exact);
+    ``heel_ahead_thighs``: the heel landmark ahead of the hips, in thigh lengths, in the first frame of the
+    contact (what a pose-based "feet land under the hips" check sees).
+    """
+    row: dict[str, Any] = {"side": c.side.value, "t_on_s": _num(c.t_on_s) if c.t_on_s >= 0 else None,
+                           "t_off_s": _num(c.t_off_s) if c.t_off_s <= duration else None,
+                           "ball_ahead_m": None, "heel_ahead_thighs": None}
+    t = prog.motion.t_s
+    if 0.0 <= c.t_on_s <= duration:
+        hip_x = float(np.interp(c.t_on_s, t, prog.motion.pelvis[:, 0]))
+        row["ball_ahead_m"] = _num(c.ball_x_m - hip_x)
+        i = min(int(np.searchsorted(t, c.t_on_s - 1e-9)), len(t) - 1)
+        f = 1.0 if facing is Side.RIGHT else -1.0
+        heel, hip = lm[f"{c.side.value}_heel"][i, 0], lm["left_hip"][i, 0]
+        row["heel_ahead_thighs"] = _num(f * (heel - hip) / float(m["thigh_length_px"]))
+    return row
 
 
 def _num(x: float | None, nd: int = 4) -> float | None:
@@ -130,9 +154,8 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
         drive_rows.append({"side": d.side.value, "t_start_s": _num(d.t_start_s), "t_peak_s": _num(d.t_peak_s),
                            "t_end_s": _num(d.t_end_s), "thigh_peak_deg": _num(d.thigh_peak_deg, 3),
                            "complete": bool(d.t_start_s >= 0.0 and d.t_end_s <= duration), "faults": codes})
-    contacts = [{"side": c.side.value, "t_on_s": _num(c.t_on_s) if c.t_on_s >= 0 else None,
-                 "t_off_s": _num(c.t_off_s) if c.t_off_s <= duration else None}
-                for c in prog.contacts if c.t_off_s >= 0 and c.t_on_s <= duration]
+    contacts = [_contact_row(c, prog, lm, m, facing, duration) for c in prog.contacts
+                if c.t_off_s >= 0 and c.t_on_s <= duration]
     if prog.travelling:
         cadence, basis = contact_cadence_spm(prog.contacts, duration), "foot_contacts"
     else:
