@@ -332,6 +332,7 @@ def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, cli
             time.sleep(0.1)
     states = {r["id"]: r["state"] for r in db_rows(tmp_path, "clips")}
     assert states == {finished: "done", interrupted: "running", waiting: "queued"}
+    (tmp_path / "incoming" / "0123abcd.part").write_bytes(b"half an upload")  # as if it stopped mid-upload
     with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
         after = client.get(f"/clips/{finished}").text
         reruns = [wait_finished(client, i)["state"] for i in (interrupted, waiting)]
@@ -340,6 +341,7 @@ def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, cli
     assert reruns == ["done", "done"]
     runs = {r["id"]: r["runs"] for r in db_rows(tmp_path, "clips")}
     assert runs == {finished: 1, interrupted: 2, waiting: 1}
+    assert list((tmp_path / "incoming").iterdir()) == []
 
 
 def test_deleting_a_clip_removes_its_files(tmp_path: Path, clip: Path) -> None:

@@ -73,6 +73,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        store.clear_incoming()
         requeued = runner.start()
         if requeued:
             log.info("%d interrupted analyses queued again", requeued)
@@ -249,6 +250,7 @@ def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> 
     """Check an upload is a video, move it under a generated name and record it; delete it if refused."""
     assert received.path is not None
     fields = received.fields
+    clip_dir: Path | None = None
     try:
         drill = fields.get("drill", "auto") or "auto"
         if drill not in drills:
@@ -261,13 +263,15 @@ def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> 
         clip_dir.mkdir(parents=True)
         stored_name = f"clip{extension}"
         received.path.replace(clip_dir / stored_name)
+        video = {"n_frames": info.n_frames, "duration_s": info.duration_s, "width": info.width,
+                 "height": info.height, "fps": info.fps}
+        return store.add_clip(clip_id, athlete_id=athlete_id, original_name=received.filename,
+                              stored_name=stored_name, drill_requested=drill, recorded_on=recorded_on, video=video)
     except BaseException:
         upload.discard(received)
+        if clip_dir is not None:
+            shutil.rmtree(clip_dir, ignore_errors=True)
         raise
-    video = {"n_frames": info.n_frames, "duration_s": info.duration_s, "width": info.width, "height": info.height,
-             "fps": info.fps}
-    return store.add_clip(clip_id, athlete_id=athlete_id, original_name=received.filename, stored_name=stored_name,
-                          drill_requested=drill, recorded_on=recorded_on, video=video)
 
 
 def _recorded_on(text: str) -> str:

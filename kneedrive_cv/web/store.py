@@ -153,6 +153,13 @@ class Store:
         """Where the analysis of a clip writes its files."""
         return self.clip_dir(clip_id) / "results"
 
+    def clear_incoming(self) -> int:
+        """Delete uploads left half-received by a server that stopped; returns how many."""
+        stale = list(self.incoming_dir.glob("*.part"))
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
     @staticmethod
     def new_clip_id() -> str:
         """Make a random, URL-safe clip id."""
