@@ -29,6 +29,7 @@ class EventSettings:
     hold_min_thigh_deg: float = 60.0
     hold_min_s: float = 0.8
     hold_max_speed_deg_s: float = 60.0
+    hold_bridge_s: float = 0.4  # a tracking glitch this short inside a hold does not end it
     contact_ground_tol: float = 0.12
     contact_max_speed: float = 1.5
     bridge_gap_s: float = 0.3
@@ -215,7 +216,7 @@ def holds(k: Kinematics, settings: EventSettings | None = None) -> list[Hold]:
         theta = _bridged(t, k.frames.side("thigh_angle", side), s.bridge_gap_s)
         speed = np.abs(np.gradient(np.nan_to_num(theta), t)) if len(t) > 1 else np.zeros_like(t)
         up = ~np.isnan(theta) & (theta >= s.hold_min_thigh_deg) & (speed <= s.hold_max_speed_deg_s)
-        for a, b in runs_of(_close_short_breaks(up, t, 0.15)):
+        for a, b in runs_of(_close_short_breaks(up, t, s.hold_bridge_s)):
             if t[b - 1] - t[a] >= s.hold_min_s:
                 out.append(Hold(side, a, b - 1, float(t[a]), float(t[b - 1])))
     out.sort(key=lambda h: h.t_start_s)

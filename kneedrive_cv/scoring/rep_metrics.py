@@ -75,8 +75,8 @@ def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]
     """The pocket-run side whose arm is kept still, and each arm's swing (deg, None where never seen).
 
     In a side view the far arm hides behind the body, so what counts is how often each arm is seen:
-    an arm seen throughout whose swing is under half the other's is frozen; a near arm barely swinging is
-    frozen; a far arm never seen at all while the near arm swings like a running arm is frozen (a swinging
+    an arm seen throughout whose swing is under half the other's is frozen; a near arm swinging less than a
+    running arm while the far arm keeps showing is frozen; a far arm never seen at all while the near arm swings like a running arm is frozen (a swinging
     far arm keeps showing in front of the body); a far arm seen only part of the time is moving.
     """
     seen_share = {s: float(arm_angle(k, s)[1].mean()) for s in Side}
@@ -88,8 +88,8 @@ def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]
         return (lo if swing[hi] >= ARM_SWING_DEG and swing[lo] < 0.5 * swing[hi] else None), shown
     if len(throughout) == 1:
         near = throughout[0]
-        if swing[near] < 0.5 * ARM_SWING_DEG and seen_share[near.other] >= 0.05:
-            return near, shown
+        if swing[near] < ARM_SWING_DEG and seen_share[near.other] >= 0.05:
+            return near, shown  # the near arm swings less than a running arm while the far one comes and goes
         if swing[near] >= ARM_SWING_DEG and seen_share[near.other] < 0.05:
             return near.other, shown
     return None, shown
