@@ -15,6 +15,8 @@ from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Landmark, Side, sided
 
+#: Feet swept further behind the hips than this (thigh lengths) mean a running or walking gait.
+FEET_CYCLE_THIGHS = 0.8
 #: Below this frame rate contact times are only good to about a frame (±8 ms at 120 fps, ±33 ms at 30).
 CONTACT_TIMING_FPS = 120.0
 
@@ -288,14 +290,24 @@ def detect_events(k: Kinematics, settings: EventSettings | None = None, travelli
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level")
 
 
-def feet_cycle_through(k: Kinematics) -> bool:
-    """True when feet swing well ahead of and behind the pelvis (running, on a treadmill or over ground)."""
+def foot_sweep_behind(k: Kinematics) -> float | None:
+    """How far behind the hips the heels sweep (5th percentile, median of both feet), in thigh lengths.
+
+    Running and walking push the feet well behind the hips (measured 0.9-1.7); drills on the spot and a
+    piston run keep them under the body.
+    """
     f = -1 if k.facing is Side.LEFT else 1
     pelvis = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2
-    spans = []
+    behind = []
     for side in Side:
         rel = f * (_foot_point(k, side, "HEEL")[:, 0] - pelvis) / k.thigh_px
         rel = rel[~np.isnan(rel)]
         if len(rel) > 10:
-            spans.append(np.percentile(rel, 95) - np.percentile(rel, 5))
-    return bool(spans) and float(np.median(spans)) > 0.9
+            behind.append(-float(np.percentile(rel, 5)))
+    return float(np.median(behind)) if behind else None
+
+
+def feet_cycle_through(k: Kinematics) -> bool:
+    """True for a running or walking gait: the feet sweep well behind the hips."""
+    sweep = foot_sweep_behind(k)
+    return sweep is not None and sweep > FEET_CYCLE_THIGHS

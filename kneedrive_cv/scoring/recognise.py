@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events import Events, feet_cycle_through
+from kneedrive_cv.kinematics.events import Events, feet_cycle_through, foot_sweep_behind
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Landmark, Side, sided
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: Median peak thigh angle that separates knee-drive drills (60-110 deg) from walking and running (25-45 deg).
@@ -62,23 +61,10 @@ def clip_features(k: Kinematics, events: Events) -> dict[str, object]:
             "early_trunk_lean_deg": _nanmedian(lean[early]) if early.any() else None,
             "travel_thighs": round(k.travel_thighs, 2),
             "feet_cycle_through": feet_cycle_through(k),
-            "foot_sweep_behind_thighs": foot_sweep_behind_thighs(k),
+            "foot_sweep_behind_thighs": foot_sweep_behind(k),
             "frozen_side": frozen.value if frozen else None,
             "arm_swing_deg": motion,
         }
-
-
-def foot_sweep_behind_thighs(k: Kinematics) -> float | None:
-    """How far behind the hips the heels sweep (5th percentile, median of both feet), in thigh lengths."""
-    f = -1 if k.facing is Side.LEFT else 1
-    pelvis = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2
-    behind = []
-    for side in Side:
-        rel = f * (k.xy[:, int(sided(side, "HEEL")), 0] - pelvis) / k.thigh_px
-        rel = rel[~np.isnan(rel)]
-        if len(rel) > 10:
-            behind.append(-float(np.percentile(rel, 5)))
-    return float(np.median(behind)) if behind else None
 
 
 def _nanmedian(x: np.ndarray) -> float | None:

@@ -76,8 +76,9 @@ def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]
 
     In a side view the far arm hides behind the body, so what counts is how often each arm is seen:
     an arm seen throughout whose swing is under half the other's is frozen; a near arm swinging less than a
-    running arm while the far arm keeps showing is frozen; a far arm never seen at all while the near arm swings like a running arm is frozen (a swinging
-    far arm keeps showing in front of the body); a far arm seen only part of the time is moving.
+    running arm while the far arm keeps showing is frozen; a far arm never seen at all while the near arm
+    swings like a running arm is frozen (a swinging far arm keeps showing in front of the body); a far arm
+    seen only part of the time is moving.
     """
     seen_share = {s: float(arm_angle(k, s)[1].mean()) for s in Side}
     swing = {s: arm_swing_deg(k, s) for s in Side}

@@ -1,0 +1,139 @@
+"""Drills as data and the scoring arithmetic: known answers, no model."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from factory import Athlete, build
+
+from kneedrive_cv.errors import ConfigError, UnknownDrillError
+from kneedrive_cv.kinematics.events import detect_events
+from kneedrive_cv.kinematics.measure import measure_track
+from kneedrive_cv.landmarks import Side
+from kneedrive_cv.scoring.drills import load_drills
+from kneedrive_cv.scoring.recognise import recognise
+from kneedrive_cv.scoring.score import score_clip, score_metrics
+
+BOOK = load_drills()
+
+
+def test_every_drill_and_fault_code_of_drills_md_is_there() -> None:
+    assert {"hip_flexion_hold", "wall_drill", "pocket_run", "piston_run"} <= set(BOOK.drills)
+    codes = {"low_knee", "exaggerated_knee", "soggy_foot", "trunk_not_upright", "short_hold", "unsteady_hold",
+             "body_angle", "broken_line", "hips_moving", "frozen_arm_moving", "dragged_leg", "elbow_knee_timing",
+             "leaning_back", "hunched", "reaching", "slow_cadence"}
+    assert codes <= set(BOOK.cues)
+    assert BOOK.cue("soggy_foot") == "foot sprung, not soggy: pull the toes up"
+
+
+def test_unknown_drill_lists_the_valid_ones() -> None:
+    with pytest.raises(UnknownDrillError, match="wall_drill.*piston_run"):
+        BOOK.get("skipping")
+    assert BOOK.get("piston-run").name == "piston_run"
+
+
+@pytest.mark.parametrize("value, score, codes", [
+    (90.0, 100.0, []),        # in band
+    (82.0, 100.0, []),        # 3 deg short: inside the 5 deg noise margin, no fault, no penalty
+    (70.0, 50.0, ["low_knee"]),  # 15 short of 85 with tolerance 30: half the criterion
+    (50.0, 0.0, ["low_knee"]),
+])
+def test_a_criterion_scores_by_distance_outside_its_band(value: float, score: float, codes: list[str]) -> None:
+    drill = BOOK.get("hip_flexion_hold")
+    metrics = {"peak_thigh_deg": value}
+    got, faults, unmeasured = score_metrics(drill, metrics, BOOK)
+    assert got == pytest.approx(score)
+    assert [f.code for f in faults] == codes
+    if codes:
+        assert faults[0].detail == f"thigh {value:.0f} deg, {85 - value:.0f} deg short of 85"
+    assert unmeasured == ()
+
+
+def test_unmeasured_and_not_applicable_metrics() -> None:
+    drill = BOOK.get("pocket_run")
+    metrics = {"peak_thigh_deg": 70.0, "frozen_arm_swing_deg": math.nan, "elbow_knee_lag_s": None,
+               "peak_vs_other_side_deg": None, "top_dorsiflexion_deg": 10.0}
+    score, faults, unmeasured = score_metrics(drill, metrics, BOOK)
+    assert score == 100.0 and faults == ()
+    assert unmeasured == ("frozen_arm_swing_deg",)
+
+
+def test_faults_ordered_by_weight_and_detail_is_specific() -> None:
+    drill = BOOK.get("piston_run")
+    metrics = {"trunk_lean_deg": 35.0, "peak_thigh_deg": 110.0, "top_dorsiflexion_deg": -20.0, "touchdown_ahead": 0.1}
+    score, faults, _ = score_metrics(drill, metrics, BOOK)
+    assert [f.code for f in faults] == ["hunched", "exaggerated_knee", "soggy_foot"]
+    assert faults[0].detail == "trunk at 35 deg forward, 15 deg past 20"
+    assert score is not None and score < 40
+
+
+def test_a_coach_file_changes_thresholds(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[drills.hip_flexion_hold]\ntarget_hold_s = 5.0\n\n'
+                    '[[drills.hip_flexion_hold.criteria]]\nmetric = "hold_s"\nmin = 5.0\n')
+    book = load_drills(mine)
+    drill = book.get("hip_flexion_hold")
+    hold = next(c for c in drill.criteria if c.metric == "hold_s")
+    assert hold.min == 5.0 and drill.target_hold_s == 5.0
+    assert len(drill.criteria) == len(BOOK.get("hip_flexion_hold").criteria)
+    assert str(mine) in book.sources
+    _, faults, _ = score_metrics(drill, {"hold_s": 4.0}, book)
+    assert [f.code for f in faults] == ["short_hold"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[drills.hip_flexion_hold]\ntarget_hold = 5\n', "unknown key.*target_hold"),
+    ('[drills.high_knee_skips]\ntitle = "x"\n', "unknown drill 'high_knee_skips'"),
+    ('[[drills.wall_drill.criteria]]\nmetric = "knee_speed"\nmin = 1\n', "unknown metric 'knee_speed'"),
+    ('[[drills.wall_drill.criteria]]\nmetric = "hip_shift"\nmin = 2\nmax = 1\n', "min 2 is above max 1"),
+    ("this is = not [toml", "not valid TOML"),
+    ('speed = 3\n', "unknown key.*speed"),
+])
+def test_bad_coach_files_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises((ConfigError, UnknownDrillError), match=message):
+        load_drills(path)
+
+
+def test_missing_coach_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_drills(tmp_path / "nope.toml")
+
+
+def alternating(n: int, period: float, start: float = 0.5) -> list[tuple[float, Side]]:
+    return [(start + i * period, Side.LEFT if i % 2 == 0 else Side.RIGHT) for i in range(n)]
+
+
+def test_knee_drives_on_the_spot_are_recognised_and_scored() -> None:
+    track, _ = build(Athlete(drives=alternating(12, 1 / 3), fps=60.0, duration_s=5.0, drive_width_s=0.1,
+                             peak_thigh_deg=95.0, dorsiflexion_deg=10.0))
+    k = measure_track(track)
+    rec = recognise(k, detect_events(k))
+    assert rec.drill == "high_knees"
+    result = score_clip(BOOK.get(rec.drill), k, detect_events(k, travelling=False), BOOK)
+    assert len(result.reps) == 12
+    assert result.cadence_spm == pytest.approx(180.0, rel=0.01)
+    assert all(r.score == 100.0 and not r.faults for r in result.reps)
+
+
+def test_low_knees_are_walking_not_a_drill() -> None:
+    track, _ = build(Athlete(drives=alternating(10, 0.5), peak_thigh_deg=30.0))
+    k = measure_track(track)
+    rec = recognise(k, detect_events(k))
+    assert rec.drill == "none"
+    assert "walking or running" in rec.reasons[0]
+
+
+def test_slow_rhythm_is_a_set_fault() -> None:
+    # drives slowing from 3 to 2 per second through the set
+    times, t = [], 0.5
+    for i in range(14):
+        times.append((t, Side.LEFT if i % 2 == 0 else Side.RIGHT))
+        t += 1 / 3 + i * (0.5 - 1 / 3) / 13
+    track, _ = build(Athlete(drives=times, fps=60.0, duration_s=t + 0.5, drive_width_s=0.1, peak_thigh_deg=95.0))
+    k = measure_track(track)
+    result = score_clip(BOOK.get("high_knees"), k, detect_events(k, travelling=False), BOOK)
+    assert any(f.code == "slow_cadence" and "fell" in f.detail for f in result.set_faults)
