@@ -19,8 +19,9 @@ left out) or a manifest CSV with a header row path,athlete,drill[,date] (relativ
 CSV's folder; an empty athlete or drill cell falls back to the filename rule).
 
 Filename rule: athlete_drill_anything.mp4. The athlete is the part before the first underscore (the parent
-folder's name when the filename has no underscore); the drill is the first of
-{drills} found anywhere after that underscore (any case, "-" or " " for "_"), else --drill.
+folder's name when the filename has no underscore); the drill is the first drill name found anywhere after
+that underscore (any case, "-" or " " for "_"), else --drill. The drill names:
+  {drills}
 A date in the name (2024-05-01 or 20240501) fills the date column.
   ana_wall_drill_take2.mp4   -> athlete ana, drill wall_drill
   squad/ben/clip1.mov        -> athlete ben, drill from --drill
