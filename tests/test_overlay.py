@@ -4,6 +4,7 @@ and the `kneedrive overlay DIR` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -33,7 +34,7 @@ from kneedrive_cv.output.annotators import (
     strip_height,
     text_size,
 )
-from kneedrive_cv.output.overlay import _prefetch, render_overlay, strip_rows_below
+from kneedrive_cv.output.overlay import SIDE_VIEW_ANGLES, _prefetch, plan_overlay, render_overlay, strip_rows_below
 from kneedrive_cv.pose.track import PoseTrack, save_track
 from kneedrive_cv.video import VideoSink
 
@@ -190,6 +191,17 @@ def test_degree_sign_and_width() -> None:
     assert width == text_size("87°", z)[0]
     cols = np.flatnonzero(frame.any(axis=(0, 2)))
     assert cols.min() >= 100 - 6 and cols.max() <= 100 + width + 6
+
+
+def test_text_sprites_are_reused_and_their_memory_bounded() -> None:
+    from kneedrive_cv.output.annotators import _SpriteCache
+
+    cache = _SpriteCache(max_bytes=200_000)
+    first = cache.get("REP 1/18", 0.62, 2, 4, (255, 255, 255), (0, 0, 0))
+    assert cache.get("REP 1/18", 0.62, 2, 4, (255, 255, 255), (0, 0, 0)) is first
+    for k in range(300):
+        cache.get(f"{k}°", 0.62, 2, 4, (255, 255, 255), (0, 0, 0))
+    assert cache.bytes <= 200_000
 
 
 def _strip(picture_h: int | None) -> tuple[KneeStripAnnotator, np.ndarray]:
@@ -370,3 +382,14 @@ def test_overlay_command_redraws_from_the_saved_folder(synthetic, tmp_path: Path
 def test_overlay_command_refuses_a_folder_that_is_not_an_analysis(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["overlay", str(tmp_path)]) == 2
     assert "analysis.json" in capsys.readouterr().err
+
+
+def test_side_view_angles_are_not_shown_when_the_camera_is_not_side_on(synthetic) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = synthetic
+    side = plan_overlay(result)
+    assert np.isfinite(side.metrics["thigh_angle_left"]).any()
+    front = dataclasses.replace(result, kinematics=dataclasses.replace(result.kinematics, view="front"))
+    plan = plan_overlay(front)
+    for name in SIDE_VIEW_ANGLES:
+        assert np.isnan(plan.metrics[name]).all(), name
+    assert np.array_equal(plan.metrics["knee_height_left"], side.metrics["knee_height_left"], equal_nan=True)

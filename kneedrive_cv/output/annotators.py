@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -165,15 +166,39 @@ def text_size(text: str, sizes: Sizes, scale: float = 1.0) -> tuple[int, int]:
 class _Sprite:
     """A rendered piece of text: colour premultiplied by coverage, 255 - coverage, and where its origin is."""
 
-    premult: np.ndarray   # (h, w, 3) uint16
-    inverse: np.ndarray   # (h, w, 1) uint16
+    premult: np.ndarray   # (h, w, 3) uint8
+    inverse: np.ndarray   # (h, w, 3) uint8
     ox: int
     oy: int
     width: int
 
 
-@functools.lru_cache(maxsize=2048)
-def _sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> _Sprite:
+class _SpriteCache:
+    """Least-recently-used text sprites, bounded by their total size in bytes.
+
+    Bounded by bytes, not by number: a sprite at 4K is nine times one at 720p.
+    """
+
+    def __init__(self, max_bytes: int = 48 * 2**20) -> None:
+        self.max_bytes, self.bytes = max_bytes, 0
+        self._items: OrderedDict[tuple[object, ...], _Sprite] = OrderedDict()
+
+    def get(self, text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> _Sprite:
+        key = (text, fs, th, outline_th, colour, outline)
+        sp = self._items.get(key)
+        if sp is not None:
+            self._items.move_to_end(key)
+            return sp
+        sp = _render_sprite(text, fs, th, outline_th, colour, outline)
+        self._items[key] = sp
+        self.bytes += sp.premult.nbytes + sp.inverse.nbytes
+        while self.bytes > self.max_bytes and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self.bytes -= old.premult.nbytes + old.inverse.nbytes
+        return sp
+
+
+def _render_sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> _Sprite:
     """Render ``text`` once on black (which is its colour premultiplied by coverage) and keep its coverage."""
     parts = text.split(_DEG)
     width = sum(cv2.getTextSize(p, _FONT, fs, th)[0][0] for p in parts if p) + (len(parts) - 1) * _degree_w(fs)
@@ -199,7 +224,15 @@ def _sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline
             cv2.circle(rgb, centre, r, colour, th, cv2.LINE_AA)
             cv2.circle(cover, centre, r, (255,), th, cv2.LINE_AA)
             x += _degree_w(fs)
-    return _Sprite(rgb.astype(np.uint16), (255 - cover.astype(np.uint16))[:, :, None], m, m + ascent, width)
+    inverse = cv2.cvtColor(255 - cover, cv2.COLOR_GRAY2RGB)
+    return _Sprite(rgb, inverse, m, m + ascent, width)
+
+
+_SPRITES = _SpriteCache()
+
+
+def _rgb(colour: Sequence[int]) -> RGB:
+    return int(colour[0]), int(colour[1]), int(colour[2])
 
 
 def _blit(frame: np.ndarray, sp: _Sprite, x: int, y: int) -> None:
@@ -212,11 +245,8 @@ def _blit(frame: np.ndarray, sp: _Sprite, x: int, y: int) -> None:
     if a1 <= a0 or b1 <= b0:
         return
     roi = frame[y0 + a0:y0 + a1, x0 + b0:x0 + b1]
-    mixed = roi * sp.inverse[a0:a1, b0:b1]
-    mixed //= 255
-    mixed += sp.premult[a0:a1, b0:b1]
-    np.minimum(mixed, 255, out=mixed)
-    roi[:] = mixed
+    under = cv2.multiply(roi, sp.inverse[a0:a1, b0:b1], scale=1 / 255)
+    cv2.add(under, sp.premult[a0:a1, b0:b1], dst=roi)
 
 
 def put_text(frame: np.ndarray, text: str, org: tuple[int, int], sizes: Sizes, colour: RGB,
@@ -228,8 +258,7 @@ def put_text(frame: np.ndarray, text: str, org: tuple[int, int], sizes: Sizes, c
     """
     fs, th = sizes.font * scale, max(1, round(sizes.font_thick * scale))
     outline_th = th + max(2, round(2 * sizes.unit * scale))
-    sp = _sprite(text, round(fs, 4), th, outline_th, tuple(int(c) for c in colour),  # type: ignore[arg-type]
-                 None if outline is None else tuple(int(c) for c in outline))
+    sp = _SPRITES.get(text, round(fs, 4), th, outline_th, _rgb(colour), None if outline is None else _rgb(outline))
     _blit(frame, sp, int(org[0]), int(org[1]))
     return sp.width
 
@@ -413,7 +442,7 @@ class AngleAnnotator:
         foot = _direction_deg(heel, toe)
         # neutral foot: square to the shank, on the side the foot points to
         neutral = min((shank + 90.0, shank - 90.0), key=lambda a: abs((foot - a + 180.0) % 360.0 - 180.0))
-        r = max(round(0.9 * foot_len), 4 * z.joint)
+        r = max(round(0.9 * foot_len), round(0.3 * math.dist(ankle, knee)), 4 * z.joint)
         colour = self.style.side(side)
         _reference(frame, ankle, neutral, 1.2 * r, colour, z)
         mid = _arc(frame, ankle, r, neutral, foot, colour, z)
@@ -546,7 +575,7 @@ class RepNoteAnnotator:
     stack, newest on top, below the panel.
     """
 
-    def __init__(self, style: Style | None = None, corner: str = "left", max_notes: int = 3) -> None:
+    def __init__(self, style: Style | None = None, corner: str = "left", max_notes: int = 2) -> None:
         self.style, self.corner, self.max_notes = style or Style(), corner, max_notes
 
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
@@ -554,23 +583,24 @@ class RepNoteAnnotator:
         z = Sizes.of_frame(frame, self.style.scale)
         fh, fw = frame.shape[:2]
         max_w = round(min(0.42 * fw, 22 * z.line_h)) if fw > fh else round(0.6 * fw)
+        inset = z.line + z.pad  # colour stripe, then text
         y = 3 * z.pad + counter_height(z) + panel_height(z)
         for note in state.notes[: self.max_notes]:
             score = "--" if note.score is None else f"{note.score:.0f}"
-            head = f"{note.kind} {note.index} {note.side.value}  {score}"
-            cue = wrap(note.cue or "clean rep", max_w - 2 * z.pad - z.line, z, 0.8)[:3]
+            head = f"{note.kind.capitalize()} {note.index} {note.side.value}  {score}"
+            cue = wrap(note.cue or "clean rep", max_w - inset - z.pad, z, 0.8)[:3]
+            text_w = max([text_size(head, z, 1.1)[0], *(text_size(c, z, 0.8)[0] for c in cue)])
+            w = min(max(panel_width(z), text_w + inset + z.pad), max_w)
             h = round((1.25 + 0.85 * len(cue)) * z.line_h) + z.pad
             if y + h > fh - z.pad:
                 break
             colour = self.style.score(note.score)
-            x0 = _corner_x(fw, max_w, z, self.corner)
-            shade(frame, x0, y, x0 + max_w, y + h, self.style.panel, self.style.panel_alpha)
+            x0 = _corner_x(fw, w, z, self.corner)
+            shade(frame, x0, y, x0 + w, y + h, self.style.panel, self.style.panel_alpha)
             cv2.rectangle(frame, (x0, y), (x0 + z.line - 1, y + h - 1), colour, -1)
-            tx = x0 + z.line + z.pad
-            put_text(frame, head.upper() if note.kind == "hold" else head.capitalize(),
-                     (tx, y + round(1.0 * z.line_h)), z, colour, 1.1)
+            put_text(frame, head, (x0 + inset, y + round(1.0 * z.line_h)), z, colour, 1.1)
             for k, line in enumerate(cue):
-                put_text(frame, line, (tx, y + round((1.9 + 0.85 * k) * z.line_h)), z, self.style.text, 0.8)
+                put_text(frame, line, (x0 + inset, y + round((1.9 + 0.85 * k) * z.line_h)), z, self.style.text, 0.8)
             y += h + z.pad // 2
         return frame
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from kneedrive_cv.errors import OutputError
 from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
+from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import (
     AngleAnnotator,
     FrameState,
@@ -31,6 +32,7 @@ from kneedrive_cv.output.annotators import (
     shade,
     text_size,
 )
+from kneedrive_cv.output.overlay import shown_metrics
 from kneedrive_cv.video import read_frames
 
 if TYPE_CHECKING:
@@ -93,8 +95,9 @@ def _tile(frame: np.ndarray, result: AnalysisResult, xy: np.ndarray, rep: Scored
     tile = _cut(frame, crop, tile_w, tile_h, style.panel)
     scale = tile_h / crop.h
     pts = (xy[rep.i_peak] - np.array([crop.x0, crop.y0])) * scale
-    metrics = {n: float(c[rep.i_peak]) for n, c in result.kinematics.frames.columns.items()}
-    state = FrameState(pts, metrics)
+    metrics = {n: float(c[rep.i_peak]) for n, c in shown_metrics(result).items()}
+    facing = {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[result.kinematics.facing]
+    state = FrameState(pts, metrics, facing=facing)
     SkeletonAnnotator(style).annotate(tile, state)
     AngleAnnotator(style).annotate(tile, state)
     z = Sizes.of_frame(tile, style.scale)

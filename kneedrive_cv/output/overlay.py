@@ -5,6 +5,10 @@ per-frame metrics, the rep counter, cadence so far, which rep notes show when, t
 :func:`render_overlay` then streams the source frames once, lets each annotator draw in place, and writes
 H.264 / yuv420p MP4 with every source frame at its own timestamp (variable frame rate kept, portrait kept
 portrait, audio dropped). Only one frame is held in memory at a time (plus a few decoded ahead).
+
+The knee-height strip is added as rows below the picture (the video is that much taller, about 17 % of
+the picture's shorter side), so it never hides the athlete's feet; for a nearly square landscape clip,
+where extra rows would make it portrait, the strip is drawn over the bottom of the picture instead.
 """
 
 from __future__ import annotations
@@ -95,12 +99,13 @@ class OverlayPlan:
     def __len__(self) -> int:
         return len(self.t_s)
 
-    def state(self, i: int, t_s: float, max_notes: int = 3) -> FrameState:
+    def state(self, i: int, t_s: float, max_notes: int = 2) -> FrameState:
         """The state of frame ``i`` shown at ``t_s`` (a frame past the analysed ones shows nothing but time)."""
         k = int(np.searchsorted(self.note_from_s, t_s, side="right"))
         notes = tuple(self.notes[j] for j in range(k - 1, max(-1, k - 1 - max_notes), -1) if t_s < self.note_to_s[j])
         if not 0 <= i < len(self.t_s):
-            return FrameState(np.full((33, 2), np.nan), {}, t_s, int(np.searchsorted(self.note_from_s, t_s)),
+            done = int(self.reps_done[-1]) if len(self.reps_done) else 0
+            return FrameState(np.full((33, 2), np.nan), {}, t_s, done,
                               self.reps_total, self.rep_kind, self.drill, None, notes, self.facing)
         cadence = float(self.cadence_spm[i])
         return FrameState(self.xy[i], {name: float(col[i]) for name, col in self.metrics.items()}, t_s,
@@ -138,8 +143,29 @@ def _quiet_corner(xy: np.ndarray, width: int, height: int) -> str:
     return "left" if left <= right else "right"
 
 
+#: Angles measured in the image plane: only meaningful when the camera is side-on (the report says so too).
+SIDE_VIEW_ANGLES = ("thigh_angle_left", "thigh_angle_right", "dorsiflexion_left", "dorsiflexion_right", "trunk_lean",
+                    "body_line", "body_angle")
+
+
+def shown_metrics(result: AnalysisResult) -> dict[str, np.ndarray]:
+    """The metric columns to show: side-view angles are blanked when the camera is not side-on."""
+    k = result.kinematics
+    columns = dict(k.frames.columns)
+    if not k.side_view:
+        for name in SIDE_VIEW_ANGLES:
+            if name in columns:
+                columns[name] = np.full(len(k.t_s), np.nan)
+    return columns
+
+
 def plan_overlay(result: AnalysisResult) -> OverlayPlan:
-    """Compute once what every frame of the overlay shows."""
+    """Compute once what every frame of the overlay shows.
+
+    Landmarks under the confidence floor and metrics left empty by the analysis are NaN, so nothing is
+    drawn for them; when the camera is not side-on, the side-view angles are blanked as well (the report
+    lists them as not measured).
+    """
     k = result.kinematics
     trusted = (k.visibility >= CONFIDENCE_FLOOR) & np.isfinite(k.xy).all(axis=2)
     xy = np.where(trusted[:, :, None], k.xy, np.nan).astype(np.float32)
@@ -153,7 +179,7 @@ def plan_overlay(result: AnalysisResult) -> OverlayPlan:
     marks = tuple(StripMark(r.t_peak_s, r.side, r.score, r.index) for r in reps)
     kind = reps[0].kind if reps else ("hold" if result.drill is not None and result.drill.rep == "hold" else "drive")
     drill = result.drill.title if result.drill is not None else "no knee-drive drill"
-    return OverlayPlan(np.asarray(k.t_s, np.float64), xy, dict(k.frames.columns), np.asarray(reps_done),
+    return OverlayPlan(np.asarray(k.t_s, np.float64), xy, shown_metrics(result), np.asarray(reps_done),
                        len(reps), kind, drill, _cadence_so_far(result), note_from, note_from + NOTE_S, notes,
                        marks, _quiet_corner(xy, result.video.width, result.video.height),
                        {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[k.facing])
@@ -268,4 +294,5 @@ def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
     return out_path
 
 
-__all__ = ["NOTE_S", "Annotator", "OverlayPlan", "default_annotators", "plan_overlay", "render_overlay"]
+__all__ = ["NOTE_S", "SIDE_VIEW_ANGLES", "Annotator", "OverlayPlan", "default_annotators", "plan_overlay",
+           "render_overlay", "shown_metrics", "strip_rows_below"]
