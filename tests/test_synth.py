@@ -200,3 +200,10 @@ def test_sample_videos_have_their_truth() -> None:
         assert probe(clip).n_frames == truth["n_frames"]
     assert drills == set(SYNTH_DRILLS)
     assert sum(p.stat().st_size for p in folder.iterdir()) < 8e6
+
+
+def test_a_hold_cut_short_by_the_clip_reports_what_the_clip_shows() -> None:
+    truth = plan("hip_flexion_hold", {"hold_s": 4.0, "holds": 2}, RenderSettings(seconds=3.0)).truth
+    (hold,) = truth["holds"]
+    assert hold["t_start_s"] == pytest.approx(1.2) and hold["t_end_s"] == pytest.approx(truth["duration_s"], abs=1e-3)
+    assert truth["hold_s"] == pytest.approx(truth["duration_s"] - 1.2, abs=1e-3) and truth["rep_count"] == 1

@@ -11,8 +11,9 @@ them) -> a motion program poses a 2-D sagittal skeleton for every frame (:mod:`.
 
 Left and right are the athlete's own. The camera sees the athlete's right side when they face image-right
 and their left side when they face image-left (``near_side`` = ``facing`` in the truth); the near limbs
-are drawn over the body, the far ones behind it and darker. A clip facing left is the mirror image of the
-same clip facing right with the legs' labels exchanged, so its truth angles per named leg are the same.
+are drawn over the body, the far ones behind it and darker. Facing left is drawn as the mirror image of
+facing right with the other side of the body toward the camera: the motion, and so the truth angles of
+each named leg, are the same.
 
 Truth file (JSON, ``format`` = ``kneedrive-synth-truth``, ``version`` = 1), top-level keys:
 ``drill``, ``expected_drill`` (what an analysis should report; ``none`` for walking), ``facing``,
@@ -21,8 +22,9 @@ Truth file (JSON, ``format`` = ``kneedrive-synth-truth``, ``version`` = 1), top-
 (values the program worked out, e.g. the lean a posture implies), ``faults`` (DRILLS.md codes planted),
 ``knee_drives`` (list of ``side``, ``t_start_s``, ``t_peak_s``, ``t_end_s``, ``thigh_peak_deg``,
 ``complete``, ``faults``), ``rep_count``, ``cadence_spm`` with ``cadence_basis`` (``foot_contacts`` for
-travelling drills, ``knee_drives`` on the spot), ``hold_s``, ``holds`` (``side``, ``t_start_s``,
-``t_end_s``), ``contacts`` (``side``, ``t_on_s``, ``t_off_s``; null where outside the clip), ``frames``
+travelling drills, ``knee_drives`` on the spot), ``hold_s`` (the longest hold seen in the clip),
+``holds`` (``side``, ``t_start_s``, ``t_end_s``, ``hold_s``), ``contacts`` (``side``, ``t_on_s``,
+``t_off_s``, null where outside the clip; ``ball_ahead_m``, ``heel_ahead_thighs`` at touchdown), ``frames``
 (per-frame lists: ``t_s``, the METRICS.md columns ``thigh_angle_left/right``, ``knee_height_left/right``,
 ``dorsiflexion_left/right``, ``trunk_lean``, ``body_line``, ``elbow_angle_left/right``, plus
 ``body_angle``, ``contact_left/right``, ``stance_side``) and ``landmarks_px`` (MediaPipe names in lower

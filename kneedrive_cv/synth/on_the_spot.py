@@ -249,8 +249,8 @@ def wall_drill(p: WallDrillParams, t_s: np.ndarray, body: Proportions) -> Progra
     wrist = rest + body.upper_arm * unit(100.0) + body.forearm * unit(108.0)
     arms = {}
     for s in Side:
-        # the left hand sits a little higher on the wall, so the far arm is never hidden behind the near one
-        target = wrist + (np.array([-0.012, 0.075]) if s is Side.LEFT else 0.0)
+        # the left hand sits a little lower on the wall, so the far arm is never hidden behind the near one
+        target = wrist + (np.array([0.012, -0.07]) if s is Side.LEFT else 0.0)
         upper, elbow = _arm_ik(shoulder, target, body)
         arms[s] = ArmAngles(upper, elbow, 180.0 - upper - elbow)
     wall_x = float(wrist[0]) + 0.03

@@ -1,7 +1,8 @@
 """Regenerate the project's sample clips: ``python -m kneedrive_cv.synth.samples sample_videos``.
 
 One clip per drill plus one with planted faults, each with its ``.truth.json``; small enough to commit
-(H.264 at a modest quality). Rendering is deterministic, so running this again gives the same clips.
+(H.264 at a modest quality). The frames are drawn identically every run (the encoder's threads may change
+a few bits of the files, not what they show).
 """
 
 from __future__ import annotations

@@ -161,6 +161,9 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
     else:
         cadence, basis = drive_cadence_spm(drives), "knee_drives"
     near = facing
+    # holds as seen in the clip (a clip cut short shows less of a hold); hold_s is the longest one
+    holds = [{"side": s.value, "t_start_s": _num(a), "t_end_s": _num(min(b, duration)),
+              "hold_s": _num(min(b, duration) - a)} for s, a, b in prog.holds if a < duration]
     return {
         "format": TRUTH_FORMAT, "version": TRUTH_VERSION, "drill": drill, "expected_drill": prog.expected_drill,
         "facing": facing.value, "near_side": near.value, "fps": float(fps), "width": int(size[0]),
@@ -169,10 +172,9 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
         "travelling": prog.travelling, "parameters": dataclasses.asdict(params),
         "derived": {k: (_num(v) if isinstance(v, float) else v) for k, v in prog.notes.items()},
         "faults": list(prog.faults), "knee_drives": drive_rows,
-        "rep_count": len(prog.holds) if prog.holds else len(drive_rows),
+        "rep_count": len(holds) if prog.holds else len(drive_rows),
         "cadence_spm": _num(cadence, 3), "cadence_basis": basis,
-        "hold_s": _num(prog.hold_s), "holds": [{"side": s.value, "t_start_s": _num(a), "t_end_s": _num(b)}
-                                               for s, a, b in prog.holds],
+        "hold_s": _num(max((h["hold_s"] for h in holds), default=None)), "holds": holds,
         "contacts": contacts, "frames": frames,
         "landmarks_px": {k: np.round(v, 2).tolist() for k, v in lm.items()},
     }
