@@ -162,8 +162,9 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
         cadence, basis = drive_cadence_spm(drives), "knee_drives"
     near = facing
     # holds as seen in the clip (a clip cut short shows less of a hold); hold_s is the longest one
-    holds = [{"side": s.value, "t_start_s": _num(a), "t_end_s": _num(min(b, duration)),
-              "hold_s": _num(min(b, duration) - a)} for s, a, b in prog.holds if a < duration]
+    seen = [(s, a, min(b, duration)) for s, a, b in prog.holds if a < duration]
+    holds = [{"side": s.value, "t_start_s": _num(a), "t_end_s": _num(b), "hold_s": _num(b - a)} for s, a, b in seen]
+    hold_s = max((b - a for _, a, b in seen), default=None)
     return {
         "format": TRUTH_FORMAT, "version": TRUTH_VERSION, "drill": drill, "expected_drill": prog.expected_drill,
         "facing": facing.value, "near_side": near.value, "fps": float(fps), "width": int(size[0]),
@@ -174,7 +175,7 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
         "faults": list(prog.faults), "knee_drives": drive_rows,
         "rep_count": len(holds) if prog.holds else len(drive_rows),
         "cadence_spm": _num(cadence, 3), "cadence_basis": basis,
-        "hold_s": _num(max((h["hold_s"] for h in holds), default=None)), "holds": holds,
+        "hold_s": _num(hold_s), "holds": holds,
         "contacts": contacts, "frames": frames,
         "landmarks_px": {k: np.round(v, 2).tolist() for k, v in lm.items()},
     }
