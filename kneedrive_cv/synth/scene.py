@@ -11,6 +11,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+#: The running track's colour (RGB).
+TRACK_RGB = (176, 86, 62)
+
 
 def _noise(rng: np.random.Generator, h: int, w: int, cell_px: float, octaves: int = 3) -> np.ndarray:
     """Smooth value noise in [-1, 1] of shape (h, w) with features about ``cell_px`` wide."""
@@ -67,7 +70,7 @@ def make_backdrop(width: int, height: int, floor_px: float, seed: int = 0,
     top = int(lay.fence_bottom * h)
     depth = np.clip((y - top) / max(1.0, h - top), 0, 1)
     grain = _noise(rng, h, w, 6 * s, 2) * 0.6 + _noise(rng, h, w, 60 * s, 3) * 0.4
-    track = np.array([176, 86, 62], np.float32) * (0.82 + 0.22 * depth)[..., None] + 22 * grain[..., None]
+    track = np.array(TRACK_RGB, np.float32) * (0.82 + 0.22 * depth)[..., None] + 22 * grain[..., None]
     img[top:] = track[top:]
     lanes = [top + (floor_px - top) * f for f in (0.18, 0.52)] + [floor_px + 0.35 * (h - floor_px)]
     for k, yl in enumerate(lanes):
