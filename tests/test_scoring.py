@@ -29,7 +29,7 @@ def test_every_drill_and_fault_code_of_drills_md_is_there() -> None:
 
 
 def test_unknown_drill_lists_the_valid_ones() -> None:
-    with pytest.raises(UnknownDrillError, match="wall_drill.*piston_run"):
+    with pytest.raises(UnknownDrillError, match=r"wall_drill.*piston_run"):
         BOOK.get("skipping")
     assert BOOK.get("piston-run").name == "piston_run"
 

@@ -17,6 +17,8 @@ from kneedrive_cv.landmarks import Landmark, Side, sided
 
 #: Feet swept further behind the hips than this (thigh lengths) mean a running or walking gait.
 FEET_CYCLE_THIGHS = 0.8
+#: Data starting (ending) this close to the clip's start (end) is cut by the clip, not by a gap.
+_CLIP_EDGE_S = 0.15
 #: Below this frame rate contact times are only good to about a frame (±8 ms at 120 fps, ±33 ms at 30).
 CONTACT_TIMING_FPS = 120.0
 
@@ -114,7 +116,10 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
     t = k.t_s
     drives: list[KneeDrive] = []
     for side in Side:
-        theta = _bridged(t, k.frames.side("thigh_angle", side), s.bridge_gap_s)
+        found: list[tuple[float, KneeDrive]] = []
+        # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
+        # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
+        theta = _bridged(t, k.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
         height = k.frames.side("knee_height", side)
         for a, b in runs_of(~np.isnan(theta)):
             if b - a < 3:
@@ -130,15 +135,48 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
                 # start/end: where the thigh passes 20 % of the way up from each side's low point
                 lo = _crossing(seg, lo, p, 0.2)
                 hi = _crossing(seg, hi, p, 0.2)
-                # complete when the thigh is seen well below the peak on both sides of it, relative to the
-                # drive's own amplitude (a drive under way when the clip or a gap starts is not)
-                drop_before, drop_after = seg[p] - seg[: p + 1].min(), seg[p] - seg[p:].min()
-                partial = min(drop_before, drop_after) < 0.6 * max(drop_before, drop_after)
+                # partial when the clip's start or end cuts off the low point on one side: the thigh is still on
+                # its way (rising as the clip starts, falling as it ends) and more than 15 % of the swing above
+                # the other side's low. A thigh standing still before the first drive is not under way; a drive
+                # whose rise was hidden behind the body mid-clip did happen and counts.
+                before, after = seg[: p + 1], seg[p:]
+                drop_before, drop_after = seg[p] - before.min(), seg[p] - after.min()
+                edge = max(1, round(0.1 * fps))
+                rising = len(before) > edge and before[edge] - before[0] > 0.1 * drop_after
+                falling = len(after) > edge and after[-1 - edge] - after[-1] > 0.1 * drop_before
+                at_start, at_end = t[a] - t[0] <= _CLIP_EDGE_S, t[-1] - t[b - 1] <= _CLIP_EDGE_S
+                cut_start = at_start and rising and int(before.argmin()) == 0 and drop_before < 0.85 * drop_after
+                cut_end = (at_end and falling and int(after.argmin()) == len(after) - 1
+                           and drop_after < 0.85 * drop_before)
+                partial = cut_start or cut_end
                 ip = a + int(p)
-                drives.append(KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]), float(t[ip]),
-                                        float(t[a + hi]), float(seg[p]), float(height[ip]), bool(partial)))
+                trusted = k.frames.side("thigh_angle", side)[ip]
+                found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
+                                                       float(t[ip]), float(t[a + hi]), float(trusted),
+                                                       float(height[ip]), bool(partial))))
+        drives += _one_per_swing(found)
     drives.sort(key=lambda d: d.t_peak_s)
     return drives
+
+
+def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[KneeDrive]:
+    """One leg's drives with double detections merged.
+
+    Two peaks closer than 60 % of the leg's typical interval, one of them under 70 % of the other's height,
+    are one drive seen twice (the thighs swapped for a few frames as they crossed): the higher is kept. Two
+    full-height peaks that close are two drives, one of them labelled with the wrong leg, and both stay.
+    """
+    found = sorted(found, key=lambda x: x[1].t_peak_s)
+    while len(found) >= 3:
+        times = np.array([d.t_peak_s for _, d in found])
+        gaps = np.diff(times)
+        short = [i for i in np.flatnonzero(gaps < 0.6 * np.median(gaps))
+                 if min(found[i][0], found[i + 1][0]) < 0.7 * max(found[i][0], found[i + 1][0])]
+        if not short:
+            break
+        i = int(min(short, key=lambda j: gaps[j]))
+        found.pop(i if found[i][0] < found[i + 1][0] else i + 1)
+    return [d for _, d in found]
 
 
 def _crossing(seg: np.ndarray, base: int, peak: int, share: float) -> int:

@@ -75,7 +75,9 @@ def hampel(values: np.ndarray, window: int, sigmas: float, floor: float = 0.0) -
     n = len(x)
     if n < 3:
         return x.copy()
-    padded = np.pad(x, half, mode="edge")
+    # point-reflected (trend continued), so the first and last samples are judged against their real
+    # neighbours without a repeated value collapsing the spread in fast, steady motion
+    padded = np.pad(x, half, mode="reflect", reflect_type="odd") if n > half else np.pad(x, half, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)[:n]
     with warnings.catch_warnings():  # all-NaN windows (long gaps) give NaN, which is what we want
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -25,7 +25,7 @@ _COST_PARTS = [LEG_PARTS.index(p) for p in ("KNEE", "ANKLE")]
 _SWITCH_PENALTY = 1.0
 #: Cost of every frame spent with the model's labels exchanged: the model is usually right, so a long swapped
 #: stretch needs steady evidence, while a glitch of a few frames is cheap to repair.
-_SWAPPED_FRAME_COST = 0.2
+_SWAPPED_FRAME_COST = 0.3
 
 
 @dataclass(frozen=True)

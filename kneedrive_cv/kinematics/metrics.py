@@ -8,7 +8,7 @@ clip gives the same angles. A metric whose confidence is under the floor is NaN,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,6 +16,8 @@ from kneedrive_cv.landmarks import Landmark, Side, sided
 
 #: Confidence below which a metric is left empty.
 CONFIDENCE_FLOOR = 0.5
+#: Confidence down to which the thigh angle is used to time events (not reported or scored).
+TIMING_FLOOR = 0.25
 
 #: Per-frame columns of frames.csv, in order (METRICS.md first, then extras). Confidence columns follow.
 METRIC_COLUMNS = (
@@ -30,13 +32,15 @@ class FrameMetrics:
     """The per-frame table: one float64 array of length ``frames`` per column, NaN where not measured.
 
     Angles in degrees, heights in thigh lengths, times in seconds. ``filled`` marks frames whose leg
-    landmarks were interpolated across a short gap.
+    landmarks were interpolated across a short gap. ``timing`` holds the thigh angles down to a lower
+    confidence, used only to time knee drives.
     """
 
     t_s: np.ndarray
     columns: dict[str, np.ndarray]
     confidence: dict[str, np.ndarray]
     filled: np.ndarray
+    timing: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -196,9 +200,11 @@ def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facin
     stance_heel_y = np.fmax(heel_l[:, 1], heel_r[:, 1])
     cols["hip_height"] = (stance_heel_y - mid_hp[:, 1]) / thigh_px
     conf["hip_height"] = np.minimum(torso_c, np.nan_to_num(stance_vis))
+    timing = {f"thigh_angle_{s.value}": np.where(conf[f"thigh_angle_{s.value}"] >= TIMING_FLOOR,
+                                                 cols[f"thigh_angle_{s.value}"], np.nan) for s in Side}
     for name in METRIC_COLUMNS:
         cols[name] = np.where(conf[name] >= CONFIDENCE_FLOOR, cols[name], np.nan).astype(np.float64)
         conf[name] = np.round(conf[name], 3)
     filled_mask = np.zeros(len(t_s), bool) if filled is None else np.asarray(filled, bool)
     return FrameMetrics(np.asarray(t_s, np.float64), {n: cols[n] for n in METRIC_COLUMNS},
-                        {n: conf[n] for n in METRIC_COLUMNS}, filled_mask)
+                        {n: conf[n] for n in METRIC_COLUMNS}, filled_mask, timing)

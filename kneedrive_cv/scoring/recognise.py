@@ -14,6 +14,7 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, feet_cycle_through, foot_sweep_behind
 from kneedrive_cv.kinematics.measure import Kinematics
+from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: Median peak thigh angle that separates knee-drive drills (60-110 deg) from walking and running (25-45 deg).
@@ -45,7 +46,9 @@ def _sigmoid(x: float) -> float:
 def clip_features(k: Kinematics, events: Events) -> dict[str, object]:
     """The features recognition looks at."""
     drives = events.complete_drives
-    peaks = [d.peak_thigh_deg for d in drives]
+    by_side = [[d.peak_thigh_deg for d in drives if d.side is s and np.isfinite(d.peak_thigh_deg)] for s in Side]
+    # the better side's typical peak: a dragged pocket-run leg must not hide the drill
+    medians = [float(np.median(p)) for p in by_side if len(p) >= 2]
     t = k.t_s
     early = t <= t[0] + 1.0 if len(t) else np.zeros(0, bool)
     lean = k.frames["trunk_lean"]
@@ -54,7 +57,7 @@ def clip_features(k: Kinematics, events: Events) -> dict[str, object]:
         return {
             "view": k.view,
             "complete_drives": len(drives),
-            "median_peak_thigh_deg": float(np.median(peaks)) if peaks else None,
+            "median_peak_thigh_deg": max(medians) if medians else None,
             "longest_hold_s": max((h.duration_s for h in events.holds), default=0.0),
             "median_body_angle_deg": _nanmedian(k.frames["body_angle"]),
             "median_trunk_lean_deg": _nanmedian(lean),
