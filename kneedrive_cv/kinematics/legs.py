@@ -22,10 +22,10 @@ _LEFT = [int(Landmark[f"LEFT_{p}"]) for p in LEG_PARTS]
 _RIGHT = [int(Landmark[f"RIGHT_{p}"]) for p in LEG_PARTS]
 _COST_PARTS = [LEG_PARTS.index(p) for p in ("KNEE", "ANKLE")]
 #: Cost of changing the labelling, in thigh lengths of misprediction.
-_SWITCH_PENALTY = 1.0
+_SWITCH_PENALTY = 0.5
 #: Cost of every frame spent with the model's labels exchanged: the model is usually right, so a long swapped
 #: stretch needs steady evidence, while a glitch of a few frames is cheap to repair.
-_SWAPPED_FRAME_COST = 0.3
+_SWAPPED_FRAME_COST = 0.25
 
 
 @dataclass(frozen=True)

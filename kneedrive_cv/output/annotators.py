@@ -22,12 +22,16 @@ import cv2
 import numpy as np
 
 from kneedrive_cv.landmarks import SKELETON_EDGES, Landmark, Side, edge_side, sided
-
-RGB = tuple[int, int, int]
-
-#: Scores at or above this are "good" (green), at or above FAIR_SCORE "fair" (amber), else "poor" (red).
-GOOD_SCORE = 80.0
-FAIR_SCORE = 60.0
+from kneedrive_cv.output.colours import (
+    FAIR_RGB,
+    FAIR_SCORE,
+    GOOD_RGB,
+    GOOD_SCORE,
+    POOR_RGB,
+    RGB,
+    SIDE_RGB,
+    UNSCORED_RGB,
+)
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _DEG = "°"
@@ -38,17 +42,17 @@ _TORSO = {Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, La
 class Style:
     """Colours (RGB) and opacities shared by every annotator."""
 
-    left: RGB = (40, 165, 255)       # athlete's left: azure
-    right: RGB = (255, 70, 200)      # athlete's right: magenta
+    left: RGB = SIDE_RGB[Side.LEFT]
+    right: RGB = SIDE_RGB[Side.RIGHT]
     torso: RGB = (240, 240, 240)
     text: RGB = (255, 255, 255)
     muted: RGB = (175, 175, 180)
     outline: RGB = (0, 0, 0)
     panel: RGB = (16, 18, 24)
-    good: RGB = (60, 205, 90)
-    fair: RGB = (255, 185, 0)
-    poor: RGB = (240, 60, 50)
-    unscored: RGB = (170, 170, 170)
+    good: RGB = GOOD_RGB
+    fair: RGB = FAIR_RGB
+    poor: RGB = POOR_RGB
+    unscored: RGB = UNSCORED_RGB
     panel_alpha: float = 0.62
     strip_alpha: float = 0.8
     scale: float = 1.0               # multiplies every size (lines, joints, text)

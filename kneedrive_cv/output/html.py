@@ -8,17 +8,16 @@ from typing import Any
 
 import jinja2
 
+from kneedrive_cv.landmarks import Side
+from kneedrive_cv.output.colours import FAIR_RGB, GOOD_RGB, POOR_RGB, SIDE_RGB, hex_colour, score_grade
+
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("kneedrive_cv.output", "templates"),
                           autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
 
 
-def _grade(score: float | None) -> str:
-    if score is None:
-        return "na"
-    return "good" if score >= 80 else "ok" if score >= 60 else "poor"
-
-
-_ENV.filters["grade"] = _grade
+_ENV.filters["grade"] = score_grade
+_ENV.globals["colours"] = {"left": hex_colour(SIDE_RGB[Side.LEFT]), "right": hex_colour(SIDE_RGB[Side.RIGHT]),
+                           "good": hex_colour(GOOD_RGB), "fair": hex_colour(FAIR_RGB), "poor": hex_colour(POOR_RGB)}
 
 
 def _b64(path: Path | None) -> str | None:

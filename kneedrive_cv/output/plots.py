@@ -11,16 +11,15 @@ from matplotlib.figure import Figure
 
 from kneedrive_cv.analysis import AnalysisResult
 from kneedrive_cv.landmarks import Side
+from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
 
-#: The athlete's left and right, the same two colours everywhere (overlay included): blue and orange.
-SIDE_COLOURS = {Side.LEFT: "#1f77b4", Side.RIGHT: "#ff7f0e"}
+#: The athlete's left and right, the same two colours as the overlay and the report.
+SIDE_COLOURS = {side: hex_colour(rgb) for side, rgb in SIDE_RGB.items()}
 
 
 def score_colour(score: float | None) -> str:
-    """Green for a good rep (>= 80), amber (>= 60), red below, grey when unscored."""
-    if score is None:
-        return "#888888"
-    return "#2ca02c" if score >= 80 else "#f2a900" if score >= 60 else "#d62728"
+    """Green for a good rep, amber for fair, red for poor, grey when unscored (see ``colours``)."""
+    return hex_colour(score_rgb(score))
 
 
 def _figure(rows: int = 1, height: float = 3.0) -> tuple[Figure, list[Axes]]:
@@ -95,7 +94,8 @@ def plot_cadence(result: AnalysisResult, path: Path) -> Path:
         rate = 60.0 / np.diff(times)
         ax.plot(times[1:], rate, "o-", color="#444444")
         if result.cadence_spm:
-            ax.axhline(result.cadence_spm, color="#2ca02c", ls="--", label=f"clip: {result.cadence_spm:.0f} per min")
+            ax.axhline(result.cadence_spm, color=hex_colour(GOOD_RGB), ls="--",
+                       label=f"clip: {result.cadence_spm:.0f} per min")
             ax.legend(loc="upper right", fontsize=8)
     else:
         ax.text(0.5, 0.5, "too few events to show a rhythm", ha="center", va="center", transform=ax.transAxes)
