@@ -302,7 +302,11 @@ def wrap(text: str, max_w: int, sizes: Sizes, scale: float = 1.0) -> list[str]:
 
 
 def _fmt(value: float, fmt: str) -> str:
-    return "--" if not math.isfinite(value) else format(value, fmt)
+    """``value`` formatted, "--" when not measured; a value that rounds to zero shows no minus sign."""
+    if not math.isfinite(value):
+        return "--"
+    text = format(value, fmt)
+    return format(0.0, fmt) if not text.strip("+-0.") else text
 
 
 def _corner_x(frame_w: int, box_w: int, sizes: Sizes, corner: str) -> int:
@@ -430,7 +434,7 @@ class AngleAnnotator:
         colour = self.style.side(side)
         _reference(frame, hip, 90.0, 1.25 * r, colour, z)
         mid = _arc(frame, hip, r, 90.0, _direction_deg(hip, knee), colour, z)
-        _label(frame, hip, mid, r + 1.7 * z.line_h, f"{value:.0f}{_DEG}", colour, z)
+        _label(frame, hip, mid, r + 1.7 * z.line_h, f"{_fmt(value, '.0f')}{_DEG}", colour, z)
 
     def _dorsiflexion(self, frame: np.ndarray, state: FrameState, side: Side, z: Sizes) -> None:
         value = state.value(f"dorsiflexion_{side.value}")
@@ -450,7 +454,7 @@ class AngleAnnotator:
         colour = self.style.side(side)
         _reference(frame, ankle, neutral, 1.2 * r, colour, z)
         mid = _arc(frame, ankle, r, neutral, foot, colour, z)
-        _label(frame, ankle, mid, r + 1.6 * z.line_h, f"{value:+.0f}{_DEG}", colour, z)
+        _label(frame, ankle, mid, r + 1.6 * z.line_h, f"{_fmt(value, '+.0f')}{_DEG}", colour, z)
 
     def _trunk(self, frame: np.ndarray, state: FrameState, z: Sizes) -> None:
         value = state.value("trunk_lean")
@@ -471,7 +475,7 @@ class AngleAnnotator:
         r = round(0.5 * length)
         _reference(frame, hip, -90.0, 1.05 * length, colour, z)
         mid = _arc(frame, hip, r, -90.0, _direction_deg(hip, sh), colour, z)
-        text = f"{value:.0f}{_DEG}"
+        text = f"{_fmt(value, '.0f')}{_DEG}"
         if state.facing:  # behind the back, level with the arc, clear of the arms and the driving knee
             w, _ = text_size(text, z)
             y = round(hip[1] - 0.55 * length)
