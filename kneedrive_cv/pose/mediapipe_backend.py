@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import logging
 import os
 import sys
@@ -62,7 +63,12 @@ def _native_stderr_silenced() -> Iterator[None]:
 def model_id(model: str | os.PathLike[str] | None) -> str:
     """A stable name for a model, used in cache keys: the default's name or ``task:<sha256 prefix>``."""
     if model is None or str(model) == DEFAULT_MODEL:
-        return f"{DEFAULT_MODEL}@mediapipe-{_mediapipe().__version__}"
+        # the version from the package's metadata: importing mediapipe costs a second a cached re-score need not pay
+        try:
+            version = importlib.metadata.version("mediapipe")
+        except importlib.metadata.PackageNotFoundError:
+            version = _mediapipe().__version__
+        return f"{DEFAULT_MODEL}@mediapipe-{version}"
     path = _check_task_file(Path(model))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     return f"task:{path.name}:{digest}"

@@ -1,0 +1,114 @@
+"""What `kneedrive analyse` writes, checked against itself: rep rows, plots, kinogram, CSVs, report.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, real_clip
+
+from kneedrive_cv.kinematics.metrics import METRIC_COLUMNS
+
+pytestmark = pytest.mark.model
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run_analyse(clip: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "kneedrive_cv", "analyse", str(clip), "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def piston(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("piston")
+    return out, run_analyse(ROOT / "sample_videos" / "piston_run.mp4", out)
+
+
+def test_report_json_has_the_contract_keys(piston: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = piston
+    report = json.loads((out / "report.json").read_text())
+    for key in ("drill", "drill_confidence", "cadence_spm", "facing", "hold_s", "reps", "summary", "unmeasured",
+                "thresholds"):
+        assert key in report
+    assert report["drill"] == "piston_run" and report["facing"] == "right"
+    truth = json.loads((ROOT / "sample_videos" / "piston_run.truth.json").read_text())
+    assert report["cadence_spm"] == pytest.approx(truth["cadence_spm"], rel=0.02)
+    rep = report["reps"][0]
+    assert {"side", "t_peak_s", "score", "faults"} <= set(rep)
+    assert all({"code", "cue"} <= set(f) for r in report["reps"] for f in r["faults"])
+    assert report["thresholds"]["criteria"] and report["thresholds"]["sources"]
+
+
+def test_frames_and_reps_csv_match_the_report(piston: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = piston
+    report = json.loads((out / "report.json").read_text())
+    with open(out / "frames.csv") as fh:
+        frames = list(csv.DictReader(fh))
+    assert len(frames) == report["video"]["frames"]
+    assert set(METRIC_COLUMNS) <= set(frames[0]) and "confidence_thigh_angle_left" in frames[0]
+    times = np.array([float(r["t_s"]) for r in frames])
+    assert np.all(np.diff(times) > 0)
+    with open(out / "reps.csv") as fh:
+        reps = list(csv.DictReader(fh))
+    assert len(reps) == len(report["reps"])
+    for row, rep in zip(reps, report["reps"], strict=True):
+        assert row["side"] == rep["side"] and float(row["t_peak_s"]) == pytest.approx(rep["t_peak_s"], abs=1e-3)
+        assert float(row["score"]) == pytest.approx(rep["score"], abs=0.05)
+
+
+def test_html_report_shows_every_rep_and_the_plots(piston: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, printed = piston
+    report = json.loads((out / "report.json").read_text())
+    html = (out / "report.html").read_text()
+    rows = re.findall(r'<tr class="rep">(.*?)</tr>', html, re.S)
+    assert len(rows) == len(report["reps"]) > 5
+    for row, rep in zip(rows, report["reps"], strict=True):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        assert cells[0].strip() == str(rep["index"]) and rep["side"] in cells[1]
+        assert f"{rep['t_peak_s']:.2f}" in cells[2] and f"{rep['score']:.0f}" in cells[3]
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) >= 4  # kinogram and three plots, embedded: the page stands alone
+    assert "http://" not in html and "https://" not in html
+    for name in ("knee.png", "trunk_foot.png", "cadence.png"):
+        data = (out / "plots" / name).read_bytes()
+        assert data.startswith(PNG) and len(data) > 10_000
+    kinogram = (out / "kinogram.png").read_bytes()
+    assert kinogram.startswith(PNG)
+    # the terminal shows the same table
+    assert f"{len(report['reps']):>3}  " in printed.stdout or str(len(report["reps"])) in printed.stdout
+    assert "mean score" in printed.stdout
+
+
+def test_a_clip_with_no_drill_still_reports_what_it_saw(tmp_path: Path) -> None:
+    run_analyse(ROOT / "sample_videos" / "walking.mp4", tmp_path)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["drill"] == "none" and report["reps"] == []
+    assert any(u["what"] == "rep scores" for u in report["unmeasured"])
+    html = (tmp_path / "report.html").read_text()
+    assert "No knee-drive drill recognised" in html
+
+
+@pytest.mark.real
+def test_high_knees_measured_about_horizontal(tmp_path: Path) -> None:
+    """README truth: thighs reach about horizontal at the peaks (the figure leans back a little)."""
+    run_analyse(real_clip("high_knees_side_gym_60fps.mp4"), tmp_path)
+    report = json.loads((tmp_path / "report.json").read_text())
+    peaks = [r["metrics"]["peak_thigh_deg"] for r in report["reps"]]
+    assert len(peaks) == 18
+    assert 80 <= float(np.median(peaks)) <= 105
+    heights = [r["metrics"]["peak_knee_height"] for r in report["reps"]]
+    assert -0.2 <= float(np.median(heights)) <= 0.35
+    intervals = np.diff([r["t_peak_s"] for r in report["reps"]])
+    assert float(np.mean(intervals)) == pytest.approx(0.33, abs=0.02)
+    assert report["cadence_spm"] == pytest.approx(181, rel=0.03)
+    sides = [r["side"] for r in report["reps"]]
+    assert all(a != b for a, b in zip(sides, sides[1:], strict=False))
