@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import subprocess
@@ -111,4 +112,4 @@ def test_high_knees_measured_about_horizontal(tmp_path: Path) -> None:
     assert float(np.mean(intervals)) == pytest.approx(0.33, abs=0.02)
     assert report["cadence_spm"] == pytest.approx(181, rel=0.03)
     sides = [r["side"] for r in report["reps"]]
-    assert all(a != b for a, b in zip(sides, sides[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(sides))
