@@ -169,3 +169,31 @@ def test_reader_releases_the_file_when_the_caller_stops_early(tmp_path: Path) ->
 
 def test_real_folder_location_is_beside_the_project() -> None:
     assert REAL.parent.name == "shared"
+
+
+@pytest.mark.parametrize("suffix, container, codec, pix_fmt", [
+    (".mov", "mov", "libx264", "yuv420p"),        # an iPhone's container
+    (".mp4", "mp4", "libx265", "yuv420p"),        # HEVC, as newer phones record
+    (".avi", "avi", "mjpeg", "yuvj420p"),         # MJPEG AVI from cameras and old phones
+    (".webm", "webm", "libvpx-vp9", "yuv420p"),   # VP9
+    (".mov", "mov", "prores_ks", "yuv422p10le"),  # ProRes from an editing suite
+])
+def test_phone_and_camera_formats_read_with_their_times(tmp_path: Path, suffix: str, container: str, codec: str,
+                                                         pix_fmt: str) -> None:
+    if codec not in av.codecs_available:
+        pytest.skip(f"this FFmpeg build has no {codec} encoder to make the test clip")
+    path = tmp_path / f"clip{suffix}"
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w", format=container) as c:
+        s = c.add_stream(codec, rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, pix_fmt
+        for i in range(12):
+            frame = av.VideoFrame.from_ndarray((rng.random((48, 64, 3)) * 255).astype(np.uint8), format="rgb24")
+            frame.pts = i
+            c.mux(s.encode(frame.reformat(format=pix_fmt)))
+        c.mux(s.encode(None))
+    info = probe(path)
+    assert (info.width, info.height) == (64, 48) and info.fps == pytest.approx(25.0)
+    times = [t for t, rgb in read_frames(path) if rgb.shape == (48, 64, 3)]
+    assert len(times) == 12
+    assert np.allclose(np.diff(times), 0.04, atol=1e-3)
