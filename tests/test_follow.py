@@ -25,7 +25,7 @@ def test_the_largest_person_at_the_start_is_the_athlete() -> None:
     xy = track.xy.astype(float).copy()
     # for the first 10 frames the model saw a small far-off person, then locked on to the athlete
     xy[:10] = xy[:10] * 0.3 + [50.0, 50.0]
-    keep, followed = follow_athlete(xy, track.t_s)
+    keep, _followed = follow_athlete(xy, track.t_s)
     assert not keep[:10].any() and keep[10:].all()
 
 
