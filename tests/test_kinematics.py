@@ -111,6 +111,8 @@ def test_six_drives_give_six_events_within_one_frame() -> None:
         assert abs(d.t_peak_s - t_true) <= 1 / 30 + 1e-9
         assert d.peak_thigh_deg == pytest.approx(90.0, abs=3.0)
         assert not d.partial
+        # a drive spans its own swing (0.48 s of bump here), never the leg's next drive
+        assert d.t_start_s < d.t_peak_s < d.t_end_s and d.t_end_s - d.t_start_s < 0.6
 
 
 @pytest.mark.parametrize("fps, jitter", [(29.97, 0.0), (30.0, 0.3), (59.94, 0.0), (120.0, 0.0), (24.0, 0.25)])

@@ -76,8 +76,9 @@ def test_html_report_shows_every_rep_and_the_plots(piston: tuple[Path, subproces
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         assert cells[0].strip() == str(rep["index"]) and rep["side"] in cells[1]
         assert f"{rep['t_peak_s']:.2f}" in cells[2] and f"{rep['score']:.0f}" in cells[3]
-    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    images = re.findall(r'src="data:image/(?:png|jpeg);base64,([^"]+)"', html)
     assert len(images) >= 4  # kinogram and three plots, embedded: the page stands alone
+    assert len(html) < 2_000_000, "the page should be small enough to mail"
     assert "http://" not in html and "https://" not in html
     for name in ("knee.png", "trunk_foot.png", "cadence.png"):
         data = (out / "plots" / name).read_bytes()

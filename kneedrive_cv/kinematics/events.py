@@ -129,7 +129,10 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
             dist = max(1, int(s.drive_min_interval_s * fps))
             peaks, props = signal.find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
                                              height=s.drive_min_peak_deg)
-            for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"], strict=True):
+            for j, (p, lb, rb) in enumerate(zip(peaks, props["left_bases"], props["right_bases"], strict=True)):
+                # the low points are looked for between this leg's neighbouring peaks, never across them
+                lb = max(lb, peaks[j - 1] if j > 0 else 0)
+                rb = min(rb, peaks[j + 1] if j + 1 < len(peaks) else len(seg) - 1)
                 lo = seg[lb:p + 1].argmin() + lb if p > lb else lb
                 hi = seg[p:rb + 1].argmin() + p if rb > p else rb
                 # start/end: where the thigh passes 20 % of the way up from each side's low point

@@ -116,6 +116,11 @@ def clip_cadence(cadence_from: str, events: Events) -> tuple[float | None, str]:
     return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives"
 
 
+def _values(reps: list[ScoredRep], metric: str) -> np.ndarray:
+    """One metric of every rep as floats, NaN where it was not measured or does not apply (0.0 stays 0.0)."""
+    return np.array([np.nan if r.metrics.get(metric) is None else r.metrics[metric] for r in reps], float)
+
+
 def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, events: Events,
                 book: DrillBook) -> tuple[list[Fault], dict[str, object]]:
     out: list[Fault] = []
@@ -135,7 +140,7 @@ def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, even
             if falling and drill.rep == "drive":
                 out.append(Fault("slow_cadence", book.cue("slow_cadence"),
                                  f"rhythm fell {-change:.0%} from the first half of the set to the second"))
-    peaks = np.array([r.metrics.get("peak_thigh_deg") or np.nan for r in reps], float)
+    peaks = _values(reps, "peak_thigh_deg")
     if len(peaks) >= 3 and np.any(~np.isnan(peaks)):
         findings["peak_thigh_sd_deg"] = round(float(np.nanstd(peaks)), 1)
     scores = [r.score for r in reps if r.score is not None]
@@ -143,7 +148,8 @@ def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, even
         findings["score_sd"] = round(float(np.std(scores)), 1)
     if drill.travelling:
         high = sum(any(f.code == "exaggerated_knee" for f in r.faults) for r in reps)
-        back = np.nanmedian([r.metrics.get("trunk_lean_deg") or np.nan for r in reps]) if reps else np.nan
+        leans = _values(reps, "trunk_lean_deg")
+        back = float(np.nanmedian(leans)) if np.any(~np.isnan(leans)) else np.nan
         if high and (falling or (np.isfinite(back) and back < 3.0)):
             why = "the rhythm fell" if falling else f"the trunk leans back ({back:.0f} deg)"
             out.append(Fault("exaggerated_knee", book.cue("exaggerated_knee"),
