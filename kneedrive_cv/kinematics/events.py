@@ -321,6 +321,22 @@ def step_cadence_spm(contacts: list[FootContact] | tuple[FootContact, ...]) -> f
     return periodic_rate_per_min([c.t_on_s for c in contacts])
 
 
+def start_time(k: Kinematics, moved_thighs: float = 0.5) -> float | None:
+    """When a start happens: the first time the hips are half a thigh length forward of where they sat.
+
+    Where they sat is the median hip position over the first second with the athlete in view.
+    """
+    f = -1 if k.facing is Side.LEFT else 1
+    hips = (k.xy[:, Landmark.LEFT_HIP, 0] + k.xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    seen = np.flatnonzero(~np.isnan(hips))
+    if len(seen) < 5:
+        return None
+    first = seen[k.t_s[seen] <= k.t_s[seen[0]] + 1.0]
+    forward = f * (hips - np.median(hips[first])) / k.thigh_px
+    moved = np.flatnonzero(np.nan_to_num(forward, nan=-np.inf) > moved_thighs)
+    return float(k.t_s[moved[0]]) if len(moved) else None
+
+
 def detect_events(k: Kinematics, settings: EventSettings | None = None, travelling: bool | None = None) -> Events:
     """Knee drives, holds and foot contacts. ``travelling`` picks the contact method (None: decide from motion)."""
     s = settings or EventSettings()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events import Events, periodic_rate_per_min, step_cadence_spm
+from kneedrive_cv.kinematics.events import Events, periodic_rate_per_min, start_time, step_cadence_spm
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.drills import Criterion, Drill, DrillBook
@@ -161,6 +161,7 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
     """Score every rep of ``drill`` found in the clip, and the set as a whole."""
     ctx = clip_context(k, events)
     reps: list[ScoredRep] = []
+    findings_start: float | None = None
     t = k.t_s
     if drill.rep == "hold":
         target = next((c.min for c in drill.criteria if c.metric == "peak_thigh_deg" and c.min is not None), 85.0)
@@ -171,8 +172,10 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
                                   h.t_start_s, h.t_end_s, m, score, faults, unmeasured))
     else:
         drives = list(events.complete_drives)
-        if drill.first_strides:
-            drives = drives[: drill.first_strides]
+        if drill.first_strides:  # the first strides out of the start, not a twitch in the blocks
+            go = start_time(k)
+            findings_start = go
+            drives = [d for d in drives if go is None or d.t_peak_s >= go][: drill.first_strides]
         for d in drives:
             m = drive_metrics(k, d, events, ctx)
             score, faults, unmeasured = score_metrics(drill, m, book)
@@ -181,6 +184,11 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
     cadence, source = clip_cadence(drill.cadence_from, events)
     hold_s = max((r.metrics.get("hold_s") or 0.0 for r in reps), default=None) if drill.rep == "hold" else None
     set_faults, findings = _set_faults(drill, reps, cadence, events, book)
+    if drill.first_strides:
+        findings["start_s"] = None if findings_start is None else round(findings_start, 3)
+        findings["first_strides_trunk_lean_deg"] = [round(v, 1) for v in _values(reps, "trunk_lean_deg")]
+    if drill.cadence_from == "drives" and cadence is not None:
+        findings["drives_per_s"] = round(cadence / 60.0, 2)
     findings["frozen_side"] = ctx.frozen_side.value if ctx.frozen_side else None
     return ClipScore(tuple(reps), cadence, source, hold_s, tuple(set_faults), findings)
 
