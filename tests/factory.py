@@ -131,3 +131,35 @@ def with_gaps(track: PoseTrack, frames: list[tuple[int, int]]) -> PoseTrack:
     for a, b in frames:
         lm[a:b] = np.nan
     return track.replace(landmarks_px=lm)
+
+
+_FEET = [int(sided(s, p)) for s in Side for p in ("ANKLE", "HEEL", "FOOT_INDEX")]
+
+
+def leaning_from_the_ankles(track: PoseTrack, deg: float, facing: Side = Side.RIGHT) -> PoseTrack:
+    """The whole body above the ankles tilted forward by ``deg`` about the feet (a wall-drill lean)."""
+    lm = track.landmarks_px.copy()
+    f = 1 if facing is Side.RIGHT else -1
+    pivot = lm[:, _FEET, :2].mean(axis=1, keepdims=True)
+    a = np.radians(deg)
+    body = [i for i in range(N_LANDMARKS) if i not in _FEET]
+    forward = f * (lm[:, body, 0] - pivot[:, :, 0])
+    up = -(lm[:, body, 1] - pivot[:, :, 1])  # image y grows downward
+    # tip the body toward the way it faces: "up" turns toward "forward"
+    lm[:, body, 0] = pivot[:, :, 0] + f * (forward * np.cos(a) + up * np.sin(a))
+    lm[:, body, 1] = pivot[:, :, 1] - (-forward * np.sin(a) + up * np.cos(a))
+    return track.replace(landmarks_px=lm)
+
+
+def with_heel_raises(track: PoseTrack, times: list[float], rise_px: float, half_width_s: float = 0.3) -> PoseTrack:
+    """Both heels raised ``rise_px`` above the floor at each time (raised-cosine bumps), the toes staying put."""
+    lm = track.landmarks_px.copy()
+    t = track.t_s
+    bump = np.zeros_like(t)
+    for t0 in times:
+        u = (t - t0) / half_width_s
+        bump = np.maximum(bump, np.where(np.abs(u) < 1, 0.5 * (1 + np.cos(np.pi * u)), 0.0))
+    for s in Side:
+        lm[:, int(sided(s, "HEEL")), 1] -= rise_px * bump
+        lm[:, int(sided(s, "ANKLE")), 1] -= 0.8 * rise_px * bump
+    return track.replace(landmarks_px=lm)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
-from factory import Athlete, build
+from factory import Athlete, build, leaning_from_the_ankles, with_heel_raises
 
 from kneedrive_cv.errors import ConfigError, UnknownDrillError
 from kneedrive_cv.kinematics.events import detect_events
@@ -137,3 +138,30 @@ def test_slow_rhythm_is_a_set_fault() -> None:
     k = measure_track(track)
     result = score_clip(BOOK.get("high_knees"), k, detect_events(k, travelling=False), BOOK)
     assert any(f.code == "slow_cadence" and "fell" in f.detail for f in result.set_faults)
+
+
+def test_sprinters_calves_heel_raises_are_counted_and_scored() -> None:
+    track, _ = build(Athlete(duration_s=7.0, fps=30.0))
+    raises = [1.0, 2.2, 3.4, 4.6, 5.8]
+    leaning = leaning_from_the_ankles(track, 45.0)
+    k = measure_track(with_heel_raises(leaning, raises, rise_px=0.2 * 120.0))
+    events = detect_events(k, travelling=False)
+    assert [round(r.t_peak_s, 1) for r in events.raises] == raises
+    assert all(r.rise_thighs == pytest.approx(0.2, abs=0.02) for r in events.raises)
+    rec = recognise(k, events)
+    assert rec.drill == "wall_calves", rec.reasons
+    result = score_clip(BOOK.get("wall_calves"), k, events, BOOK)
+    assert len(result.reps) == 5 and all(r.score == 100.0 for r in result.reps)
+    assert result.cadence_spm == pytest.approx(50.0, rel=0.01)
+    # low raises are a fault with the height in it
+    low = measure_track(with_heel_raises(leaning, raises, rise_px=0.08 * 120.0))
+    low_result = score_clip(BOOK.get("wall_calves"), low, detect_events(low, travelling=False), BOOK)
+    assert all(r.faults and r.faults[0].code == "low_heel_raise" for r in low_result.reps)
+    assert "heels rose 0.08" in low_result.reps[0].faults[0].detail
+
+
+def test_a_wall_lean_reads_as_the_body_angle() -> None:
+    track, _ = build(Athlete(duration_s=2.0))
+    k = measure_track(leaning_from_the_ankles(track, 45.0))
+    assert np.nanmedian(k.frames["body_angle"]) == pytest.approx(45.0, abs=1.0)
+    assert np.nanmedian(k.frames["body_line"]) == pytest.approx(180.0, abs=2.0)

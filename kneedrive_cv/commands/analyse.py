@@ -9,6 +9,7 @@ from pathlib import Path
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.pose.cache import TrackCache
+from kneedrive_cv.scoring.drills import load_drills
 
 NAME = "analyse"
 HELP = "analyse a clip: recognise the drill, score every rep, write reports (and an overlay video)"
@@ -18,8 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``kneedrive analyse``."""
     parser.add_argument("clip", type=Path, help="video file (mp4, mov, avi...)")
     parser.add_argument("--drill", default="auto",
-                        help="drill to score: auto (recognise it), hip_flexion_hold, wall_drill, pocket_run, "
-                             "piston_run, high_knees, sprint_start (see `kneedrive drills`)")
+                        help=f"drill to score: auto (recognise it), {', '.join(load_drills().drills)} "
+                             "(see `kneedrive drills`)")
     parser.add_argument("--out", type=Path, help="folder for the results (default: results/CLIP-NAME)")
     parser.add_argument("--overlay", action="store_true",
                         help="also write overlay.mp4: the analysis drawn on the video")

@@ -6,6 +6,7 @@ Every threshold is in degrees, thigh lengths or seconds, never frames, so a 29.9
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ class EventSettings:
     hold_min_s: float = 0.8
     hold_max_speed_deg_s: float = 60.0
     hold_bridge_s: float = 0.4  # a tracking glitch this short inside a hold does not end it
+    raise_min_thighs: float = 0.06  # about 3 cm: a heel raise, not foot jitter
     contact_ground_tol: float = 0.12
     contact_max_speed: float = 1.5
     bridge_gap_s: float = 0.3
@@ -91,6 +93,19 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class HeelRaise:
+    """One heel raise ("sprinter's calves"): both heels lifting off the floor onto the balls of the feet."""
+
+    i_start: int
+    i_peak: int
+    i_end: int
+    t_start_s: float
+    t_peak_s: float
+    t_end_s: float
+    rise_thighs: float
+
+
+@dataclass(frozen=True)
 class Events:
     """All events of a clip, sorted by time."""
 
@@ -98,6 +113,7 @@ class Events:
     contacts: tuple[FootContact, ...]
     holds: tuple[Hold, ...]
     contact_method: str
+    raises: tuple[HeelRaise, ...] = ()
 
     @property
     def complete_drives(self) -> tuple[KneeDrive, ...]:
@@ -337,14 +353,54 @@ def start_time(k: Kinematics, moved_thighs: float = 0.5) -> float | None:
     return float(k.t_s[moved[0]]) if len(moved) else None
 
 
+def heel_height(k: Kinematics) -> np.ndarray:
+    """How far the heels are raised above the toes, both feet averaged, in thigh lengths above standing flat.
+
+    Measured against the toes, not the image, so a camera that drifts or a floor that slopes does not count.
+    """
+    rises = []
+    for side in Side:
+        rise = (_foot_point(k, side, "FOOT_INDEX")[:, 1] - _foot_point(k, side, "HEEL")[:, 1]) / k.thigh_px
+        if np.any(~np.isnan(rise)):
+            rises.append(rise - np.nanpercentile(rise, 10))
+    if not rises:
+        return np.full(len(k.t_s), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(np.nanmean(np.stack(rises), axis=0))
+
+
+def heel_raises(k: Kinematics, settings: EventSettings | None = None) -> list[HeelRaise]:
+    """Heel raises: peaks of the heels' height above the toes, at least ``raise_min_thighs`` high."""
+    s = settings or EventSettings()
+    t = k.t_s
+    height = _bridged(t, heel_height(k), s.bridge_gap_s)
+    out: list[HeelRaise] = []
+    for a, b in runs_of(~np.isnan(height)):
+        if b - a < 5:
+            continue
+        seg = height[a:b]
+        fps = (b - a - 1) / (t[b - 1] - t[a])
+        peaks, props = signal.find_peaks(seg, prominence=s.raise_min_thighs, distance=max(1, int(0.3 * fps)))
+        for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"], strict=True):
+            lo, hi = _crossing(seg, int(lb), int(p), 0.2), _crossing(seg, int(rb), int(p), 0.2)
+            out.append(HeelRaise(a + lo, a + int(p), a + hi, float(t[a + lo]), float(t[a + int(p)]),
+                                 float(t[a + hi]), float(seg[p])))
+    return out
+
+
 def detect_events(k: Kinematics, settings: EventSettings | None = None, travelling: bool | None = None) -> Events:
-    """Knee drives, holds and foot contacts. ``travelling`` picks the contact method (None: decide from motion)."""
+    """Knee drives, holds, heel raises and foot contacts.
+
+    ``travelling`` picks the contact method (None: decide from motion).
+    """
     s = settings or EventSettings()
     if travelling is None:
         travelling = feet_cycle_through(k)
     contacts = contacts_from_pelvis(k, s) if travelling else contacts_from_ground(k, s)
     return Events(tuple(knee_drives(k, s)), tuple(contacts), tuple(holds(k, s)),
-                  "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level")
+                  "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",
+                  tuple(heel_raises(k, s)))
 
 
 def foot_sweep_behind(k: Kinematics) -> float | None:

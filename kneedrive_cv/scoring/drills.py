@@ -21,6 +21,7 @@ REP_METRICS: dict[str, str] = {
     "peak_thigh_deg": "thigh angle at the top of the drive (90 = horizontal)",
     "peak_knee_height": "knee height at the top, thigh lengths above the hip",
     "peak_thigh_speed_deg_s": "fastest the thigh swings up during the drive (deg/s): the knee's drive power",
+    "heel_rise_thighs": "how high the heels rise above the toes in a heel raise, thigh lengths",
     "top_dorsiflexion_deg": "lifted foot's dorsiflexion near the top of the drive (positive: toes up)",
     "soggy_share": "share of the swing or hold with the lifted foot's toes pointing down",
     "trunk_lean_deg": "trunk lean from vertical, forward positive (median over the rep)",
@@ -169,10 +170,11 @@ def _criterion(where: str, data: dict[str, Any], cues: dict[str, str]) -> Criter
 def _drill(name: str, data: dict[str, Any], cues: dict[str, str]) -> Drill:
     where = f"drills.{name}"
     _check_keys(where, data, _DRILL_KEYS)
-    if data.get("rep") not in ("drive", "hold"):
-        raise ConfigError(f"{where}: rep must be 'drive' or 'hold', found {data.get('rep')!r}.")
-    if data.get("cadence_from") not in ("drives", "contacts"):
-        raise ConfigError(f"{where}: cadence_from must be 'drives' or 'contacts', found {data.get('cadence_from')!r}.")
+    if data.get("rep") not in ("drive", "hold", "raise"):
+        raise ConfigError(f"{where}: rep must be 'drive', 'hold' or 'raise', found {data.get('rep')!r}.")
+    if data.get("cadence_from") not in ("drives", "contacts", "raises"):
+        raise ConfigError(f"{where}: cadence_from must be 'drives', 'contacts' or 'raises', "
+                          f"found {data.get('cadence_from')!r}.")
     criteria = tuple(_criterion(f"{where}.criteria[{i}]", c, cues) for i, c in enumerate(data.get("criteria", [])))
     optional = {k: data.get(k) for k in ("cadence_min_spm", "cadence_max_spm", "target_hold_s", "first_strides")}
     return Drill(name, str(data.get("title", name)), str(data.get("summary", "")), bool(data.get("travelling")),

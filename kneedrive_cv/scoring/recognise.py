@@ -84,6 +84,12 @@ def recognise(k: Kinematics, events: Events) -> Recognition:
     if k.view == "front":
         return Recognition("none", round(_sigmoid((k.view_ratio - 0.4) * 20), 2),
                            ("camera is front-on: knee-drive drills are judged from the side",), f)
+    body = f["median_body_angle_deg"]
+    raises = len(events.raises)
+    if (not abs(float(f["travel_thighs"])) > TRAVEL_THIGHS and isinstance(body, float)  # type: ignore[arg-type]
+            and body >= WALL_BODY_ANGLE_DEG and drives < MIN_DRIVES and raises >= MIN_DRIVES):
+        why = f"body leaning {body:.0f} deg on the spot with {raises} heel raises: sprinter's calves"
+        return Recognition("wall_calves", round(_sigmoid((body - WALL_BODY_ANGLE_DEG) / 5) * 0.85, 2), (why,), f)
     if hold >= HOLD_MIN_S and drives <= 4:
         return Recognition("hip_flexion_hold", round(_sigmoid(hold - 1.0) * 0.95, 2),
                            (f"a knee held up for {hold:.1f} s",), f)
@@ -92,7 +98,6 @@ def recognise(k: Kinematics, events: Events) -> Recognition:
     moves = abs(float(f["travel_thighs"])) > TRAVEL_THIGHS  # type: ignore[arg-type]
     # feet sweeping behind the hips mean running only when upright: leaning into a wall puts them there too
     travelling = moves or (bool(f["feet_cycle_through"]) and upright)
-    body = f["median_body_angle_deg"]
     early_lean = f["early_trunk_lean_deg"]
     if (not moves and isinstance(body, float) and body >= WALL_BODY_ANGLE_DEG and drives >= MIN_DRIVES
             and peak is not None and float(peak) >= DRIVE_PEAK_DEG):  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events import Events, FootContact, Hold, KneeDrive
+from kneedrive_cv.kinematics.events import Events, FootContact, HeelRaise, Hold, KneeDrive
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Landmark, Side, sided
 
@@ -181,6 +181,24 @@ def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipCont
     else:
         m["frozen_arm_swing_deg"] = m["elbow_knee_lag_s"] = m["peak_vs_other_side_deg"] = float("nan")
     m["hold_s"] = m["sway"] = None
+    return m
+
+
+def raise_metrics(k: Kinematics, rise: HeelRaise, ctx: ClipContext) -> dict[str, float | None]:
+    """Every per-rep metric of one heel raise: its height and the body position held through it."""
+    a, b = rise.i_start, rise.i_end + 1
+    m: dict[str, float | None] = {name: None for name in ("peak_thigh_deg", "peak_knee_height", "hold_s", "sway",
+                                                          "touchdown_ahead", "frozen_arm_swing_deg",
+                                                          "elbow_knee_lag_s", "peak_vs_other_side_deg",
+                                                          "peak_thigh_speed_deg_s", "soggy_share",
+                                                          "top_dorsiflexion_deg", "stance_knee_deg")}
+    m["heel_rise_thighs"] = rise.rise_thighs
+    lean = k.frames["trunk_lean"][a:b]
+    m["trunk_lean_deg"], m["trunk_lean_abs_deg"] = _median(lean), _median(np.abs(lean))
+    m["body_angle_deg"] = _median(k.frames["body_angle"][a:b])
+    m["body_line_deg"] = _median(k.frames["body_line"][a:b])
+    hip = np.nanmedian(_mid_hip(k)[a:b], axis=0)
+    m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
     return m
 
 

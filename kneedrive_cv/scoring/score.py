@@ -12,7 +12,7 @@ from kneedrive_cv.kinematics.events import Events, periodic_rate_per_min, start_
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.drills import Criterion, Drill, DrillBook
-from kneedrive_cv.scoring.rep_metrics import clip_context, drive_metrics, hold_metrics
+from kneedrive_cv.scoring.rep_metrics import clip_context, drive_metrics, hold_metrics, raise_metrics
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,12 @@ def score_metrics(drill: Drill, metrics: dict[str, float | None],
 
 
 def clip_cadence(cadence_from: str, events: Events) -> tuple[float | None, str]:
-    """Cadence per METRICS.md: from foot contacts (``contacts``) or knee drives (``drives``), and what it used."""
+    """Cadence per METRICS.md, and what it was counted from.
+
+    From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``).
+    """
+    if cadence_from == "raises":
+        return periodic_rate_per_min([r.t_peak_s for r in events.raises]), "heel raises"
     if cadence_from == "contacts":
         rate = step_cadence_spm(events.contacts)
         if rate is not None:
@@ -170,6 +175,13 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
             score, faults, unmeasured = score_metrics(drill, m, book)
             reps.append(ScoredRep(len(reps) + 1, "hold", h.side, h.i_start, h.i_start, h.i_end, h.t_start_s,
                                   h.t_start_s, h.t_end_s, m, score, faults, unmeasured))
+    elif drill.rep == "raise":
+        for rise in events.raises:
+            m = raise_metrics(k, rise, ctx)
+            score, faults, unmeasured = score_metrics(drill, m, book)
+            reps.append(ScoredRep(len(reps) + 1, "raise", Side.LEFT if k.facing is Side.LEFT else Side.RIGHT,
+                                  rise.i_start, rise.i_peak, rise.i_end, rise.t_start_s, rise.t_peak_s,
+                                  rise.t_end_s, m, score, faults, unmeasured))
     else:
         drives = list(events.complete_drives)
         if drill.first_strides:  # the first strides out of the start, not a twitch in the blocks
@@ -187,8 +199,8 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
     if drill.first_strides:
         findings["start_s"] = None if findings_start is None else round(findings_start, 3)
         findings["first_strides_trunk_lean_deg"] = [round(v, 1) for v in _values(reps, "trunk_lean_deg")]
-    if drill.cadence_from == "drives" and cadence is not None:
-        findings["drives_per_s"] = round(cadence / 60.0, 2)
+    if drill.cadence_from in ("drives", "raises") and cadence is not None:
+        findings[f"{drill.cadence_from}_per_s"] = round(cadence / 60.0, 2)
     findings["frozen_side"] = ctx.frozen_side.value if ctx.frozen_side else None
     return ClipScore(tuple(reps), cadence, source, hold_s, tuple(set_faults), findings)
 
