@@ -6,7 +6,9 @@ probe -> estimate (or load from cache) -> measure (facing, view, leg swaps, smoo
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,6 +227,8 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
 
     """
     clip = Path(clip)
+    if track is None:  # import what comes after the model while it runs (it releases the GIL)
+        threading.Thread(target=importlib.import_module, args=("scipy.signal",), daemon=True).start()
     book = load_drills(thresholds)
     chosen = None if drill == "auto" else book.get(drill)  # fail fast on an unknown drill, before any work
     cache = TrackCache() if cache is _USE_DEFAULT_CACHE else cache

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import threading
 from pathlib import Path
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
@@ -56,8 +58,16 @@ def print_rep_table(result: AnalysisResult) -> None:
         print(f"set: {f['cue']} - {f['detail']}")
 
 
+def _import_outputs() -> None:
+    for name in ("kneedrive_cv.output.plots", "kneedrive_cv.output.html", "kneedrive_cv.output.kinogram",
+                 "kneedrive_cv.output.report"):
+        importlib.import_module(name)
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse, print, write."""
+    # matplotlib and the report's other libraries load while the pose model runs, not after it
+    threading.Thread(target=_import_outputs, daemon=True).start()
     cache = None if args.no_cache else TrackCache()
     out = args.out or Path("results") / args.clip.stem
     result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,

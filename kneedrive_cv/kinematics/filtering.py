@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import signal
+
+
+def _signal() -> Any:
+    """scipy.signal, imported on first use.
+
+    It takes a second to import, which ``analyse`` overlaps with the pose model instead of paying up front.
+    """
+    import scipy.signal
+
+    return scipy.signal
 
 
 @dataclass(frozen=True)
@@ -98,9 +108,9 @@ def lowpass(t_s: np.ndarray, values: np.ndarray, cutoff_hz: float, order: int = 
     wn = cutoff_hz / (fs / 2)
     if wn >= 0.95:  # the frame rate is too low for this cut-off: nothing to remove
         return np.asarray(values, np.float64).copy()
-    sos = signal.butter(order, wn, output="sos")
+    sos = _signal().butter(order, wn, output="sos")
     padlen = min(n - 1, 3 * (2 * len(sos) + 1))
-    return np.asarray(signal.sosfiltfilt(sos, values, padlen=padlen))
+    return np.asarray(_signal().sosfiltfilt(sos, values, padlen=padlen))
 
 
 def smooth_series(t_s: np.ndarray, values: np.ndarray, settings: FilterSettings,
