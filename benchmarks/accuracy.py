@@ -313,6 +313,7 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "drill_recognised": sum(r["drill"] == r["expected_drill"] for r in rows),
         "cadence_clips": len(cad), "cadence_missing": cad_missing,
         "cadence_mean_abs_error_pct": _r(np.mean(cad), 2) if cad else None,
+        "cadence_median_abs_error_pct": _r(np.median(cad), 2) if cad else None,
         "cadence_max_abs_error_pct": _r(max(cad), 2) if cad else None,
         "cadence_within_2pct": sum(c <= 2.0 for c in cad),
         "rep_count_exact": sum(e == 0 for e in count_err),
@@ -389,6 +390,7 @@ def print_headline(say: Report, h: dict[str, Any]) -> None:
     n = h["clips"]
     say(f"drill recognised          {h['drill_recognised']}/{n} clips")
     say(f"cadence error (drills)    mean {_f(h['cadence_mean_abs_error_pct'], '.2f')} %, "
+        f"median {_f(h['cadence_median_abs_error_pct'], '.2f')} %, "
         f"max {_f(h['cadence_max_abs_error_pct'], '.2f')} %, within 2 %: {h['cadence_within_2pct']}/"
         f"{h['cadence_clips']} clips" + (f"; not measured: {', '.join(h['cadence_missing'])}" if h["cadence_missing"]
                                         else ""))
