@@ -23,9 +23,12 @@ def score_colour(score: float | None) -> str:
 
 
 def _figure(rows: int = 1, height: float = 3.0) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=(10, height * rows), dpi=100, layout="constrained")
+    # fixed margins: matplotlib's layout solvers cost as much as drawing the plot
+    fig = Figure(figsize=(10, height * rows), dpi=100)
     FigureCanvasAgg(fig)
     axes = [fig.add_subplot(rows, 1, i + 1) for i in range(rows)]
+    inch = 1 / (height * rows)
+    fig.subplots_adjust(left=0.085, right=0.985, top=1 - 0.35 * inch, bottom=0.5 * inch, hspace=0.55)
     return fig, axes
 
 
@@ -51,6 +54,8 @@ def plot_knee(result: AnalysisResult, path: Path) -> Path:
     ax2.axhline(90, color="grey", lw=0.8, ls="--")
     _mark_reps(ax1, result, "knee_height")
     _mark_reps(ax2, result, "thigh_angle")
+    for ax in (ax1, ax2):
+        ax.margins(y=0.18)  # room for the rep numbers over the peaks
     ax1.set_ylabel("knee height (thigh lengths)")
     ax1.set_title("Knee height (0 = level with hip); rep peaks by score: green >= 80, amber >= 60, red below",
                   fontsize=10)
