@@ -12,14 +12,24 @@ one asked for and falls exactly at the drive's peak time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.synth.body import LegAngles, Proportions, ankle_from_ball, leg_ik, max_hip_height
 
 _DENSE_DT = 0.002
+
+
+def pchip(knots: Any, values: Any) -> Any:
+    """Scipy's shape-preserving interpolator, imported on first use.
+
+    scipy.interpolate takes 0.4 s to import, which every `kneedrive` command would otherwise pay.
+    """
+    from scipy.interpolate import PchipInterpolator
+
+    return PchipInterpolator(knots, values)
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ def _stance_pitch(spec: GaitSpec, s: np.ndarray) -> np.ndarray:
     """Sole pitch (heel up, degrees) through a stance, s from 0 (touchdown) to 1 (toe-off)."""
     knots = [0.0, 0.3, 0.55, 1.0]
     values = [spec.touchdown_pitch_deg, 2.0, 2.0, spec.toeoff_pitch_deg]
-    return PchipInterpolator(knots, values)(np.clip(s, 0, 1))
+    return pchip(knots, values)(np.clip(s, 0, 1))
 
 
 def run_gait(spec: GaitSpec, t_s: np.ndarray, body: Proportions) -> GaitResult:
@@ -182,10 +192,10 @@ def run_gait(spec: GaitSpec, t_s: np.ndarray, body: Proportions) -> GaitResult:
         th0, kn0, an0 = (float(v[0]) for v in a)
         th1, kn1, an1 = (float(v[0]) for v in b)
         knots = [0.0, spec.recovery_at, spec.peak_at, 1.0]
-        thigh_f = PchipInterpolator(knots, [th0, th0 + 0.55 * (peak - th0), peak, th1])
+        thigh_f = pchip(knots, [th0, th0 + 0.55 * (peak - th0), peak, th1])
         knee_peak = max(knee_peak, kn1 + 6.0)  # the leg reaches for the floor, it does not overshoot into it
-        knee_f = PchipInterpolator(knots, [kn0, max(spec.knee_recovery_deg, knee_peak), knee_peak, kn1])
-        ankle_f = PchipInterpolator(knots, [an0, spec.swing_dorsiflexion_deg, spec.swing_dorsiflexion_deg, an1])
+        knee_f = pchip(knots, [kn0, max(spec.knee_recovery_deg, knee_peak), knee_peak, kn1])
+        ankle_f = pchip(knots, [an0, spec.swing_dorsiflexion_deg, spec.swing_dorsiflexion_deg, an1])
         sel = (t_s > t_off) & (t_s < t_td)
         if sel.any():
             s = (t_s[sel] - t_off) / (t_td - t_off)

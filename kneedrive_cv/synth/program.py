@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from kneedrive_cv.errors import KneedriveError
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.synth.body import ArmAngles, Motion
-from kneedrive_cv.synth.gait import Contact, Drive
+from kneedrive_cv.synth.gait import Contact, Drive, pchip
 
 
 @dataclass
@@ -49,7 +48,7 @@ def keyframes(t: np.ndarray, times: Sequence[float], values: Sequence[float]) ->
     times_a, values_a = times_a[keep], values_a[keep]
     if len(times_a) == 1:
         return np.full_like(t, values_a[0], dtype=float)
-    return PchipInterpolator(times_a, values_a)(np.clip(t, times_a[0], times_a[-1]))
+    return pchip(times_a, values_a)(np.clip(t, times_a[0], times_a[-1]))
 
 
 def side_of(value: str, name: str) -> Side:
