@@ -246,7 +246,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     score = score_clip(picked, kin, events, book) if picked else None
     meta: dict[str, Any] = {"drill_source": "given" if chosen else "auto", "drill_arg": drill}
     if score is None:
-        rate, source = clip_cadence("contacts" if events.contacts else "drives", events)
+        rate, source = clip_cadence("contacts" if events.contacts else "drives", events, kin)
         meta.update(cadence_spm=rate, cadence_source=source)
         recognition.features["cadence_spm"] = rate
     unmeasured = _limits(track, kin, recognition, picked, score, truncated)

@@ -172,3 +172,29 @@ def test_holds_found_with_their_duration() -> None:
     assert len(holds) == 1
     assert holds[0].side is Side.LEFT
     assert holds[0].duration_s == pytest.approx(2.5, abs=0.2)  # the step up and down is smoothed over ~0.1 s each
+
+
+def test_a_touchdown_counted_twice_is_caught_by_the_hips_bounce() -> None:
+    """Where the model traded the legs' labels every step, each foot's series has a touchdown at every step and
+    the pooled count doubles; the hips' bounce (once per step, whichever leg is which) gives it away."""
+    from kneedrive_cv.kinematics.events import Events, FootContact, bounce_rate_per_min
+    from kneedrive_cv.scoring.score import clip_cadence
+
+    track, _ = build(Athlete(drives=alternating(16, 0.25, 0.3), fps=60.0, duration_s=4.5, drive_width_s=0.08,
+                             peak_thigh_deg=70.0))
+    lm = track.landmarks_px.copy()
+    bounce = 6.0 * np.cos(2 * np.pi * 4.0 * track.t_s)  # the hips dip once per step, 4 steps a second
+    lm[:, :, 1] += bounce[:, None].astype(np.float32)
+    k = measure_track(track.replace(landmarks_px=lm))
+    rate, strength = bounce_rate_per_min(k) or (0.0, 0.0)
+    assert rate == pytest.approx(240.0, rel=0.03) and strength > 0.8
+    steps = np.arange(0.3, 4.3, 0.25)
+    doubled = [FootContact(side, 0, 0, float(t), float("nan")) for t in steps for side in Side]
+    doubled = [FootContact(c.side, 0, 0, c.t_on_s + (0.125 if c.side is Side.RIGHT else 0.0), c.t_off_s)
+               for c in doubled]
+    events = Events((), tuple(doubled), (), "test")
+    cadence, source = clip_cadence("contacts", events, k)
+    assert cadence == pytest.approx(240.0, rel=0.03) and "bounce" in source
+    single = Events((), tuple(c for c in doubled if c.side is Side.LEFT), (), "test")
+    cadence, source = clip_cadence("contacts", single, k)
+    assert cadence == pytest.approx(240.0, rel=0.01) and source == "foot contacts"

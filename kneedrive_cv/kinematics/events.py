@@ -194,13 +194,18 @@ def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[KneeDrive]:
     Two peaks closer than 60 % of the leg's typical interval, one of them under 70 % of the other's height,
     are one drive seen twice (the thighs swapped for a few frames as they crossed): the higher is kept. Two
     full-height peaks that close are two drives, one of them labelled with the wrong leg, and both stay.
+    (Splitting a half-hidden leg's peak by how deep the thigh dips between the two was tried and merged real,
+    mislabelled drives, so it is not done.)
     """
     found = sorted(found, key=lambda x: x[1].t_peak_s)
+
+    def one_drive(i: int) -> bool:
+        return min(found[i][0], found[i + 1][0]) < 0.7 * max(found[i][0], found[i + 1][0])
+
     while len(found) >= 3:
         times = np.array([d.t_peak_s for _, d in found])
         gaps = np.diff(times)
-        short = [i for i in np.flatnonzero(gaps < 0.6 * np.median(gaps))
-                 if min(found[i][0], found[i + 1][0]) < 0.7 * max(found[i][0], found[i + 1][0])]
+        short = [i for i in np.flatnonzero(gaps < 0.6 * np.median(gaps)) if one_drive(int(i))]
         if not short:
             break
         i = int(min(short, key=lambda j: gaps[j]))
@@ -361,6 +366,41 @@ def start_time(k: Kinematics, moved_thighs: float = 0.5) -> float | None:
     forward = f * (hips - np.median(hips[first])) / k.thigh_px
     moved = np.flatnonzero(np.nan_to_num(forward, nan=-np.inf) > moved_thighs)
     return float(k.t_s[moved[0]]) if len(moved) else None
+
+
+def bounce_rate_per_min(k: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0) -> tuple[float, float] | None:
+    """Steps per minute from the hips' bounce, and how periodic the bounce is (autocorrelation at one step, 0-1).
+
+    The hips rise and fall once per step whichever leg is which. The autocorrelation of the mid-hip's height
+    (gap-free stretches of at least 1.5 s, resampled evenly) peaks at one step; None when no bounce is seen.
+    """
+    hips = (k.xy[:, Landmark.LEFT_HIP, 1] + k.xy[:, Landmark.RIGHT_HIP, 1]) / 2
+    best: tuple[float, float] | None = None
+    for a, b in runs_of(~np.isnan(hips)):
+        t = k.t_s[a:b]
+        if len(t) < 10 or t[-1] - t[0] < 1.5:
+            continue
+        dt = float(np.median(np.diff(t)))
+        grid = np.arange(t[0], t[-1], dt)
+        y = np.interp(grid, t, hips[a:b])
+        width = max(3, round(1.0 / dt) | 1)  # a one-second running mean: drift slower than any step
+        y = y - np.convolve(y, np.ones(width) / width, mode="same")
+        y = y[width // 2: len(y) - width // 2]
+        ac = np.correlate(y, y, mode="full")[len(y) - 1:]
+        if ac[0] <= 0:
+            continue
+        ac = ac / ac[0]
+        lags = np.arange(len(ac)) * dt
+        window = (lags >= 60.0 / hi_spm) & (lags <= 60.0 / lo_spm)
+        if not window.any():
+            continue
+        peaks, props = _signal().find_peaks(np.where(window, ac, -1.0), height=0.3)
+        if len(peaks) == 0:
+            continue
+        first = int(peaks[0])
+        if best is None or props["peak_heights"][0] > best[1]:
+            best = (60.0 / lags[first], float(props["peak_heights"][0]))
+    return best
 
 
 def heel_height(k: Kinematics) -> np.ndarray:

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events import Events, periodic_rate_per_min, start_time, step_cadence_spm
+from kneedrive_cv.kinematics.events import (
+    Events,
+    bounce_rate_per_min,
+    periodic_rate_per_min,
+    start_time,
+    step_cadence_spm,
+)
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.drills import Criterion, Drill, DrillBook
@@ -106,16 +112,29 @@ def score_metrics(drill: Drill, metrics: dict[str, float | None],
     return score, tuple(unique.values()), tuple(unmeasured)
 
 
-def clip_cadence(cadence_from: str, events: Events) -> tuple[float | None, str]:
+#: The hips' bounce is trusted as a cross-check when its autocorrelation at one step is at least this.
+BOUNCE_TRUSTED = 0.5
+
+
+def clip_cadence(cadence_from: str, events: Events, k: Kinematics | None = None) -> tuple[float | None, str]:
     """Cadence per METRICS.md, and what it was counted from.
 
-    From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``).
+    From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``). Step cadence from
+    contacts is checked against the hips' bounce (once per step whichever leg is which): where the pose model
+    traded the legs' labels step after step, each touchdown is counted twice or three times, and the bounce's
+    rate is reported instead, saying so.
     """
     if cadence_from == "raises":
         return periodic_rate_per_min([r.t_peak_s for r in events.raises]), "heel raises"
     if cadence_from == "contacts":
         rate = step_cadence_spm(events.contacts)
         if rate is not None:
+            bounce = bounce_rate_per_min(k) if k is not None else None
+            if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
+                times = round(rate / bounce[0])
+                if times >= 2 and abs(rate / bounce[0] / times - 1) < 0.1:
+                    return bounce[0], (f"the hips' bounce (foot contacts counted {times} times over where the "
+                                       "legs' labels swapped)")
             return rate, "foot contacts"
         return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives (no contacts found)"
     return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives"
@@ -193,7 +212,7 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
             score, faults, unmeasured = score_metrics(drill, m, book)
             reps.append(ScoredRep(len(reps) + 1, "drive", d.side, d.i_start, d.i_peak, d.i_end, float(t[d.i_start]),
                                   d.t_peak_s, float(t[d.i_end]), m, score, faults, unmeasured))
-    cadence, source = clip_cadence(drill.cadence_from, events)
+    cadence, source = clip_cadence(drill.cadence_from, events, k)
     hold_s = max((r.metrics.get("hold_s") or 0.0 for r in reps), default=None) if drill.rep == "hold" else None
     set_faults, findings = _set_faults(drill, reps, cadence, events, book)
     if drill.first_strides:
