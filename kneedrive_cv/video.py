@@ -208,7 +208,8 @@ class VideoSink:
         self.path = Path(path)
         self.width, self.height = width - width % 2, height - height % 2
         self.fps, self.crf, self.preset = fps, crf, preset
-        self._tmp = self.path.with_name(f".{self.path.stem}.part{self.path.suffix}")
+        # a name of this process's own, so two writers of the same file never trip over each other
+        self._tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.part{self.path.suffix}")
         self._container: av.container.OutputContainer | None = None
         self._stream: av.video.stream.VideoStream | None = None
         self._last_pts = -1
