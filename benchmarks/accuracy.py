@@ -40,6 +40,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -169,14 +170,30 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def render_if_missing(job: Job) -> dict[str, Any]:
+    """The clip's truth, rendering the clip first unless a whole one is in the cache.
+
+    Rendered in a folder of this process's own and moved into place truth first, clip last, so two runs
+    sharing the cache never see each other's half-written files.
+    """
+    from kneedrive_cv.errors import VideoError
     from kneedrive_cv.synth import RenderSettings, render
+    from kneedrive_cv.video import probe
 
     truth_file = job.clip.with_name(f"{job.clip.stem}.truth.json")
-    if not (job.clip.exists() and truth_file.exists()):
-        assert job.setting is not None
-        job.clip.parent.mkdir(parents=True, exist_ok=True)
-        render(job.setting.drill, job.clip, job.setting.params,
-               RenderSettings(fps=job.fps, facing=job.facing, seconds=job.setting.seconds))
+    if job.clip.exists() and truth_file.exists():
+        truth = json.loads(truth_file.read_text())
+        try:
+            if probe(job.clip).n_frames == truth["n_frames"]:
+                return truth
+        except VideoError:
+            pass
+    assert job.setting is not None
+    job.clip.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=job.clip.parent, prefix=".render-") as tmp:
+        clip, made, _ = render(job.setting.drill, Path(tmp) / job.clip.name, job.setting.params,
+                                   RenderSettings(fps=job.fps, facing=job.facing, seconds=job.setting.seconds))
+        os.replace(made, truth_file)
+        os.replace(clip, job.clip)
     return json.loads(truth_file.read_text())
 
 
