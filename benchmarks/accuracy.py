@@ -522,6 +522,7 @@ def main() -> None:
     out = args.out or RESULTS / ("accuracy-quick.json" if args.quick else "accuracy.json")
     tracks = Path(os.environ.get("KNEEDRIVE_CACHE") or ROOT / ".cache" / "bench-tracks")
     jobs = make_jobs(args.quick, tracks)
+    host = machine()  # before the run: the commit measured is the one checked out when it started
     load_before = os.getloadavg()
     start = time.perf_counter()
     print(f"{len(jobs)} clips ({sum(j.setting is None for j in jobs)} real), {args.jobs} workers; "
@@ -533,7 +534,7 @@ def main() -> None:
     for r in rendered:
         groups[r["drill_rendered"]].append(r)
     figures = {
-        "benchmark": "accuracy", "quick": args.quick, "machine": machine(), "elapsed_s": round(elapsed, 1),
+        "benchmark": "accuracy", "quick": args.quick, "machine": host, "elapsed_s": round(elapsed, 1),
         "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},
         "renderer_hash": renderer_hash(),
         "settings": [{"name": s.name, "drill": s.drill, "params": s.params, "seconds": s.seconds} for s in SETTINGS],

@@ -313,6 +313,7 @@ def main() -> None:
                         "(e.g. --only 1080p treadmill)")
     args = parser.parse_args()
     launcher = Launcher()  # first, while this process is small
+    host = machine()  # before the run: the commit measured is the one checked out when it started
     say = Report()
     start = time.perf_counter()
     rows = []
@@ -339,7 +340,7 @@ def main() -> None:
     say()
     print_table(say, rows)
     say()
-    figures = {"benchmark": "speed", "machine": machine(), "repeats": args.repeats,
+    figures = {"benchmark": "speed", "machine": host, "repeats": args.repeats,
                "elapsed_s": round(time.perf_counter() - start, 1), "clips": rows, "targets": verdicts(say, rows)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=1) + "\n")
