@@ -285,9 +285,18 @@ def judge_faults(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
         (found if hit else missed).append(code)
     shown_often = {c for c, n in counts.items() if n > 0.2 * len(reps)} | set_codes
     implied = {c for p in planted for c in IMPLIED.get(p, ())}
+    unmeasured = {m for r in reps for m in r.unmeasured}
+    hidden = {code: sorted(_metrics_of(result, code) & unmeasured) for code in missed}
     return {"planted": planted, "found": found, "missed": missed,
+            "missed_unmeasurable": {code: ms for code, ms in hidden.items() if ms},
             "false": sorted(shown_often - set(planted) - implied), "implied": sorted(shown_often & implied),
             "fault_counts": dict(counts), "set_faults": sorted(set_codes)}
+
+
+def _metrics_of(result: Any, code: str) -> set[str]:
+    """The rep metrics whose criteria raise fault ``code`` in the drill scored."""
+    criteria = result.drill.criteria if result.drill else ()
+    return {c.metric for c in criteria if any(b is not None and b.fault == code for b in (c.below, c.above))}
 
 
 # ---------------------------------------------------------------- summaries, in the main process
@@ -342,7 +351,7 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "faults_planted": sum(len(r["planted"]) for r in rows),
         "faults_found": sum(len(r["found"]) for r in rows),
         "faults_missed": [f"{r['name']}:{c}" for r in rows for c in r["missed"]],
-        "faults_missed_unmeasurable": [f"{r['name']}:{c}" for r in rows for c in r["missed"] if r["unmeasured"]],
+        "faults_missed_unmeasurable": [f"{r['name']}:{c}" for r in rows for c in r["missed_unmeasurable"]],
         "faults_false": [f"{r['name']}:{c}" for r in rows for c in r["false"]],
     }
 
@@ -440,9 +449,9 @@ def print_clips(say: Report, rows: list[dict[str, Any]]) -> None:
         near = np.abs(r["signed_errors"]["thigh angle, near leg"])
         trunk = np.abs(r["signed_errors"]["trunk lean"])
         ok = "" if r["drill"] == r["expected_drill"] else "!"
-        hidden = f" (unmeasurable here: {', '.join(r['unmeasured'])})" if r["unmeasured"] else ""
+        hidden = {c: f" (unmeasurable here: {', '.join(ms)})" for c, ms in r["missed_unmeasurable"].items()}
         swap = 100 * r["legs_swapped"][0] / max(1, r["legs_swapped"][1])
-        faults = " ".join([f"+{c}" for c in r["found"]] + [f"MISSED:{c}{hidden}" for c in r["missed"]]
+        faults = " ".join([f"+{c}" for c in r["found"]] + [f"MISSED:{c}{hidden.get(c, '')}" for c in r["missed"]]
                           + [f"FALSE:{c}" for c in r["false"]] + [f"(also {c}, implied)" for c in r["implied"]])
         say(f"{r['name']:<40}{ok + r['drill']:>18}{_f(np.median(near) if len(near) else None):>11}"
             f"{_f(np.median(trunk) if len(trunk) else None):>7}{_f(r['cadence_error_pct'], '+.2f'):>10}"
