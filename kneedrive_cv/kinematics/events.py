@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of
+from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Landmark, Side, sided
 
@@ -23,15 +22,6 @@ _CLIP_EDGE_S = 0.15
 #: Below this frame rate contact times are only good to about a frame (±8 ms at 120 fps, ±33 ms at 30).
 CONTACT_TIMING_FPS = 120.0
 
-
-def _signal() -> Any:
-    """scipy.signal, imported on first use.
-
-    It takes a second to import, which ``analyse`` overlaps with the pose model instead of paying up front.
-    """
-    import scipy.signal
-
-    return scipy.signal
 
 
 @dataclass(frozen=True)
@@ -153,7 +143,7 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
             seg, ts = theta[a:b], t[a:b]
             fps = (len(ts) - 1) / (ts[-1] - ts[0])
             dist = max(1, int(s.drive_min_interval_s * fps))
-            peaks, props = _signal().find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
+            peaks, props = scipy_signal().find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
                                              height=s.drive_min_peak_deg)
             for j, (p, lb, rb) in enumerate(zip(peaks, props["left_bases"], props["right_bases"], strict=True)):
                 # the low points are looked for between this leg's neighbouring peaks, never across them
@@ -247,8 +237,8 @@ def contacts_from_pelvis(k: Kinematics, settings: EventSettings | None = None) -
             ts = t[a:b]
             fps = (len(ts) - 1) / (ts[-1] - ts[0])
             dist = max(1, int(0.25 * fps))
-            on, _ = _signal().find_peaks(heel[a:b], prominence=0.3, distance=dist)
-            off, _ = _signal().find_peaks(-toe[a:b], prominence=0.3, distance=dist)
+            on, _ = scipy_signal().find_peaks(heel[a:b], prominence=0.3, distance=dist)
+            off, _ = scipy_signal().find_peaks(-toe[a:b], prominence=0.3, distance=dist)
             for i_on in on:
                 later = off[off > i_on]
                 i_off = int(later[0]) if len(later) and (ts[later[0]] - ts[i_on]) < 0.6 else -1
@@ -394,7 +384,7 @@ def bounce_rate_per_min(k: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360
         window = (lags >= 60.0 / hi_spm) & (lags <= 60.0 / lo_spm)
         if not window.any():
             continue
-        peaks, props = _signal().find_peaks(np.where(window, ac, -1.0), height=0.3)
+        peaks, props = scipy_signal().find_peaks(np.where(window, ac, -1.0), height=0.3)
         if len(peaks) == 0:
             continue
         first = int(peaks[0])
@@ -431,7 +421,7 @@ def heel_raises(k: Kinematics, settings: EventSettings | None = None) -> list[He
             continue
         seg = height[a:b]
         fps = (b - a - 1) / (t[b - 1] - t[a])
-        peaks, props = _signal().find_peaks(seg, prominence=s.raise_min_thighs, distance=max(1, int(0.3 * fps)))
+        peaks, props = scipy_signal().find_peaks(seg, prominence=s.raise_min_thighs, distance=max(1, int(0.3 * fps)))
         for p, lb, rb in zip(peaks, props["left_bases"], props["right_bases"], strict=True):
             lo, hi = _crossing(seg, int(lb), int(p), 0.2), _crossing(seg, int(rb), int(p), 0.2)
             out.append(HeelRaise(a + lo, a + int(p), a + hi, float(t[a + lo]), float(t[a + int(p)]),

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 
-def _signal() -> Any:
+def scipy_signal() -> Any:
     """scipy.signal, imported on first use.
 
     It takes a second to import, which ``analyse`` overlaps with the pose model instead of paying up front.
@@ -108,9 +108,9 @@ def lowpass(t_s: np.ndarray, values: np.ndarray, cutoff_hz: float, order: int = 
     wn = cutoff_hz / (fs / 2)
     if wn >= 0.95:  # the frame rate is too low for this cut-off: nothing to remove
         return np.asarray(values, np.float64).copy()
-    sos = _signal().butter(order, wn, output="sos")
+    sos = scipy_signal().butter(order, wn, output="sos")
     padlen = min(n - 1, 3 * (2 * len(sos) + 1))
-    return np.asarray(_signal().sosfiltfilt(sos, values, padlen=padlen))
+    return np.asarray(scipy_signal().sosfiltfilt(sos, values, padlen=padlen))
 
 
 def smooth_series(t_s: np.ndarray, values: np.ndarray, settings: FilterSettings,
