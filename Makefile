@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/kneedrive analyse sample_videos/piston_run.mp4 --out out/demo --overlay
+	$(VENV)/bin/kneedrive analyse sample_videos/piston_run_faults.mp4 --out out/demo --overlay
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kneedrive_cv tests benchmarks
