@@ -121,6 +121,12 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def wait_quiet(limit: float, max_wait_s: float = 600) -> None:
+    deadline = time.monotonic() + max_wait_s
+    while os.getloadavg()[0] > limit and time.monotonic() < deadline:
+        time.sleep(10)
+
+
 def decode_fps(clip: Path, repeats: int) -> tuple[float, int]:
     """Best frames per second of a plain read, and the frame count."""
     from kneedrive_cv.video import read_frames
@@ -309,6 +315,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="runs of each measurement; the best is kept")
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json", help="JSON of all figures")
+    parser.add_argument("--quiet", type=float, metavar="LOAD",
+                        help="before each clip, wait (10 min at most) for the 1-minute load average to fall under LOAD")
     parser.add_argument("--only", nargs="+", metavar="TEXT", help="only the clips whose names contain TEXT "
                         "(e.g. --only 1080p treadmill)")
     args = parser.parse_args()
@@ -328,6 +336,8 @@ def main() -> None:
         for clip in clips:
             if args.only and not any(text in clip.name for text in args.only):
                 continue
+            if args.quiet is not None:
+                wait_quiet(args.quiet)
             print(f"measuring {clip.name} (load average {' '.join(map(str, load()))})...", file=sys.stderr,
                   flush=True)
             rows.append(measure(launcher, clip, args.repeats))
