@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -214,6 +216,10 @@ class VideoSink:
         self._stream: av.video.stream.VideoStream | None = None
         self._last_pts = -1
         self.frames = 0
+        # x264 runs in a thread of its own (it releases the GIL), so drawing the next frame overlaps encoding
+        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=8)
+        self._encoder: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def __enter__(self) -> VideoSink:
         try:
@@ -228,31 +234,54 @@ class VideoSink:
         stream.codec_context.time_base = Fraction(1, 90000)
         stream.options = {"crf": str(self.crf), "preset": self.preset, "movflags": "+faststart"}
         self._stream = stream
+        self._encoder = threading.Thread(target=self._encode_loop, name="h264-encoder", daemon=True)
+        self._encoder.start()
         return self
+
+    def _encode_loop(self) -> None:
+        assert self._container is not None and self._stream is not None
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so the writer never blocks on a full queue
+            yuv, pts = item
+            try:
+                frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+                frame.pts, frame.time_base = pts, Fraction(1, 90000)
+                self._container.mux(self._stream.encode(frame))
+            except BaseException as exc:  # handed to the writer, which raises it in its own thread
+                self._error = exc
 
     def write(self, rgb: np.ndarray, t_s: float) -> None:
         """Encode one RGB frame shown at ``t_s`` seconds."""
         assert self._container is not None and self._stream is not None, "use VideoSink as a context manager"
         if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
             rgb = np.ascontiguousarray(rgb[: self.height, : self.width])
-        # OpenCV's RGB to I420 is BT.601 limited range, what players assume, and about 8x faster than swscale
+        if self._error is not None:
+            raise OutputError(f"cannot write {self.path}: {_short(self._error)}") from self._error
+        # OpenCV's RGB to I420 is BT.601 limited range, what players assume, and about 8x faster than swscale;
+        # it also makes the copy the encoder thread owns, so the caller may reuse its buffer at once
         yuv = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)
-        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         pts = max(round(t_s * 90000), self._last_pts + 1)
-        frame.pts, frame.time_base = pts, Fraction(1, 90000)
         self._last_pts = pts
-        self._container.mux(self._stream.encode(frame))
+        self._queue.put((yuv, pts))
         self.frames += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         assert self._container is not None and self._stream is not None
+        self._queue.put(None)
+        if self._encoder is not None:
+            self._encoder.join()
+        failed = exc_type is not None or self._error is not None
         try:
-            if exc_type is None:
+            if not failed:
                 self._container.mux(self._stream.encode(None))
         finally:
             self._container.close()
-        if exc_type is None:
+        if self._error is not None and exc_type is None:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {self.path}: {_short(self._error)}") from self._error
+        if not failed:
             os.replace(self._tmp, self.path)
         else:
             self._tmp.unlink(missing_ok=True)

@@ -197,3 +197,19 @@ def test_phone_and_camera_formats_read_with_their_times(tmp_path: Path, suffix: 
     times = [t for t, rgb in read_frames(path) if rgb.shape == (48, 64, 3)]
     assert len(times) == 12
     assert np.allclose(np.diff(times), 0.04, atol=1e-3)
+
+
+def test_an_encoder_failure_is_raised_and_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneedrive_cv.errors import OutputError
+
+    out = tmp_path / "broken.mp4"
+    with pytest.raises(OutputError, match="cannot write"):
+        with VideoSink(out, 32, 32, 30.0) as sink:
+            def explode(frame: object = None) -> list[object]:
+                raise av.error.ValueError(22, "encoder broke")
+
+            monkeypatch.setattr(sink, "_stream", type("S", (), {"encode": staticmethod(explode)})())
+            for i in range(20):
+                sink.write(np.zeros((32, 32, 3), np.uint8), i / 30)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".broken*"))
