@@ -203,13 +203,12 @@ def test_an_encoder_failure_is_raised_and_leaves_no_file(tmp_path: Path, monkeyp
     from kneedrive_cv.errors import OutputError
 
     out = tmp_path / "broken.mp4"
-    with pytest.raises(OutputError, match="cannot write"):
-        with VideoSink(out, 32, 32, 30.0) as sink:
-            def explode(frame: object = None) -> list[object]:
-                raise av.error.ValueError(22, "encoder broke")
+    with pytest.raises(OutputError, match="cannot write"), VideoSink(out, 32, 32, 30.0) as sink:
+        def explode(frame: object = None) -> list[object]:
+            raise av.error.ValueError(22, "encoder broke")
 
-            monkeypatch.setattr(sink, "_stream", type("S", (), {"encode": staticmethod(explode)})())
-            for i in range(20):
-                sink.write(np.zeros((32, 32, 3), np.uint8), i / 30)
+        monkeypatch.setattr(sink, "_stream", type("S", (), {"encode": staticmethod(explode)})())
+        for i in range(20):
+            sink.write(np.zeros((32, 32, 3), np.uint8), i / 30)
     assert not out.exists()
     assert not list(tmp_path.glob(".broken*"))
