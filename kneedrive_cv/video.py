@@ -143,15 +143,22 @@ def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k)) if k else image
 
 
-def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[tuple[float, np.ndarray]]:
+def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
+                span: Span | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(t_s, rgb)`` for every decodable frame: time from the container, picture upright.
 
     ``t_s`` is the presentation time in seconds from the first frame, strictly increasing. A truncated or
     damaged file yields the frames before the damage, logs a warning and sets ``stats.truncated``.
     The reader is always released, even if the caller stops early.
+
+    With ``span`` (one of :func:`plan_spans`), only that span's frames are read, after a seek to the key
+    frame before it; their ``t_s`` is then the container's time, *not* time from the first frame.
     """
     path = Path(path)
     stats = stats if stats is not None else ReadStats()
+    if span is not None:
+        yield from _read_span(path, stats, span)
+        return
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -167,9 +174,7 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None) ->
             except StopIteration:
                 break
             except (av.error.FFmpegError, EOFError) as exc:
-                stats.truncated, stats.error = True, _short(exc)
-                log.warning("%s: decoding stopped after %d frames (%s); the file looks truncated or damaged, "
-                            "the frames read so far are used", path.name, stats.frames, stats.error)
+                _stopped(path, stats, exc)
                 break
             t = frame.time
             if t is None or (t0 is not None and t - t0 <= last):
@@ -179,16 +184,109 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None) ->
                 t0 = t
             t_s = t - t0
             last = t_s
-            image = frame.to_ndarray(format="rgb24")
-            rotation = round(frame.rotation or 0) % 360
             stats.frames += 1
-            yield t_s, upright(image, rotation)
+            yield t_s, _rgb(frame)
         if stats.frames == 0:
             raise VideoError(f"{path}: no frame could be decoded ({stats.error or 'empty stream'}). {_HINT}")
-        if stats.frames and stats.frames < 0.9 * (stream.frames or 0) and not stats.truncated:
-            stats.truncated = True
-            log.warning("%s: read %d of the %d frames the container lists; the file looks truncated",
-                        path.name, stats.frames, stream.frames)
+        check_complete(path, stats, stream.frames or 0)
+    finally:
+        container.close()
+
+
+def _rgb(frame: av.VideoFrame) -> np.ndarray:
+    return upright(frame.to_ndarray(format="rgb24"), round(frame.rotation or 0) % 360)
+
+
+def _stopped(path: Path, stats: ReadStats, exc: BaseException) -> None:
+    stats.truncated, stats.error = True, _short(exc)
+    log.warning("%s: decoding stopped after %d frames (%s); the file looks truncated or damaged, "
+                "the frames read so far are used", path.name, stats.frames, stats.error)
+
+
+def check_complete(path: Path, stats: ReadStats, listed: int) -> None:
+    """Mark ``stats`` truncated (with a warning) when far fewer frames were read than the container lists."""
+    if stats.frames and stats.frames < 0.9 * listed and not stats.truncated:
+        stats.truncated = True
+        log.warning("%s: read %d of the %d frames the container lists; the file looks truncated",
+                    path.name, stats.frames, listed)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of consecutive frames, by presentation timestamp: ``start_pts <= pts < end_pts``.
+
+    ``None`` bounds mean the clip's first or last frame. Timestamps are in the video stream's time base.
+    """
+
+    start_pts: int | None
+    end_pts: int | None
+
+
+class SpanError(VideoError):
+    """A span could not be read on its own (its timestamps do not match the plan); read the clip whole."""
+
+
+def plan_spans(path: str | os.PathLike[str], count: int) -> list[Span] | None:
+    """Split a clip into ``count`` spans of about equal frame counts, or None if it cannot be split safely.
+
+    Only the container is read (no decoding), so this costs a small fraction of a decode. A clip is split
+    only when every packet carries a distinct presentation timestamp, so each frame belongs to exactly one
+    span whatever the decoder does; anything else (raw streams, broken timestamps) is read whole.
+    """
+    if count < 2:
+        return None
+    try:
+        container = _open(Path(path))
+    except VideoError:
+        return None
+    try:
+        stream = container.streams.video[0]
+        pts: list[int] = []
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue  # the demuxer's end-of-stream marker
+            if packet.pts is None:
+                return None
+            pts.append(int(packet.pts))
+    except (av.error.FFmpegError, EOFError):
+        return None  # damaged: read whole, so the frames before the damage are the ones used
+    finally:
+        container.close()
+    pts.sort()
+    if len(pts) < 2 * count or len(set(pts)) != len(pts):
+        return None
+    cuts = [pts[i * len(pts) // count] for i in range(1, count)]
+    return [Span(a, b) for a, b in zip([None, *cuts], [*cuts, None], strict=True)]
+
+
+def _read_span(path: Path, stats: ReadStats, span: Span) -> Iterator[tuple[float, np.ndarray]]:
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if span.start_pts is not None:
+            container.seek(span.start_pts, stream=stream, backward=True, any_frame=False)
+        first = True
+        frames = container.decode(stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, EOFError) as exc:
+                _stopped(path, stats, exc)
+                break
+            if frame.pts is None or frame.time is None:
+                raise SpanError(f"{path}: a frame without a timestamp")
+            if first and span.start_pts is not None and frame.pts > span.start_pts:
+                raise SpanError(f"{path}: seeking landed after the span's first frame")
+            first = False
+            if span.start_pts is not None and frame.pts < span.start_pts:
+                continue  # decoded from the key frame before the span only to reach it
+            if span.end_pts is not None and frame.pts >= span.end_pts:
+                break
+            stats.frames += 1
+            yield float(frame.time), _rgb(frame)
     finally:
         container.close()
 

@@ -105,3 +105,39 @@ def test_track_validation_and_format_version(tmp_path: Path) -> None:
     np.savez(bad, landmarks_px=lm, world_m=world, t_s=t, header=np.array('{"format_version": 0}'))
     with pytest.raises(TrackFormatError, match="format 0"):
         load_track(bad)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "wall_drill.mp4"
+
+
+def test_spans_give_the_same_track_on_any_number_of_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneedrive_cv.pose import estimate as est
+
+    monkeypatch.setattr(est, "SPAN_MIN_FRAMES", 40)  # split this 189-frame clip into four spans
+    seen: list[tuple[int, int]] = []
+    one = est.run_pose(SAMPLE, threads=1)
+    two = est.run_pose(SAMPLE, threads=2, progress=lambda done, total: seen.append((done, total)))
+    assert one.meta["spans"] == two.meta["spans"] == 4
+    assert len(one) == len(two) == 189
+    assert np.array_equal(one.t_s, two.t_s)
+    assert np.array_equal(one.landmarks_px, two.landmarks_px, equal_nan=True)
+    assert one.present.mean() > 0.95
+    assert seen and seen[-1][1] == 189 and all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    # read whole, the track differs only where a span's tracker starts afresh: a few pixels at most
+    monkeypatch.setattr(est, "plan_spans", lambda path, count: None)
+    whole = est.run_pose(SAMPLE, threads=2)
+    assert whole.meta["spans"] == 1 and np.array_equal(whole.t_s, one.t_s)
+    both = whole.present & one.present
+    gap = np.abs(whole.landmarks_px[both, :, :2] - one.landmarks_px[both, :, :2])
+    assert both.mean() > 0.95 and float(np.median(gap)) < 1.0 and float(np.percentile(gap, 99)) < 15
+
+
+def test_a_span_that_cannot_be_read_alone_falls_back_to_the_whole_clip(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneedrive_cv.pose import estimate as est
+    from kneedrive_cv.video import Span
+
+    # a plan whose second span starts before the clip: the seek cannot land on it, so the clip is read whole
+    monkeypatch.setattr(est, "plan_spans", lambda path, count: [Span(None, 3000), Span(-1000, None)])
+    track = est.run_pose(SAMPLE, threads=2)
+    assert track.meta["spans"] == 1 and len(track) == 189
+    assert track.t_s[0] == 0.0 and np.all(np.diff(track.t_s) > 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -212,3 +213,65 @@ def test_an_encoder_failure_is_raised_and_leaves_no_file(tmp_path: Path, monkeyp
             sink.write(np.zeros((32, 32, 3), np.uint8), i / 30)
     assert not out.exists()
     assert not list(tmp_path.glob(".broken*"))
+
+
+def _whole_and_spans(path: Path, count: int) -> tuple[list[tuple[float, int]], list[tuple[float, int]], int]:
+    """(time, pixel checksum) of every frame read whole, and read span by span (times from the first frame)."""
+    from kneedrive_cv.video import plan_spans
+
+    whole = [(t, int(rgb.sum(dtype=np.int64))) for t, rgb in read_frames(path)]
+    spans = plan_spans(path, count)
+    assert spans is not None and len(spans) == count
+    parts = [[(t, int(rgb.sum(dtype=np.int64))) for t, rgb in read_frames(path, span=s)] for s in spans]
+    joined = [f for part in parts for f in part]
+    t0 = joined[0][0]
+    return whole, [(t - t0, s) for t, s in joined], min(len(p) for p in parts)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("name", ["high_knees_side_gym_60fps.mp4", "gaitlab_male_side_treadmill.mp4",
+                                  "sprint_start_side_track_a1.mp4", "treadmill_side_lab_markers_480p.mp4"])
+def test_spans_read_every_frame_exactly_once(name: str) -> None:
+    # the pose model runs the spans of a clip on several cores at once: together they must be the clip,
+    # frame for frame (portrait rotation, variable frame rate and B-frames included)
+    whole, joined, shortest = _whole_and_spans(real_clip(name), 4)
+    assert len(joined) == len(whole)
+    assert [s for _, s in joined] == [s for _, s in whole]
+    assert np.allclose([t for t, _ in joined], [t for t, _ in whole], atol=1e-9)
+    assert shortest >= len(whole) // 4 - 1
+
+
+def test_spans_of_a_clip_with_b_frames_and_uneven_timing(tmp_path: Path) -> None:
+    path = tmp_path / "vfr.mp4"
+    times = np.cumsum(np.r_[0, np.where(np.arange(239) % 7 == 3, 0.05, 1 / 30)])  # some frames held longer
+    rng = np.random.default_rng(1)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.codec_context.time_base = stream.time_base = Fraction(1, 90000)
+        stream.options = {"bf": "3", "g": "25", "preset": "ultrafast"}
+        for i, t in enumerate(times):
+            image = (rng.random((64, 96, 3)) * 40 + i % 200).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = round(t * 90000), Fraction(1, 90000)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    whole, joined, _ = _whole_and_spans(path, 3)
+    assert len(whole) == 240
+    assert [s for _, s in joined] == [s for _, s in whole]
+    assert np.allclose([t for t, _ in joined], [t for t, _ in whole], atol=1e-9)
+    assert np.allclose([t for t, _ in whole], times - times[0], atol=1e-4)
+
+
+def test_a_clip_that_cannot_be_split_is_read_whole(tmp_path: Path) -> None:
+    from kneedrive_cv.video import Span, SpanError, plan_spans
+
+    path = tmp_path / "short.mp4"
+    with VideoSink(path, 64, 64, 30.0) as sink:
+        for i in range(5):
+            sink.write(np.full((64, 64, 3), i * 40, np.uint8), i / 30)
+    assert plan_spans(path, 4) is None  # too few frames for four spans
+    assert plan_spans(path, 1) is None
+    # a span whose start the seek cannot reach exactly is refused, so the caller reads the clip whole
+    with pytest.raises(SpanError):
+        list(read_frames(path, span=Span(-1000, None)))

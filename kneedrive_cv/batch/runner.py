@@ -33,6 +33,7 @@ from kneedrive_cv.batch.store import ClipStore, fingerprint, locked
 from kneedrive_cv.batch.summary import make_row, write_index_html, write_summary_csv
 from kneedrive_cv.batch.worker import AnalyseFn, ClipTask, analyse_and_write, init_worker, run_clip
 from kneedrive_cv.pose.cache import file_sha256
+from kneedrive_cv.pose.estimate import pose_threads
 
 LOG_NAME = "batch.log"
 Marker = dict[str, Any]
@@ -141,9 +142,11 @@ def _process_pool(workers: int, log_path: Path) -> Iterator[ProcessPoolExecutor]
 
     Their temporary folders are removed by the next run.
     """
-    # "spawn": a worker starts clean, never a copy of a parent that may hold threads or a loaded model
+    # "spawn": a worker starts clean, never a copy of a parent that may hold threads or a loaded model.
+    # Each worker runs its clip's pose spans on its share of the cores, so the pool never oversubscribes them.
+    threads = max(1, pose_threads() // workers)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=init_worker, initargs=(str(log_path),))
+                               initializer=init_worker, initargs=(str(log_path), threads))
     try:
         yield pool
     except BaseException:

@@ -145,13 +145,17 @@ def run_clip(task: ClipTask) -> dict[str, Any]:
     return marker
 
 
-def init_worker(log_path: str) -> None:
+def init_worker(log_path: str, pose_threads: int | None = None) -> None:
     """Set up a pool process: its warnings and stderr go to the batch's log, Ctrl-C to the main process.
+
+    ``pose_threads``: the cores this worker's pose model may use at once (its share of the machine).
 
     Warnings (a truncated clip, say) and the native libraries' chatter on stderr would break the progress
     line on the terminal. Ctrl-C is left to the main process, which stops the workers itself.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if pose_threads is not None:
+        os.environ["KNEEDRIVE_POSE_THREADS"] = str(pose_threads)
     with contextlib.suppress(OSError, ValueError):  # no stderr to redirect: leave it as it is
         sys.stderr.flush()
         fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -8,18 +8,19 @@ import os
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from kneedrive_cv.errors import NoPersonError
+from kneedrive_cv.errors import NoPersonError, VideoError
 from kneedrive_cv.landmarks import N_LANDMARKS
 from kneedrive_cv.pose.cache import TrackCache, file_sha256
 from kneedrive_cv.pose.follow import follow_athlete
 from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.video import ReadStats, VideoInfo, probe, read_frames
+from kneedrive_cv.video import ReadStats, Span, SpanError, VideoInfo, check_complete, plan_spans, probe, read_frames
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ _QUEUE_FRAMES = 8
 MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused.
-ESTIMATOR_VERSION = 3
+ESTIMATOR_VERSION = 4
 
 ProgressFn = Callable[[int, int], None]
 
@@ -46,66 +47,192 @@ class EstimateInfo:
 
 _Item = tuple[float, np.ndarray] | BaseException | None
 
+#: Frames per span below which a clip is not split (each span starts the tracker afresh).
+SPAN_MIN_FRAMES = 150
+#: Most spans a clip is split into.
+MAX_SPANS = 8
 
-def _decode_ahead(path: Path, stats: ReadStats, out: queue.Queue[_Item], stop: threading.Event) -> None:
+
+def pose_threads() -> int:
+    """How many spans of a clip run the pose model at once: ``KNEEDRIVE_POSE_THREADS``, else the usable cores."""
+    env = os.environ.get("KNEEDRIVE_POSE_THREADS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            log.warning("KNEEDRIVE_POSE_THREADS=%r is not a whole number; using the number of cores", env)
     try:
-        for item in read_frames(path, stats):
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if stop.is_set():
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def span_count(n_frames: int) -> int:
+    """Spans a clip of ``n_frames`` is split into: a power of two, each span at least SPAN_MIN_FRAMES long.
+
+    It depends on the clip alone, never on the machine, so a clip gives the same track on every computer;
+    a power of two keeps two or four cores evenly loaded.
+    """
+    count = 1
+    while count * 2 <= MAX_SPANS and n_frames // (count * 2) >= SPAN_MIN_FRAMES:
+        count *= 2
+    return count
+
+
+def _decode_ahead(path: Path, span: Span | None, stats: ReadStats, out: queue.Queue[_Item],
+                  stop: threading.Event) -> None:
+    def put(item: _Item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for item in read_frames(path, stats, span):
+            if not put(item):
                 return
     except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
-        out.put(exc)
+        put(exc)
         return
-    out.put(None)
+    put(None)
+
+
+@dataclass
+class _SpanPoses:
+    """What the model found in one span of a clip."""
+
+    times: list[float] = field(default_factory=list)
+    landmarks: list[np.ndarray] = field(default_factory=list)
+    world: list[np.ndarray] = field(default_factory=list)
+    stats: ReadStats = field(default_factory=ReadStats)
+    counts: dict[str, int] = field(default_factory=dict)
+    size: tuple[int, int] | None = None
+
+
+_EMPTY_LM = np.full((N_LANDMARKS, 4), np.nan, np.float32)
+_EMPTY_WORLD = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+
+
+def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | None, stop: threading.Event,
+               done: list[int]) -> _SpanPoses:
+    """Decode (in a thread of its own) and run a fresh tracker over one span; ``done[0]`` counts frames.
+
+    Stops early, returning what it has, once ``stop`` is set (another span failed).
+    """
+    out = _SpanPoses()
+    frames: queue.Queue[_Item] = queue.Queue(maxsize=_QUEUE_FRAMES)
+    finished = threading.Event()
+    reader = threading.Thread(target=_decode_ahead, args=(path, span, out.stats, frames, finished), daemon=True)
+    with contextlib.ExitStack() as stack:
+        finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True))
+        reader.start()
+        try:
+            while not stop.is_set() and (item := frames.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                t_s, rgb = item
+                out.size = (rgb.shape[1], rgb.shape[0])
+                found = finder(rgb, t_s)
+                out.times.append(t_s)
+                out.landmarks.append(found[0].astype(np.float32) if found else _EMPTY_LM)
+                out.world.append(found[1] if found else _EMPTY_WORLD)
+                done[0] += 1
+        finally:
+            finished.set()
+            reader.join(timeout=5)
+    out.counts = dict(finder.counts)
+    return out
 
 
 def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
-             progress: ProgressFn | None = None, stats: ReadStats | None = None) -> PoseTrack:
-    """Run the pose model over every frame of a clip (no cache) and return the raw track."""
+             progress: ProgressFn | None = None, stats: ReadStats | None = None,
+             threads: int | None = None) -> PoseTrack:
+    """Run the pose model over every frame of a clip (no cache) and return the raw track.
+
+    A clip long enough is split into spans (:func:`span_count`) that run on ``threads`` cores at once
+    (default :func:`pose_threads`; MediaPipe releases the GIL). Each span starts its tracker afresh, which
+    costs the model's first-frame detection once per span and nothing else.
+    """
     from kneedrive_cv.pose.mediapipe_backend import model_id
 
     path = Path(path)
     info = probe(path)
     stats = stats if stats is not None else ReadStats()
-    frames: queue.Queue[_Item] = queue.Queue(maxsize=_QUEUE_FRAMES)
-    stop = threading.Event()
-    reader = threading.Thread(target=_decode_ahead, args=(path, stats, frames, stop), daemon=True)
-    times: list[float] = []
-    lms: list[np.ndarray] = []
-    worlds: list[np.ndarray] = []
-    empty_lm = np.full((N_LANDMARKS, 4), np.nan, np.float32)
-    empty_world = np.full((N_LANDMARKS, 3), np.nan, np.float32)
-    size = (info.width, info.height)
-    with contextlib.ExitStack() as stack:
-        finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True))
-        reader.start()
-        try:
-            while (item := frames.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                t_s, rgb = item
-                size = (rgb.shape[1], rgb.shape[0])
-                found = finder(rgb, t_s)
-                times.append(t_s)
-                lms.append(found[0].astype(np.float32) if found else empty_lm)
-                worlds.append(found[1] if found else empty_world)
-                if progress is not None:
-                    progress(len(times), info.n_frames)
-        finally:
-            stop.set()
-            reader.join(timeout=5)
-    if finder.counts["searches"]:
+    planned = plan_spans(path, span_count(info.n_frames))
+    spans: list[Span | None] = list(planned) if planned else [None]
+    try:
+        parts = _run_spans(path, spans, model, progress, info.n_frames, threads or pose_threads())
+    except SpanError as exc:
+        log.info("%s: read whole (%s)", path.name, exc)
+        spans = [None]
+        parts = _run_spans(path, spans, model, progress, info.n_frames, 1)
+    times, lms, worlds = _join(parts)
+    for part in parts:
+        stats.frames += part.stats.frames
+        stats.pts_repaired += part.stats.pts_repaired
+        if part.stats.truncated and not stats.truncated:
+            stats.truncated, stats.error = True, part.stats.error
+    if not times:
+        raise VideoError(f"{path}: no frame could be decoded ({stats.error or 'empty stream'}). "
+                         "Expected a video file such as the .mp4 or .mov a phone records.")
+    if spans != [None]:
+        check_complete(path, stats, info.n_frames)
+    counts: dict[str, int] = {}
+    for part in parts:
+        for key, n in part.counts.items():
+            counts[key] = counts.get(key, 0) + n
+    if counts.get("searches"):
         log.info("%s: athlete searched for in tiles %d times (small in the frame); %d frames tracked in a crop",
-                 path.name, finder.counts["searches"], finder.counts["crop"])
+                 path.name, counts["searches"], counts.get("crop", 0))
+    size = next((p.size for p in parts if p.size is not None), (info.width, info.height))
     return PoseTrack(np.stack(lms), np.stack(worlds), np.asarray(times, np.float64), info.fps or 30.0, size,
                      model_id(model), {"source": path.name, "codec": info.codec, "rotation_deg": info.rotation_deg,
                                        "frames_listed": info.n_frames, "truncated": stats.truncated,
-                                       "finder": dict(finder.counts)})
+                                       "spans": len(spans), "finder": counts})
+
+
+def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[str] | None,
+               progress: ProgressFn | None, expected: int, threads: int) -> list[_SpanPoses]:
+    stop = threading.Event()
+    done = [[0] for _ in spans]
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(spans))), thread_name_prefix="pose") as pool:
+        futures = [pool.submit(_pose_span, path, span, model, stop, d) for span, d in zip(spans, done, strict=True)]
+        try:
+            reported = -1
+            while not all(f.done() for f in futures):
+                wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+                if any(f.done() and f.exception() is not None for f in futures):
+                    break
+                n = sum(d[0] for d in done)
+                if progress is not None and n != reported:
+                    progress(n, expected)
+                    reported = n
+            return [f.result() for f in futures]  # the first error, if any, is raised here
+        finally:
+            stop.set()
+
+
+def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[np.ndarray], list[np.ndarray]]:
+    """The spans' frames in order, times from the first frame; a truncated span ends the clip there."""
+    times: list[float] = []
+    lms: list[np.ndarray] = []
+    worlds: list[np.ndarray] = []
+    for part in parts:
+        for t, lm, world in zip(part.times, part.landmarks, part.world, strict=True):
+            if times and t <= times[-1]:
+                continue
+            times.append(t)
+            lms.append(lm)
+            worlds.append(world)
+        if part.stats.truncated:
+            break
+    if times:
+        t0 = times[0]
+        times = [t - t0 for t in times]
+    return times, lms, worlds
 
 
 def _lazy(stack: contextlib.ExitStack, model: str | os.PathLike[str] | None, single_image: bool) -> Estimate:

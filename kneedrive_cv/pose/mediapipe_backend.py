@@ -13,6 +13,7 @@ import importlib.metadata
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -38,26 +39,37 @@ def _mediapipe() -> Any:
     return mp
 
 
+_SILENCE_LOCK = threading.Lock()
+_silenced = {"depth": 0, "saved": -1}
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null while MediaPipe's C++ starts up (it prints glog/TFLite info lines).
 
-    Python-level errors are unaffected: they are raised, not printed, inside this block.
+    Python-level errors are unaffected: they are raised, not printed, inside this block. Safe across threads
+    (several spans start their models at once): the first to enter redirects, the last to leave restores.
     """
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):  # no real stderr (e.g. under a test runner's capture)
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
+    with _SILENCE_LOCK:
+        if _silenced["depth"] == 0:
+            sys.stderr.flush()
+            _silenced["saved"] = os.dup(fd)
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), fd)
+        _silenced["depth"] += 1
     try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), fd)
         yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        with _SILENCE_LOCK:
+            _silenced["depth"] -= 1
+            if _silenced["depth"] == 0:
+                os.dup2(_silenced["saved"], fd)
+                os.close(_silenced["saved"])
 
 
 def model_id(model: str | os.PathLike[str] | None) -> str:
