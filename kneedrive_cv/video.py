@@ -331,6 +331,10 @@ class VideoSink:
         stream.time_base = Fraction(1, 90000)
         stream.codec_context.time_base = Fraction(1, 90000)
         stream.options = {"crf": str(self.crf), "preset": self.preset, "movflags": "+faststart"}
+        # x264's frame threads (all cores) use the cores better than the slice threads PyAV asks for by default;
+        # their extra latency of a few frames does not matter when writing a file
+        stream.codec_context.thread_count = 0
+        stream.codec_context.thread_type = "FRAME"
         self._stream = stream
         self._encoder = threading.Thread(target=self._encode_loop, name="h264-encoder", daemon=True)
         self._encoder.start()

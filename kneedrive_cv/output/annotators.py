@@ -155,7 +155,11 @@ def _degree_w(scale: float) -> int:
 
 def text_size(text: str, sizes: Sizes, scale: float = 1.0) -> tuple[int, int]:
     """(width, height above the baseline) of ``text`` drawn by :func:`put_text`."""
-    fs, th = sizes.font * scale, max(1, round(sizes.font_thick * scale))
+    return _text_size(text, sizes.font * scale, max(1, round(sizes.font_thick * scale)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_size(text: str, fs: float, th: int) -> tuple[int, int]:
     width = 0
     parts = text.split(_DEG)
     for k, part in enumerate(parts):

@@ -258,13 +258,50 @@ def _prefetch(frames: Iterator[tuple[float, np.ndarray]], depth: int = 4) -> Ite
                 thread.join(timeout=0.05)
 
 
+def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | None = None
+                   ) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield ``(t_s, frame)`` for every frame of the overlay: the source frame with the analysis drawn on it.
+
+    The frame is one canvas reused from frame to frame: copy it to keep it. Decoding runs a frame or so
+    ahead in a thread of its own.
+
+    Raises:
+        VideoError: the source clip cannot be read.
+
+    """
+    plan = plan_overlay(result)
+    w, h = result.video.width, result.video.height
+    below = strip_rows_below(w, h)
+    drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
+    canvas = np.empty((h + below, w, 3), np.uint8)
+    n = 0
+    for i, (t_s, frame) in enumerate(_prefetch(read_frames(result.clip))):
+        if frame.shape[:2] != (h, w):  # a clip that changes size mid-stream: fit each frame to the first size
+            frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+        canvas[:h] = frame
+        state = plan.state(i, t_s)
+        for a in drawers:
+            a.annotate(canvas, state)
+        yield t_s, canvas
+        n = i + 1
+    if n != len(plan):
+        log.warning("%s: the clip gave %d frames but the analysis has %d; frames past the analysis are drawn "
+                    "without a skeleton", result.clip.name, n, len(plan))
+
+
+def overlay_size(result: AnalysisResult) -> tuple[int, int]:
+    """Width and height of the overlay video: the picture, plus the knee strip's rows when they go below it."""
+    w, h = result.video.width, result.video.height
+    return w, h + strip_rows_below(w, h)
+
+
 def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
                    annotators: Sequence[Annotator] | None = None) -> Path:
     """Draw the analysis on the clip's frames and write ``out_path`` (H.264 / yuv420p MP4).
 
     The source is read again frame by frame (never whole in memory); every frame is written at its own
     timestamp, so the overlay has the source's frame count and times, variable frame rate included. Audio is
-    not copied.
+    not copied. Decoding, drawing and encoding run in three threads at once.
 
     Raises:
         VideoError: the source clip cannot be read.
@@ -272,27 +309,11 @@ def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
 
     """
     out_path = Path(out_path)
-    plan = plan_overlay(result)
-    w, h = result.video.width, result.video.height
-    below = strip_rows_below(w, h)
-    drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
-    canvas = np.empty((h + below, w, 3), np.uint8)
-    n = 0
-    with VideoSink(out_path, w, h + below, result.video.fps) as sink:
-        for i, (t_s, frame) in enumerate(_prefetch(read_frames(result.clip))):
-            if frame.shape[:2] != (h, w):  # a clip that changes size mid-stream: fit each frame to the first size
-                frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-            canvas[:h] = frame
-            state = plan.state(i, t_s)
-            for a in drawers:
-                a.annotate(canvas, state)
+    with VideoSink(out_path, *overlay_size(result), result.video.fps) as sink:
+        for t_s, canvas in overlay_frames(result, annotators):
             sink.write(canvas, t_s)
-            n = i + 1
-    if n != len(plan):
-        log.warning("%s: the clip gave %d frames but the analysis has %d; frames past the analysis are drawn "
-                    "without a skeleton", result.clip.name, n, len(plan))
     return out_path
 
 
-__all__ = ["NOTE_S", "SIDE_VIEW_ANGLES", "Annotator", "OverlayPlan", "default_annotators", "plan_overlay",
-           "render_overlay", "shown_metrics", "strip_rows_below"]
+__all__ = ["NOTE_S", "SIDE_VIEW_ANGLES", "Annotator", "OverlayPlan", "default_annotators", "overlay_frames",
+           "overlay_size", "plan_overlay", "render_overlay", "shown_metrics", "strip_rows_below"]
