@@ -193,6 +193,36 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
         container.close()
 
 
+def read_frames_at(path: str | os.PathLike[str], indices: set[int] | frozenset[int]
+                   ) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(index, rgb)`` for the frames at these indices (as :func:`read_frames` counts them), in order.
+
+    Every frame up to the last wanted one is decoded, but only the wanted ones are converted to RGB, which
+    is most of the cost of reading a frame. A truncated file yields the wanted frames before the damage.
+    """
+    path = Path(path)
+    if not indices:
+        return
+    last = max(indices)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = container.decode(stream)
+        for i in range(last + 1):
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, EOFError) as exc:
+                _stopped(path, ReadStats(frames=i), exc)
+                break
+            if i in indices:
+                yield i, _rgb(frame)
+    finally:
+        container.close()
+
+
 def _rgb(frame: av.VideoFrame) -> np.ndarray:
     return upright(frame.to_ndarray(format="rgb24"), round(frame.rotation or 0) % 360)
 

@@ -275,3 +275,18 @@ def test_a_clip_that_cannot_be_split_is_read_whole(tmp_path: Path) -> None:
     # a span whose start the seek cannot reach exactly is refused, so the caller reads the clip whole
     with pytest.raises(SpanError):
         list(read_frames(path, span=Span(-1000, None)))
+
+
+def test_reading_chosen_frames_gives_the_same_pictures(tmp_path: Path) -> None:
+    from kneedrive_cv.video import read_frames_at
+
+    path = tmp_path / "count.mp4"
+    with VideoSink(path, 64, 48, 30.0) as sink:
+        for i in range(40):
+            sink.write(np.full((48, 64, 3), 5 * i, np.uint8), i / 30)
+    every = [rgb for _, rgb in read_frames(path)]
+    chosen = dict(read_frames_at(path, {0, 7, 8, 39, 55}))  # 55 is past the end: not there, no error
+    assert sorted(chosen) == [0, 7, 8, 39]
+    for i, rgb in chosen.items():
+        assert np.array_equal(rgb, every[i])
+    assert dict(read_frames_at(path, set())) == {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kneedrive_cv.analysis import AnalysisResult
@@ -49,9 +50,12 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
         "analysis.json": write_atomic(out / "analysis.json", analysis_json(result, thresholds, model)),
         "track.npz": save_track(result.track, out / "track.npz"),
     }
-    plots = write_plots(result, out / "plots")
+    # the kinogram mostly decodes video (no GIL) while the plots are mostly Python: draw them side by side
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinogram") as pool:
+        pending = pool.submit(render_kinogram, result, out / "kinogram.png")
+        plots = write_plots(result, out / "plots")
+        kinogram = pending.result()
     files.update({f"plots/{p.name}": p for p in plots.values()})
-    kinogram = render_kinogram(result, out / "kinogram.png")
     if kinogram is not None:
         files["kinogram.png"] = kinogram
     report = json.loads(files["report.json"].read_text(encoding="utf-8"))

@@ -33,7 +33,7 @@ from kneedrive_cv.output.annotators import (
     text_size,
 )
 from kneedrive_cv.output.overlay import shown_metrics
-from kneedrive_cv.video import read_frames
+from kneedrive_cv.video import read_frames_at
 
 if TYPE_CHECKING:
     from kneedrive_cv.analysis import AnalysisResult
@@ -166,7 +166,7 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
                     style: Style | None = None) -> Path | None:
     """Write the kinogram PNG of ``result``'s reps to ``out_path``; None (and no file) when there are no reps.
 
-    The source clip is read once, up to the last key frame; only the rep crops are kept.
+    The source clip is decoded once, up to the last rep's peak; only the peak frames are converted and cropped.
 
     Raises:
         VideoError: the source clip cannot be read.
@@ -183,12 +183,9 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
     for k, rep in enumerate(reps):
         wanted.setdefault(rep.i_peak, []).append(k)
     tiles: dict[int, np.ndarray] = {}
-    last = max(wanted)
-    for i, (_, frame) in enumerate(read_frames(result.clip)):
-        for k in wanted.get(i, ()):
+    for i, frame in read_frames_at(result.clip, set(wanted)):
+        for k in wanted[i]:
             tiles[k] = _tile(frame, result, xy, reps[k], crops[k], style)
-        if i >= last:
-            break
     if not tiles:
         return None
     blank = np.empty_like(next(iter(tiles.values())))
