@@ -145,10 +145,7 @@ def _drives_in_clip(truth: dict[str, Any]) -> int:
 
 
 #: Known defects, kept visible (strict: they fail the suite once fixed, so the mark comes off):
-KNOWN_COUNT_DEFECTS = {
-    "piston_leaning_back": "the far leg, half hidden by a backward lean, has two drives each split into two peaks",
-    "piston_high_knees": "a leg swap at exaggerated knee height moves one near-leg drive to the far leg",
-}
+KNOWN_COUNT_DEFECTS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", [
@@ -158,18 +155,17 @@ KNOWN_COUNT_DEFECTS = {
 def test_rep_counts_and_cadence(results: dict[str, AnalysisResult], clips: dict[str, tuple[Path, dict[str, Any]]],
                                 case: str) -> None:
     r, truth = results[case], clips[case][1]
-    # Away from the clip's edges the near leg's drives (the leg the camera sees whole) are counted exactly;
-    # the far leg, half hidden behind the body, may have a drive missed (a dragged far leg under 30 deg) or a
-    # peak split in two, so its count may be one out. A drive straddling an edge is whole or partial by what a
-    # single frame shows, so the total may differ by one at each edge.
+    # Each leg's drives are counted exactly, the far leg (half hidden behind the body) as well as the near
+    # one; the whole clip's complete drives too, counted on the truth by the analysis's own rule for drives
+    # straddling the clip's edges.
     inner = (EDGE_S, truth["duration_s"] - EDGE_S)
-    for side, slack in ((truth["near_side"], 0), ("left" if truth["near_side"] == "right" else "right", 1)):
+    for side in ("left", "right"):
         got = [d.t_peak_s for d in r.events.complete_drives if d.side.value == side]
         want = [d["t_peak_s"] for d in truth["knee_drives"] if d["side"] == side]
         n_got = sum(inner[0] <= x <= inner[1] for x in got)
         n_want = sum(inner[0] <= x <= inner[1] for x in want)
-        assert abs(n_got - n_want) <= slack, f"{side} leg: {n_got} drives, truth {n_want}"
-    assert abs(len(r.events.complete_drives) - _drives_in_clip(truth)) <= 2
+        assert n_got == n_want, f"{side} leg: {n_got} drives, truth {n_want}"
+    assert len(r.events.complete_drives) == _drives_in_clip(truth)
     if truth["cadence_spm"]:
         assert r.cadence_spm == pytest.approx(truth["cadence_spm"], rel=0.02)
 

@@ -2,9 +2,14 @@
 
 In side views the pose model often trades the left and right leg labels for a few frames. Swaps are found
 as the labelling that makes the legs move most smoothly: a Viterbi pass over two states per frame (labels as
-given, or exchanged), scoring each frame by how far the legs land from where their previous two frames
-predict (constant velocity), with a penalty for every change of state (the model's own labels are usually
-right). Which of the two consistent legs is the athlete's left is then decided for the whole run of frames:
+given, or exchanged), scoring each frame by how far the legs land from where their positions one and two
+steps earlier predict (constant velocity), with a penalty for every change of state (the model's own labels
+are usually right). The step is a fixed time, not a frame: over 1/15 s a driving knee moves several times
+the model's frame-to-frame jitter, while from one frame to the next at 60 fps it moves about as far as the
+jitter, and the prediction (which doubles the jitter of the frame before) then blames a glitch of one
+landmark on the labels. At N times 15 fps the frames form N interleaved chains, each judged on its own, and
+a one-frame hole one chain leaves in a swap the others found (the legs crossing there) is filled. Which of
+the two consistent legs is the athlete's left is then decided for the whole run of frames:
 in a side view the near leg (smaller depth) is on the side the athlete faces (facing right, the camera sees
 the right side), otherwise the labels the model gave most of the time are kept.
 """
@@ -26,6 +31,8 @@ _SWITCH_PENALTY = 0.5
 #: Cost of every frame spent with the model's labels exchanged: the model is usually right, so a long swapped
 #: stretch needs steady evidence, while a glitch of a few frames is cheap to repair.
 _SWAPPED_FRAME_COST = 0.25
+#: Time between the frames a prediction is made from (seconds): the legs move well beyond the jitter.
+_PREDICTION_STEP_S = 1 / 15
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,27 @@ def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
     return states
 
 
+def _joined(states: np.ndarray) -> np.ndarray:
+    """The interleaved chains' labellings joined into one.
+
+    A lone frame left as given between two exchanged neighbours is exchanged too: the model's swaps last
+    several frames, and a one-frame hole in one is a chain that saw the legs cross there, where either
+    labelling fits, and kept the model's labels.
+    """
+    out = states.copy()
+    hole = np.flatnonzero(~states[1:-1] & states[:-2] & states[2:]) + 1
+    out[hole] = True
+    return out
+
+
+def _frames_per_step(t_s: np.ndarray) -> int:
+    """Frames in one prediction step at this run's frame rate (at least one)."""
+    if len(t_s) < 2:
+        return 1
+    frame_s = float(np.median(np.diff(t_s)))
+    return max(1, round(_PREDICTION_STEP_S / frame_s)) if frame_s > 0 else 1
+
+
 def _exchange(lm: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = lm.copy()
     left, right = np.array(_LEFT), np.array(_RIGHT)
@@ -85,7 +113,7 @@ def _exchange(lm: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None,
-                     side_view: bool) -> tuple[np.ndarray, LegRepair]:
+                     side_view: bool, t_s: np.ndarray | None = None) -> tuple[np.ndarray, LegRepair]:
     """Landmarks with each leg series on one physical leg, and what was changed.
 
     Args:
@@ -93,6 +121,7 @@ def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None
         scale_px: a body size in pixels (e.g. thigh length), the unit of misprediction.
         facing: the side the athlete faces in the image, if known (see ``metrics.facing_of``).
         side_view: whether the camera is side-on (the near/far rule only holds then).
+        t_s: (frames,) times, for the frame rate (None: 30 fps is assumed).
 
     """
     present = ~np.isnan(landmarks[:, _LEFT + _RIGHT, :2]).any(axis=(1, 2))
@@ -100,7 +129,12 @@ def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None
     rules = set()
     for a, b in runs_of(present):
         left, right = _legs(landmarks[a:b])
-        states = _viterbi(left, right, max(scale_px, 1.0)).astype(bool)
+        step = _frames_per_step(t_s[a:b]) if t_s is not None else max(1, round(30.0 * _PREDICTION_STEP_S))
+        states = np.zeros(b - a, bool)
+        for phase in range(step):
+            states[phase::step] = _viterbi(left[phase::step], right[phase::step], max(scale_px, 1.0)).astype(bool)
+        if step > 1:
+            states = _joined(states)
         fixed = _exchange(landmarks[a:b], states)
         # which consistent leg is the athlete's left, for this whole run
         z_left = np.nanmean(fixed[:, _LEFT, 2])

@@ -81,7 +81,7 @@ def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> K
     if abs(image_travel) > TRAVEL_DECIDES_THIGHS and (facing is None or agreement < 0.6):
         # face and feet are ambiguous (a crouched start, head down), but the athlete clearly travels
         facing, agreement = (Side.RIGHT if image_travel > 0 else Side.LEFT), 1.0
-    repaired, legs = repair_leg_swaps(raw, thigh_px, facing, view == "side")
+    repaired, legs = repair_leg_swaps(raw, thigh_px, facing, view == "side", np.asarray(track.t_s, np.float64))
     xy, filled = smooth_landmarks(track.t_s, repaired[:, :, :2], settings, thigh_px)
     vis, _ = fill_gaps(track.t_s, repaired[:, :, 3], settings.max_gap_s)
     vis = np.nan_to_num(vis, nan=0.0)
