@@ -141,3 +141,18 @@ def test_a_span_that_cannot_be_read_alone_falls_back_to_the_whole_clip(monkeypat
     track = est.run_pose(SAMPLE, threads=2)
     assert track.meta["spans"] == 1 and len(track) == 189
     assert track.t_s[0] == 0.0 and np.all(np.diff(track.t_s) > 0)
+
+
+def test_span_count_depends_on_the_clip_alone_and_pose_threads_on_the_machine(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneedrive_cv.pose.estimate import pose_threads, span_count
+
+    assert [span_count(n) for n in (0, 299, 300, 599, 600, 1199, 1200, 10**6)] == [1, 1, 2, 2, 4, 4, 8, 8]
+    monkeypatch.setenv("KNEEDRIVE_POSE_THREADS", "3")
+    assert pose_threads() == 3
+    monkeypatch.setenv("KNEEDRIVE_POSE_THREADS", "0")
+    assert pose_threads() == 1
+    monkeypatch.setenv("KNEEDRIVE_POSE_THREADS", "many")
+    cores = pose_threads()
+    monkeypatch.delenv("KNEEDRIVE_POSE_THREADS")
+    assert cores == pose_threads() >= 1
