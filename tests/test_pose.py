@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,7 @@ def test_spans_give_the_same_track_on_any_number_of_cores(monkeypatch: pytest.Mo
     assert np.array_equal(one.t_s, two.t_s)
     assert np.array_equal(one.landmarks_px, two.landmarks_px, equal_nan=True)
     assert one.present.mean() > 0.95
-    assert seen and seen[-1][1] == 189 and all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    assert seen and seen[-1][1] == 189 and all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
     # read whole, the track differs only where a span's tracker starts afresh: a few pixels at most
     monkeypatch.setattr(est, "plan_spans", lambda path, count: None)
     whole = est.run_pose(SAMPLE, threads=2)
@@ -147,7 +148,8 @@ def test_span_count_depends_on_the_clip_alone_and_pose_threads_on_the_machine(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from kneedrive_cv.pose.estimate import pose_threads, span_count
 
-    assert [span_count(n) for n in (0, 299, 300, 599, 600, 1199, 1200, 10**6)] == [1, 1, 2, 2, 4, 4, 8, 8]
+    lengths = (0, 119, 120, 299, 300, 599, 600, 1199, 1200, 10**6)
+    assert [span_count(n) for n in lengths] == [1, 1, 1, 1, 2, 2, 4, 4, 8, 8]
     monkeypatch.setenv("KNEEDRIVE_POSE_THREADS", "3")
     assert pose_threads() == 3
     monkeypatch.setenv("KNEEDRIVE_POSE_THREADS", "0")
