@@ -330,12 +330,14 @@ class VideoSink:
             sink.write(rgb, t_s)
 
     Times are kept as given (variable frame rate is preserved). Odd sizes are cropped by one pixel, as
-    yuv420p needs even dimensions. The file is written under a temporary name and renamed on success.
+    yuv420p needs even dimensions. ``reproducible`` trades some speed for the same bytes on every machine.
+    The file is written under a temporary name and renamed on success.
     """
 
     def __init__(self, path: str | os.PathLike[str], width: int, height: int, fps: float, crf: int = 23,
-                 preset: str = "veryfast") -> None:
+                 preset: str = "veryfast", reproducible: bool = False) -> None:
         self.path = Path(path)
+        self.reproducible = reproducible
         self.width, self.height = width - width % 2, height - height % 2
         self.fps, self.crf, self.preset = fps, crf, preset
         # a name of this process's own, so two writers of the same file never trip over each other
@@ -361,10 +363,16 @@ class VideoSink:
         stream.time_base = Fraction(1, 90000)
         stream.codec_context.time_base = Fraction(1, 90000)
         stream.options = {"crf": str(self.crf), "preset": self.preset, "movflags": "+faststart"}
-        # x264's frame threads (all cores) use the cores better than the slice threads PyAV asks for by default;
-        # their extra latency of a few frames does not matter when writing a file
-        stream.codec_context.thread_count = 0
-        stream.codec_context.thread_type = "FRAME"
+        if self.reproducible:
+            # x264's output depends on how many threads it runs: a fixed two slices give the same bytes on any
+            # machine (rendered clips with exact truth must be the same everywhere)
+            stream.codec_context.thread_count = 2
+            stream.codec_context.thread_type = "SLICE"
+        else:
+            # x264's frame threads (all cores) use the cores better than the slice threads PyAV asks for by
+            # default; their extra latency of a few frames does not matter when writing a file
+            stream.codec_context.thread_count = 0
+            stream.codec_context.thread_type = "FRAME"
         self._stream = stream
         self._encoder = threading.Thread(target=self._encode_loop, name="h264-encoder", daemon=True)
         self._encoder.start()

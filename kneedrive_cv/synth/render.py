@@ -170,7 +170,7 @@ def render(drill: str, out: str | os.PathLike[str], params: Mapping[str, Any] | 
     pl = plan(drill, params, settings)
     out = Path(out)
     w, h = pl.settings.size
-    with VideoSink(out, w, h, pl.settings.fps, crf=pl.settings.crf) as sink:
+    with VideoSink(out, w, h, pl.settings.fps, crf=pl.settings.crf, reproducible=True) as sink:
         for t, img in frames(pl):
             sink.write(img, t)
     truth_path = write_truth(pl.truth, truth_path_for(out))
