@@ -167,15 +167,7 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
         step = 1.0 / float(rate) if rate else 1 / 30
         t0: float | None = None
         last = -np.inf
-        frames = container.decode(stream)
-        while True:
-            try:
-                frame = next(frames)
-            except StopIteration:
-                break
-            except (av.error.FFmpegError, EOFError) as exc:
-                _stopped(path, stats, exc)
-                break
+        for frame in _decoded(container, path, stats):
             t = frame.time
             if t is None or (t0 is not None and t - t0 <= last):
                 t = (last + (t0 or 0.0)) + step if np.isfinite(last) else 0.0
@@ -208,19 +200,29 @@ def read_frames_at(path: str | os.PathLike[str], indices: set[int] | frozenset[i
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        frames = container.decode(stream)
-        for i in range(last + 1):
-            try:
-                frame = next(frames)
-            except StopIteration:
-                break
-            except (av.error.FFmpegError, EOFError) as exc:
-                _stopped(path, ReadStats(frames=i), exc)
-                break
+        stats = ReadStats()
+        for i, frame in enumerate(_decoded(container, path, stats)):
+            stats.frames = i + 1
             if i in indices:
                 yield i, _rgb(frame)
+            if i >= last:
+                break
     finally:
         container.close()
+
+
+def _decoded(container: av.container.InputContainer, path: Path, stats: ReadStats) -> Iterator[av.VideoFrame]:
+    """The video stream's frames as decoded; a decoding error ends them (truncated or damaged file, logged)."""
+    frames = container.decode(container.streams.video[0])
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except (av.error.FFmpegError, EOFError) as exc:
+            _stopped(path, stats, exc)
+            return
+        yield frame
 
 
 def _rgb(frame: av.VideoFrame) -> np.ndarray:
@@ -297,15 +299,7 @@ def _read_span(path: Path, stats: ReadStats, span: Span) -> Iterator[tuple[float
         if span.start_pts is not None:
             container.seek(span.start_pts, stream=stream, backward=True, any_frame=False)
         first = True
-        frames = container.decode(stream)
-        while True:
-            try:
-                frame = next(frames)
-            except StopIteration:
-                break
-            except (av.error.FFmpegError, EOFError) as exc:
-                _stopped(path, stats, exc)
-                break
+        for frame in _decoded(container, path, stats):
             if frame.pts is None or frame.time is None:
                 raise SpanError(f"{path}: a frame without a timestamp")
             if first and span.start_pts is not None and frame.pts > span.start_pts:
