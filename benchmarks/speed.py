@@ -8,8 +8,8 @@ Clips: two real clips from ``../shared/real_videos`` (skipped where absent) and 
 1280x720 and 1920x1080 at 30 fps, 10 s each (rendered into a temporary folder). For each clip:
 
   decode        frames per second of ``kneedrive_cv.video.read_frames`` (PyAV, RGB, upright), nothing else
-  pose          frames per second of ``kneedrive_cv.pose.estimate.run_pose`` (decode in a thread + MediaPipe
-                + the athlete finder), in this process, no cache
+  pose          frames per second of ``kneedrive_cv.pose.estimate.run_pose`` (the clip's spans on all cores,
+                each decoding in a thread + MediaPipe + the athlete finder), in this process, no cache
   analyse       ``kneedrive analyse CLIP --out DIR`` as a whole process (start-up, imports, pose, analysis,
                 every report file; no overlay) with an empty temporary ``KNEEDRIVE_CACHE``: frames per
                 second, wall time, peak memory (maximum resident set of that process), CPU cores used
