@@ -158,3 +158,25 @@ def test_span_count_depends_on_the_clip_alone_and_pose_threads_on_the_machine(
     cores = pose_threads()
     monkeypatch.delenv("KNEEDRIVE_POSE_THREADS")
     assert cores == pose_threads() >= 1
+
+
+def test_an_error_in_one_span_stops_the_others_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneedrive_cv.pose import estimate as est
+    from kneedrive_cv.video import Span
+
+    # a healthy span over the whole clip (189 frames) beside one whose model fails at once
+    monkeypatch.setattr(est, "plan_spans", lambda path, count: [Span(None, None), Span(3000, None)])
+    real = est._pose_span
+    healthy: list[list[int]] = []
+
+    def failing(path: Path, span: Span | None, model: object, stop: object, done: list[int]) -> object:
+        if span is not None and span.start_pts == 3000:
+            raise ModelError("broken model")
+        healthy.append(done)
+        return real(path, span, model, stop, done)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(est, "_pose_span", failing)
+    with pytest.raises(ModelError, match="broken model"):
+        est.run_pose(SAMPLE, threads=2)
+    # the healthy span stopped at its next frame instead of running the model over the whole clip
+    assert healthy and healthy[0][0] < 120

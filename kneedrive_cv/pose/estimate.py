@@ -204,15 +204,18 @@ def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[st
         futures = [pool.submit(_pose_span, path, span, model, stop, d) for span, d in zip(spans, done, strict=True)]
         try:
             reported = -1
-            while not all(f.done() for f in futures):
-                wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+            while True:
+                finished = not wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION).not_done
                 if any(f.done() and f.exception() is not None for f in futures):
+                    stop.set()  # the other spans stop at their next frame; the error is raised below
                     break
                 n = sum(d[0] for d in done)
                 if progress is not None and n != reported:
                     progress(n, expected)
                     reported = n
-            return [f.result() for f in futures]  # the first error, if any, is raised here
+                if finished:
+                    break
+            return [f.result() for f in futures]
         finally:
             stop.set()
 
