@@ -115,6 +115,15 @@ def test_six_drives_give_six_events_within_one_frame() -> None:
         assert d.t_start_s < d.t_peak_s < d.t_end_s and d.t_end_s - d.t_start_s < 0.6
 
 
+def test_a_dragged_leg_read_a_few_degrees_low_still_drives() -> None:
+    # a dragged leg lifts the thigh to about 30 deg; the far leg, half hidden, reads several degrees low
+    # (DRILLS.md: 4-11 deg single-camera error), so its drives peak at 22 deg here: low, but drives
+    drives = alternating(6, 0.6)
+    track, _ = build(Athlete(drives=drives, fps=30.0, duration_s=5.0, peak_thigh_deg=22.0))
+    found = knee_drives(measure_track(track))
+    assert [d.side for d in found] == [side for _, side in drives]
+
+
 @pytest.mark.parametrize("fps, jitter", [(29.97, 0.0), (30.0, 0.3), (59.94, 0.0), (120.0, 0.0), (24.0, 0.25)])
 def test_cadence_exact_from_event_times(fps: float, jitter: float) -> None:
     period = 0.5  # a drive every 0.5 s: 120 per minute
