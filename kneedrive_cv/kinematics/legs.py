@@ -84,16 +84,27 @@ def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
     return states
 
 
-def _joined(states: np.ndarray) -> np.ndarray:
+def _joined(states: np.ndarray, step: int) -> np.ndarray:
     """The interleaved chains' labellings joined into one.
 
     A lone frame left as given between two exchanged neighbours is exchanged too: the model's swaps last
     several frames, and a one-frame hole in one is a chain that saw the legs cross there, where either
-    labelling fits, and kept the model's labels.
+    labelling fits, and kept the model's labels. The chains are independent witnesses of the same legs,
+    though: a chain that kept the model's labels in two or more of its own frames inside a stretch, and in
+    none exchanged them, denies that swap (one frame is a crossing, several are not). A stretch denied by as
+    many chains as saw it is a chain misled by a glitch of one landmark (a far knee jumping for a frame bends
+    the prediction of the frames after it), and keeps the model's labels.
     """
     out = states.copy()
     hole = np.flatnonzero(~states[1:-1] & states[:-2] & states[2:]) + 1
     out[hole] = True
+    phase = np.arange(len(states)) % step
+    for a, b in runs_of(out):
+        inside, seen = phase[a:b], states[a:b]
+        saw = sum(bool(seen[inside == ph].any()) for ph in range(step))
+        denied = sum((inside == ph).sum() >= 2 and not seen[inside == ph].any() for ph in range(step))
+        if denied >= saw:
+            out[a:b] = False
     return out
 
 
@@ -134,7 +145,7 @@ def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None
         for phase in range(step):
             states[phase::step] = _viterbi(left[phase::step], right[phase::step], max(scale_px, 1.0)).astype(bool)
         if step > 1:
-            states = _joined(states)
+            states = _joined(states, step)
         fixed = _exchange(landmarks[a:b], states)
         # which consistent leg is the athlete's left, for this whole run
         z_left = np.nanmean(fixed[:, _LEFT, 2])
