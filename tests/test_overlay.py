@@ -329,6 +329,14 @@ def test_overlay_is_browser_h264_with_every_source_frame_at_its_time(synthetic) 
     assert (w, h) == (sw, sh + strip_rows_below(sw, sh)) and w > h
 
 
+def test_overlay_reports_its_progress_frame_by_frame(synthetic, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = synthetic
+    seen: list[tuple[int, int]] = []
+    render_overlay(result, tmp_path / "again.mp4", progress=lambda done, total: seen.append((done, total)))
+    n = len(result.track)
+    assert seen == [(i, n) for i in range(1, n + 1)]
+
+
 @pytest.mark.parametrize("which", [0, 1, 2, 3])
 def test_lifted_leg_is_drawn_in_its_colour_at_each_peak(synthetic, which: int) -> None:  # type: ignore[no-untyped-def]
     result, out, truth = synthetic

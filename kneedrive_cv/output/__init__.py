@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,8 +30,11 @@ def _ready(out_dir: Path) -> None:
 
 def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overlay: bool = False,
                   thresholds: str | os.PathLike[str] | None = None,
-                  model: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+                  model: str | os.PathLike[str] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
     """Write every output of an analysis into ``out_dir``; returns the files by name.
+
+    ``progress`` is called with (frames drawn, frames) while the overlay video is written.
 
     Raises:
         OutputError: the folder cannot be created or written.
@@ -63,5 +67,5 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
     if overlay:
         from kneedrive_cv.output.overlay import render_overlay
 
-        files["overlay.mp4"] = render_overlay(result, out / "overlay.mp4")
+        files["overlay.mp4"] = render_overlay(result, out / "overlay.mp4", progress=progress)
     return files

@@ -18,7 +18,7 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -296,12 +296,14 @@ def overlay_size(result: AnalysisResult) -> tuple[int, int]:
 
 
 def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
-                   annotators: Sequence[Annotator] | None = None) -> Path:
+                   annotators: Sequence[Annotator] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> Path:
     """Draw the analysis on the clip's frames and write ``out_path`` (H.264 / yuv420p MP4).
 
     The source is read again frame by frame (never whole in memory); every frame is written at its own
     timestamp, so the overlay has the source's frame count and times, variable frame rate included. Audio is
-    not copied. Decoding, drawing and encoding run in three threads at once.
+    not copied. Decoding, drawing and encoding run in three threads at once. ``progress`` is called with
+    (frames written, frames in the analysis) after every frame.
 
     Raises:
         VideoError: the source clip cannot be read.
@@ -310,8 +312,10 @@ def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
     """
     out_path = Path(out_path)
     with VideoSink(out_path, *overlay_size(result), result.video.fps) as sink:
-        for t_s, canvas in overlay_frames(result, annotators):
+        for i, (t_s, canvas) in enumerate(overlay_frames(result, annotators)):
             sink.write(canvas, t_s)
+            if progress is not None:
+                progress(i + 1, len(result.track))
     return out_path
 
 

@@ -49,9 +49,12 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     def pose_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE * min(1.0, done / max(expected, 1)), "finding the pose in every frame")
 
+    def overlay_progress(done: int, expected: int) -> None:
+        progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
+
     result = analyse(clip_path, drill=drill, progress=pose_progress)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
-    files = write_outputs(result, out_dir, overlay=True)
+    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
     return summarise(result.report_dict(), files, out_dir)
 
 
