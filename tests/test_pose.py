@@ -180,3 +180,15 @@ def test_an_error_in_one_span_stops_the_others_at_once(monkeypatch: pytest.Monke
         est.run_pose(SAMPLE, threads=2)
     # the healthy span stopped at its next frame instead of running the model over the whole clip
     assert healthy and healthy[0][0] < 120
+
+
+def test_workers_side_by_side_share_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kneedrive_cv.pose.cores import share_cores
+
+    monkeypatch.setenv("KNEEDRIVE_POSE_THREADS", "4")
+    share_cores(2)
+    assert os.environ["KNEEDRIVE_POSE_THREADS"] == "2"
+    share_cores(8)  # more workers than cores: each still gets one
+    assert os.environ["KNEEDRIVE_POSE_THREADS"] == "1"

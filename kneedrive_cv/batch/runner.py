@@ -33,7 +33,7 @@ from kneedrive_cv.batch.store import ClipStore, fingerprint, locked
 from kneedrive_cv.batch.summary import make_row, write_index_html, write_summary_csv
 from kneedrive_cv.batch.worker import AnalyseFn, ClipTask, analyse_and_write, init_worker, run_clip
 from kneedrive_cv.pose.cache import file_sha256
-from kneedrive_cv.pose.estimate import pose_threads
+from kneedrive_cv.pose.cores import pose_threads
 
 LOG_NAME = "batch.log"
 Marker = dict[str, Any]

@@ -17,6 +17,7 @@ import numpy as np
 from kneedrive_cv.errors import NoPersonError, VideoError
 from kneedrive_cv.landmarks import N_LANDMARKS
 from kneedrive_cv.pose.cache import TrackCache, file_sha256
+from kneedrive_cv.pose.cores import pose_threads
 from kneedrive_cv.pose.follow import follow_athlete
 from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose
 from kneedrive_cv.pose.track import PoseTrack
@@ -53,20 +54,6 @@ _Item = tuple[float, np.ndarray] | BaseException | None
 SPAN_MIN_FRAMES = 150
 #: Most spans a clip is split into.
 MAX_SPANS = 8
-
-
-def pose_threads() -> int:
-    """How many spans of a clip run the pose model at once: ``KNEEDRIVE_POSE_THREADS``, else the usable cores."""
-    env = os.environ.get("KNEEDRIVE_POSE_THREADS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            log.warning("KNEEDRIVE_POSE_THREADS=%r is not a whole number; using the number of cores", env)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def span_count(n_frames: int) -> int:

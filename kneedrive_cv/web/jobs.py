@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kneedrive_cv.errors import KneedriveError
+from kneedrive_cv.pose.cores import share_cores
 from kneedrive_cv.web.store import Store, now_iso
 
 log = logging.getLogger(__name__)
@@ -143,8 +144,10 @@ class JobRunner:
             if self._closing:
                 return
             if self._executor is None:
+                # each worker runs its clip's pose spans on its share of the cores, never all of them at once
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     max_tasks_per_child=TASKS_PER_WORKER)
+                                                     max_tasks_per_child=TASKS_PER_WORKER,
+                                                     initializer=share_cores, initargs=(self.workers,))
             future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
                                            self.store.clip_path(clip), self.store.results_dir(clip_id),
                                            clip.drill_requested)
