@@ -13,8 +13,8 @@ so a rerun renders nothing until the renderer changes; pose tracks go to ``$KNEE
   the analysis have a value; the near leg (the side facing the camera) and the far leg separately; the
   share of truth frames the analysis measured ("seen");
 - cadence error (%) of the drills (walking's, reported without a drill, is shown in its own row),
-  rep-count error (complete knee drives, counted on the truth by the rule of tests/test_drills_rendered.py;
-  holds: reps scored; walking: reps scored, truth 0), drill recognised, hold time;
+  rep-count error (complete knee drives, counted on the truth by ``kneedrive_cv.synth.truth.drives_seen_whole``
+  as the tests count them; holds: reps scored; walking: reps scored, truth 0), drill recognised, hold time;
 - leg identity: the share of frames whose left and right thighs fit the truth better swapped (frames where
   the true thighs are over 15 deg apart);
 - faults: a planted fault (``truth["faults"]``) is found when the set shows it or at least half the reps
@@ -32,24 +32,22 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import multiprocessing
 import os
-import platform
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import Report, machine  # benchmarks/common.py, beside this script
+
+from kneedrive_cv.synth.truth import drives_seen_whole, truth_series
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_videos"
@@ -201,10 +199,6 @@ def _num(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def _series(truth: dict[str, Any], name: str) -> np.ndarray:
-    return np.asarray(truth["frames"][name], float)
-
-
 def compare(result: Any, truth: dict[str, Any], job: Job) -> dict[str, Any]:
     """Everything this clip says about accuracy (per-frame errors kept raw, for pooling)."""
     near = truth["near_side"]
@@ -214,7 +208,7 @@ def compare(result: Any, truth: dict[str, Any], job: Job) -> dict[str, Any]:
     errors, seen = {}, {}
     for label, column, leg, _ in FRAME_METRICS:
         name = f"{column}_{legs[leg]}" if leg else column
-        want, got = _series(truth, name), np.asarray(result.frames[name], float)
+        want, got = truth_series(truth, name), np.asarray(result.frames[name], float)
         both = np.isfinite(want) & np.isfinite(got)
         errors[label] = got[both] - want[both]
         seen[label] = (int(both.sum()), int(np.isfinite(want).sum()))
@@ -235,29 +229,12 @@ def legs_swapped(result: Any, truth: dict[str, Any]) -> tuple[int, int]:
 
     Judged: frames where the truth's thighs are more than 15 deg apart and both are measured.
     """
-    left, right = _series(truth, "thigh_angle_left"), _series(truth, "thigh_angle_right")
+    left, right = truth_series(truth, "thigh_angle_left"), truth_series(truth, "thigh_angle_right")
     got_l, got_r = (np.asarray(result.frames[f"thigh_angle_{s}"], float) for s in ("left", "right"))
     kept = np.abs(got_l - left) + np.abs(got_r - right)
     swapped = np.abs(got_l - right) + np.abs(got_r - left)
     judged = np.isfinite(kept) & np.isfinite(swapped) & (np.abs(left - right) > 15.0)
     return int(np.sum(swapped[judged] < kept[judged])), int(judged.sum())
-
-
-def drives_in_clip(truth: dict[str, Any]) -> int:
-    """Truth drives seen whole, by the analysis's rule (as tests/test_drills_rendered.py counts them): the
-    thigh is seen within 15 % of its swing from the low point on both sides of the peak."""
-    count = 0
-    for d in truth["knee_drives"]:
-        if d["complete"]:
-            count += 1
-            continue
-        thigh = _series(truth, f"thigh_angle_{d['side']}")
-        low = float(np.percentile(thigh, 5))
-        swing = d["thigh_peak_deg"] - low
-        start_ok = d["t_start_s"] >= 0 or thigh[0] - low <= 0.15 * swing
-        end_ok = d["t_end_s"] <= truth["duration_s"] or thigh[-1] - low <= 0.15 * swing
-        count += int(start_ok and end_ok)
-    return count
 
 
 def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
@@ -267,7 +244,7 @@ def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
     if truth["expected_drill"] == "none":
         return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
     return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
-            "count_want": drives_in_clip(truth)}
+            "count_want": drives_seen_whole(truth)}
 
 
 def judge_faults(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
@@ -388,17 +365,6 @@ def real_figures(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------- printing
 
 
-class Report:
-    """Prints to the terminal and keeps a copy for the .txt beside the JSON."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-
-    def __call__(self, line: str = "") -> None:
-        print(line, flush=True)
-        self.buffer.write(line + "\n")
-
-
 def _f(x: float | None, fmt: str = ".1f", none: str = "-") -> str:
     return none if x is None else format(x, fmt)
 
@@ -476,29 +442,6 @@ def print_real(say: Report, real: dict[str, Any], absent: bool) -> None:
 
 
 # ---------------------------------------------------------------- main
-
-
-def _git(*args: str) -> str:
-    if not shutil.which("git"):
-        return ""
-    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False).stdout.strip()
-
-
-def machine() -> dict[str, Any]:
-    model = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.processor())
-    commit = _git("rev-parse", "--short", "HEAD")
-    if _git("status", "--porcelain", "--", "kneedrive_cv"):
-        commit += " with uncommitted changes in kneedrive_cv/"
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": platform.platform(), "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
-
-
-def _read_lines(path: str) -> Iterable[str]:
-    try:
-        return Path(path).read_text().splitlines()
-    except OSError:
-        return []
 
 
 def run_all(jobs: list[Job], workers: int) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from conftest import ROOT
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.synth import RenderSettings, render
+from kneedrive_cv.synth.truth import drives_seen_whole, truth_series
 
 pytestmark = pytest.mark.model
 
@@ -101,10 +102,6 @@ def test_drill_recognised_and_faults_found(results: dict[str, AnalysisResult], c
             assert any(ch.isdigit() for ch in fault.detail), "a fault says what was measured"
 
 
-def _truth_series(truth: dict[str, Any], name: str) -> np.ndarray:
-    return np.asarray(truth["frames"][name], float)
-
-
 @pytest.mark.parametrize("case", [c[0] for c in CASES])
 def test_angles_within_a_few_degrees_of_truth(results: dict[str, AnalysisResult],
                                               clips: dict[str, tuple[Path, dict[str, Any]]], case: str) -> None:
@@ -112,7 +109,7 @@ def test_angles_within_a_few_degrees_of_truth(results: dict[str, AnalysisResult]
     assert len(r.frames) == truth["n_frames"]
     errors = {}
     for name in ("thigh_angle_left", "thigh_angle_right", "trunk_lean"):
-        err = np.abs(r.frames[name] - _truth_series(truth, name))
+        err = np.abs(r.frames[name] - truth_series(truth, name))
         errors[name] = float(np.nanmedian(err))
     # the near leg and the trunk are seen nearly always; the far leg may rightly be left empty when hidden
     for name in (f"thigh_angle_{truth['near_side']}", "trunk_lean"):
@@ -125,23 +122,6 @@ def test_angles_within_a_few_degrees_of_truth(results: dict[str, AnalysisResult]
 
 
 EDGE_S = 0.4
-
-
-def _drives_in_clip(truth: dict[str, Any]) -> int:
-    """Truth drives seen whole, by the analysis's own rule: the thigh is seen within 15 % of its swing from
-    the low point on both sides of the peak. A drive the renderer began a sliver before the clip is one."""
-    count = 0
-    for d in truth["knee_drives"]:
-        if d["complete"]:
-            count += 1
-            continue
-        thigh = _truth_series(truth, f"thigh_angle_{d['side']}")
-        low = float(np.percentile(thigh, 5))
-        swing = d["thigh_peak_deg"] - low
-        start_ok = d["t_start_s"] >= 0 or thigh[0] - low <= 0.15 * swing
-        end_ok = d["t_end_s"] <= truth["duration_s"] or thigh[-1] - low <= 0.15 * swing
-        count += start_ok and end_ok
-    return count
 
 
 #: Known defects, kept visible (strict: they fail the suite once fixed, so the mark comes off):
@@ -165,7 +145,7 @@ def test_rep_counts_and_cadence(results: dict[str, AnalysisResult], clips: dict[
         n_got = sum(inner[0] <= x <= inner[1] for x in got)
         n_want = sum(inner[0] <= x <= inner[1] for x in want)
         assert n_got == n_want, f"{side} leg: {n_got} drives, truth {n_want}"
-    assert len(r.events.complete_drives) == _drives_in_clip(truth)
+    assert len(r.events.complete_drives) == drives_seen_whole(truth)
     if truth["cadence_spm"]:
         assert r.cadence_spm == pytest.approx(truth["cadence_spm"], rel=0.02)
 

@@ -193,3 +193,33 @@ def write_truth(truth: dict[str, Any], path: str | os.PathLike[str]) -> Path:
 def load_truth(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a truth file written by :func:`write_truth`."""
     return dict(json.loads(Path(path).read_text()))
+
+
+def truth_series(truth: dict[str, Any], name: str) -> np.ndarray:
+    """One per-frame column of a truth file (METRICS.md name) as floats, NaN where undefined."""
+    return np.asarray(truth["frames"][name], float)
+
+
+#: A drive the clip cuts off counts as seen whole when the thigh at the cut is within this share of the drive's
+#: swing above its low point (the analysis calls such a drive complete too).
+EDGE_SWING_SHARE = 0.15
+
+
+def drives_seen_whole(truth: dict[str, Any]) -> int:
+    """How many of the truth's knee drives a clip shows whole, by the analysis's own rule for the clip's edges.
+
+    A drive the renderer began a sliver before the first frame (or ended a sliver after the last) is whole when
+    the thigh at that edge is within EDGE_SWING_SHARE of the swing from its low point.
+    """
+    count = 0
+    for d in truth["knee_drives"]:
+        if d["complete"]:
+            count += 1
+            continue
+        thigh = truth_series(truth, f"thigh_angle_{d['side']}")
+        low = float(np.percentile(thigh, 5))
+        swing = d["thigh_peak_deg"] - low
+        start_ok = d["t_start_s"] >= 0 or thigh[0] - low <= EDGE_SWING_SHARE * swing
+        end_ok = d["t_end_s"] <= truth["duration_s"] or thigh[-1] - low <= EDGE_SWING_SHARE * swing
+        count += int(start_ok and end_ok)
+    return count
