@@ -30,11 +30,8 @@ launcher process so that this process's own size does not leak into the figure.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
-import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +39,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from common import Report, machine  # benchmarks/common.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -240,17 +239,6 @@ def render_clips(folder: Path, only: list[str] | None) -> list[Path]:
     return clips
 
 
-class Report:
-    """Prints to the terminal and keeps a copy for the .txt beside the JSON."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-
-    def __call__(self, line: str = "") -> None:
-        print(line, flush=True)
-        self.buffer.write(line + "\n")
-
-
 def _f(x: float | None, fmt: str = ".1f") -> str:
     return "-" if x is None else format(x, fmt)
 
@@ -290,25 +278,6 @@ def verdicts(say: Report, rows: list[dict[str, Any]]) -> dict[str, Any]:
         f"reports {max(r['rescore_write_outputs_s'] for r in rows):.2f} s, start-up and imports "
         f"{max(r['rescore_startup_imports_s'] for r in rows):.2f} s at most)")
     return out
-
-
-def _git(*args: str) -> str:
-    if not shutil.which("git"):
-        return ""
-    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False).stdout.strip()
-
-
-def machine() -> dict[str, Any]:
-    try:
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), platform.processor())
-    except OSError:
-        cpu = platform.processor()
-    commit = _git("rev-parse", "--short", "HEAD")
-    if _git("status", "--porcelain", "--", "kneedrive_cv"):
-        commit += " with uncommitted changes in kneedrive_cv/"
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
-            "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
 def main() -> None:
