@@ -138,17 +138,18 @@ def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | No
 
 def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
              progress: ProgressFn | None = None, stats: ReadStats | None = None,
-             threads: int | None = None) -> PoseTrack:
+             threads: int | None = None, info: VideoInfo | None = None) -> PoseTrack:
     """Run the pose model over every frame of a clip (no cache) and return the raw track.
 
     A clip long enough is split into spans (:func:`span_count`) that run on ``threads`` cores at once
     (default :func:`pose_threads`; MediaPipe releases the GIL). Each span starts its tracker afresh, which
-    costs the model's first-frame detection once per span and nothing else.
+    costs the model's first-frame detection once per span and nothing else. ``info``: the clip's
+    :func:`probe`, when the caller has it already.
     """
     from kneedrive_cv.pose.mediapipe_backend import model_id
 
     path = Path(path)
-    info = probe(path)
+    info = info if info is not None else probe(path)
     stats = stats if stats is not None else ReadStats()
     planned = plan_spans(path, span_count(info.n_frames))
     spans: list[Span | None] = list(planned) if planned else [None]
@@ -270,7 +271,7 @@ def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] |
     track = cache.get(sha, mid) if cache is not None else None
     est = EstimateInfo(info, from_cache=track is not None, content_sha256=sha)
     if track is None:
-        track = _follow(run_pose(path, model, progress, est.read))
+        track = _follow(run_pose(path, model, progress, est.read, info=info))
         track = track.replace(meta={**track.meta, "content_sha256": sha})
         if cache is not None:
             cache.put(sha, mid, track)
