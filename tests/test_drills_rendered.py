@@ -156,3 +156,21 @@ def test_hold_time(results: dict[str, AnalysisResult], clips: dict[str, tuple[Pa
     r, truth = results[case], clips[case][1]
     assert len(r.reps) == 1
     assert r.score is not None and r.score.hold_s == pytest.approx(truth["hold_s"], abs=0.25)
+
+
+@pytest.mark.xfail(strict=True, reason="known defect: rendered by today's renderer, the faults sample's leg labels "
+                   "flicker at 1.5-1.8 s and 18 drives are counted for 16 (the committed sample, drawn by an "
+                   "earlier renderer, counts 16)")
+def test_the_faults_sample_as_rendered_today_counts_exactly() -> None:
+    from kneedrive_cv.synth.samples import SAMPLE_CRF, SAMPLES
+
+    sample = next(s for s in SAMPLES if s.stem == "piston_run_faults")
+    folder = ROOT / ".cache" / "test-clips" / _renderer_version()
+    folder.mkdir(parents=True, exist_ok=True)
+    clip = folder / "sample_piston_run_faults.mp4"
+    if not (clip.exists() and clip.with_suffix(".truth.json").exists()):
+        render(sample.drill, clip, sample.params, RenderSettings(fps=30.0, size=sample.size, facing=sample.facing,
+                                                                 seconds=sample.seconds, crf=SAMPLE_CRF))
+    truth = json.loads(clip.with_suffix(".truth.json").read_text())
+    result = analyse(clip)
+    assert len(result.events.complete_drives) == drives_seen_whole(truth)
