@@ -194,7 +194,7 @@ def test_degree_sign_and_width() -> None:
 
 
 def test_text_sprites_are_reused_and_their_memory_bounded() -> None:
-    from kneedrive_cv.output.annotators import _SpriteCache
+    from kneedrive_cv.output.canvas import _SpriteCache
 
     cache = _SpriteCache(max_bytes=200_000)
     first = cache.get("REP 1/18", 0.62, 2, 4, (255, 255, 255), (0, 0, 0))

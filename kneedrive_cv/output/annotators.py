@@ -1,20 +1,20 @@
 """Annotators: small drawing objects for the overlay video and the kinogram.
 
-Each annotator has its style set once and one ``annotate(frame, state)`` method that draws in place on an
-RGB ``uint8`` frame. Sizes (line width, joint radius, font) come from the frame's shorter side, so the same
-annotator looks the same on a 480p clip and a 4K one. ``state`` is a :class:`FrameState`: landmark
-positions already masked to NaN where not trusted, and metric values already NaN where their confidence was
-under the floor, so nothing is drawn for what was not measured.
+Each annotator has its style set once and one ``draw(canvas, state)`` method that draws in place on a
+canvas (:mod:`kneedrive_cv.output.canvas`: an RGB picture, or the YUV planes of a video frame);
+``annotate(frame, state)`` draws on an RGB ``uint8`` frame. Sizes (line width, joint radius, font) come
+from the frame's shorter side, so the same annotator looks the same on a 480p clip and a 4K one. ``state``
+is a :class:`FrameState`: landmark positions already masked to NaN where not trusted, and metric values
+already NaN where their confidence was under the floor, so nothing is drawn for what was not measured.
 
-Colours are RGB (frames are RGB throughout the package); convert to BGR only when handing an image to
-``cv2.imwrite``.
+Colours are RGB, whatever the canvas (an I420 canvas converts them with the clip's matrix); convert to BGR
+only when handing an image to ``cv2.imwrite``.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from kneedrive_cv.landmarks import SKELETON_EDGES, Landmark, Side, edge_side, sided
+from kneedrive_cv.output.canvas import DEG, FONT, Canvas, Picture, RgbCanvas, as_canvas, degree_w, text_sprite
 from kneedrive_cv.output.colours import (
     FAIR_RGB,
     FAIR_SCORE,
@@ -33,8 +34,7 @@ from kneedrive_cv.output.colours import (
     UNSCORED_RGB,
 )
 
-_FONT = cv2.FONT_HERSHEY_SIMPLEX
-_DEG = "°"
+_DEG = DEG
 _TORSO = {Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP}
 
 
@@ -95,6 +95,11 @@ class Sizes:
         """Sizes for an (H, W, 3) frame."""
         return Sizes.of(int(frame.shape[1]), int(frame.shape[0]), scale)
 
+    @staticmethod
+    def of_canvas(canvas: Canvas, scale: float = 1.0) -> Sizes:
+        """Sizes for a canvas."""
+        return Sizes.of(canvas.width, canvas.height, scale)
+
 
 @dataclass(frozen=True)
 class RepNote:
@@ -149,10 +154,6 @@ class FrameState:
 
 # --- text and panels ----------------------------------------------------------------------------------------
 
-def _degree_w(scale: float) -> int:
-    return max(3, round(11 * scale))
-
-
 def text_size(text: str, sizes: Sizes, scale: float = 1.0) -> tuple[int, int]:
     """(width, height above the baseline) of ``text`` drawn by :func:`put_text`."""
     return _text_size(text, sizes.font * scale, max(1, round(sizes.font_thick * scale)))
@@ -164,129 +165,34 @@ def _text_size(text: str, fs: float, th: int) -> tuple[int, int]:
     parts = text.split(_DEG)
     for k, part in enumerate(parts):
         if part:
-            width += cv2.getTextSize(part, _FONT, fs, th)[0][0]
+            width += cv2.getTextSize(part, FONT, fs, th)[0][0]
         if k < len(parts) - 1:
-            width += _degree_w(fs)
-    return width, cv2.getTextSize("Ag", _FONT, fs, th)[0][1]
-
-
-@dataclass(frozen=True, eq=False)
-class _Sprite:
-    """A rendered piece of text: colour premultiplied by coverage, 255 - coverage, and where its origin is."""
-
-    premult: np.ndarray   # (h, w, 3) uint8
-    inverse: np.ndarray   # (h, w, 3) uint8
-    ox: int
-    oy: int
-    width: int
-
-
-class _SpriteCache:
-    """Least-recently-used text sprites, bounded by their total size in bytes.
-
-    Bounded by bytes, not by number: a sprite at 4K is nine times one at 720p.
-    """
-
-    def __init__(self, max_bytes: int = 48 * 2**20) -> None:
-        self.max_bytes, self.bytes = max_bytes, 0
-        self._items: OrderedDict[tuple[object, ...], _Sprite] = OrderedDict()
-
-    def get(self, text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> _Sprite:
-        key = (text, fs, th, outline_th, colour, outline)
-        sp = self._items.get(key)
-        if sp is not None:
-            self._items.move_to_end(key)
-            return sp
-        sp = _render_sprite(text, fs, th, outline_th, colour, outline)
-        self._items[key] = sp
-        self.bytes += sp.premult.nbytes + sp.inverse.nbytes
-        while self.bytes > self.max_bytes and len(self._items) > 1:
-            _, old = self._items.popitem(last=False)
-            self.bytes -= old.premult.nbytes + old.inverse.nbytes
-        return sp
-
-
-def _render_sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> _Sprite:
-    """Render ``text`` once on black (which is its colour premultiplied by coverage) and keep its coverage."""
-    parts = text.split(_DEG)
-    width = sum(cv2.getTextSize(p, _FONT, fs, th)[0][0] for p in parts if p) + (len(parts) - 1) * _degree_w(fs)
-    (_, ascent), base = cv2.getTextSize("Ag", _FONT, fs, th)
-    m = outline_th + 2
-    rgb = np.zeros((ascent + base + 2 * m, width + 2 * m, 3), np.uint8)
-    cover = np.zeros(rgb.shape[:2], np.uint8)
-    x, y = m, m + ascent
-    for k, part in enumerate(parts):
-        if part:
-            if outline is not None:
-                cv2.putText(rgb, part, (x, y), _FONT, fs, outline, outline_th, cv2.LINE_AA)
-                cv2.putText(cover, part, (x, y), _FONT, fs, (255,), outline_th, cv2.LINE_AA)
-            cv2.putText(rgb, part, (x, y), _FONT, fs, colour, th, cv2.LINE_AA)
-            cv2.putText(cover, part, (x, y), _FONT, fs, (255,), th, cv2.LINE_AA)
-            x += cv2.getTextSize(part, _FONT, fs, th)[0][0]
-        if k < len(parts) - 1:
-            r = max(2, round(3.2 * fs))
-            centre = (x + r + 1, y - round(20 * fs))
-            if outline is not None:
-                cv2.circle(rgb, centre, r, outline, th + 2, cv2.LINE_AA)
-                cv2.circle(cover, centre, r, (255,), th + 2, cv2.LINE_AA)
-            cv2.circle(rgb, centre, r, colour, th, cv2.LINE_AA)
-            cv2.circle(cover, centre, r, (255,), th, cv2.LINE_AA)
-            x += _degree_w(fs)
-    inverse = cv2.cvtColor(255 - cover, cv2.COLOR_GRAY2RGB)
-    return _Sprite(rgb, inverse, m, m + ascent, width)
-
-
-_SPRITES = _SpriteCache()
+            width += degree_w(fs)
+    return width, cv2.getTextSize("Ag", FONT, fs, th)[0][1]
 
 
 def _rgb(colour: Sequence[int]) -> RGB:
     return int(colour[0]), int(colour[1]), int(colour[2])
 
 
-def _blit(frame: np.ndarray, sp: _Sprite, x: int, y: int) -> None:
-    """Composite a sprite with its origin at (x, y), clipped to the frame."""
-    h, w = frame.shape[:2]
-    x0, y0 = x - sp.ox, y - sp.oy
-    sh, sw = sp.premult.shape[:2]
-    a0, b0 = max(0, -y0), max(0, -x0)
-    a1, b1 = min(sh, h - y0), min(sw, w - x0)
-    if a1 <= a0 or b1 <= b0:
-        return
-    roi = frame[y0 + a0:y0 + a1, x0 + b0:x0 + b1]
-    under = cv2.multiply(roi, sp.inverse[a0:a1, b0:b1], scale=1 / 255)
-    cv2.add(under, sp.premult[a0:a1, b0:b1], dst=roi)
-
-
-def put_text(frame: np.ndarray, text: str, org: tuple[int, int], sizes: Sizes, colour: RGB,
+def put_text(target: np.ndarray | Canvas, text: str, org: tuple[int, int], sizes: Sizes, colour: RGB,
              scale: float = 1.0, outline: RGB | None = (0, 0, 0)) -> int:
     """Draw ``text`` with its baseline starting at ``org``, outlined for legibility; returns its width.
 
-    Hershey fonts have no degree sign, so a ``°`` is drawn as a small ring. Each distinct text is rendered
-    once and then composited, which is several times cheaper than ``cv2.putText`` with anti-aliasing.
+    ``target`` is an RGB frame or a canvas. Hershey fonts have no degree sign, so a ``°`` is drawn as a small
+    ring. Each distinct text is rendered once and then composited, which is several times cheaper than
+    ``cv2.putText`` with anti-aliasing.
     """
     fs, th = sizes.font * scale, max(1, round(sizes.font_thick * scale))
     outline_th = th + max(2, round(2 * sizes.unit * scale))
-    sp = _SPRITES.get(text, round(fs, 4), th, outline_th, _rgb(colour), None if outline is None else _rgb(outline))
-    _blit(frame, sp, int(org[0]), int(org[1]))
+    sp = text_sprite(text, round(fs, 4), th, outline_th, _rgb(colour), None if outline is None else _rgb(outline))
+    as_canvas(target).text(sp, int(org[0]), int(org[1]))
     return sp.width
 
 
-@functools.lru_cache(maxsize=64)
-def _solid(h: int, w: int, colour: RGB) -> np.ndarray:
-    block = np.empty((h, w, 3), np.uint8)
-    block[:] = colour
-    block.setflags(write=False)
-    return block
-
-
-def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: RGB, alpha: float) -> None:
-    """Blend a filled rectangle of ``colour`` over the frame with opacity ``alpha`` (in place, clipped)."""
-    h, w = frame.shape[:2]
-    x0, x1, y0, y1 = max(0, x0), min(w, x1), max(0, y0), min(h, y1)
-    if x1 <= x0 or y1 <= y0:
-        return
-    roi = frame[y0:y1, x0:x1]
-    cv2.addWeighted(roi, 1.0 - alpha, _solid(y1 - y0, x1 - x0, tuple(colour)), alpha, 0.0, dst=roi)
+def shade(target: np.ndarray | Canvas, x0: int, y0: int, x1: int, y1: int, colour: RGB, alpha: float) -> None:
+    """Blend a filled rectangle of ``colour`` over an RGB frame or a canvas with opacity ``alpha`` (clipped)."""
+    as_canvas(target).shade(x0, y0, x1, y1, _rgb(colour), alpha)
 
 
 def wrap(text: str, max_w: int, sizes: Sizes, scale: float = 1.0) -> list[str]:
@@ -317,9 +223,22 @@ def _corner_x(frame_w: int, box_w: int, sizes: Sizes, corner: str) -> int:
     return sizes.pad if corner == "left" else frame_w - sizes.pad - box_w
 
 
+class CanvasAnnotator:
+    """Base of the annotators: :meth:`draw` on any canvas, :meth:`annotate` on an RGB frame."""
+
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
+        """Draw ``state`` on ``canvas``, in place."""
+        raise NotImplementedError
+
+    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+        """Draw ``state`` on ``frame`` (RGB uint8, in place) and return it."""
+        self.draw(RgbCanvas(frame), state)
+        return frame
+
+
 # --- skeleton and angles -------------------------------------------------------------------------------------
 
-class SkeletonAnnotator:
+class SkeletonAnnotator(CanvasAnnotator):
     """The body's skeleton: the athlete's left and right limbs in their own colours, the torso neutral.
 
     The leg whose knee is higher is drawn last, so the driving leg is never hidden under the other.
@@ -340,9 +259,9 @@ class SkeletonAnnotator:
         lifted = min(Side, key=lambda s: ky[s] if math.isfinite(ky[s]) else math.inf)
         return [None, lifted.other, lifted]
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the skeleton; edges and joints with an untrusted end are left out."""
-        z = Sizes.of_frame(frame, self.style.scale)
+        z = Sizes.of_canvas(canvas, self.style.scale)
         for side in self._order(state):
             colour = self._colour(side)
             joints: set[Landmark] = set()
@@ -351,15 +270,14 @@ class SkeletonAnnotator:
                 if pa is None or pb is None:
                     continue
                 width = z.line if side is not None else z.thin  # the trunk line is the angle annotator's
-                cv2.line(frame, pa, pb, self.style.outline, width + 2 * z.thin, cv2.LINE_AA)
-                cv2.line(frame, pa, pb, colour, width, cv2.LINE_AA)
+                canvas.line(pa, pb, self.style.outline, width + 2 * z.thin)
+                canvas.line(pa, pb, colour, width)
                 joints.update((a, b))
             for lm in joints:
                 p = state.point(lm)
                 assert p is not None
-                cv2.circle(frame, p, z.joint + z.thin, self.style.outline, -1, cv2.LINE_AA)
-                cv2.circle(frame, p, z.joint, colour if side is not None else self.style.torso, -1, cv2.LINE_AA)
-        return frame
+                canvas.circle(p, z.joint + z.thin, self.style.outline, -1)
+                canvas.circle(p, z.joint, colour if side is not None else self.style.torso, -1)
 
 
 def _direction_deg(frm: tuple[int, int], to: tuple[float, float]) -> float:
@@ -367,13 +285,13 @@ def _direction_deg(frm: tuple[int, int], to: tuple[float, float]) -> float:
     return math.degrees(math.atan2(to[1] - frm[1], to[0] - frm[0]))
 
 
-def _arc(frame: np.ndarray, centre: tuple[int, int], radius: int, a1: float, a2: float, colour: RGB,
+def _arc(canvas: Canvas, centre: tuple[int, int], radius: int, a1: float, a2: float, colour: RGB,
          z: Sizes) -> float:
     """Draw the shorter arc from angle a1 to a2; return the angle of its middle (for the label)."""
     d = (a2 - a1 + 180.0) % 360.0 - 180.0
     lo, hi = min(a1, a1 + d), max(a1, a1 + d)
-    cv2.ellipse(frame, centre, (radius, radius), 0.0, lo, hi, (0, 0, 0), z.line + 2, cv2.LINE_AA)
-    cv2.ellipse(frame, centre, (radius, radius), 0.0, lo, hi, colour, z.line, cv2.LINE_AA)
+    canvas.arc(centre, radius, lo, hi, (0, 0, 0), z.line + 2)
+    canvas.arc(centre, radius, lo, hi, colour, z.line)
     return a1 + d / 2
 
 
@@ -382,28 +300,27 @@ def _ray(centre: tuple[int, int], angle_deg: float, length: float) -> tuple[int,
     return round(centre[0] + length * math.cos(a)), round(centre[1] + length * math.sin(a))
 
 
-def _reference(frame: np.ndarray, centre: tuple[int, int], angle_deg: float, length: float, colour: RGB,
+def _reference(canvas: Canvas, centre: tuple[int, int], angle_deg: float, length: float, colour: RGB,
                z: Sizes) -> None:
     """A thin dashed reference line (vertical, or a neutral foot) from ``centre``."""
     n = 6
     for k in range(0, n, 2):
         p, q = _ray(centre, angle_deg, length * k / n), _ray(centre, angle_deg, length * (k + 1) / n)
-        cv2.line(frame, p, q, (0, 0, 0), z.thin + 2, cv2.LINE_AA)
-        cv2.line(frame, p, q, colour, z.thin, cv2.LINE_AA)
+        canvas.line(p, q, (0, 0, 0), z.thin + 2)
+        canvas.line(p, q, colour, z.thin)
 
 
-def _label(frame: np.ndarray, centre: tuple[int, int], angle_deg: float, dist: float, text: str, colour: RGB,
+def _label(canvas: Canvas, centre: tuple[int, int], angle_deg: float, dist: float, text: str, colour: RGB,
            z: Sizes) -> None:
     """Put ``text`` centred at ``dist`` from ``centre`` along ``angle_deg``."""
     w, h = text_size(text, z)
     x, y = _ray(centre, angle_deg, dist)
-    fh, fw = frame.shape[:2]
-    x = min(max(x - w // 2, 0), fw - w)
-    y = min(max(y + h // 2, h), fh - 1)
-    put_text(frame, text, (x, y), z, colour)
+    x = min(max(x - w // 2, 0), canvas.width - w)
+    y = min(max(y + h // 2, h), canvas.height - 1)
+    put_text(canvas, text, (x, y), z, colour)
 
 
-class AngleAnnotator:
+class AngleAnnotator(CanvasAnnotator):
     """Angle arcs with their values at the hip (thigh), the ankle (dorsiflexion) and the trunk (lean).
 
     Thigh and dorsiflexion are drawn for the driving leg (the one with the larger thigh angle), the trunk
@@ -415,19 +332,18 @@ class AngleAnnotator:
     def __init__(self, style: Style | None = None) -> None:
         self.style = style or Style()
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the thigh, dorsiflexion and trunk arcs that can be drawn this frame."""
-        z = Sizes.of_frame(frame, self.style.scale)
+        z = Sizes.of_canvas(canvas, self.style.scale)
         thighs = {s: state.value(f"thigh_angle_{s.value}") for s in Side}
         measured = [s for s in Side if math.isfinite(thighs[s])]
         if measured:
             side = max(measured, key=lambda s: thighs[s])
-            self._thigh(frame, state, side, thighs[side], z)
-            self._dorsiflexion(frame, state, side, z)
-        self._trunk(frame, state, z)
-        return frame
+            self._thigh(canvas, state, side, thighs[side], z)
+            self._dorsiflexion(canvas, state, side, z)
+        self._trunk(canvas, state, z)
 
-    def _thigh(self, frame: np.ndarray, state: FrameState, side: Side, value: float, z: Sizes) -> None:
+    def _thigh(self, canvas: Canvas, state: FrameState, side: Side, value: float, z: Sizes) -> None:
         hip, knee = state.point(sided(side, "HIP")), state.point(sided(side, "KNEE"))
         if hip is None or knee is None:
             return
@@ -436,11 +352,11 @@ class AngleAnnotator:
             return
         r = max(round(0.42 * length), 3 * z.joint)
         colour = self.style.side(side)
-        _reference(frame, hip, 90.0, 1.25 * r, colour, z)
-        mid = _arc(frame, hip, r, 90.0, _direction_deg(hip, knee), colour, z)
-        _label(frame, hip, mid, r + 1.7 * z.line_h, f"{_fmt(value, '.0f')}{_DEG}", colour, z)
+        _reference(canvas, hip, 90.0, 1.25 * r, colour, z)
+        mid = _arc(canvas, hip, r, 90.0, _direction_deg(hip, knee), colour, z)
+        _label(canvas, hip, mid, r + 1.7 * z.line_h, f"{_fmt(value, '.0f')}{_DEG}", colour, z)
 
-    def _dorsiflexion(self, frame: np.ndarray, state: FrameState, side: Side, z: Sizes) -> None:
+    def _dorsiflexion(self, canvas: Canvas, state: FrameState, side: Side, z: Sizes) -> None:
         value = state.value(f"dorsiflexion_{side.value}")
         pts = [state.point(sided(side, p)) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
         if not math.isfinite(value) or any(p is None for p in pts):
@@ -456,11 +372,11 @@ class AngleAnnotator:
         neutral = min((shank + 90.0, shank - 90.0), key=lambda a: abs((foot - a + 180.0) % 360.0 - 180.0))
         r = max(round(0.9 * foot_len), round(0.3 * math.dist(ankle, knee)), 4 * z.joint)
         colour = self.style.side(side)
-        _reference(frame, ankle, neutral, 1.2 * r, colour, z)
-        mid = _arc(frame, ankle, r, neutral, foot, colour, z)
-        _label(frame, ankle, mid, r + 1.6 * z.line_h, f"{_fmt(value, '+.0f')}{_DEG}", colour, z)
+        _reference(canvas, ankle, neutral, 1.2 * r, colour, z)
+        mid = _arc(canvas, ankle, r, neutral, foot, colour, z)
+        _label(canvas, ankle, mid, r + 1.6 * z.line_h, f"{_fmt(value, '+.0f')}{_DEG}", colour, z)
 
-    def _trunk(self, frame: np.ndarray, state: FrameState, z: Sizes) -> None:
+    def _trunk(self, canvas: Canvas, state: FrameState, z: Sizes) -> None:
         value = state.value("trunk_lean")
         ends = [state.point(lm) for lm in (Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
                                            Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)]
@@ -474,19 +390,19 @@ class AngleAnnotator:
         if length < 2:
             return
         colour = self.style.torso
-        cv2.line(frame, hip, (round(sh[0]), round(sh[1])), (0, 0, 0), z.line + 2 * z.thin, cv2.LINE_AA)
-        cv2.line(frame, hip, (round(sh[0]), round(sh[1])), colour, z.line, cv2.LINE_AA)
+        canvas.line(hip, (round(sh[0]), round(sh[1])), (0, 0, 0), z.line + 2 * z.thin)
+        canvas.line(hip, (round(sh[0]), round(sh[1])), colour, z.line)
         r = round(0.5 * length)
-        _reference(frame, hip, -90.0, 1.05 * length, colour, z)
-        mid = _arc(frame, hip, r, -90.0, _direction_deg(hip, sh), colour, z)
+        _reference(canvas, hip, -90.0, 1.05 * length, colour, z)
+        mid = _arc(canvas, hip, r, -90.0, _direction_deg(hip, sh), colour, z)
         text = f"{_fmt(value, '.0f')}{_DEG}"
         if state.facing:  # behind the back, level with the arc, clear of the arms and the driving knee
             w, _ = text_size(text, z)
             y = round(hip[1] - 0.55 * length)
             x = round(min(hip[0], sh[0]) - z.line_h - w if state.facing > 0 else max(hip[0], sh[0]) + z.line_h)
-            put_text(frame, text, (min(max(x, 0), frame.shape[1] - w), y), z, colour)
+            put_text(canvas, text, (min(max(x, 0), canvas.width - w), y), z, colour)
         else:
-            _label(frame, hip, mid, r + 1.5 * z.line_h, text, colour, z)
+            _label(canvas, hip, mid, r + 1.5 * z.line_h, text, colour, z)
 
 
 # --- panels -------------------------------------------------------------------------------------------------
@@ -514,28 +430,27 @@ def _value_col_w(z: Sizes) -> int:
     return text_size("L +0.00", z)[0] + 2 * z.pad
 
 
-class RepCounterAnnotator:
+class RepCounterAnnotator(CanvasAnnotator):
     """The rep counter in a top corner: reps done of the clip's total, and the drill."""
 
     def __init__(self, style: Style | None = None, corner: str = "left") -> None:
         self.style, self.corner = style or Style(), corner
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw "REP n/N" (or "HOLD n/N") with the drill below it."""
-        z = Sizes.of_frame(frame, self.style.scale)
+        z = Sizes.of_canvas(canvas, self.style.scale)
         word = "HOLD" if state.rep_kind == "hold" else "REP"
         big = f"{word} {state.reps_done}/{state.reps_total}" if state.reps_total else "no reps"
         w = max(text_size(big, z, 1.5)[0] + 2 * z.pad, text_size(state.drill, z, 0.8)[0] + 2 * z.pad,
                 panel_width(z))
-        x0, y0 = _corner_x(frame.shape[1], w, z, self.corner), z.pad
-        shade(frame, x0, y0, x0 + w, y0 + counter_height(z), self.style.panel, self.style.panel_alpha)
-        put_text(frame, big, (x0 + z.pad, y0 + z.pad + round(1.2 * z.line_h)), z, self.style.text, 1.5)
+        x0, y0 = _corner_x(canvas.width, w, z, self.corner), z.pad
+        canvas.shade(x0, y0, x0 + w, y0 + counter_height(z), self.style.panel, self.style.panel_alpha)
+        put_text(canvas, big, (x0 + z.pad, y0 + z.pad + round(1.2 * z.line_h)), z, self.style.text, 1.5)
         if state.drill:
-            put_text(frame, state.drill, (x0 + z.pad, y0 + z.pad + round(2.0 * z.line_h)), z, self.style.muted, 0.8)
-        return frame
+            put_text(canvas, state.drill, (x0 + z.pad, y0 + z.pad + round(2.0 * z.line_h)), z, self.style.muted, 0.8)
 
 
-class PanelAnnotator:
+class PanelAnnotator(CanvasAnnotator):
     """A compact semi-transparent panel with the live metrics.
 
     Thigh angle, knee height and dorsiflexion of both legs (each in its leg's colour), trunk lean and cadence
@@ -565,22 +480,21 @@ class PanelAnnotator:
             ("cadence", [(f"{cadence:.0f} /min" if cadence else "--", st.text)]),
         ]
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the panel below the rep counter."""
-        z = Sizes.of_frame(frame, self.style.scale)
+        z = Sizes.of_canvas(canvas, self.style.scale)
         col_w, w = _value_col_w(z), panel_width(z)
         label_w = w - 2 * col_w - z.pad
-        x0, y0 = _corner_x(frame.shape[1], w, z, self.corner), 2 * z.pad + counter_height(z)
-        shade(frame, x0, y0, x0 + w, y0 + panel_height(z), self.style.panel, self.style.panel_alpha)
+        x0, y0 = _corner_x(canvas.width, w, z, self.corner), 2 * z.pad + counter_height(z)
+        canvas.shade(x0, y0, x0 + w, y0 + panel_height(z), self.style.panel, self.style.panel_alpha)
         for k, (label, values) in enumerate(self._rows(state)):
             y = y0 + z.pad + round((k + 0.78) * z.line_h)
-            put_text(frame, label, (x0 + z.pad, y), z, self.style.muted, 0.85)
+            put_text(canvas, label, (x0 + z.pad, y), z, self.style.muted, 0.85)
             for j, (text, colour) in enumerate(values):
-                put_text(frame, text, (x0 + label_w + j * col_w, y), z, colour)
-        return frame
+                put_text(canvas, text, (x0 + label_w + j * col_w, y), z, colour)
 
 
-class RepNoteAnnotator:
+class RepNoteAnnotator(CanvasAnnotator):
     """After each rep, for about a second: its number, side, score and the main fault's cue.
 
     The score is coloured good / fair / poor; a rep without faults says "clean rep". Several recent reps
@@ -590,10 +504,10 @@ class RepNoteAnnotator:
     def __init__(self, style: Style | None = None, corner: str = "left", max_notes: int = 2) -> None:
         self.style, self.corner, self.max_notes = style or Style(), corner, max_notes
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the notes of ``state.notes`` (already chosen by time)."""
-        z = Sizes.of_frame(frame, self.style.scale)
-        fh, fw = frame.shape[:2]
+        z = Sizes.of_canvas(canvas, self.style.scale)
+        fh, fw = canvas.height, canvas.width
         max_w = round(min(0.42 * fw, 22 * z.line_h)) if fw > fh else round(0.6 * fw)
         inset = z.line + z.pad  # colour stripe, then text
         y = 3 * z.pad + counter_height(z) + panel_height(z)
@@ -608,13 +522,13 @@ class RepNoteAnnotator:
                 break
             colour = self.style.score(note.score)
             x0 = _corner_x(fw, w, z, self.corner)
-            shade(frame, x0, y, x0 + w, y + h, self.style.panel, self.style.panel_alpha)
-            cv2.rectangle(frame, (x0, y), (x0 + z.line - 1, y + h - 1), colour, -1)
-            put_text(frame, head, (x0 + inset, y + round(1.0 * z.line_h)), z, colour, 1.1)
+            canvas.shade(x0, y, x0 + w, y + h, self.style.panel, self.style.panel_alpha)
+            canvas.fill(x0, y, x0 + z.line - 1, y + h - 1, colour)
+            put_text(canvas, head, (x0 + inset, y + round(1.0 * z.line_h)), z, colour, 1.1)
             for k, line in enumerate(cue):
-                put_text(frame, line, (x0 + inset, y + round((1.9 + 0.85 * k) * z.line_h)), z, self.style.text, 0.8)
+                put_text(canvas, line, (x0 + inset, y + round((1.9 + 0.85 * k) * z.line_h)), z, self.style.text,
+                         0.8)
             y += h + z.pad // 2
-        return frame
 
 
 # --- the knee-height strip ----------------------------------------------------------------------------------
@@ -634,7 +548,7 @@ def strip_height(width: int, height: int, scale: float = 1.0) -> int:
     return max(2 * round(62 * Sizes.of(width, height, scale).unit), 40)
 
 
-class KneeStripAnnotator:
+class KneeStripAnnotator(CanvasAnnotator):
     """A strip along the bottom plotting both knees' height over the whole clip, with a moving time marker.
 
     Each leg is plotted in its colour, the reps are marked at their peaks (coloured by score). With
@@ -659,7 +573,7 @@ class KneeStripAnnotator:
             mid = (hi + lo) / 2
             lo, hi = mid - 0.3, mid + 0.3
         self.lo, self.hi = lo, hi
-        self._cache: dict[tuple[int, int], np.ndarray] = {}
+        self._cache: dict[tuple[int, int], Picture] = {}
 
     def rows(self, width: int, height: int) -> tuple[int, int]:
         """(first row, rows) of the strip in a ``width`` x ``height`` frame."""
@@ -688,10 +602,10 @@ class KneeStripAnnotator:
         y = y1 - (np.clip(np.asarray(v, np.float64), self.lo, self.hi) - self.lo) / (self.hi - self.lo) * (y1 - y0)
         return y + (self.rows(width, height)[0] if in_frame else 0)
 
-    def _picture(self, width: int, height: int) -> np.ndarray:
+    def _picture(self, width: int, height: int) -> Picture:
         key = (width, height)
         if key not in self._cache:
-            self._cache[key] = self._draw_picture(width, height)
+            self._cache[key] = Picture(self._draw_picture(width, height))
         return self._cache[key]
 
     def _draw_picture(self, w: int, h: int) -> np.ndarray:
@@ -730,28 +644,23 @@ class KneeStripAnnotator:
                 tw = text_size(str(m.index), z, 0.65)[0]
                 put_text(pic, str(m.index), (x - tw // 2, round(0.85 * z.line_h)), z, colour, 0.65, outline=None)
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the strip; mark the current time and where both knees are now."""
-        h, w = frame.shape[:2]
+        h, w = canvas.height, canvas.width
         y0, sh = self.rows(w, h)
         if sh <= 0:
-            return frame
-        pic = self._picture(w, h)
-        roi = frame[y0:y0 + sh]
-        if self.picture_h is not None:
-            roi[:] = pic
-        else:
-            cv2.addWeighted(roi, 1.0 - self.style.strip_alpha, pic, self.style.strip_alpha, 0.0, dst=roi)
+            return
+        canvas.paste(y0, self._picture(w, h), 1.0 if self.picture_h is not None else self.style.strip_alpha)
         z = Sizes.of(w, h, self.style.scale)
         x = round(float(self.x_of(state.t_s, w, h)))
-        cv2.line(roi, (x, 0), (x, sh - 1), self.style.text, z.thin, cv2.LINE_AA)
+        strip = canvas.band(y0, sh)
+        strip.line((x, 0), (x, sh - 1), self.style.text, z.thin)
         for s in Side:
             v = state.value(f"knee_height_{s.value}")
             if math.isfinite(v):
                 y = round(float(self.y_of(v, w, h, in_frame=False)))
-                cv2.circle(roi, (x, y), z.joint + 1, (0, 0, 0), -1, cv2.LINE_AA)
-                cv2.circle(roi, (x, y), z.joint, self.style.side(s), -1, cv2.LINE_AA)
-        return frame
+                strip.circle((x, y), z.joint + 1, (0, 0, 0), -1)
+                strip.circle((x, y), z.joint, self.style.side(s), -1)
 
 
 def _runs(mask: np.ndarray) -> list[slice]:
@@ -761,7 +670,7 @@ def _runs(mask: np.ndarray) -> list[slice]:
 
 
 __all__ = [
-    "FAIR_SCORE", "GOOD_SCORE", "AngleAnnotator", "FrameState", "KneeStripAnnotator", "PanelAnnotator",
-    "RepCounterAnnotator", "RepNote", "RepNoteAnnotator", "Sizes", "SkeletonAnnotator", "StripMark", "Style",
-    "put_text", "shade", "strip_height", "text_size", "wrap",
+    "FAIR_SCORE", "GOOD_SCORE", "AngleAnnotator", "CanvasAnnotator", "FrameState", "KneeStripAnnotator",
+    "PanelAnnotator", "RepCounterAnnotator", "RepNote", "RepNoteAnnotator", "Sizes", "SkeletonAnnotator", "StripMark",
+    "Style", "put_text", "shade", "strip_height", "text_size", "wrap",
 ]
