@@ -1,7 +1,8 @@
 """Video in and out: probe, read frames with their container timestamps and rotation, write H.264 MP4.
 
 Reading uses PyAV (FFmpeg's libraries from its wheel), so no system ``ffmpeg`` is needed. Frames come out
-as RGB ``uint8`` arrays, upright (rotation metadata applied), each with its presentation time in seconds
+as RGB ``uint8`` arrays (:func:`read_frames`) or as the decoder's own YUV planes (:func:`read_yuv`, for
+drawing straight into video), upright (rotation metadata applied), each with its presentation time in seconds
 from the first frame. Phones record variable frame rate, so time is never index / fps.
 """
 
@@ -159,6 +160,63 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
     if span is not None:
         yield from _read_span(path, stats, span)
         return
+    for t_s, frame in _timed_frames(path, stats):
+        yield t_s, _rgb(frame)
+
+
+@dataclass(frozen=True)
+class YuvPicture:
+    """A decoded picture as yuv420p planes (limited range), upright, with the clip's colour tags.
+
+    ``y`` is (H, W), ``u`` and ``v`` are (ceil(H/2), ceil(W/2)): read-only views of the decoder's frame
+    (rotated views when the clip carries a rotation), valid as long as the picture is kept. The tags are
+    FFmpeg's ``AVColorSpace``, ``AVColorPrimaries`` and ``AVColorTransferCharacteristic`` numbers.
+    """
+
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    colorspace: int
+    color_primaries: int
+    color_trc: int
+
+
+def read_yuv(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[tuple[float, YuvPicture]]:
+    """Yield ``(t_s, picture)`` for every decodable frame, as :func:`read_frames` does, but as YUV planes.
+
+    Nothing is converted for the usual yuv420p video; other pixel formats (full-range yuvj420p, 10-bit,
+    4:2:2) are converted to limited-range yuv420p.
+    """
+    for t_s, frame in _timed_frames(Path(path), stats if stats is not None else ReadStats()):
+        yield t_s, _yuv(frame)
+
+
+def plane_views(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Y, U and V planes of a yuv420p frame as (rows, columns) arrays sharing its memory."""
+    out = []
+    for plane in frame.planes:
+        flat = np.frombuffer(memoryview(plane), np.uint8, count=plane.line_size * plane.height)
+        out.append(flat.reshape(plane.height, plane.line_size)[:, : plane.width])
+    return out[0], out[1], out[2]
+
+
+def _yuv(frame: av.VideoFrame) -> YuvPicture:
+    if frame.format.name != "yuv420p" or frame.color_range == 2:  # 2: full ("JPEG") range
+        full = frame.color_range == 2 or frame.format.name.startswith("yuvj")
+        tags = frame.colorspace, frame.color_primaries, frame.color_trc
+        frame = frame.reformat(format="yuv420p", src_color_range="JPEG" if full else "MPEG", dst_color_range="MPEG")
+        frame.colorspace, frame.color_primaries, frame.color_trc = tags
+    k = (round(frame.rotation or 0) % 360 // 90) % 4
+    planes = []
+    for view in plane_views(frame):
+        view.flags.writeable = False
+        planes.append(np.rot90(view, k) if k else view)
+    return YuvPicture(planes[0], planes[1], planes[2], int(frame.colorspace), int(frame.color_primaries),
+                      int(frame.color_trc))
+
+
+def _timed_frames(path: Path, stats: ReadStats) -> Iterator[tuple[float, av.VideoFrame]]:
+    """Every decodable frame with its time in seconds from the first (repaired when missing or not increasing)."""
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -177,7 +235,7 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
             t_s = t - t0
             last = t_s
             stats.frames += 1
-            yield t_s, _rgb(frame)
+            yield t_s, frame
         if stats.frames == 0:
             raise VideoError(f"{path}: no frame could be decoded ({stats.error or 'empty stream'}). {_HINT}")
         check_complete(path, stats, stream.frames or 0)
@@ -323,6 +381,8 @@ class VideoSink:
         with VideoSink(path, width, height, fps) as sink:
             sink.write(rgb, t_s)
 
+    or, to draw straight into the frames the encoder takes, :meth:`new_frame` and :meth:`write_yuv`.
+
     Times are kept as given (variable frame rate is preserved). Odd sizes are cropped by one pixel, as
     yuv420p needs even dimensions. ``reproducible`` trades some speed for the same bytes on every machine.
     The file is written under a temporary name and renamed on success.
@@ -341,7 +401,7 @@ class VideoSink:
         self._last_pts = -1
         self.frames = 0
         # x264 runs in a thread of its own (it releases the GIL), so drawing the next frame overlaps encoding
-        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=8)
+        self._queue: queue.Queue[tuple[np.ndarray | av.VideoFrame, int] | None] = queue.Queue(maxsize=8)
         self._encoder: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -377,9 +437,10 @@ class VideoSink:
         while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # keep draining so the writer never blocks on a full queue
-            yuv, pts = item
+            picture, pts = item
             try:
-                frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+                frame = picture if isinstance(picture, av.VideoFrame) else av.VideoFrame.from_ndarray(
+                    picture, format="yuv420p")
                 frame.pts, frame.time_base = pts, Fraction(1, 90000)
                 self._container.mux(self._stream.encode(frame))
             except BaseException as exc:  # handed to the writer, which raises it in its own thread
@@ -387,17 +448,40 @@ class VideoSink:
 
     def write(self, rgb: np.ndarray, t_s: float) -> None:
         """Encode one RGB frame shown at ``t_s`` seconds."""
-        assert self._container is not None and self._stream is not None, "use VideoSink as a context manager"
         if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
             rgb = np.ascontiguousarray(rgb[: self.height, : self.width])
+        # OpenCV's RGB to I420 is BT.601 limited range, what players assume of untagged video, and about 8x
+        # faster than swscale; it also makes the copy the encoder thread owns, so the caller may reuse its buffer
+        self._put(np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8), t_s)
+
+    def new_frame(self) -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """A fresh yuv420p frame of the sink's size, and its Y, U and V planes to draw in (see :meth:`write_yuv`)."""
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        return frame, plane_views(frame)
+
+    def write_yuv(self, frame: av.VideoFrame, t_s: float) -> None:
+        """Encode a yuv420p frame of the sink's size (from :meth:`new_frame`) shown at ``t_s`` seconds.
+
+        The frame is handed to the encoder thread as it is: do not change it afterwards. The colour tags of
+        the first frame (matrix, primaries, transfer) are written into the video, so players show it as its
+        source was meant to be shown.
+        """
+        if (frame.width, frame.height, frame.format.name) != (self.width, self.height, "yuv420p"):
+            raise ValueError(f"write_yuv takes yuv420p frames of {self.width}x{self.height}, "
+                             f"not {frame.format.name} {frame.width}x{frame.height}")
+        if self.frames == 0 and self._stream is not None:  # the encoder opens on its first frame, after this
+            context = self._stream.codec_context
+            context.colorspace, context.color_primaries = frame.colorspace, frame.color_primaries
+            context.color_trc, context.color_range = frame.color_trc, 1  # 1: limited ("MPEG") range
+        self._put(frame, t_s)
+
+    def _put(self, picture: np.ndarray | av.VideoFrame, t_s: float) -> None:
+        assert self._container is not None and self._stream is not None, "use VideoSink as a context manager"
         if self._error is not None:
             raise OutputError(f"cannot write {self.path}: {_short(self._error)}") from self._error
-        # OpenCV's RGB to I420 is BT.601 limited range, what players assume, and about 8x faster than swscale;
-        # it also makes the copy the encoder thread owns, so the caller may reuse its buffer at once
-        yuv = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)
         pts = max(round(t_s * 90000), self._last_pts + 1)
         self._last_pts = pts
-        self._queue.put((yuv, pts))
+        self._queue.put((picture, pts))
         self.frames += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -12,7 +12,8 @@ import pytest
 from conftest import REAL, real_clip
 
 from kneedrive_cv.errors import VideoError
-from kneedrive_cv.video import ReadStats, VideoSink, probe, read_frames, upright
+from kneedrive_cv.output.canvas import matrix_of
+from kneedrive_cv.video import ReadStats, VideoSink, YuvPicture, probe, read_frames, read_yuv, upright
 
 # (file, displayed width, displayed height, frames)
 REAL_CLIPS = [
@@ -61,6 +62,31 @@ def test_variable_frame_rate_timestamps_are_not_index_over_fps() -> None:
     assert len(np.unique(np.round(steps, 4))) > 1
 
 
+def _rgb_of(picture: YuvPicture) -> np.ndarray:
+    """The picture as RGB, by its own colour matrix (limited range), chroma upsampled by repetition."""
+    h, w = picture.y.shape
+    u, v = (np.repeat(np.repeat(p, 2, axis=0), 2, axis=1)[:h, :w] for p in (picture.u, picture.v))
+    yuv = np.dstack([picture.y, u, v]).astype(np.float64) - np.array([16.0, 128.0, 128.0])
+    rgb = yuv @ np.linalg.inv(matrix_of(picture.colorspace).coefficients).T
+    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("name", ["high_knees_side_gym_60fps.mp4", "gaitlab_male_side_treadmill.mp4",
+                                  "sprint_start_side_track_a1.mp4"])
+def test_yuv_planes_are_the_same_frames_at_the_same_times(name: str) -> None:
+    """What the overlay reads: the decoder's planes, the same frames, times and pictures as read_frames."""
+    path = real_clip(name)
+    rgb = list(read_frames(path))
+    yuv = list(read_yuv(path))
+    assert [t for t, _ in yuv] == [t for t, _ in rgb]
+    for (_, picture), (_, reference) in list(zip(yuv, rgb, strict=True))[::25]:
+        h, w = reference.shape[:2]
+        assert picture.y.shape == (h, w) and picture.u.shape == picture.v.shape == ((h + 1) // 2, (w + 1) // 2)
+        assert not picture.y.flags.writeable, "the decoder's own memory is read only"
+        assert np.abs(_rgb_of(picture).astype(int) - reference).mean() < 2.5
+
+
 def test_upright_applies_display_rotation() -> None:
     img = np.zeros((4, 6, 3), np.uint8)
     img[0, 0] = 255  # top-left marker
@@ -99,6 +125,10 @@ def test_rotated_phone_clip_comes_out_portrait(tmp_path: Path) -> None:
     assert rgb.shape == (64, 48, 3)
     rows, cols = np.argwhere(rgb[:, :, 0] > 128).mean(axis=0)
     assert rows < 8 and cols > 40  # turned clockwise, as the phone showed it: marker now top-right
+    _, picture = next(iter(read_yuv(path)))  # the planes are turned the same way
+    assert picture.y.shape == (64, 48) and picture.u.shape == (32, 24)
+    rows, cols = np.argwhere(picture.y > 128).mean(axis=0)
+    assert rows < 8 and cols > 40
 
 
 def test_written_h264_keeps_every_frame_and_time(tmp_path: Path) -> None:
@@ -198,6 +228,14 @@ def test_phone_and_camera_formats_read_with_their_times(tmp_path: Path, suffix: 
     times = [t for t, rgb in read_frames(path) if rgb.shape == (48, 64, 3)]
     assert len(times) == 12
     assert np.allclose(np.diff(times), 0.04, atol=1e-3)
+    # as planes: full range, 4:2:2 and 10 bits come out as limited-range yuv420p, the same pictures
+    for (t, picture), (t_rgb, rgb) in zip(read_yuv(path), read_frames(path), strict=True):
+        assert t == t_rgb and picture.y.dtype == np.uint8 and picture.u.shape == (24, 32)
+        yuv = matrix_of(picture.colorspace).yuv(rgb)
+        assert np.abs(picture.y - yuv[..., 0]).mean() < 2
+        for k, plane in ((1, picture.u), (2, picture.v)):  # over 4 x 4 pixels, whatever filter halved the chroma
+            blocks = plane.reshape(12, 2, 16, 2).mean(axis=(1, 3))
+            assert np.abs(blocks - yuv[..., k].reshape(12, 4, 16, 4).mean(axis=(1, 3))).mean() < 2
 
 
 def test_an_encoder_failure_is_raised_and_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
