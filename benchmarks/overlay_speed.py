@@ -7,10 +7,11 @@ made in a temporary folder with PyAV (upscaled, same timestamps), and its pose t
 the 720p track's pixels (pose estimation is not what is measured here). For each size it prints frames per
 second (wall clock) and CPU milliseconds per frame (all threads) of:
 
-  decode            reading the frames as RGB (read_frames), nothing else
-  encode            writing the overlay's own frames (drawn beforehand, held in memory) to H.264 with
-                    VideoSink: the overlay's encoder settings, size (picture plus the knee strip's rows) and
-                    content, nothing else
+  decode            decoding the frames to the decoder's own YUV planes (read_yuv), nothing else: no
+                    conversion, so this is the bare cost of decoding
+  encode            writing the overlay's own frames (drawn beforehand, held in memory as the yuv420p
+                    frames the encoder takes) to H.264 with VideoSink: the overlay's encoder settings, size
+                    (picture plus the knee strip's rows) and content, nothing else
   dec then enc      what decoding plus encoding need: 1 / (1/decode + 1/encode), the two costs added
   transcode         reading and writing every frame with nothing drawn, decoding in a second thread as the
                     overlay does (the plain picture, which is cheaper to encode than the overlay's)
@@ -36,9 +37,9 @@ import av
 import numpy as np
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
-from kneedrive_cv.output.overlay import _prefetch, overlay_frames, overlay_size, render_overlay
+from kneedrive_cv.output.overlay import _prefetch, overlay_size, overlay_video_frames, render_overlay
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.video import VideoSink, read_frames
+from kneedrive_cv.video import VideoSink, plane_views, read_yuv
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "real_videos" / "high_knees_side_gym_60fps.mp4"
 
@@ -75,38 +76,45 @@ def timed(fn: Callable[[], int]) -> tuple[float, float]:
 
 def decode(clip: Path, limit: int) -> int:
     n = 0
-    for _ in read_frames(clip):
+    for _ in read_yuv(clip):
         n += 1
         if n == limit:
             break
     return n
 
 
-def drawn_frames(result: AnalysisResult, limit: int) -> list[tuple[float, np.ndarray]]:
-    """The overlay's first ``limit`` frames, drawn and kept in memory (not timed)."""
+def new_frame(width: int, height: int) -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    frame = av.VideoFrame(width, height, "yuv420p")
+    return frame, plane_views(frame)
+
+
+def drawn_frames(result: AnalysisResult, limit: int) -> list[tuple[float, av.VideoFrame]]:
+    """The overlay's first ``limit`` frames, drawn and kept in memory as the encoder takes them (not timed)."""
+    w, h = overlay_size(result)
     frames = []
-    for t_s, canvas in overlay_frames(result):
-        frames.append((t_s, canvas.copy()))
+    for t_s, frame in overlay_video_frames(result, partial(new_frame, w - w % 2, h - h % 2)):
+        frames.append((t_s, frame))
         if len(frames) == limit:
             break
     return frames
 
 
-def encode(frames: list[tuple[float, np.ndarray]], out: Path, fps: float) -> int:
-    h, w = frames[0][1].shape[:2]
-    with VideoSink(out, w, h, fps) as sink:
+def encode(frames: list[tuple[float, av.VideoFrame]], out: Path, fps: float) -> int:
+    with VideoSink(out, frames[0][1].width, frames[0][1].height, fps) as sink:
         for t_s, frame in frames:
-            sink.write(frame, t_s)
+            sink.write_yuv(frame, t_s)
     return len(frames)
 
 
 def transcode(clip: Path, out: Path, width: int, height: int, fps: float) -> int:
-    canvas = np.zeros((height, width, 3), np.uint8)
     n = 0
     with VideoSink(out, width, height, fps) as sink:
-        for t_s, frame in _prefetch(read_frames(clip)):
-            canvas[: frame.shape[0]] = frame
-            sink.write(canvas, t_s)
+        for t_s, picture in _prefetch(read_yuv(clip)):
+            frame, (y, u, v) = sink.new_frame()
+            rows = min(picture.y.shape[0], y.shape[0]) // 2 * 2
+            y[:rows], u[: rows // 2], v[: rows // 2] = picture.y[:rows], picture.u[: rows // 2], picture.v[: rows // 2]
+            y[rows:], u[rows // 2:], v[rows // 2:] = 16, 128, 128
+            sink.write_yuv(frame, t_s)
             n += 1
     return n
 
@@ -123,7 +131,7 @@ def measure(result: AnalysisResult, tmp: Path, repeats: int, memory_gb: float) -
     """Best (fps, CPU ms per frame) of each way of processing ``result``'s clip."""
     w, h = overlay_size(result)
     fps = result.video.fps
-    limit = max(1, min(len(result.track), int(memory_gb * 1e9 / (w * h * 3))))
+    limit = max(1, min(len(result.track), int(memory_gb * 1e9 / (w * h * 1.5))))
     frames = drawn_frames(result, limit)
     runs: dict[str, Callable[[], int]] = {
         "decode": partial(decode, result.clip, len(frames)),

@@ -194,14 +194,19 @@ def test_degree_sign_and_width() -> None:
 
 
 def test_text_sprites_are_reused_and_their_memory_bounded() -> None:
-    from kneedrive_cv.output.canvas import _SpriteCache
+    from kneedrive_cv.output.canvas import BT709, _SpriteCache
 
     cache = _SpriteCache(max_bytes=200_000)
-    first = cache.get("REP 1/18", 0.62, 2, 4, (255, 255, 255), (0, 0, 0))
-    assert cache.get("REP 1/18", 0.62, 2, 4, (255, 255, 255), (0, 0, 0)) is first
+    first = cache.get("REP 1/18", 0.62, 2, 4)
+    assert cache.get("REP 1/18", 0.62, 2, 4) is first
     for k in range(300):
-        cache.get(f"{k}°", 0.62, 2, 4, (255, 255, 255), (0, 0, 0))
-    assert cache.bytes <= 200_000
+        sprite = cache.get(f"{k}°", 0.62, 2, 4)
+        sprite.rgb((255, 255, 255), (0, 0, 0))  # the coloured forms count too
+        sprite.luma((255, 255, 255), (0, 0, 0), BT709)
+        sprite.chroma((255, 255, 255), (0, 0, 0), BT709, k % 2, 0)
+        assert cache.bytes <= 200_000
+    assert cache.bytes == sum(sp.nbytes for sp in cache._items.values())
+    assert cache.bytes > 150_000, "the cache keeps what fits"
 
 
 def _strip(picture_h: int | None) -> tuple[KneeStripAnnotator, np.ndarray]:

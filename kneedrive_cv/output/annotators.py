@@ -185,8 +185,8 @@ def put_text(target: np.ndarray | Canvas, text: str, org: tuple[int, int], sizes
     """
     fs, th = sizes.font * scale, max(1, round(sizes.font_thick * scale))
     outline_th = th + max(2, round(2 * sizes.unit * scale))
-    sp = text_sprite(text, round(fs, 4), th, outline_th, _rgb(colour), None if outline is None else _rgb(outline))
-    as_canvas(target).text(sp, int(org[0]), int(org[1]))
+    sp = text_sprite(text, round(fs, 4), th, None if outline is None else outline_th)
+    as_canvas(target).text(sp, int(org[0]), int(org[1]), _rgb(colour), (0, 0, 0) if outline is None else _rgb(outline))
     return sp.width
 
 

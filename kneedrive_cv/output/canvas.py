@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import cv2
@@ -34,9 +35,9 @@ Point = tuple[int, int]
 
 # --- colour matrices ------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Matrix:
-    """An RGB -> limited-range YCbCr matrix, by its luma weights ``kr`` and ``kb``."""
+    """An RGB -> limited-range YCbCr matrix, by its luma weights ``kr`` and ``kb`` (compared by identity)."""
 
     name: str
     kr: float
@@ -81,62 +82,90 @@ def degree_w(scale: float) -> int:
     return max(3, round(11 * scale))
 
 
-@dataclass(eq=False)
 class Sprite:
-    """A rendered piece of text: colour premultiplied by coverage, 255 - coverage, and where its origin is.
+    """A piece of text rendered once as coverage: of the text itself, and of its outline around it.
 
-    The YCbCr forms for I420 canvases are made on first use, for one matrix at a time and per parity of the
-    position (chroma samples cover two pixels each way).
+    Both are colour-free, so one rendering serves every colour and every canvas: the pixels to composite
+    (colour premultiplied by coverage, and 255 - coverage) are made from them on first use, per colour, per
+    matrix for I420 canvases, and per parity of the position for the chroma planes (a chroma sample covers
+    two pixels each way), and kept.
+
+    Attributes:
+        text_w: (h, w) uint8 coverage of the text.
+        outline_w: (h, w) uint8 coverage of the outline where the text does not cover it (0 without outline).
+        ox, oy: where the text's origin (baseline start) is in the sprite.
+        width: the text's advance width.
+
     """
 
-    premult: np.ndarray   # (h, w, 3) uint8
-    inverse: np.ndarray   # (h, w, 3) uint8
-    ox: int
-    oy: int
-    width: int
-    _planes: dict[tuple[object, ...], tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
+    def __init__(self, text_w: np.ndarray, outline_w: np.ndarray, ox: int, oy: int, width: int,
+                 on_grow: Callable[[int], None] | None = None) -> None:
+        self.text_w, self.outline_w, self.ox, self.oy, self.width = text_w, outline_w, ox, oy, width
+        self._forms: dict[tuple[object, ...], tuple[np.ndarray, ...]] = {}
+        self.nbytes = text_w.nbytes + outline_w.nbytes
+        self._on_grow = on_grow
 
-    @property
-    def nbytes(self) -> int:
-        """The most bytes the sprite holds: its RGB form, and its YCbCr forms for one matrix at all 4 parities."""
-        h, w = self.premult.shape[:2]
-        return self.premult.nbytes + self.inverse.nbytes + 2 * h * w + 4 * 3 * ((h + 2) // 2) * ((w + 2) // 2)
+    def _keep(self, key: tuple[object, ...], form: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        self._forms[key] = form
+        grown = sum(a.nbytes for a in form)
+        self.nbytes += grown
+        if self._on_grow is not None:
+            self._on_grow(grown)
+        return form
 
-    def _for(self, matrix: Matrix) -> None:
-        """Forget the YCbCr forms of another matrix (a clip uses one)."""
-        if self._planes and next(iter(self._planes))[0] != matrix:
-            self._planes.clear()
+    def _premult(self, t: float, o: float, text_w: np.ndarray, outline_w: np.ndarray) -> np.ndarray:
+        """One channel of (text value x text coverage + outline value x outline coverage), uint8."""
+        return cv2.addWeighted(text_w, t / 255, outline_w, o / 255, 0.0, dtype=cv2.CV_8U)
 
-    def luma(self, matrix: Matrix) -> tuple[np.ndarray, ...]:
+    def rgb(self, colour: RGB, outline: RGB) -> tuple[np.ndarray, ...]:
+        """(premultiplied RGB (h, w, 3), 255 - coverage (h, w, 3)), uint8."""
+        key: tuple[object, ...] = ("rgb", colour, outline)
+        form = self._forms.get(key)
+        if form is None:
+            premult = cv2.merge([self._premult(t, o, self.text_w, self.outline_w)
+                                 for t, o in zip(colour, outline, strict=True)])
+            inverse = cv2.cvtColor(255 - cv2.add(self.text_w, self.outline_w), cv2.COLOR_GRAY2RGB)
+            form = self._keep(key, (premult, inverse))
+        return form
+
+    def luma(self, colour: RGB, outline: RGB, matrix: Matrix) -> tuple[np.ndarray, ...]:
         """(premultiplied Y, 255 - coverage), each (h, w) uint8."""
-        key: tuple[object, ...] = (matrix, "y")
-        if key not in self._planes:
-            self._for(matrix)
-            cover = 255.0 - self.inverse[..., 0].astype(np.float64)
-            y = self.premult.astype(np.float64) @ matrix.coefficients[0] + cover / 255 * YUV_OFFSET[0]
-            self._planes[key] = (_u8(y), np.ascontiguousarray(self.inverse[..., 0]))
-        return self._planes[key]
+        key: tuple[object, ...] = ("y", colour, outline, matrix)
+        form = self._forms.get(key)
+        if form is None:
+            t, o = _yuv_of(colour, matrix)[0], _yuv_of(outline, matrix)[0]
+            inverse = 255 - cv2.add(self.text_w, self.outline_w)
+            form = self._keep(key, (self._premult(t, o, self.text_w, self.outline_w), inverse))
+        return form
 
-    def chroma(self, matrix: Matrix, px: int, py: int) -> tuple[np.ndarray, ...]:
+    def _half(self, px: int, py: int) -> tuple[np.ndarray, ...]:
+        """Text and outline coverage shifted by (px, py), averaged over 2 x 2 pixels (float32), and 255 - both."""
+        key: tuple[object, ...] = ("half", px, py)
+        form = self._forms.get(key)
+        if form is None:
+            h, w = self.text_w.shape
+            bottom, right = (h + py) % 2, (w + px) % 2
+            halves = [cv2.resize(cv2.copyMakeBorder(m.astype(np.float32), py, bottom, px, right, cv2.BORDER_CONSTANT,
+                                                    value=(0.0,)),
+                                 ((w + px + right) // 2, (h + py + bottom) // 2), interpolation=cv2.INTER_AREA)
+                      for m in (self.text_w, self.outline_w)]
+            inverse = np.clip(np.rint(255.0 - halves[0] - halves[1]), 0, 255).astype(np.uint8)
+            form = self._keep(key, (halves[0], halves[1], inverse))
+        return form
+
+    def chroma(self, colour: RGB, outline: RGB, matrix: Matrix, px: int, py: int) -> tuple[np.ndarray, ...]:
         """(premultiplied Cb, premultiplied Cr, 255 - coverage), each (h', w') uint8.
 
-        For a sprite whose top-left pixel has parity (px, py): the sprite is shifted by that much, then
-        averaged over 2 x 2 pixels.
+        For a sprite whose top-left pixel has parity (px, py).
         """
-        key: tuple[object, ...] = (matrix, px, py)
-        if key not in self._planes:
-            self._for(matrix)
-            h, w = self.premult.shape[:2]
-            hh, ww = (h + py + 1) // 2 * 2, (w + px + 1) // 2 * 2
-            pm = np.zeros((hh, ww, 3), np.float64)
-            cover = np.zeros((hh, ww), np.float64)
-            pm[py:py + h, px:px + w] = self.premult
-            cover[py:py + h, px:px + w] = 255.0 - self.inverse[..., 0]
-            uv = pm @ matrix.coefficients[1:].T + (cover / 255)[..., None] * YUV_OFFSET[1:]
-            uv = uv.reshape(hh // 2, 2, ww // 2, 2, 2).mean(axis=(1, 3))
-            inv = 255.0 - cover.reshape(hh // 2, 2, ww // 2, 2).mean(axis=(1, 3))
-            self._planes[key] = (_u8(uv[..., 0]), _u8(uv[..., 1]), _u8(inv))
-        return self._planes[key]
+        key: tuple[object, ...] = ("uv", colour, outline, matrix, px, py)
+        form = self._forms.get(key)
+        if form is None:
+            text_w, outline_w, inverse = self._half(px, py)
+            (_, tu, tv), (_, ou, ov) = _yuv_of(colour, matrix), _yuv_of(outline, matrix)
+            form = self._keep(key, (self._premult(tu, ou, text_w, outline_w),
+                                    self._premult(tv, ov, text_w, outline_w), inverse))
+        return form
 
 
 def _u8(a: np.ndarray) -> np.ndarray:
@@ -144,7 +173,7 @@ def _u8(a: np.ndarray) -> np.ndarray:
 
 
 class _SpriteCache:
-    """Least-recently-used text sprites, bounded by their total size in bytes.
+    """Least-recently-used text sprites, bounded by their total size in bytes (their coloured forms included).
 
     Bounded by bytes, not by number: a sprite at 4K is nine times one at 720p.
     """
@@ -153,57 +182,65 @@ class _SpriteCache:
         self.max_bytes, self.bytes = max_bytes, 0
         self._items: OrderedDict[tuple[object, ...], Sprite] = OrderedDict()
 
-    def get(self, text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> Sprite:
-        key = (text, fs, th, outline_th, colour, outline)
+    def _grown(self, n: int) -> None:
+        self.bytes += n
+        self._trim()
+
+    def _trim(self) -> None:
+        """Drop the least recently used sprites until within the bound (the one in use always stays)."""
+        while self.bytes > self.max_bytes and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            old._on_grow = None  # no longer counted here
+            self.bytes -= old.nbytes
+
+    def get(self, text: str, fs: float, th: int, outline_th: int | None) -> Sprite:
+        """The sprite of this text, rendered now if it is not held."""
+        key = (text, fs, th, outline_th)
         sp = self._items.get(key)
         if sp is not None:
             self._items.move_to_end(key)
             return sp
-        sp = _render_sprite(text, fs, th, outline_th, colour, outline)
+        sp = _render_sprite(text, fs, th, outline_th, self._grown)
         self._items[key] = sp
         self.bytes += sp.nbytes
-        while self.bytes > self.max_bytes and len(self._items) > 1:
-            _, old = self._items.popitem(last=False)
-            self.bytes -= old.nbytes
+        self._trim()
         return sp
 
 
-def _render_sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> Sprite:
-    """Render ``text`` once on black (which is its colour premultiplied by coverage) and keep its coverage."""
+def _render_sprite(text: str, fs: float, th: int, outline_th: int | None,
+                   on_grow: Callable[[int], None] | None = None) -> Sprite:
+    """Render the coverage of ``text`` and of its outline (``outline_th`` thick, or none)."""
     parts = text.split(DEG)
     width = sum(cv2.getTextSize(p, FONT, fs, th)[0][0] for p in parts if p) + (len(parts) - 1) * degree_w(fs)
     (_, ascent), base = cv2.getTextSize("Ag", FONT, fs, th)
-    m = outline_th + 2
-    rgb = np.zeros((ascent + base + 2 * m, width + 2 * m, 3), np.uint8)
-    cover = np.zeros(rgb.shape[:2], np.uint8)
+    m = (outline_th or th) + 2
+    text_w = np.zeros((ascent + base + 2 * m, width + 2 * m), np.uint8)
+    outline_w = np.zeros_like(text_w)
     x, y = m, m + ascent
     for k, part in enumerate(parts):
         if part:
-            if outline is not None:
-                cv2.putText(rgb, part, (x, y), FONT, fs, outline, outline_th, cv2.LINE_AA)
-                cv2.putText(cover, part, (x, y), FONT, fs, (255,), outline_th, cv2.LINE_AA)
-            cv2.putText(rgb, part, (x, y), FONT, fs, colour, th, cv2.LINE_AA)
-            cv2.putText(cover, part, (x, y), FONT, fs, (255,), th, cv2.LINE_AA)
+            if outline_th is not None:
+                cv2.putText(outline_w, part, (x, y), FONT, fs, (255,), outline_th, cv2.LINE_AA)
+            cv2.putText(text_w, part, (x, y), FONT, fs, (255,), th, cv2.LINE_AA)
             x += cv2.getTextSize(part, FONT, fs, th)[0][0]
         if k < len(parts) - 1:
             r = max(2, round(3.2 * fs))
             centre = (x + r + 1, y - round(20 * fs))
-            if outline is not None:
-                cv2.circle(rgb, centre, r, outline, th + 2, cv2.LINE_AA)
-                cv2.circle(cover, centre, r, (255,), th + 2, cv2.LINE_AA)
-            cv2.circle(rgb, centre, r, colour, th, cv2.LINE_AA)
-            cv2.circle(cover, centre, r, (255,), th, cv2.LINE_AA)
+            if outline_th is not None:
+                cv2.circle(outline_w, centre, r, (255,), th + 2, cv2.LINE_AA)
+            cv2.circle(text_w, centre, r, (255,), th, cv2.LINE_AA)
             x += degree_w(fs)
-    inverse = cv2.cvtColor(255 - cover, cv2.COLOR_GRAY2RGB)
-    return Sprite(rgb, inverse, m, m + ascent, width)
+    # the text is drawn over its outline: the outline shows where the text does not cover it
+    outline_w = np.asarray(cv2.multiply(outline_w, 255 - text_w, scale=1 / 255), np.uint8)
+    return Sprite(text_w, outline_w, m, m + ascent, width, on_grow)
 
 
 _SPRITES = _SpriteCache()
 
 
-def text_sprite(text: str, fs: float, th: int, outline_th: int, colour: RGB, outline: RGB | None) -> Sprite:
-    """The sprite of ``text`` in this font scale, thickness, colour and outline (rendered once, then cached)."""
-    return _SPRITES.get(text, fs, th, outline_th, colour, outline)
+def text_sprite(text: str, fs: float, th: int, outline_th: int | None) -> Sprite:
+    """The sprite of ``text`` in this font scale and thickness, outlined ``outline_th`` thick (or not)."""
+    return _SPRITES.get(text, fs, th, outline_th)
 
 
 def _blit(plane: np.ndarray, premult: np.ndarray, inverse: np.ndarray, x0: int, y0: int) -> None:
@@ -267,8 +304,8 @@ class Canvas(Protocol):
         """Blend ``colour`` over the box [x0, x1) x [y0, y1) with opacity ``alpha``, clipped."""
         ...
 
-    def text(self, sprite: Sprite, x: int, y: int) -> None:
-        """Composite a text sprite with its origin (baseline start) at (x, y), clipped."""
+    def text(self, sprite: Sprite, x: int, y: int, colour: RGB, outline: RGB = (0, 0, 0)) -> None:
+        """Composite a text sprite in ``colour`` with its origin (baseline start) at (x, y), clipped."""
         ...
 
     def paste(self, y0: int, picture: Picture, alpha: float = 1.0) -> None:
@@ -326,9 +363,10 @@ class RgbCanvas:
         roi = self.frame[y0:y1, x0:x1]
         cv2.addWeighted(roi, 1.0 - alpha, _solid(y1 - y0, x1 - x0, colour), alpha, 0.0, dst=roi)
 
-    def text(self, sprite: Sprite, x: int, y: int) -> None:
-        """Composite ``sprite`` with its origin (baseline start) at (x, y)."""
-        _blit(self.frame, sprite.premult, sprite.inverse, x - sprite.ox, y - sprite.oy)
+    def text(self, sprite: Sprite, x: int, y: int, colour: RGB, outline: RGB = (0, 0, 0)) -> None:
+        """See :class:`Canvas`."""
+        premult, inverse = sprite.rgb(colour, outline)
+        _blit(self.frame, premult, inverse, x - sprite.ox, y - sprite.oy)
 
     def paste(self, y0: int, picture: Picture, alpha: float = 1.0) -> None:
         """Put ``picture`` over the rows from ``y0`` (as wide as the canvas), opaque or blended with ``alpha``."""
@@ -359,7 +397,7 @@ class I420Canvas:
         self.height, self.width = y.shape
 
     def _colour(self, colour: RGB) -> tuple[int, int, int]:
-        return _yuv_of(tuple(int(c) for c in colour), self.matrix)  # type: ignore[arg-type]
+        return _yuv_of(colour, self.matrix)
 
     def line(self, p: Point, q: Point, colour: RGB, thickness: int) -> None:
         """See :class:`Canvas`."""
@@ -406,13 +444,13 @@ class I420Canvas:
             roi = plane[b0:b1, a0:a1]
             cv2.addWeighted(roi, 1.0 - alpha, roi, 0.0, alpha * value, dst=roi)
 
-    def text(self, sprite: Sprite, x: int, y: int) -> None:
-        """Composite ``sprite`` with its origin (baseline start) at (x, y)."""
+    def text(self, sprite: Sprite, x: int, y: int, colour: RGB, outline: RGB = (0, 0, 0)) -> None:
+        """See :class:`Canvas`."""
         x0, y0 = x - sprite.ox, y - sprite.oy
-        premult, inverse = sprite.luma(self.matrix)
+        premult, inverse = sprite.luma(colour, outline, self.matrix)
         _blit(self.y, premult, inverse, x0, y0)
         px, py = x0 % 2, y0 % 2
-        premult_u, premult_v, inverse_uv = sprite.chroma(self.matrix, px, py)
+        premult_u, premult_v, inverse_uv = sprite.chroma(colour, outline, self.matrix, px, py)
         cx, cy = (x0 - px) // 2, (y0 - py) // 2
         _blit(self.u, premult_u, inverse_uv, cx, cy)
         _blit(self.v, premult_v, inverse_uv, cx, cy)

@@ -4,7 +4,11 @@
 per-frame metrics, the rep counter, cadence so far, which rep notes show when, the corner for the panels);
 :func:`render_overlay` then streams the source frames once, lets each annotator draw in place, and writes
 H.264 / yuv420p MP4 with every source frame at its own timestamp (variable frame rate kept, portrait kept
-portrait, audio dropped). Only one frame is held in memory at a time (plus a few decoded ahead).
+portrait, audio dropped). Only a few frames are in memory at a time (decoded ahead, and queued to encode).
+
+The picture never goes through RGB: the decoder's YUV planes are copied into the encoder's frame and the
+annotators draw in those planes (an I420 canvas), in the clip's own colour matrix, and the clip's colour tags
+are kept. Decoding, drawing and encoding run in three threads at once.
 
 The knee-height strip is added as rows below the picture (the video is that much taller, about 17 % of
 the picture's shorter side), so it never hides the athlete's feet; for a nearly square landscape clip,
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import av
 import cv2
 import numpy as np
 
@@ -42,7 +47,8 @@ from kneedrive_cv.output.annotators import (
     Style,
     strip_height,
 )
-from kneedrive_cv.video import VideoSink, read_frames
+from kneedrive_cv.output.canvas import Canvas, I420Canvas, matrix_of
+from kneedrive_cv.video import VideoSink, YuvPicture, plane_views, read_yuv
 
 if TYPE_CHECKING:
     from kneedrive_cv.analysis import AnalysisResult
@@ -58,10 +64,10 @@ NOTE_MAX_AFTER_PEAK_S = 0.5
 
 
 class Annotator(Protocol):
-    """Anything that draws one frame's state in place."""
+    """Anything that draws one frame's state in place on a canvas."""
 
-    def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
-        """Draw on ``frame`` (RGB uint8, in place) and return it."""
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
+        """Draw on ``canvas``, in place."""
         ...
 
 
@@ -213,7 +219,7 @@ def strip_rows_below(width: int, height: int) -> int:
     return 0 if width > height and width <= height + rows else rows
 
 
-def _read_ahead(frames: Iterator[tuple[float, np.ndarray]], q: queue.Queue[object], stop: threading.Event) -> None:
+def _read_ahead(frames: Iterator[tuple[float, YuvPicture]], q: queue.Queue[object], stop: threading.Event) -> None:
     """Worker of :func:`_prefetch`: put frames on ``q`` until done or stopped, then a final ``None``."""
     try:
         for item in frames:
@@ -234,7 +240,7 @@ def _read_ahead(frames: Iterator[tuple[float, np.ndarray]], q: queue.Queue[objec
         q.put(None)
 
 
-def _prefetch(frames: Iterator[tuple[float, np.ndarray]], depth: int = 4) -> Iterator[tuple[float, np.ndarray]]:
+def _prefetch(frames: Iterator[tuple[float, YuvPicture]], depth: int = 4) -> Iterator[tuple[float, YuvPicture]]:
     """Decode ahead in a thread, so decoding overlaps drawing and encoding.
 
     FFmpeg decodes without holding the GIL. An exception in the reader is raised here; when the consumer stops
@@ -258,12 +264,25 @@ def _prefetch(frames: Iterator[tuple[float, np.ndarray]], depth: int = 4) -> Ite
                 thread.join(timeout=0.05)
 
 
-def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | None = None
-                   ) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield ``(t_s, frame)`` for every frame of the overlay: the source frame with the analysis drawn on it.
+def _fit(picture: YuvPicture, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The picture's planes at ``width`` x ``height`` (a clip that changes size mid-stream keeps its first size)."""
+    if picture.y.shape == (height, width):
+        return picture.y, picture.u, picture.v
+    chroma = ((width + 1) // 2, (height + 1) // 2)
+    return (cv2.resize(np.ascontiguousarray(picture.y), (width, height), interpolation=cv2.INTER_AREA),
+            cv2.resize(np.ascontiguousarray(picture.u), chroma, interpolation=cv2.INTER_AREA),
+            cv2.resize(np.ascontiguousarray(picture.v), chroma, interpolation=cv2.INTER_AREA))
 
-    The frame is one canvas reused from frame to frame: copy it to keep it. Decoding runs a frame or so
-    ahead in a thread of its own.
+
+def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[av.VideoFrame, tuple[
+        np.ndarray, np.ndarray, np.ndarray]]], annotators: Sequence[Annotator] | None = None,
+        ) -> Iterator[tuple[float, av.VideoFrame]]:
+    """Yield ``(t_s, frame)`` for every frame of the overlay: yuv420p frames from ``new_frame``, drawn.
+
+    ``new_frame`` gives a fresh frame of :func:`overlay_size` (rounded down to even) and its planes, such as
+    :meth:`VideoSink.new_frame`. The source picture's planes are copied into the frame's top rows and the
+    annotators draw in place; the frame carries the source's colour tags. Decoding runs a few frames ahead in
+    a thread of its own.
 
     Raises:
         VideoError: the source clip cannot be read.
@@ -273,16 +292,21 @@ def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | Non
     w, h = result.video.width, result.video.height
     below = strip_rows_below(w, h)
     drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
-    canvas = np.empty((h + below, w, 3), np.uint8)
     n = 0
-    for i, (t_s, frame) in enumerate(_prefetch(read_frames(result.clip))):
-        if frame.shape[:2] != (h, w):  # a clip that changes size mid-stream: fit each frame to the first size
-            frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-        canvas[:h] = frame
+    for i, (t_s, picture) in enumerate(_prefetch(read_yuv(result.clip))):
+        frame, (y, u, v) = new_frame()
+        rows, cols = min(h, y.shape[0]) // 2 * 2, y.shape[1]
+        src_y, src_u, src_v = _fit(picture, w, h)
+        y[:rows], u[: rows // 2], v[: rows // 2] = (src_y[:rows, :cols], src_u[: rows // 2, : cols // 2],
+                                                    src_v[: rows // 2, : cols // 2])
+        y[rows:], u[rows // 2:], v[rows // 2:] = 16, 128, 128  # black below the picture, until the strip is drawn
+        frame.colorspace, frame.color_primaries = picture.colorspace, picture.color_primaries
+        frame.color_trc, frame.color_range = picture.color_trc, 1
+        canvas = I420Canvas(y, u, v, matrix_of(picture.colorspace))
         state = plan.state(i, t_s)
         for a in drawers:
-            a.annotate(canvas, state)
-        yield t_s, canvas
+            a.draw(canvas, state)
+        yield t_s, frame
         n = i + 1
     if n != len(plan):
         log.warning("%s: the clip gave %d frames but the analysis has %d; frames past the analysis are drawn "
@@ -290,9 +314,36 @@ def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | Non
 
 
 def overlay_size(result: AnalysisResult) -> tuple[int, int]:
-    """Width and height of the overlay video: the picture, plus the knee strip's rows when they go below it."""
+    """Width and height of the overlay video: the picture, plus the knee strip's rows when they go below it.
+
+    The video is this size rounded down to even (yuv420p needs even sizes).
+    """
     w, h = result.video.width, result.video.height
     return w, h + strip_rows_below(w, h)
+
+
+def _even(size: tuple[int, int]) -> tuple[int, int]:
+    return size[0] - size[0] % 2, size[1] - size[1] % 2
+
+
+def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | None = None
+                   ) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield ``(t_s, rgb)`` for every frame of the overlay, as pictures to look at.
+
+    The video itself is made from :func:`overlay_video_frames`, without going through RGB.
+
+    Raises:
+        VideoError: the source clip cannot be read.
+
+    """
+    w, h = _even(overlay_size(result))
+
+    def new_frame() -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        frame = av.VideoFrame(w, h, "yuv420p")
+        return frame, plane_views(frame)
+
+    for t_s, frame in overlay_video_frames(result, new_frame, annotators):
+        yield t_s, frame.to_ndarray(format="rgb24")
 
 
 def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
@@ -312,12 +363,13 @@ def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
     """
     out_path = Path(out_path)
     with VideoSink(out_path, *overlay_size(result), result.video.fps) as sink:
-        for i, (t_s, canvas) in enumerate(overlay_frames(result, annotators)):
-            sink.write(canvas, t_s)
+        for i, (t_s, frame) in enumerate(overlay_video_frames(result, sink.new_frame, annotators)):
+            sink.write_yuv(frame, t_s)
             if progress is not None:
                 progress(i + 1, len(result.track))
     return out_path
 
 
 __all__ = ["NOTE_S", "SIDE_VIEW_ANGLES", "Annotator", "OverlayPlan", "default_annotators", "overlay_frames",
-           "overlay_size", "plan_overlay", "render_overlay", "shown_metrics", "strip_rows_below"]
+           "overlay_size", "overlay_video_frames", "plan_overlay", "render_overlay", "shown_metrics",
+           "strip_rows_below"]
