@@ -34,7 +34,14 @@ from kneedrive_cv.output.annotators import (
     strip_height,
     text_size,
 )
-from kneedrive_cv.output.overlay import SIDE_VIEW_ANGLES, _prefetch, plan_overlay, render_overlay, strip_rows_below
+from kneedrive_cv.output.overlay import (
+    SIDE_VIEW_ANGLES,
+    _prefetch,
+    overlay_frames,
+    plan_overlay,
+    render_overlay,
+    strip_rows_below,
+)
 from kneedrive_cv.pose.track import PoseTrack, save_track
 from kneedrive_cv.video import VideoSink
 
@@ -332,6 +339,15 @@ def test_overlay_is_browser_h264_with_every_source_frame_at_its_time(synthetic) 
     assert np.max(np.abs(np.array(times) - source_times)) < 1e-3
     assert np.std(np.diff(source_times)) > 1e-3, "the synthetic clip should have a variable frame rate"
     assert (w, h) == (sw, sh + strip_rows_below(sw, sh)) and w > h
+
+
+def test_overlay_frames_are_the_pictures_written(synthetic) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = synthetic
+    pictures = [rgb for _, rgb in overlay_frames(result)]
+    assert len(pictures) == len(result.track)
+    for i in (0, len(pictures) // 2, len(pictures) - 1):  # the video differs by compression only
+        assert pictures[i].shape == frame_at(out, i).shape
+        assert np.abs(pictures[i].astype(int) - frame_at(out, i)).mean() < 2.0
 
 
 def test_overlay_reports_its_progress_frame_by_frame(synthetic, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
