@@ -8,6 +8,8 @@ from factory import THIGH_PX, Athlete, build, mirrored, with_gaps, with_swaps
 
 from kneedrive_cv.kinematics.events import (
     EventSettings,
+    KneeDrive,
+    _without_crossing_flicker,
     detect_events,
     knee_drives,
     periodic_rate_per_min,
@@ -151,6 +153,24 @@ def test_rate_ignores_a_missed_event_and_a_double_detection() -> None:
     assert periodic_rate_per_min(missed) == pytest.approx(120.0, rel=0.005)
     assert len(regular_events(double)) == len(times)
     assert periodic_rate_per_min(double) == pytest.approx(120.0, rel=0.005)
+
+
+def _drives(*peaks: tuple[float, Side]) -> list[KneeDrive]:
+    return [KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, 80.0, 0.0, False) for t, side in peaks]
+
+
+def test_a_leg_label_flicker_at_a_thigh_crossing_adds_no_drives() -> None:
+    # each leg drives every 0.54 s, alternating every 0.27 s; as the left thigh falls and the right rises, the
+    # labels flicker and each leg shows a short extra peak (as in the rendered faults sample at 1.5-1.8 s)
+    left, right = Side.LEFT, Side.RIGHT
+    regular = [(0.27 * k, left if k % 2 == 0 else right) for k in range(12)]
+    flicker = sorted([*regular, (0.27 * 4 + 0.09, right), (0.27 * 4 + 0.18, left)])
+    kept = _without_crossing_flicker(_drives(*flicker))
+    assert [(d.t_peak_s, d.side) for d in kept] == regular
+    # real drives are never dropped: plain alternation, and a drive the model gave to the wrong leg
+    assert len(_without_crossing_flicker(_drives(*regular))) == 12
+    mislabelled = [(t, right if k == 5 else side) for k, (t, side) in enumerate(regular)]
+    assert len(_without_crossing_flicker(_drives(*mislabelled))) == 12
 
 
 def test_a_drive_under_way_at_the_start_is_partial() -> None:

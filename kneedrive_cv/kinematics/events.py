@@ -177,7 +177,7 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
                                                        float(height[ip]), bool(partial))))
         drives += _one_per_swing(found)
     drives.sort(key=lambda d: d.t_peak_s)
-    return drives
+    return _without_crossing_flicker(drives)
 
 
 def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[KneeDrive]:
@@ -203,6 +203,32 @@ def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[KneeDrive]:
         i = int(min(short, key=lambda j: gaps[j]))
         found.pop(i if found[i][0] < found[i + 1][0] else i + 1)
     return [d for _, d in found]
+
+
+def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
+    """Both legs' drives (by time) without the pairs a leg-label flicker adds as the thighs cross.
+
+    When the model swaps the legs for a few frames as one thigh falls and the other rises, each leg shows a
+    short extra peak: drives come left, right, left, right within half of each leg's usual interval, which no
+    athlete can do. The outer two are the real drives (they alternate at the usual spacing); the middle two
+    are dropped. Each leg's usual interval is the median between its own drives, so a leg needs three.
+    """
+    drives = sorted(drives, key=lambda d: d.t_peak_s)
+    usual = {}
+    for side in Side:
+        times = [d.t_peak_s for d in drives if d.side is side]
+        if len(times) >= 3:
+            usual[side] = float(np.median(np.diff(times)))
+    i = 0
+    while i + 3 < len(drives):
+        a0, b0, a1, b1 = drives[i:i + 4]
+        if (a0.side is a1.side and b0.side is b1.side and a0.side is not b0.side and a0.side in usual
+                and b0.side in usual and a1.t_peak_s - a0.t_peak_s < 0.5 * usual[a0.side]
+                and b1.t_peak_s - b0.t_peak_s < 0.5 * usual[b0.side]):
+            del drives[i + 1:i + 3]
+            continue
+        i += 1
+    return drives
 
 
 def _crossing(seg: np.ndarray, base: int, peak: int, share: float) -> int:
