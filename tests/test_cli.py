@@ -70,3 +70,17 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot write results"):
         _ready(blocker / "sub")
+
+
+@pytest.mark.real
+@pytest.mark.model
+def test_a_slow_motion_clip_is_flagged_beside_its_cadence(capsys: pytest.CaptureFixture[str]) -> None:
+    """The lab treadmill clip plays its strides over 6-7 s: the cadence it shows is not the athlete's."""
+    from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.commands.analyse import print_rep_table
+
+    result = analyse(real_clip("treadmill_side_lab_markers_480p.mp4"))
+    print_rep_table(result)
+    lines = capsys.readouterr().out.splitlines()
+    assert result.cadence_spm is not None and result.cadence_spm < 60
+    assert lines[1].startswith("warning: ") and "slow motion" in lines[1], lines[:3]

@@ -43,6 +43,9 @@ def print_rep_table(result: AnalysisResult) -> None:
     print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
           f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
           f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
+    for limit in result.unmeasured:
+        if limit["what"] == "real-time cadence":  # the cadence above is then not the athlete's
+            print(f"warning: {limit['why']}")
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
         return
