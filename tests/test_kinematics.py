@@ -10,6 +10,7 @@ from kneedrive_cv.kinematics.events import (
     EventSettings,
     KneeDrive,
     _without_crossing_flicker,
+    _without_glitch_doubles,
     detect_events,
     knee_drives,
     periodic_rate_per_min,
@@ -171,6 +172,27 @@ def test_a_leg_label_flicker_at_a_thigh_crossing_adds_no_drives() -> None:
     assert len(_without_crossing_flicker(_drives(*regular))) == 12
     mislabelled = [(t, right if k == 5 else side) for k, (t, side) in enumerate(regular)]
     assert len(_without_crossing_flicker(_drives(*mislabelled))) == 12
+
+
+def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:
+    # a wall drill: each leg drives every 1.7 s; the model loses the right leg for a few frames at the top of
+    # one drive, so that drive shows two peaks 0.2 s apart (as in the rendered wall-drill sample at 5.1 s)
+    left, right = Side.LEFT, Side.RIGHT
+    lefts = [(h, d) for h, d in zip([83.0, 84.0, 84.0, 83.0], _drives(*[(0.9 + 1.7 * k, left) for k in range(4)]),
+                                    strict=True)]
+    rights = [(85.0, d) for d in _drives(*[(1.75 + 1.7 * k, right) for k in range(2)])]
+    split = [*rights, (71.0, _drives((5.05, right))[0]), (74.0, _drives((5.25, right))[0])]
+    kept = _without_glitch_doubles(split, lefts)
+    assert [round(d.t_peak_s, 2) for _, d in kept] == [1.75, 3.45, 5.25]  # timed at the higher of the two
+    merged = kept[-1][1]
+    assert (merged.t_start_s, merged.t_end_s) == pytest.approx((4.95, 5.35))  # spanning both
+    assert np.isnan(merged.peak_thigh_deg) and np.isnan(merged.peak_knee_height)  # its top was not seen
+    # when the left leg has no drive of its own there, the two peaks may be the left's drive mislabelled: kept
+    missing = [(83.0, d) for d in _drives(*[(t, left) for t in (0.9, 2.6, 7.7, 9.4)])]
+    assert len(_without_glitch_doubles(split, missing)) == 4
+    # a drive of the other leg labelled with this one's name is half an interval away: kept
+    mislabelled = [*rights, (84.0, _drives((3.45 + 0.85, right))[0])]
+    assert len(_without_glitch_doubles(mislabelled, lefts)) == 3
 
 
 def test_a_drive_under_way_at_the_start_is_partial() -> None:

@@ -7,7 +7,7 @@ Every threshold is in degrees, thigh lengths or seconds, never frames, so a 29.9
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -132,9 +132,9 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
     """Peaks of each thigh's angle, with the troughs either side as the drive's start and end."""
     s = settings or EventSettings()
     t = k.t_s
-    drives: list[KneeDrive] = []
+    per_side: dict[Side, list[tuple[float, KneeDrive]]] = {}
     for side in Side:
-        found: list[tuple[float, KneeDrive]] = []
+        found: list[tuple[float, KneeDrive]] = per_side.setdefault(side, [])
         # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
         # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
         theta = _bridged(t, k.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
@@ -175,12 +175,12 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
                                                        float(height[ip]), bool(partial))))
-        drives += _one_per_swing(found)
-    drives.sort(key=lambda d: d.t_peak_s)
+    kept = {side: _one_per_swing(found) for side, found in per_side.items()}
+    drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
     return _without_crossing_flicker(drives)
 
 
-def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[KneeDrive]:
+def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, KneeDrive]]:
     """One leg's drives with double detections merged.
 
     Two peaks closer than 60 % of the leg's typical interval, one of them under 70 % of the other's height,
@@ -202,7 +202,45 @@ def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[KneeDrive]:
             break
         i = int(min(short, key=lambda j: gaps[j]))
         found.pop(i if found[i][0] < found[i + 1][0] else i + 1)
-    return [d for _, d in found]
+    return found
+
+
+def _usual_interval(times: list[float]) -> float | None:
+    return float(np.median(np.diff(times))) if len(times) >= 3 else None
+
+
+def _without_glitch_doubles(found: list[tuple[float, KneeDrive]], other: list[tuple[float, KneeDrive]]
+                            ) -> list[tuple[float, KneeDrive]]:
+    """One leg's drives (with their peak heights) without a drive seen twice through a glitch at its peak.
+
+    The model can lose the leg for a few frames at the top of a drive: the thigh angle dips and comes back,
+    and the one drive shows two peaks. Two full-height peaks closer than 30 % of the leg's usual interval
+    are such a split drive when the other leg has its own drive where it should, about half its interval
+    away: they become one drive, timed at the higher peak, its peak angle and height not measured. A drive
+    of the other leg labelled with this leg's name leaves that leg a drive short there (its nearest drive
+    about 0.75 of its interval away or more), and both peaks stay.
+    """
+    found = sorted(found, key=lambda x: x[1].t_peak_s)
+    usual = _usual_interval([d.t_peak_s for _, d in found])
+    usual_other = _usual_interval([d.t_peak_s for _, d in other])
+    if usual is None or usual_other is None:
+        return found
+    other_times = np.array([d.t_peak_s for _, d in other])
+    i = 0
+    while i + 1 < len(found):
+        (h0, d0), (h1, d1) = found[i], found[i + 1]
+        mid = (d0.t_peak_s + d1.t_peak_s) / 2
+        if (d1.t_peak_s - d0.t_peak_s < 0.3 * usual
+                and float(np.min(np.abs(other_times - mid))) < 0.65 * usual_other):
+            # one drive from the first's start to the second's end; its top was hidden by the glitch, so its
+            # peak angle and height are not measured (the higher of the two peaks is only a lower bound)
+            top = d0 if h0 >= h1 else d1
+            found[i:i + 2] = [(max(h0, h1), replace(top, i_start=d0.i_start, t_start_s=d0.t_start_s, i_end=d1.i_end,
+                                                    t_end_s=d1.t_end_s, peak_thigh_deg=float("nan"),
+                                                    peak_knee_height=float("nan")))]
+            continue
+        i += 1
+    return found
 
 
 def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
