@@ -158,6 +158,40 @@ def test_hold_time(results: dict[str, AnalysisResult], clips: dict[str, tuple[Pa
     assert r.score is not None and r.score.hold_s == pytest.approx(truth["hold_s"], abs=0.25)
 
 
+SAMPLE_DIR = ROOT / "sample_videos"
+
+
+@pytest.mark.parametrize("stem", ["piston_run", "hip_flexion_hold", "wall_drill", "pocket_run", "walking",
+                                  "piston_run_faults"])
+def test_every_sample_clip_is_recognised_and_counted_exactly(stem: str) -> None:
+    """The clips a new user tries first: drill recognised, every drive seen whole counted, clean ones clean."""
+    clip = SAMPLE_DIR / f"{stem}.mp4"
+    truth = json.loads(clip.with_suffix(".truth.json").read_text())
+    result = analyse(clip)
+    assert result.drill_name == truth["expected_drill"]
+    if truth["expected_drill"] == "none":
+        assert result.reps == ()
+        return
+    if truth["drill"] == "hip_flexion_hold":
+        assert len(result.reps) == truth["rep_count"] == 1
+    else:
+        assert len(result.events.complete_drives) == drives_seen_whole(truth)
+    faults = {f.code for rep in result.reps for f in rep.faults}
+    if stem == "piston_run_faults":  # hunched with exaggerated knees (slow_cadence: see the samples README)
+        assert {"hunched", "exaggerated_knee"} <= faults
+    else:
+        assert faults == set(), f"false faults on a clean sample: {faults}"
+
+
+def test_sample_videos_are_what_the_renderer_makes_today(tmp_path: Path) -> None:
+    from kneedrive_cv.synth.samples import make_samples
+
+    for made in make_samples(tmp_path):
+        for path in (made, made.with_suffix(".truth.json")):
+            assert path.read_bytes() == (SAMPLE_DIR / path.name).read_bytes(), (
+                f"{path.name} differs from what the renderer makes: python -m kneedrive_cv.synth.samples sample_videos")
+
+
 def test_the_faults_sample_as_rendered_today_counts_exactly() -> None:
     """Rendered by today's renderer, the faults sample's leg labels flicker at 1.5-1.8 s (18 drives were counted
     for 16 before flicker pairs were dropped; the committed sample, drawn by an earlier renderer, counts 16)."""
