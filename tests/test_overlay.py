@@ -422,3 +422,25 @@ def test_side_view_angles_are_not_shown_when_the_camera_is_not_side_on(synthetic
     for name in SIDE_VIEW_ANGLES:
         assert np.isnan(plan.metrics[name]).all(), name
     assert np.array_equal(plan.metrics["knee_height_left"], side.metrics["knee_height_left"], equal_nan=True)
+
+
+def test_an_hdr_clip_gets_an_sdr_overlay(tmp_path: Path) -> None:
+    """An iPhone records HLG by default: the drawing's colours are SDR, so the overlay is tagged SDR."""
+    track, _ = build(Athlete(fps=30.0, duration_s=1.0, drives=DRIVES[:2]))
+    clip = tmp_path / "hlg.mp4"
+    with av.open(str(clip), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = 1280, 720, "yuv420p"
+        cc = s.codec_context
+        cc.colorspace, cc.color_primaries, cc.color_trc = 9, 9, 18  # BT.2020, HLG
+        for i in range(len(track)):
+            frame = av.VideoFrame.from_ndarray(np.full((720, 1280, 3), 90, np.uint8), format="rgb24")
+            frame.pts = i
+            c.mux(s.encode(frame.reformat(format="yuv420p")))
+        c.mux(s.encode(None))
+    result = analyse(clip, drill="high_knees", track=track, cache=None)
+    out = render_overlay(result, tmp_path / "overlay.mp4")
+    with av.open(str(out)) as c:
+        cc = c.streams.video[0].codec_context
+        tags = int(cc.colorspace), int(cc.color_primaries), int(cc.color_trc)
+    assert tags == (9, 2, 2), "BT.2020 matrix kept (it is how the pixels are coded), HLG and its primaries dropped"

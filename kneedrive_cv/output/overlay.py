@@ -56,6 +56,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: HDR transfer characteristics (FFmpeg's numbers: 16 PQ / SMPTE 2084, 18 HLG / ARIB STD-B67). An overlay of an
+#: HDR clip (an iPhone's default HLG) is tagged SDR: its drawing is in SDR colours, which an HDR player would
+#: show far too bright, and the picture looks as the RGB path showed it (flat; it is not tone-mapped).
+_HDR_TRANSFERS = (16, 18)
+
 #: How long a rep's score and cue stay on screen after the rep ends.
 NOTE_S = 1.0
 #: A drive's note waits for its end, but never longer than this after its peak (a drive whose detected end
@@ -300,8 +305,11 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
         y[:rows], u[: rows // 2], v[: rows // 2] = (src_y[:rows, :cols], src_u[: rows // 2, : cols // 2],
                                                     src_v[: rows // 2, : cols // 2])
         y[rows:], u[rows // 2:], v[rows // 2:] = 16, 128, 128  # black below the picture, until the strip is drawn
-        frame.colorspace, frame.color_primaries = picture.colorspace, picture.color_primaries
-        frame.color_trc, frame.color_range = picture.color_trc, 1
+        frame.colorspace, frame.color_range = picture.colorspace, 1
+        if picture.color_trc in _HDR_TRANSFERS:  # shown as SDR, as before: the drawing's colours are SDR colours
+            frame.color_primaries, frame.color_trc = 2, 2
+        else:
+            frame.color_primaries, frame.color_trc = picture.color_primaries, picture.color_trc
         canvas = I420Canvas(y, u, v, matrix_of(picture.colorspace))
         state = plan.state(i, t_s)
         for a in drawers:
