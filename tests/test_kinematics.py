@@ -14,6 +14,7 @@ from kneedrive_cv.kinematics.events import (
     detect_events,
     knee_drives,
     periodic_rate_per_min,
+    rate_change,
     regular_events,
 )
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
@@ -145,6 +146,22 @@ def test_2hz_drives_give_120_per_min_and_3hz_give_180() -> None:
                                  drive_width_s=0.08))
         ev = detect_events(measure_track(track), travelling=False)
         assert periodic_rate_per_min([d.t_peak_s for d in ev.complete_drives]) == pytest.approx(want, rel=0.01)
+
+
+def test_rate_change_over_the_set() -> None:
+    # intervals growing evenly from 0.25 s to 0.30 s; at the first and the last event themselves (half an
+    # interval beyond the outer intervals' middles) the interval is 0.25 - step / 2 and 0.30 + step / 2
+    gaps = np.linspace(0.25, 0.30, 16)
+    step = gaps[1] - gaps[0]
+    times = np.concatenate([[0.0], np.cumsum(gaps)])
+    exact = (0.25 - step / 2) / (0.30 + step / 2) - 1  # -0.177
+    assert rate_change(times) == pytest.approx(exact, abs=1e-9)
+    assert rate_change(np.arange(0, 5, 0.27)) == pytest.approx(0.0, abs=1e-9)
+    # peaks timed at 30 fps (each off by up to half a frame), a missed event and a double detection change little
+    jittered = np.round(times * 30) / 30
+    messy = sorted([*np.delete(jittered, 7), jittered[10] + 0.02])
+    assert rate_change(messy) == pytest.approx(exact, abs=0.03)
+    assert rate_change(times[:5]) is None
 
 
 def test_rate_ignores_a_missed_event_and_a_double_detection() -> None:

@@ -12,6 +12,7 @@ from kneedrive_cv.kinematics.events import (
     Events,
     bounce_rate_per_min,
     periodic_rate_per_min,
+    rate_change,
     start_time,
     step_cadence_spm,
 )
@@ -140,6 +141,12 @@ def clip_cadence(cadence_from: str, events: Events, k: Kinematics | None = None)
     return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives"
 
 
+#: Measurement margin of a clip's cadence (a share of the band's edge): cadence from a few seconds of events
+#: is off by about 1 % (the accuracy benchmark's mean error), so a run at the band's edge is not flagged
+#: for reading 209.7 steps/min against 210.
+CADENCE_MARGIN = 0.02
+
+
 def _values(reps: list[ScoredRep], metric: str) -> np.ndarray:
     """One metric of every rep as floats, NaN where it was not measured or does not apply (0.0 stays 0.0)."""
     return np.array([np.nan if r.metrics.get(metric) is None else r.metrics[metric] for r in reps], float)
@@ -149,21 +156,18 @@ def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, even
                 book: DrillBook) -> tuple[list[Fault], dict[str, object]]:
     out: list[Fault] = []
     findings: dict[str, object] = {}
-    if cadence is not None and drill.cadence_min_spm is not None and cadence < drill.cadence_min_spm:
+    if (cadence is not None and drill.cadence_min_spm is not None
+            and cadence < drill.cadence_min_spm * (1 - CADENCE_MARGIN)):
         out.append(Fault("slow_cadence", book.cue("slow_cadence"),
                          f"{cadence:.0f} steps/min, under {drill.cadence_min_spm:.0f} ({cadence / 60:.1f} per s)"))
-    times = [d.t_peak_s for d in events.complete_drives]
+    change = rate_change([d.t_peak_s for d in events.complete_drives])
     falling = False
-    if len(times) >= 6:
-        half = len(times) // 2
-        first, second = periodic_rate_per_min(times[: half + 1]), periodic_rate_per_min(times[half:])
-        if first and second:
-            change = (second - first) / first
-            findings["cadence_change_first_to_second_half"] = round(change, 3)
-            falling = change < -0.10
-            if falling and drill.rep == "drive":
-                out.append(Fault("slow_cadence", book.cue("slow_cadence"),
-                                 f"rhythm fell {-change:.0%} from the first half of the set to the second"))
+    if change is not None:
+        findings["cadence_change_over_set"] = round(change, 3)
+        falling = change < -0.10
+        if falling and drill.rep == "drive":
+            out.append(Fault("slow_cadence", book.cue("slow_cadence"),
+                             f"rhythm fell {-change:.0%} from the first drive of the set to the last"))
     peaks = _values(reps, "peak_thigh_deg")
     if len(peaks) >= 3 and np.any(~np.isnan(peaks)):
         findings["peak_thigh_sd_deg"] = round(float(np.nanstd(peaks)), 1)
