@@ -114,3 +114,22 @@ def test_high_knees_measured_about_horizontal(tmp_path: Path) -> None:
     assert report["cadence_spm"] == pytest.approx(181, rel=0.03)
     sides = [r["side"] for r in report["reps"]]
     assert all(a != b for a, b in itertools.pairwise(sides))
+
+
+def test_the_cadence_plot_shows_the_events_the_cadence_counts(tmp_path: Path) -> None:
+    """Two foot contacts found in one frame (the faults sample at 1.57 s) are one contact, not an endless rate."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.output.plots import plot_cadence
+
+    result = analyse(ROOT / "sample_videos" / "piston_run_faults.mp4")
+    contacts = sorted(c.t_on_s for c in result.events.contacts)
+    assert np.any(np.diff(contacts) == 0), "the sample should have a double contact to test with"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a division by a zero interval warned, and plotted an infinite rate
+        plot_cadence(result, tmp_path / "cadence.png")
+    assert (tmp_path / "cadence.png").read_bytes().startswith(PNG)

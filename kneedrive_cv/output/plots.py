@@ -10,6 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kneedrive_cv.analysis import AnalysisResult
+from kneedrive_cv.kinematics.events import regular_events
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
 
@@ -92,9 +93,9 @@ def plot_cadence(result: AnalysisResult, path: Path) -> Path:
     """Rhythm through the set: the rate implied by each interval between successive events."""
     fig, (ax,) = _figure(1, 2.6)
     use_contacts = bool(result.score and result.score.cadence_source == "foot contacts")
-    times = np.array(sorted(c.t_on_s for c in result.events.contacts) if use_contacts
-                     else [d.t_peak_s for d in result.events.complete_drives], float)
-    times = times[np.isfinite(times)]
+    # the events the cadence counts: double detections (two contacts in one frame) dropped
+    times = regular_events(sorted(c.t_on_s for c in result.events.contacts) if use_contacts
+                           else [d.t_peak_s for d in result.events.complete_drives])
     if len(times) >= 2:
         rate = 60.0 / np.diff(times)
         ax.plot(times[1:], rate, "o-", color="#444444")
