@@ -34,9 +34,11 @@ from kneedrive_cv.output.annotators import (
     strip_height,
     text_size,
 )
+from kneedrive_cv.output.canvas import RgbCanvas
 from kneedrive_cv.output.overlay import (
     SIDE_VIEW_ANGLES,
     _prefetch,
+    default_annotators,
     overlay_frames,
     plan_overlay,
     render_overlay,
@@ -444,3 +446,18 @@ def test_an_hdr_clip_gets_an_sdr_overlay(tmp_path: Path) -> None:
         cc = c.streams.video[0].codec_context
         tags = int(cc.colorspace), int(cc.color_primaries), int(cc.color_trc)
     assert tags == (9, 2, 2), "BT.2020 matrix kept (it is how the pixels are coded), HLG and its primaries dropped"
+
+
+def test_an_athlete_under_the_panels_keeps_a_whole_skeleton(synthetic) -> None:  # type: ignore[no-untyped-def]
+    """A travelling athlete passes under the corner panels: the skeleton is drawn over them, never dimmed."""
+    result, _, _ = synthetic
+    plan = plan_overlay(result)
+    state = figure(lifted=Side.LEFT)
+    shift = np.array([170.0, 160.0]) - state.xy[int(Landmark.LEFT_KNEE)]  # the lifted knee inside the panel
+    note = RepNote(3, Side.LEFT, 55.0, "drive the knee forward to about hip height", "drive")
+    state = dataclasses.replace(state, xy=state.xy + shift, notes=(note,), reps_done=3, reps_total=8)
+    frame = np.full((720, 1280, 3), 90, np.uint8)
+    for a in default_annotators(dataclasses.replace(plan, corner="left")):
+        a.draw(RgbCanvas(frame), state)
+    knee = state.xy[int(Landmark.LEFT_KNEE)]
+    assert tuple(frame[round(knee[1]), round(knee[0])]) == STYLE.side(Side.LEFT), "the joint in its own colour"

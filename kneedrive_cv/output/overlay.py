@@ -198,19 +198,21 @@ def plan_overlay(result: AnalysisResult) -> OverlayPlan:
 
 def default_annotators(plan: OverlayPlan, style: Style | None = None,
                        picture_h: int | None = None) -> list[Annotator]:
-    """The overlay's annotators, in drawing order (strip first, text last).
+    """The overlay's annotators, in drawing order: strip and panels first, the athlete's skeleton and angles last.
 
+    The panels sit in the top corner the athlete uses least, but a travelling athlete passes under them; drawn
+    last, the skeleton stays whole over the panels' translucent boxes instead of being dimmed by them.
     ``picture_h``: the frames have the knee strip's rows below a picture that tall (None: strip over the picture).
     """
     style = style or Style()
     knees = {s: plan.metrics[f"knee_height_{s.value}"] for s in Side}
     return [
         KneeStripAnnotator(plan.t_s, knees, plan.marks, style, picture_h),
-        SkeletonAnnotator(style),
-        AngleAnnotator(style),
         RepCounterAnnotator(style, plan.corner),
         PanelAnnotator(style, plan.corner),
         RepNoteAnnotator(style, plan.corner),
+        SkeletonAnnotator(style),
+        AngleAnnotator(style),
     ]
 
 
