@@ -252,17 +252,13 @@ def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
     are dropped. Each leg's usual interval is the median between its own drives, so a leg needs three.
     """
     drives = sorted(drives, key=lambda d: d.t_peak_s)
-    usual = {}
-    for side in Side:
-        times = [d.t_peak_s for d in drives if d.side is side]
-        if len(times) >= 3:
-            usual[side] = float(np.median(np.diff(times)))
+    usual = {side: _usual_interval([d.t_peak_s for d in drives if d.side is side]) for side in Side}
     i = 0
     while i + 3 < len(drives):
         a0, b0, a1, b1 = drives[i:i + 4]
-        if (a0.side is a1.side and b0.side is b1.side and a0.side is not b0.side and a0.side in usual
-                and b0.side in usual and a1.t_peak_s - a0.t_peak_s < 0.5 * usual[a0.side]
-                and b1.t_peak_s - b0.t_peak_s < 0.5 * usual[b0.side]):
+        ua, ub = usual[a0.side], usual[b0.side]
+        if (a0.side is a1.side and b0.side is b1.side and a0.side is not b0.side and ua is not None
+                and ub is not None and a1.t_peak_s - a0.t_peak_s < 0.5 * ua and b1.t_peak_s - b0.t_peak_s < 0.5 * ub):
             del drives[i + 1:i + 3]
             continue
         i += 1
