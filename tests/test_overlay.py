@@ -461,3 +461,29 @@ def test_an_athlete_under_the_panels_keeps_a_whole_skeleton(synthetic) -> None: 
         a.draw(RgbCanvas(frame), state)
     knee = state.xy[int(Landmark.LEFT_KNEE)]
     assert tuple(frame[round(knee[1]), round(knee[0])]) == STYLE.side(Side.LEFT), "the joint in its own colour"
+
+
+def test_a_phone_clip_held_upright_gets_an_upright_overlay(tmp_path: Path) -> None:
+    """Landscape-encoded with the display matrix a phone writes when held upright: the overlay is portrait."""
+    from test_video import _set_display_matrix
+
+    track, _ = build(Athlete(fps=30.0, duration_s=1.5, drives=DRIVES[:3]))
+    clip = tmp_path / "upright.mp4"
+    with VideoSink(clip, 1280, 720, 30.0) as sink:
+        for t in track.t_s:
+            frame = np.full((720, 1280, 3), 90, np.uint8)
+            frame[:180, :320] = 255  # a white block in the encoded picture's top-left corner
+            sink.write(frame, float(t))
+    _set_display_matrix(clip, (0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000))
+    lm = track.landmarks_px.copy()  # the athlete in the upright picture's pixels (squashed, as drawn here)
+    lm[:, :, 0] *= 720 / 1280
+    lm[:, :, 1] *= 1280 / 720
+    upright = track.replace(landmarks_px=lm, frame_size=(720, 1280))
+    result = analyse(clip, drill="high_knees", track=upright, cache=None)
+    out = render_overlay(result, tmp_path / "overlay.mp4")
+    _, _, times, (w, h) = decoded(out)
+    assert (w, h) == (720, 1280 + strip_rows_below(720, 1280)) and len(times) == len(track)
+    first = frame_at(out, 0).astype(float)
+    # turned clockwise, as the phone showed it: the block is now top-right (under a panel or not, it is
+    # far brighter than the grey picture)
+    assert first[:320, 560:].mean() > first[:320, :160].mean() + 40
