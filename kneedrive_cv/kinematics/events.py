@@ -378,6 +378,22 @@ def regular_events(times_s: list[float] | np.ndarray) -> np.ndarray:
     return times
 
 
+def _numbered(times_s: list[float] | np.ndarray, least: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Event times without double detections, and each one's number counting the intervals from the first.
+
+    An interval about twice (three times...) the median counts as two (three...): a missed event skips a
+    number. None with fewer than ``least`` events.
+    """
+    times = regular_events(times_s)
+    if len(times) < least:
+        return None
+    gaps = np.diff(times)
+    median = float(np.median(gaps))
+    if median <= 0:
+        return None
+    return times, np.concatenate([[0.0], np.cumsum(np.maximum(1, np.round(gaps / median)))])
+
+
 def periodic_rate_per_min(times_s: list[float] | np.ndarray) -> float | None:
     """Events per minute from event times: span over the number of intervals.
 
@@ -385,15 +401,11 @@ def periodic_rate_per_min(times_s: list[float] | np.ndarray) -> float | None:
     times...) the median counts as two (three...), so a missed event does not lower the rate either.
     None with fewer than three events.
     """
-    times = regular_events(times_s)
-    if len(times) < 3:
+    numbered = _numbered(times_s, 3)
+    if numbered is None:
         return None
-    gaps = np.diff(times)
-    median = float(np.median(gaps))
-    if median <= 0:
-        return None
-    n_intervals = int(np.sum(np.maximum(1, np.round(gaps / median))))
-    return 60.0 * n_intervals / float(times[-1] - times[0])
+    times, number = numbered
+    return 60.0 * float(number[-1]) / float(times[-1] - times[0])
 
 
 def rate_change(times_s: list[float] | np.ndarray) -> float | None:
@@ -405,14 +417,10 @@ def rate_change(times_s: list[float] | np.ndarray) -> float | None:
     dropped and a missed event counts as an interval skipped, as in :func:`periodic_rate_per_min`. None
     with fewer than six events.
     """
-    times = regular_events(times_s)
-    if len(times) < 6:
+    numbered = _numbered(times_s, 6)
+    if numbered is None:
         return None
-    gaps = np.diff(times)
-    median = float(np.median(gaps))
-    if median <= 0:
-        return None
-    number = np.concatenate([[0.0], np.cumsum(np.maximum(1, np.round(gaps / median)))])
+    times, number = numbered
     c, b, _ = np.polyfit(number, times, 2)
     start, end = b, b + 2 * c * number[-1]
     if start <= 0 or end <= 0:
