@@ -43,9 +43,9 @@ import av
 import numpy as np
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
-from kneedrive_cv.output.overlay import _prefetch, overlay_size, overlay_video_frames, render_overlay
+from kneedrive_cv.output.overlay import overlay_size, overlay_video_frames, render_overlay
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.video import VideoSink, plane_views, read_frames, read_yuv
+from kneedrive_cv.video import VideoSink, plane_views, read_ahead, read_frames, read_yuv
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "real_videos" / "high_knees_side_gym_60fps.mp4"
 
@@ -123,7 +123,7 @@ def encode_rgb(frames: list[tuple[float, np.ndarray]], out: Path, fps: float) ->
 def transcode(clip: Path, out: Path, width: int, height: int, fps: float) -> int:
     n = 0
     with VideoSink(out, width, height, fps) as sink:
-        for t_s, picture in _prefetch(read_yuv(clip)):
+        for t_s, picture in read_ahead(read_yuv(clip)):
             frame, (y, u, v) = sink.new_frame()
             rows = min(picture.y.shape[0], y.shape[0]) // 2 * 2
             y[:rows], u[: rows // 2], v[: rows // 2] = picture.y[:rows], picture.u[: rows // 2], picture.v[: rows // 2]

@@ -12,11 +12,12 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import av
 import cv2
@@ -25,6 +26,8 @@ import numpy as np
 from kneedrive_cv.errors import OutputError, VideoError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Container formats FFmpeg uses for still images: a photo is not a clip.
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif", "gif_pipe",
@@ -189,6 +192,52 @@ def read_yuv(path: str | os.PathLike[str], stats: ReadStats | None = None) -> It
     """
     for t_s, frame in _timed_frames(Path(path), stats if stats is not None else ReadStats()):
         yield t_s, _yuv(frame)
+
+
+def _feed(items: Iterator[T], q: queue.Queue[object], stop: threading.Event) -> None:
+    """Worker of :func:`read_ahead`: put items on ``q`` until done or stopped, then a final ``None``."""
+    try:
+        for item in items:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                break
+    except BaseException as exc:  # handed to the consumer, which raises it in its own thread
+        q.put(exc)
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+        q.put(None)
+
+
+def read_ahead(items: Iterator[T], depth: int = 4) -> Generator[T, None, None]:
+    """The same items, read up to ``depth`` ahead in a thread of its own (FFmpeg decodes without the GIL).
+
+    Decoding then overlaps whatever the consumer does with each frame. An exception in the reader is raised
+    here, in the consumer's thread; when the consumer stops early (or this generator is closed), the reader
+    stops too and its source is closed, so the clip is released.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    thread = threading.Thread(target=_feed, args=(items, q, stop), name="decode-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
 
 
 def plane_views(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

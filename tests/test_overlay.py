@@ -37,7 +37,6 @@ from kneedrive_cv.output.annotators import (
 from kneedrive_cv.output.canvas import RgbCanvas
 from kneedrive_cv.output.overlay import (
     SIDE_VIEW_ANGLES,
-    _prefetch,
     default_annotators,
     overlay_frames,
     plan_overlay,
@@ -262,32 +261,6 @@ def test_strip_rows_never_turn_landscape_into_portrait(size: tuple[int, int], ro
     rows = strip_rows_below(w, h)
     assert (rows > 0) == rows_added
     assert (w > h + rows) == (w > h)
-
-
-def test_prefetch_keeps_order_raises_and_stops_its_source() -> None:
-    assert [t for t, _ in _prefetch(iter([(float(k), np.zeros(1)) for k in range(50)]))] == list(range(50))
-
-    def failing():  # type: ignore[no-untyped-def]
-        yield 0.0, np.zeros(1)
-        raise ValueError("damaged")
-
-    with pytest.raises(ValueError, match="damaged"):
-        list(_prefetch(failing()))
-    closed = []
-
-    def endless():  # type: ignore[no-untyped-def]
-        try:
-            k = 0
-            while True:
-                yield float(k), np.zeros(1)
-                k += 1
-        finally:
-            closed.append(True)
-
-    gen = _prefetch(endless())
-    assert next(gen)[0] == 0.0
-    gen.close()
-    assert closed == [True]
 
 
 # --- the whole render on a synthetic clip --------------------------------------------------------------------

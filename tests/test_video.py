@@ -13,7 +13,7 @@ from conftest import REAL, real_clip
 
 from kneedrive_cv.errors import VideoError
 from kneedrive_cv.output.canvas import matrix_of
-from kneedrive_cv.video import ReadStats, VideoSink, YuvPicture, probe, read_frames, read_yuv, upright
+from kneedrive_cv.video import ReadStats, VideoSink, YuvPicture, probe, read_ahead, read_frames, read_yuv, upright
 
 # (file, displayed width, displayed height, frames)
 REAL_CLIPS = [
@@ -328,3 +328,29 @@ def test_reading_chosen_frames_gives_the_same_pictures(tmp_path: Path) -> None:
     for i, rgb in chosen.items():
         assert np.array_equal(rgb, every[i])
     assert dict(read_frames_at(path, set())) == {}
+
+
+def test_read_ahead_keeps_order_raises_and_stops_its_source() -> None:
+    assert [t for t, _ in read_ahead(iter([(float(k), np.zeros(1)) for k in range(50)]))] == list(range(50))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 0.0, np.zeros(1)
+        raise ValueError("damaged")
+
+    with pytest.raises(ValueError, match="damaged"):
+        list(read_ahead(failing()))
+    closed = []
+
+    def endless():  # type: ignore[no-untyped-def]
+        try:
+            k = 0
+            while True:
+                yield float(k), np.zeros(1)
+                k += 1
+        finally:
+            closed.append(True)
+
+    gen = read_ahead(endless())
+    assert next(gen)[0] == 0.0
+    gen.close()
+    assert closed == [True]

@@ -20,8 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import queue
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +46,7 @@ from kneedrive_cv.output.annotators import (
     strip_height,
 )
 from kneedrive_cv.output.canvas import Canvas, I420Canvas, matrix_of
-from kneedrive_cv.video import VideoSink, YuvPicture, plane_views, read_yuv
+from kneedrive_cv.video import VideoSink, YuvPicture, plane_views, read_ahead, read_yuv
 
 if TYPE_CHECKING:
     from kneedrive_cv.analysis import AnalysisResult
@@ -226,51 +224,6 @@ def strip_rows_below(width: int, height: int) -> int:
     return 0 if width > height and width <= height + rows else rows
 
 
-def _read_ahead(frames: Iterator[tuple[float, YuvPicture]], q: queue.Queue[object], stop: threading.Event) -> None:
-    """Worker of :func:`_prefetch`: put frames on ``q`` until done or stopped, then a final ``None``."""
-    try:
-        for item in frames:
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if stop.is_set():
-                break
-    except Exception as exc:  # handed to the consumer, which raises it
-        q.put(exc)
-    finally:
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
-        q.put(None)
-
-
-def _prefetch(frames: Iterator[tuple[float, YuvPicture]], depth: int = 4) -> Iterator[tuple[float, YuvPicture]]:
-    """Decode ahead in a thread, so decoding overlaps drawing and encoding.
-
-    FFmpeg decodes without holding the GIL. An exception in the reader is raised here; when the consumer stops
-    early, the reader stops too and its source is closed.
-    """
-    q: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    thread = threading.Thread(target=_read_ahead, args=(frames, q, stop), name="overlay-decode", daemon=True)
-    thread.start()
-    try:
-        while (item := q.get()) is not None:
-            if isinstance(item, Exception):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.05)
-
-
 def _fit(picture: YuvPicture, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The picture's planes at ``width`` x ``height`` (a clip that changes size mid-stream keeps its first size)."""
     if picture.y.shape == (height, width):
@@ -300,7 +253,7 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
     below = strip_rows_below(w, h)
     drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
     n = 0
-    for i, (t_s, picture) in enumerate(_prefetch(read_yuv(result.clip))):
+    for i, (t_s, picture) in enumerate(read_ahead(read_yuv(result.clip))):
         frame, (y, u, v) = new_frame()
         rows, cols = min(h, y.shape[0]) // 2 * 2, y.shape[1]
         src_y, src_u, src_v = _fit(picture, w, h)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -21,7 +20,17 @@ from kneedrive_cv.pose.cores import pose_threads
 from kneedrive_cv.pose.follow import follow_athlete
 from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.video import ReadStats, Span, SpanError, VideoInfo, check_complete, plan_spans, probe, read_frames
+from kneedrive_cv.video import (
+    ReadStats,
+    Span,
+    SpanError,
+    VideoInfo,
+    check_complete,
+    plan_spans,
+    probe,
+    read_ahead,
+    read_frames,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +55,6 @@ class EstimateInfo:
     content_sha256: str = ""
 
 
-_Item = tuple[float, np.ndarray] | BaseException | None
 
 #: Frames per span below which a clip is not split (each span starts the tracker afresh). Shorter spans were
 #: tried: halving clips of 120-299 frames swapped the legs in 43 of 98 frames of one rendered 4 s clip, as a
@@ -66,27 +74,6 @@ def span_count(n_frames: int) -> int:
     while count * 2 <= MAX_SPANS and n_frames // (count * 2) >= SPAN_MIN_FRAMES:
         count *= 2
     return count
-
-
-def _decode_ahead(path: Path, span: Span | None, stats: ReadStats, out: queue.Queue[_Item],
-                  stop: threading.Event) -> None:
-    def put(item: _Item) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    try:
-        for item in read_frames(path, stats, span):
-            if not put(item):
-                return
-    except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
-        put(exc)
-        return
-    put(None)
 
 
 @dataclass
@@ -112,26 +99,19 @@ def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | No
     Stops early, returning what it has, once ``stop`` is set (another span failed).
     """
     out = _SpanPoses()
-    frames: queue.Queue[_Item] = queue.Queue(maxsize=_QUEUE_FRAMES)
-    finished = threading.Event()
-    reader = threading.Thread(target=_decode_ahead, args=(path, span, out.stats, frames, finished), daemon=True)
     with contextlib.ExitStack() as stack:
         finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True))
-        reader.start()
-        try:
-            while not stop.is_set() and (item := frames.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                t_s, rgb = item
-                out.size = (rgb.shape[1], rgb.shape[0])
-                found = finder(rgb, t_s)
-                out.times.append(t_s)
-                out.landmarks.append(found[0].astype(np.float32) if found else _EMPTY_LM)
-                out.world.append(found[1] if found else _EMPTY_WORLD)
-                done[0] += 1
-        finally:
-            finished.set()
-            reader.join(timeout=5)
+        frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span),
+                                                                   _QUEUE_FRAMES)))
+        for t_s, rgb in frames:
+            if stop.is_set():
+                break
+            out.size = (rgb.shape[1], rgb.shape[0])
+            found = finder(rgb, t_s)
+            out.times.append(t_s)
+            out.landmarks.append(found[0].astype(np.float32) if found else _EMPTY_LM)
+            out.world.append(found[1] if found else _EMPTY_WORLD)
+            done[0] += 1
     out.counts = dict(finder.counts)
     return out
 
