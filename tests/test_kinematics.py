@@ -16,6 +16,7 @@ from kneedrive_cv.kinematics.events import (
     periodic_rate_per_min,
     rate_change,
     regular_events,
+    typical_interval_s,
 )
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import measure_track
@@ -162,6 +163,20 @@ def test_rate_change_over_the_set() -> None:
     messy = sorted([*np.delete(jittered, 7), jittered[10] + 0.02])
     assert rate_change(messy) == pytest.approx(exact, abs=0.03)
     assert rate_change(times[:5]) is None
+
+
+def test_a_rate_over_the_first_events_counts_against_the_clips_typical_interval() -> None:
+    # a sprinter's contacts at 214 per minute; in the first 3 s one leg's are mostly missed and some doubled
+    step = 60 / 214
+    every = np.arange(0.3, 6.0, step)
+    early = [t for k, t in enumerate(every) if t < 3.0 and k % 2 == 0]
+    found = sorted([*early, early[1] + 0.06, early[3] + 0.07, *[t for t in every if t >= 3.0]])
+    first = [t for t in found if t < 3.0]
+    assert periodic_rate_per_min(first) == pytest.approx(107, rel=0.05)  # on its own: every other step
+    typical = typical_interval_s(found)
+    assert typical == pytest.approx(step, rel=0.01)
+    assert periodic_rate_per_min(first, typical) == pytest.approx(214, rel=0.03)
+    assert periodic_rate_per_min(found, typical) == pytest.approx(periodic_rate_per_min(found), rel=1e-9)
 
 
 def test_rate_ignores_a_missed_event_and_a_double_detection() -> None:

@@ -357,16 +357,17 @@ def _close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.nda
     return out
 
 
-def regular_events(times_s: list[float] | np.ndarray) -> np.ndarray:
+def regular_events(times_s: list[float] | np.ndarray, typical_s: float | None = None) -> np.ndarray:
     """Event times with double detections removed.
 
     An event that comes less than 60 % of the typical interval after the one before is a double detection, not
-    a step, and is dropped.
+    a step, and is dropped. The typical interval is the median of these events' own, or ``typical_s`` when
+    given (the whole clip's, for a few events from its start).
     """
     times = np.sort(np.asarray([x for x in times_s if np.isfinite(x)], np.float64))
     while len(times) >= 3:
         gaps = np.diff(times)
-        median = float(np.median(gaps))
+        median = typical_s if typical_s else float(np.median(gaps))
         short = np.flatnonzero(gaps < 0.6 * median)
         if len(short) == 0 or median <= 0:
             break
@@ -378,30 +379,38 @@ def regular_events(times_s: list[float] | np.ndarray) -> np.ndarray:
     return times
 
 
-def _numbered(times_s: list[float] | np.ndarray, least: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _numbered(times_s: list[float] | np.ndarray, least: int, typical_s: float | None = None
+              ) -> tuple[np.ndarray, np.ndarray] | None:
     """Event times without double detections, and each one's number counting the intervals from the first.
 
-    An interval about twice (three times...) the median counts as two (three...): a missed event skips a
-    number. None with fewer than ``least`` events.
+    An interval about twice (three times...) the typical one (the median, or ``typical_s``) counts as two
+    (three...): a missed event skips a number. None with fewer than ``least`` events.
     """
-    times = regular_events(times_s)
+    times = regular_events(times_s, typical_s)
     if len(times) < least:
         return None
     gaps = np.diff(times)
-    median = float(np.median(gaps))
+    median = typical_s if typical_s else float(np.median(gaps))
     if median <= 0:
         return None
     return times, np.concatenate([[0.0], np.cumsum(np.maximum(1, np.round(gaps / median)))])
 
 
-def periodic_rate_per_min(times_s: list[float] | np.ndarray) -> float | None:
+def typical_interval_s(times_s: list[float] | np.ndarray) -> float | None:
+    """The median interval between events, double detections dropped; None with fewer than three events."""
+    times = regular_events(times_s)
+    return float(np.median(np.diff(times))) if len(times) >= 3 else None
+
+
+def periodic_rate_per_min(times_s: list[float] | np.ndarray, typical_s: float | None = None) -> float | None:
     """Events per minute from event times: span over the number of intervals.
 
     Double detections are dropped first (see :func:`regular_events`); an interval about twice (three
     times...) the median counts as two (three...), so a missed event does not lower the rate either.
-    None with fewer than three events.
+    ``typical_s`` replaces the median (the whole clip's typical interval, for a rate over its first events
+    only, which may be too few or too irregular to show it). None with fewer than three events.
     """
-    numbered = _numbered(times_s, 3)
+    numbered = _numbered(times_s, 3, typical_s)
     if numbered is None:
         return None
     times, number = numbered

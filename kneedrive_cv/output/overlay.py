@@ -29,7 +29,7 @@ import av
 import cv2
 import numpy as np
 
-from kneedrive_cv.kinematics.events import periodic_rate_per_min
+from kneedrive_cv.kinematics.events import periodic_rate_per_min, typical_interval_s
 from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import (
@@ -134,7 +134,11 @@ def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
     events = result.events
     found = [c.t_on_s for c in events.contacts] if source == "foot contacts" else [d.t_peak_s for d in events.drives]
     times = sorted(t for t in found if math.isfinite(t))
-    rates = np.array([periodic_rate_per_min(times[: k + 1]) or np.nan for k in range(len(times))], np.float64)
+    # the first events may be too few or too irregular to show the rhythm (doubled contacts, one leg's missed):
+    # their intervals are counted against the whole clip's typical interval
+    typical = typical_interval_s(times)
+    rates = np.array([periodic_rate_per_min(times[: k + 1], typical) or np.nan for k in range(len(times))],
+                     np.float64)
     t = result.kinematics.t_s
     out = np.full(len(t), np.nan)
     if len(times):
