@@ -45,7 +45,7 @@ import numpy as np
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.output.overlay import overlay_size, overlay_video_frames, render_overlay
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.video import VideoSink, plane_views, read_ahead, read_frames, read_yuv
+from kneedrive_cv.video import VideoSink, new_yuv_frame, read_ahead, read_frames, read_yuv
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "real_videos" / "high_knees_side_gym_60fps.mp4"
 
@@ -89,16 +89,10 @@ def decode(clip: Path, limit: int, rgb: bool = False) -> int:
     return n
 
 
-def new_frame(width: int, height: int) -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    frame = av.VideoFrame(width, height, "yuv420p")
-    return frame, plane_views(frame)
-
-
 def drawn_frames(result: AnalysisResult, limit: int) -> list[tuple[float, av.VideoFrame]]:
     """The overlay's first ``limit`` frames, drawn and kept in memory as the encoder takes them (not timed)."""
-    w, h = overlay_size(result)
     frames = []
-    for t_s, frame in overlay_video_frames(result, partial(new_frame, w - w % 2, h - h % 2)):
+    for t_s, frame in overlay_video_frames(result, partial(new_yuv_frame, *overlay_size(result))):
         frames.append((t_s, frame))
         if len(frames) == limit:
             break

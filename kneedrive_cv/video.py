@@ -240,6 +240,12 @@ def read_ahead(items: Iterator[T], depth: int = 4) -> Generator[T, None, None]:
                 thread.join(timeout=0.05)
 
 
+def new_yuv_frame(width: int, height: int) -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A yuv420p frame to draw in (pixels undefined: write every one) and its Y, U and V planes."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    return frame, plane_views(frame)
+
+
 def plane_views(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The Y, U and V planes of a yuv420p frame as (rows, columns) arrays sharing its memory."""
     out = []
@@ -505,8 +511,7 @@ class VideoSink:
 
     def new_frame(self) -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """A fresh yuv420p frame of the sink's size, and its Y, U and V planes to draw in (see :meth:`write_yuv`)."""
-        frame = av.VideoFrame(self.width, self.height, "yuv420p")
-        return frame, plane_views(frame)
+        return new_yuv_frame(self.width, self.height)
 
     def write_yuv(self, frame: av.VideoFrame, t_s: float) -> None:
         """Encode a yuv420p frame of the sink's size (from :meth:`new_frame`) shown at ``t_s`` seconds.

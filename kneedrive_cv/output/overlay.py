@@ -22,6 +22,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -46,7 +47,7 @@ from kneedrive_cv.output.annotators import (
     strip_height,
 )
 from kneedrive_cv.output.canvas import Canvas, I420Canvas, matrix_of
-from kneedrive_cv.video import VideoSink, YuvPicture, plane_views, read_ahead, read_yuv
+from kneedrive_cv.video import VideoSink, YuvPicture, new_yuv_frame, read_ahead, read_yuv
 
 if TYPE_CHECKING:
     from kneedrive_cv.analysis import AnalysisResult
@@ -243,7 +244,7 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
         ) -> Iterator[tuple[float, av.VideoFrame]]:
     """Yield ``(t_s, frame)`` for every frame of the overlay: yuv420p frames from ``new_frame``, drawn.
 
-    ``new_frame`` gives a fresh frame of :func:`overlay_size` (rounded down to even) and its planes, such as
+    ``new_frame`` gives a fresh frame of :func:`overlay_size` and its planes, such as
     :meth:`VideoSink.new_frame`. The source picture's planes are copied into the frame's top rows and the
     annotators draw in place; the frame carries the source's colour tags. Decoding runs a few frames ahead in
     a thread of its own.
@@ -281,16 +282,13 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
 
 
 def overlay_size(result: AnalysisResult) -> tuple[int, int]:
-    """Width and height of the overlay video: the picture, plus the knee strip's rows when they go below it.
+    """Width and height of the overlay video, rounded down to even (yuv420p needs even sizes).
 
-    The video is this size rounded down to even (yuv420p needs even sizes).
+    The picture, plus the knee strip's rows when they go below it.
     """
     w, h = result.video.width, result.video.height
-    return w, h + strip_rows_below(w, h)
-
-
-def _even(size: tuple[int, int]) -> tuple[int, int]:
-    return size[0] - size[0] % 2, size[1] - size[1] % 2
+    h += strip_rows_below(w, h)
+    return w - w % 2, h - h % 2
 
 
 def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | None = None
@@ -303,13 +301,7 @@ def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | Non
         VideoError: the source clip cannot be read.
 
     """
-    w, h = _even(overlay_size(result))
-
-    def new_frame() -> tuple[av.VideoFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        frame = av.VideoFrame(w, h, "yuv420p")
-        return frame, plane_views(frame)
-
-    for t_s, frame in overlay_video_frames(result, new_frame, annotators):
+    for t_s, frame in overlay_video_frames(result, partial(new_yuv_frame, *overlay_size(result)), annotators):
         yield t_s, frame.to_ndarray(format="rgb24")
 
 
