@@ -29,6 +29,8 @@ from kneedrive_cv.video import VideoInfo
 _USE_DEFAULT_CACHE: Any = object()
 #: Running (feet sweeping behind the hips) below this many steps per minute is a slow-motion clip.
 SLOW_MOTION_SPM = 100.0
+#: What the limit says is unmeasured when the clip is probably slow motion (its cadence is not the athlete's).
+SLOW_MOTION_LIMIT = "real-time cadence"
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,7 +198,7 @@ def _metric_limits(k: Kinematics, recognition: Recognition, score: ClipScore | N
     if running and cadence is None:
         cadence = recognition.features.get("cadence_spm")  # type: ignore[assignment]
     if running and isinstance(cadence, float) and cadence < SLOW_MOTION_SPM:
-        out.append({"what": "real-time cadence",
+        out.append({"what": SLOW_MOTION_LIMIT,
                     "why": f"{cadence:.0f} steps per minute is too slow for running: the clip is probably slow "
                            "motion (times are the file's playback times)"})
     for name, conf in k.frames.confidence.items():

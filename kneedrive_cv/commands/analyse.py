@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from kneedrive_cv.analysis import AnalysisResult, analyse
+from kneedrive_cv.analysis import SLOW_MOTION_LIMIT, AnalysisResult, analyse
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.scoring.drills import load_drills
@@ -44,7 +44,7 @@ def print_rep_table(result: AnalysisResult) -> None:
           f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
           f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
     for limit in result.unmeasured:
-        if limit["what"] == "real-time cadence":  # the cadence above is then not the athlete's
+        if limit["what"] == SLOW_MOTION_LIMIT:  # the cadence above is then not the athlete's
             print(f"warning: {limit['why']}")
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
