@@ -21,6 +21,7 @@ second (wall clock) and CPU milliseconds per frame (all threads) of:
                     copying into the encoder's frames, encoding in a thread) drawing nothing, so the plain
                     picture, which is cheaper to encode than the overlay's. No way of drawing can make the
                     overlay faster than this
+  skeleton only     render_overlay drawing the skeleton alone, the least an overlay worth the name draws
   overlay           render_overlay: read, draw everything, write
 
 "overlay / (dec then enc)" at least 1 would mean drawing costs no time: hidden behind bare decoding and
@@ -46,7 +47,8 @@ import av
 import numpy as np
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
-from kneedrive_cv.output.overlay import overlay_size, overlay_video_frames, render_overlay
+from kneedrive_cv.output.annotators import SkeletonAnnotator
+from kneedrive_cv.output.overlay import Annotator, overlay_size, overlay_video_frames, render_overlay
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.video import VideoSink, new_yuv_frame, read_frames, read_yuv
 
@@ -117,12 +119,13 @@ def encode_rgb(frames: list[tuple[float, np.ndarray]], out: Path, fps: float) ->
     return len(frames)
 
 
-def overlay(result: AnalysisResult, out: Path, draw: bool = True) -> int:
-    render_overlay(result, out, annotators=None if draw else [])
+def overlay(result: AnalysisResult, out: Path, annotators: list[Annotator] | None = None) -> int:
+    render_overlay(result, out, annotators)
     return len(result.track)
 
 
-KEYS = ("decode", "encode", "dec then enc", "decode rgb", "encode rgb", "rgb dec+enc", "nothing drawn", "overlay")
+KEYS = ("decode", "encode", "dec then enc", "decode rgb", "encode rgb", "rgb dec+enc", "nothing drawn",
+        "skeleton only", "overlay")
 
 
 def measure(result: AnalysisResult, tmp: Path, repeats: int, memory_gb: float) -> dict[str, tuple[float, float]]:
@@ -137,7 +140,8 @@ def measure(result: AnalysisResult, tmp: Path, repeats: int, memory_gb: float) -
         "encode": partial(encode, frames, tmp / "encoded.mp4", fps),
         "decode rgb": partial(decode, result.clip, len(frames), rgb=True),
         "encode rgb": partial(encode_rgb, pictures, tmp / "encoded_rgb.mp4", fps),
-        "nothing drawn": partial(overlay, result, tmp / "plain.mp4", draw=False),
+        "nothing drawn": partial(overlay, result, tmp / "plain.mp4", []),
+        "skeleton only": partial(overlay, result, tmp / "skeleton.mp4", [SkeletonAnnotator()]),
         "overlay": partial(overlay, result, tmp / "overlay.mp4"),
     }
     best: dict[str, tuple[float, float]] = {k: (0.0, float("inf")) for k in runs}
@@ -176,7 +180,8 @@ def main() -> int:
             print(f"{'':>6} {'ms':>4} " + " ".join(f"{best[k][1]:12.1f}" for k in KEYS) + "   CPU per frame")
             ratios.append(f"{name}: overlay / (dec then enc) {best['overlay'][0] / best['dec then enc'][0]:.2f}, "
                           f"overlay / (rgb dec+enc) {best['overlay'][0] / best['rgb dec+enc'][0]:.2f}, "
-                          f"nothing drawn / (dec then enc) {best['nothing drawn'][0] / best['dec then enc'][0]:.2f}")
+                          f"nothing drawn / (dec then enc) {best['nothing drawn'][0] / best['dec then enc'][0]:.2f}, "
+                          f"skeleton only / (dec then enc) {best['skeleton only'][0] / best['dec then enc'][0]:.2f}")
         print("\n".join(ratios))
     return 0
 
