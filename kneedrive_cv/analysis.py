@@ -31,6 +31,11 @@ _USE_DEFAULT_CACHE: Any = object()
 SLOW_MOTION_SPM = 100.0
 #: What the limit says is unmeasured when the clip is probably slow motion (its cadence is not the athlete's).
 SLOW_MOTION_LIMIT = "real-time cadence"
+#: The name of the note that the clip's pictures were turned upright (the CLI shows it under the summary).
+TURNED_LIMIT = "picture orientation"
+_TURNS = {90: "a quarter turn anticlockwise", 180: "upside down", 270: "a quarter turn clockwise"}
+_STORED = {90: "sideways (the athlete lies on their side as it plays)", 180: "upside down",
+           270: "sideways (the athlete lies on their side as it plays)"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +134,7 @@ class AnalysisResult:
             "video": {"width": self.video.width, "height": self.video.height, "fps": round(self.video.fps, 3),
                       "frames": len(self.track), "duration_s": round(float(self.track.t_s[-1]), 3),
                       "codec": self.video.codec, "rotation_deg": self.video.rotation_deg,
+                      "turned_deg": self.video.turn_deg,
                       "truncated": self.read_truncated},
             "pose": {"model": self.track.model, "from_cache": self.from_cache,
                      "person_found_share": round(self.track.detection_rate, 3),
@@ -164,9 +170,13 @@ def _rep_dict(r: ScoredRep) -> dict[str, Any]:
 
 
 def _limits(track: PoseTrack, k: Kinematics, recognition: Recognition, drill: Drill | None,
-            score: ClipScore | None, truncated: bool) -> tuple[dict[str, str], ...]:
-    """What the report could not measure, and why."""
+            score: ClipScore | None, truncated: bool, turn_deg: int = 0) -> tuple[dict[str, str], ...]:
+    """What the report could not measure, and why (and how the pictures were turned, when they were)."""
     out: list[dict[str, str]] = []
+    if turn_deg:
+        out.append({"what": TURNED_LIMIT,
+                    "why": f"the clip is stored {_STORED[turn_deg]}, so its pictures were turned "
+                           f"{_TURNS[turn_deg]} to analyse them; the overlay is upright too"})
     if track.fps < CONTACT_TIMING_FPS:
         out.append({"what": "ground contact times",
                     "why": f"{track.fps:.0f} fps: contact times are only good to one frame "
@@ -241,6 +251,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         from kneedrive_cv.video import probe
 
         video, from_cache, truncated = probe(clip), True, bool(track.meta.get("truncated"))
+        video = video.turned(int(track.meta.get("turn_deg") or 0))
     kin = measure_track(track)
     recognition = recognise(kin, detect_events(kin))
     picked = chosen or (book.get(recognition.drill) if recognition.drill != "none" else None)
@@ -251,7 +262,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         rate, source = clip_cadence("contacts" if events.contacts else "drives", events, kin)
         meta.update(cadence_spm=rate, cadence_source=source)
         recognition.features["cadence_spm"] = rate
-    unmeasured = _limits(track, kin, recognition, picked, score, truncated)
+    unmeasured = _limits(track, kin, recognition, picked, score, truncated, video.turn_deg)
     return AnalysisResult(clip, video, track, kin, events, recognition, picked, score, book, from_cache,
                           unmeasured, truncated, meta)
 

@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -41,7 +41,8 @@ class VideoInfo:
 
     ``fps`` is the container's average frame rate as a float (29.97, not 30); the true times of the
     frames come from :func:`read_frames`. ``n_frames`` is the container's count, or an estimate from
-    duration x fps when the container has none.
+    duration x fps when the container has none. ``rotation_deg`` is the file's own display rotation;
+    ``turn_deg`` a further turn the analysis gave the picture (see :meth:`turned`), included in the size.
     """
 
     path: Path
@@ -53,11 +54,23 @@ class VideoInfo:
     codec: str
     rotation_deg: int
     container: str
+    turn_deg: int = 0
 
     @property
     def portrait(self) -> bool:
         """True when the clip is shown taller than wide."""
         return self.height > self.width
+
+    def turned(self, turn_deg: int) -> VideoInfo:
+        """The clip shown turned ``turn_deg`` (a multiple of 90, counter-clockwise) beyond the file's rotation.
+
+        For a clip stored sideways (the athlete lying on their side as the file is displayed): the readers
+        take the same ``turn`` and give the turned pictures.
+        """
+        turn = turn_deg % 360
+        extra = (turn - self.turn_deg) % 360
+        w, h = (self.height, self.width) if extra in (90, 270) else (self.width, self.height)
+        return replace(self, width=w, height=h, turn_deg=turn)
 
 
 @dataclass
@@ -147,8 +160,13 @@ def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k)) if k else image
 
 
+def _quarter_turns(frame: av.VideoFrame, turn: int) -> int:
+    """Counter-clockwise quarter turns that show ``frame`` upright: its display rotation, then ``turn`` degrees."""
+    return ((round(frame.rotation or 0) + turn) % 360 // 90) % 4
+
+
 def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
-                span: Span | None = None) -> Iterator[tuple[float, np.ndarray]]:
+                span: Span | None = None, turn: int = 0) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(t_s, rgb)`` for every decodable frame: time from the container, picture upright.
 
     ``t_s`` is the presentation time in seconds from the first frame, strictly increasing. A truncated or
@@ -157,14 +175,16 @@ def read_frames(path: str | os.PathLike[str], stats: ReadStats | None = None,
 
     With ``span`` (one of :func:`plan_spans`), only that span's frames are read, after a seek to the key
     frame before it; their ``t_s`` is then the container's time, *not* time from the first frame.
+    ``turn``: degrees (a multiple of 90, counter-clockwise) to turn the pictures beyond the file's own
+    rotation, for a clip stored sideways (see :meth:`VideoInfo.turned`).
     """
     path = Path(path)
     stats = stats if stats is not None else ReadStats()
     if span is not None:
-        yield from _read_span(path, stats, span)
+        yield from _read_span(path, stats, span, turn)
         return
     for t_s, frame in _timed_frames(path, stats):
-        yield t_s, _rgb(frame)
+        yield t_s, _rgb(frame, turn)
 
 
 @dataclass(frozen=True)
@@ -184,14 +204,15 @@ class YuvPicture:
     color_trc: int
 
 
-def read_yuv(path: str | os.PathLike[str], stats: ReadStats | None = None) -> Iterator[tuple[float, YuvPicture]]:
+def read_yuv(path: str | os.PathLike[str], stats: ReadStats | None = None,
+             turn: int = 0) -> Iterator[tuple[float, YuvPicture]]:
     """Yield ``(t_s, picture)`` for every decodable frame, as :func:`read_frames` does, but as YUV planes.
 
     Nothing is converted for the usual yuv420p video; other pixel formats (full-range yuvj420p, 10-bit,
-    4:2:2) are converted to limited-range yuv420p.
+    4:2:2) are converted to limited-range yuv420p. ``turn`` as for :func:`read_frames`.
     """
     for t_s, frame in _timed_frames(Path(path), stats if stats is not None else ReadStats()):
-        yield t_s, _yuv(frame)
+        yield t_s, _yuv(frame, turn)
 
 
 def _feed(items: Iterator[T], q: queue.Queue[object], stop: threading.Event) -> None:
@@ -255,13 +276,13 @@ def plane_views(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return out[0], out[1], out[2]
 
 
-def _yuv(frame: av.VideoFrame) -> YuvPicture:
+def _yuv(frame: av.VideoFrame, turn: int = 0) -> YuvPicture:
     if frame.format.name != "yuv420p" or frame.color_range == 2:  # 2: full ("JPEG") range
         full = frame.color_range == 2 or frame.format.name.startswith("yuvj")
         tags = frame.colorspace, frame.color_primaries, frame.color_trc
         frame = frame.reformat(format="yuv420p", src_color_range="JPEG" if full else "MPEG", dst_color_range="MPEG")
         frame.colorspace, frame.color_primaries, frame.color_trc = tags
-    k = (round(frame.rotation or 0) % 360 // 90) % 4
+    k = _quarter_turns(frame, turn)
     planes = []
     for view in plane_views(frame):
         view.flags.writeable = False
@@ -298,12 +319,13 @@ def _timed_frames(path: Path, stats: ReadStats) -> Iterator[tuple[float, av.Vide
         container.close()
 
 
-def read_frames_at(path: str | os.PathLike[str], indices: set[int] | frozenset[int]
+def read_frames_at(path: str | os.PathLike[str], indices: set[int] | frozenset[int], turn: int = 0
                    ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, rgb)`` for the frames at these indices (as :func:`read_frames` counts them), in order.
 
     Every frame up to the last wanted one is decoded, but only the wanted ones are converted to RGB, which
     is most of the cost of reading a frame. A truncated file yields the wanted frames before the damage.
+    ``turn`` as for :func:`read_frames`.
     """
     path = Path(path)
     if not indices:
@@ -317,7 +339,7 @@ def read_frames_at(path: str | os.PathLike[str], indices: set[int] | frozenset[i
         for i, frame in enumerate(_decoded(container, path, stats)):
             stats.frames = i + 1
             if i in indices:
-                yield i, _rgb(frame)
+                yield i, _rgb(frame, turn)
             if i >= last:
                 break
     finally:
@@ -338,8 +360,8 @@ def _decoded(container: av.container.InputContainer, path: Path, stats: ReadStat
         yield frame
 
 
-def _rgb(frame: av.VideoFrame) -> np.ndarray:
-    return upright(frame.to_ndarray(format="rgb24"), round(frame.rotation or 0) % 360)
+def _rgb(frame: av.VideoFrame, turn: int = 0) -> np.ndarray:
+    return upright(frame.to_ndarray(format="rgb24"), 90 * _quarter_turns(frame, turn))
 
 
 def _stopped(path: Path, stats: ReadStats, exc: BaseException) -> None:
@@ -404,7 +426,7 @@ def plan_spans(path: str | os.PathLike[str], count: int) -> list[Span] | None:
     return [Span(a, b) for a, b in zip([None, *cuts], [*cuts, None], strict=True)]
 
 
-def _read_span(path: Path, stats: ReadStats, span: Span) -> Iterator[tuple[float, np.ndarray]]:
+def _read_span(path: Path, stats: ReadStats, span: Span, turn: int = 0) -> Iterator[tuple[float, np.ndarray]]:
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -423,7 +445,7 @@ def _read_span(path: Path, stats: ReadStats, span: Span) -> Iterator[tuple[float
             if span.end_pts is not None and frame.pts >= span.end_pts:
                 break
             stats.frames += 1
-            yield float(frame.time), _rgb(frame)
+            yield float(frame.time), _rgb(frame, turn)
     finally:
         container.close()
 

@@ -169,11 +169,11 @@ def test_an_error_in_one_span_stops_the_others_at_once(monkeypatch: pytest.Monke
     real = est._pose_span
     healthy: list[list[int]] = []
 
-    def failing(path: Path, span: Span | None, model: object, stop: object, done: list[int]) -> object:
+    def failing(path: Path, span: Span | None, model: object, stop: object, done: list[int], turn: int = 0) -> object:
         if span is not None and span.start_pts == 3000:
             raise ModelError("broken model")
         healthy.append(done)
-        return real(path, span, model, stop, done)  # type: ignore[arg-type]
+        return real(path, span, model, stop, done, turn)  # type: ignore[arg-type]
 
     monkeypatch.setattr(est, "_pose_span", failing)
     with pytest.raises(ModelError, match="broken model"):

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from kneedrive_cv.analysis import SLOW_MOTION_LIMIT, AnalysisResult, analyse
+from kneedrive_cv.analysis import SLOW_MOTION_LIMIT, TURNED_LIMIT, AnalysisResult, analyse
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.scoring.drills import load_drills
@@ -44,6 +44,8 @@ def print_rep_table(result: AnalysisResult) -> None:
           f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
           f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
     for limit in result.unmeasured:
+        if limit["what"] == TURNED_LIMIT:
+            print(f"note: {limit['why']}")
         if limit["what"] == SLOW_MOTION_LIMIT:  # the cadence above is then not the athlete's
             print(f"warning: {limit['why']}")
     if not result.reps:

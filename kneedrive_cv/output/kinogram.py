@@ -183,7 +183,7 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
     for k, rep in enumerate(reps):
         wanted.setdefault(rep.i_peak, []).append(k)
     tiles: dict[int, np.ndarray] = {}
-    for i, frame in read_frames_at(result.clip, set(wanted)):
+    for i, frame in read_frames_at(result.clip, set(wanted), turn=result.video.turn_deg):
         for k in wanted[i]:
             tiles[k] = _tile(frame, result, xy, reps[k], crops[k], style)
     if not tiles:

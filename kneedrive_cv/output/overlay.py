@@ -258,7 +258,7 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
     below = strip_rows_below(w, h)
     drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
     n = 0
-    for i, (t_s, picture) in enumerate(read_ahead(read_yuv(result.clip))):
+    for i, (t_s, picture) in enumerate(read_ahead(read_yuv(result.clip, turn=result.video.turn_deg))):
         frame, (y, u, v) = new_frame()
         rows, cols = min(h, y.shape[0]) // 2 * 2, y.shape[1]
         src_y, src_u, src_v = _fit(picture, w, h)

@@ -20,6 +20,7 @@ from kneedrive_cv.pose.cores import pose_threads
 from kneedrive_cv.pose.follow import follow_athlete
 from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose
 from kneedrive_cv.pose.track import PoseTrack
+from kneedrive_cv.pose.upright import upright_turn
 from kneedrive_cv.video import (
     ReadStats,
     Span,
@@ -93,15 +94,16 @@ _EMPTY_WORLD = np.full((N_LANDMARKS, 3), np.nan, np.float32)
 
 
 def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | None, stop: threading.Event,
-               done: list[int]) -> _SpanPoses:
+               done: list[int], turn: int = 0) -> _SpanPoses:
     """Decode (in a thread of its own) and run a fresh tracker over one span; ``done[0]`` counts frames.
 
-    Stops early, returning what it has, once ``stop`` is set (another span failed).
+    Stops early, returning what it has, once ``stop`` is set (another span failed). ``turn``: see
+    :func:`run_pose`.
     """
     out = _SpanPoses()
     with contextlib.ExitStack() as stack:
         finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True))
-        frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span),
+        frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
                                                                    _QUEUE_FRAMES)))
         for t_s, rgb in frames:
             if stop.is_set():
@@ -118,13 +120,15 @@ def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | No
 
 def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
              progress: ProgressFn | None = None, stats: ReadStats | None = None,
-             threads: int | None = None, info: VideoInfo | None = None) -> PoseTrack:
+             threads: int | None = None, info: VideoInfo | None = None, turn: int = 0) -> PoseTrack:
     """Run the pose model over every frame of a clip (no cache) and return the raw track.
 
     A clip long enough is split into spans (:func:`span_count`) that run on ``threads`` cores at once
     (default :func:`pose_threads`; MediaPipe releases the GIL). Each span starts its tracker afresh, which
     costs the model's first-frame detection once per span and nothing else. ``info``: the clip's
-    :func:`probe`, when the caller has it already.
+    :func:`probe`, when the caller has it already. ``turn``: degrees (a multiple of 90, counter-clockwise)
+    to turn the pictures beyond the file's own rotation (a clip stored sideways); the track says so in its
+    ``meta["turn_deg"]``.
     """
     from kneedrive_cv.pose.mediapipe_backend import model_id
 
@@ -134,11 +138,11 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
     planned = plan_spans(path, span_count(info.n_frames))
     spans: list[Span | None] = list(planned) if planned else [None]
     try:
-        parts = _run_spans(path, spans, model, progress, info.n_frames, threads or pose_threads())
+        parts = _run_spans(path, spans, model, progress, info.n_frames, threads or pose_threads(), turn)
     except SpanError as exc:
         log.info("%s: read whole (%s)", path.name, exc)
         spans = [None]
-        parts = _run_spans(path, spans, model, progress, info.n_frames, 1)
+        parts = _run_spans(path, spans, model, progress, info.n_frames, 1, turn)
     times, lms, worlds = _join(parts)
     for part in parts:
         stats.frames += part.stats.frames
@@ -157,19 +161,21 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
     if counts.get("searches"):
         log.info("%s: athlete searched for in tiles %d times (small in the frame); %d frames tracked in a crop",
                  path.name, counts["searches"], counts.get("crop", 0))
-    size = next((p.size for p in parts if p.size is not None), (info.width, info.height))
+    turned = info.turned(turn)
+    size = next((p.size for p in parts if p.size is not None), (turned.width, turned.height))
     return PoseTrack(np.stack(lms), np.stack(worlds), np.asarray(times, np.float64), info.fps or 30.0, size,
                      model_id(model), {"source": path.name, "codec": info.codec, "rotation_deg": info.rotation_deg,
                                        "frames_listed": info.n_frames, "truncated": stats.truncated,
-                                       "spans": len(spans), "finder": counts})
+                                       "spans": len(spans), "finder": counts, "turn_deg": turn % 360})
 
 
 def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[str] | None,
-               progress: ProgressFn | None, expected: int, threads: int) -> list[_SpanPoses]:
+               progress: ProgressFn | None, expected: int, threads: int, turn: int = 0) -> list[_SpanPoses]:
     stop = threading.Event()
     done = [[0] for _ in spans]
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(spans))), thread_name_prefix="pose") as pool:
-        futures = [pool.submit(_pose_span, path, span, model, stop, d) for span, d in zip(spans, done, strict=True)]
+        futures = [pool.submit(_pose_span, path, span, model, stop, d, turn)
+                   for span, d in zip(spans, done, strict=True)]
         try:
             reported = -1
             while True:
@@ -233,8 +239,13 @@ def _follow(track: PoseTrack) -> PoseTrack:
 
 def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
                    cache: TrackCache | None = None, progress: ProgressFn | None = None,
-                   require_person: bool = True) -> tuple[PoseTrack, EstimateInfo]:
+                   require_person: bool = True, turn: int | None = None) -> tuple[PoseTrack, EstimateInfo]:
     """The athlete's pose track for a clip, from the cache when this clip and model were seen before.
+
+    ``turn``: degrees to turn the pictures beyond the file's own rotation (see :func:`run_pose`); None
+    turns them only when the athlete lies on their side in the clip as stored (:func:`upright_turn`), and
+    then runs the model again on the turned pictures. ``EstimateInfo.video`` is the clip as analysed, turn
+    included.
 
     Raises:
         VideoError: the file is not a readable video.
@@ -242,24 +253,37 @@ def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] |
         ModelError: the model file is missing or broken.
 
     """
-    from kneedrive_cv.pose.mediapipe_backend import model_id
-
     path = Path(path)
     info = probe(path)
     sha = file_sha256(path)
-    mid = f"{model_id(model)}|estimator-{ESTIMATOR_VERSION}"
-    track = cache.get(sha, mid) if cache is not None else None
-    est = EstimateInfo(info, from_cache=track is not None, content_sha256=sha)
-    if track is None:
-        track = _follow(run_pose(path, model, progress, est.read, info=info))
-        track = track.replace(meta={**track.meta, "content_sha256": sha})
-        if cache is not None:
-            cache.put(sha, mid, track)
-    else:
-        est.read.frames = len(track)
-        est.read.truncated = bool(track.meta.get("truncated"))
+    est = EstimateInfo(info, from_cache=False, content_sha256=sha)
+    track = _track(path, model, cache, progress, est, turn or 0)
+    if turn is None and (found := upright_turn(track.landmarks_px)):
+        log.info("%s: the athlete lies on their side as the clip is stored; its pictures are turned %d deg",
+                 path.name, found)
+        est.read = ReadStats()
+        track = _track(path, model, cache, progress, est, found)
     n_person = int(track.present.sum())
     if require_person and (n_person < MIN_PERSON_FRAMES or n_person < MIN_PERSON_SHARE * len(track)):
         raise NoPersonError(f"{path.name}: a person was found in only {n_person} of {len(track)} frames. "
                             "Film the athlete whole (head to feet) and side-on, in good light.")
     return track, est
+
+
+def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache | None,
+           progress: ProgressFn | None, est: EstimateInfo, turn: int) -> PoseTrack:
+    """The track of the clip turned ``turn`` degrees, from the cache or the model; ``est`` says which."""
+    from kneedrive_cv.pose.mediapipe_backend import model_id
+
+    mid = f"{model_id(model)}|estimator-{ESTIMATOR_VERSION}" + (f"|turn-{turn % 360}" if turn % 360 else "")
+    track = cache.get(est.content_sha256, mid) if cache is not None else None
+    est.from_cache, est.video = track is not None, est.video.turned(turn)
+    if track is None:
+        track = _follow(run_pose(path, model, progress, est.read, info=est.video.turned(0), turn=turn))
+        track = track.replace(meta={**track.meta, "content_sha256": est.content_sha256})
+        if cache is not None:
+            cache.put(est.content_sha256, mid, track)
+    else:
+        est.read.frames = len(track)
+        est.read.truncated = bool(track.meta.get("truncated"))
+    return track
