@@ -40,8 +40,9 @@ _QUEUE_FRAMES = 8
 #: A clip needs a person in at least this many frames (and this share of them) to be analysed.
 MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
-#: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused.
-ESTIMATOR_VERSION = 4
+#: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
+#: taken by an experiment never committed, whose tracks may sit in developers' caches).
+ESTIMATOR_VERSION = 6
 
 ProgressFn = Callable[[int, int], None]
 
@@ -102,7 +103,8 @@ def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | No
     """
     out = _SpanPoses()
     with contextlib.ExitStack() as stack:
-        finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True))
+        finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True),
+                               expect_athlete=span is not None and span.start_pts is not None)
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
                                                                    _QUEUE_FRAMES)))
         for t_s, rgb in frames:

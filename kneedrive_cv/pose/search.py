@@ -25,6 +25,14 @@ PLAUSIBLE_VISIBILITY = 0.5
 #: Seconds without a plausible athlete before the tiles are searched, and between searches.
 SEARCH_AFTER_S = 0.3
 SEARCH_EVERY_S = 0.5
+#: A finder starting a later span of the clip (each span starts one afresh) expects the athlete, who was in
+#: view at the end of the span before: until it finds them it searches after this long, then every
+#: SEARCH_AFTER_S. Waiting 0.3 s there lost a drive at each span's start where the whole frame misses a small
+#: athlete. It still gives the whole frame a few frames: its tracker may need a second frame to lock on to an
+#: athlete large enough for it, and tracking in the whole frame keeps them better than a crop does. At the
+#: clip's own start, where the athlete may be walking in, the usual wait stays (searching early there changed
+#: which frames a small sprinter was first found in, and so every landmark the tracker gave after them).
+SEARCH_FIRST_S = 0.1
 #: Crop side as a multiple of the athlete's height, and the size crops are scaled to for the model.
 CROP_SCALE = 1.8
 CROP_PX = 384
@@ -123,19 +131,27 @@ class AthleteFinder:
         cropped: tracking estimator fed crop windows (a separate instance: its tracking state is in crop
             coordinates).
         single: single-image estimator used to search tiles.
+        expect_athlete: the athlete was in view just before the first frame (a later span of a clip).
 
     """
 
     whole: Estimate
     cropped: Estimate
     single: Estimate
+    expect_athlete: bool = False
     window: Window | None = None
     lost_since: float | None = None
     last_search: float = -np.inf
+    found_once: bool = False
     counts: dict[str, int] = field(default_factory=lambda: {"whole": 0, "crop": 0, "searches": 0, "ghosts": 0})
 
     def __call__(self, frame: np.ndarray, t_s: float) -> Pose | None:
         """The athlete's landmarks in this frame (whole-frame pixels), or None."""
+        found = self._find(frame, t_s)
+        self.found_once = self.found_once or found is not None
+        return found
+
+    def _find(self, frame: np.ndarray, t_s: float) -> Pose | None:
         hw = _hw(frame)
         if self.window is not None:
             found = self.cropped(self.window.crop(frame), t_s)
@@ -162,7 +178,11 @@ class AthleteFinder:
         if found is not None:
             self.counts["ghosts"] += 1
         self.lost_since = t_s if self.lost_since is None else self.lost_since
-        if t_s - self.lost_since >= SEARCH_AFTER_S and t_s - self.last_search >= SEARCH_EVERY_S:
+        if self.expect_athlete and not self.found_once:
+            due = t_s - self.lost_since >= SEARCH_FIRST_S and t_s - self.last_search >= SEARCH_AFTER_S
+        else:
+            due = t_s - self.lost_since >= SEARCH_AFTER_S and t_s - self.last_search >= SEARCH_EVERY_S
+        if due:
             self.last_search = t_s
             return self._search(frame, t_s)
         return None
