@@ -70,6 +70,7 @@ def test_html_report_shows_every_rep_and_the_plots(piston: tuple[Path, subproces
     out, printed = piston
     report = json.loads((out / "report.json").read_text())
     html = (out / "report.html").read_text()
+    assert "turned upright" not in html  # an upright clip is not said to be turned
     rows = re.findall(r'<tr class="rep">(.*?)</tr>', html, re.S)
     assert len(rows) == len(report["reps"]) > 5
     for row, rep in zip(rows, report["reps"], strict=True):

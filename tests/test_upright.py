@@ -159,6 +159,7 @@ def test_the_cli_overlay_of_a_sideways_clip_is_upright(tmp_path: Path, capsys: p
     assert main(["analyse", str(clip), "--out", str(out), "--overlay"]) == 0
     printed = capsys.readouterr().out
     assert "note: the clip is stored sideways" in printed and "a quarter turn anticlockwise" in printed
+    assert "turned upright (stored sideways)" in (out / "report.html").read_text()
     shown = probe(clip)
     with av.open(str(out / "overlay.mp4")) as c:
         stream = c.streams.video[0]
