@@ -49,14 +49,26 @@ def test_the_turn_stands_the_athlete_upright(quarters: int, turn: int) -> None:
     assert np.allclose(back, track.landmarks_px, atol=1e-3)
 
 
-@pytest.mark.parametrize("lean", [45.0, 60.0])
+@pytest.mark.parametrize("lean", [45.0, 60.0, 65.0])
 def test_a_leaning_athlete_is_not_turned(lean: float) -> None:
-    # a wall drill leans about 45 deg, a crouched sprint start about 55 deg over its first strides
+    # a wall drill leans about 45 deg, the real crouched sprint start 54 deg in its set position; a block
+    # start's set position may lean further
     for facing in Side:
         track, _ = build(Athlete(drives=_alternating(10, 0.5), duration_s=6.0, facing=facing))
         leaning = leaning_from_the_ankles(track, lean, facing)
         assert np.nanmedian(np.abs(body_axis_deg(leaning.landmarks_px))) > lean - 5.0  # it does lean that far
         assert upright_turn(leaning.landmarks_px) == 0
+
+
+@pytest.mark.parametrize("quarters", [1, 3])
+def test_a_leaning_athlete_stored_sideways_is_left_alone(quarters: int) -> None:
+    # a crouched start stored sideways lies at 36 or 144 deg: a quarter turn one way, or a half turn, would both
+    # stand it at a plausible lean, so no turn is guessed
+    for facing in Side:
+        track, _ = build(Athlete(drives=_alternating(10, 0.5), duration_s=6.0, facing=facing))
+        leaning = leaning_from_the_ankles(track, 54.0, facing)
+        stored = _stored_turned(leaning.landmarks_px, track.frame_size, quarters)
+        assert upright_turn(stored) == 0
 
 
 def test_too_little_or_too_mixed_to_tell_is_not_turned() -> None:
