@@ -17,8 +17,8 @@ from kneedrive_cv.errors import NoPersonError, VideoError
 from kneedrive_cv.landmarks import N_LANDMARKS
 from kneedrive_cv.pose.cache import TrackCache, file_sha256
 from kneedrive_cv.pose.cores import pose_threads
-from kneedrive_cv.pose.follow import follow_athlete
-from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose
+from kneedrive_cv.pose.follow import continues, follow_athlete
+from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose, Window, focus_on
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.pose.upright import upright_turn
 from kneedrive_cv.video import (
@@ -42,7 +42,7 @@ MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
 #: taken by an experiment never committed, whose tracks may sit in developers' caches).
-ESTIMATOR_VERSION = 6
+ESTIMATOR_VERSION = 7
 
 ProgressFn = Callable[[int, int], None]
 
@@ -95,16 +95,19 @@ _EMPTY_WORLD = np.full((N_LANDMARKS, 3), np.nan, np.float32)
 
 
 def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | None, stop: threading.Event,
-               done: list[int], turn: int = 0) -> _SpanPoses:
+               done: list[int], turn: int = 0,
+               seed: tuple[Window, tuple[float, float, float, float]] | None = None) -> _SpanPoses:
     """Decode (in a thread of its own) and run a fresh tracker over one span; ``done[0]`` counts frames.
 
     Stops early, returning what it has, once ``stop`` is set (another span failed). ``turn``: see
-    :func:`run_pose`.
+    :func:`run_pose`. ``seed``: a window and a box (see :func:`focus_on`) to track in from the first frame,
+    where the span before left the athlete, instead of looking at the whole frame first.
     """
     out = _SpanPoses()
     with contextlib.ExitStack() as stack:
         finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True),
-                               expect_athlete=span is not None and span.start_pts is not None)
+                               expect_athlete=span is not None and span.start_pts is not None,
+                               window=seed[0] if seed else None, focus=seed[1] if seed else None)
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
                                                                    _QUEUE_FRAMES)))
         for t_s, rgb in frames:
@@ -145,6 +148,8 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
         log.info("%s: read whole (%s)", path.name, exc)
         spans = [None]
         parts = _run_spans(path, spans, model, progress, info.n_frames, 1, turn)
+    if len(spans) > 1:
+        parts = _mended(path, spans, parts, model, turn)
     times, lms, worlds = _join(parts)
     for part in parts:
         stats.frames += part.stats.frames
@@ -194,6 +199,40 @@ def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[st
             return [f.result() for f in futures]
         finally:
             stop.set()
+
+
+def _edge_pose(part: _SpanPoses, last: bool) -> tuple[float, np.ndarray] | None:
+    """(time, landmarks) of a span's first (or last) frame with somebody in it, or None."""
+    order = range(len(part.times) - 1, -1, -1) if last else range(len(part.times))
+    for i in order:
+        if not np.isnan(part.landmarks[i][0, 0]):
+            return part.times[i], part.landmarks[i]
+    return None
+
+
+def _mended(path: Path, spans: list[Span | None], parts: list[_SpanPoses], model: str | os.PathLike[str] | None,
+            turn: int) -> list[_SpanPoses]:
+    """The spans, each run again in order where its fresh tracker started on somebody else.
+
+    Each span starts a tracker afresh, and with a second person in the frame (a coach, a team-mate nearer the
+    camera) it may lock on to them instead of the athlete the span before ended on; the follower then drops
+    that whole span. Such a span is run again tracking from where the athlete was at the end of the span
+    before, and kept when it then continues from the athlete.
+    """
+    out = list(parts)
+    for k in range(1, len(out)):
+        before, after, size = _edge_pose(out[k - 1], last=True), _edge_pose(out[k], last=False), out[k - 1].size
+        if before is None or size is None:
+            continue
+        if after is not None and continues(before[1][:, :2], after[1][:, :2], after[0] - before[0]):
+            continue
+        seed = focus_on(before[1], (size[1], size[0]))
+        again = _pose_span(path, spans[k], model, threading.Event(), [0], turn, seed)
+        start = _edge_pose(again, last=False)
+        if start is not None and continues(before[1][:, :2], start[1][:, :2], start[0] - before[0]):
+            log.info("%s: span %d started on another person; tracked again from the athlete", path.name, k + 1)
+            out[k] = again
+    return out
 
 
 def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[np.ndarray], list[np.ndarray]]:

@@ -69,6 +69,20 @@ def _runs(present: np.ndarray, centre: np.ndarray, scale: np.ndarray, t_s: np.nd
     return runs
 
 
+def continues(before: np.ndarray, after: np.ndarray, dt_s: float) -> bool:
+    """Whether the pose ``after`` (33, 2 pixels) can be the person of ``before``, ``dt_s`` seconds later.
+
+    The tests :func:`follow_athlete` joins runs with: near enough for the time between them, and about the
+    same size.
+    """
+    c0, s0 = _centre_and_scale(np.asarray(before, np.float64)[None])
+    c1, s1 = _centre_and_scale(np.asarray(after, np.float64)[None])
+    ref = max(float(s0[0]), 1.0)
+    close = float(np.linalg.norm(c1[0] - c0[0])) / ref <= 1.5 + _MAX_SPEED_TORSOS_S * dt_s
+    same_size = abs(float(s1[0]) - float(s0[0])) / ref <= _MAX_SCALE_CHANGE + dt_s
+    return bool(close and same_size)
+
+
 def follow_athlete(xy: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, Followed]:
     """Boolean (frames,) of the frames that belong to the followed athlete, and what was decided.
 

@@ -54,6 +54,14 @@ def _bbox(landmarks: np.ndarray) -> tuple[float, float, float, float]:
     return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
 
 
+def focus_on(landmarks: np.ndarray, frame_hw: tuple[int, int], margin: float = 0.15
+             ) -> tuple[Window, tuple[float, float, float, float]]:
+    """A crop window around the person of these landmarks (whole-frame pixels), and their box with a margin."""
+    x0, y0, x1, y1 = _bbox(landmarks)
+    mx, my = margin * (x1 - x0) + 4, margin * (y1 - y0) + 4
+    return Window.around((x0, y0, x1, y1), frame_hw), (x0 - mx, y0 - my, x1 + mx, y1 + my)
+
+
 def _resize(image: np.ndarray, size: int) -> np.ndarray:
     """Nearest-neighbour resize (the pose model resamples its input again; this module stays free of cv2)."""
     h, w = image.shape[:2]
@@ -70,13 +78,17 @@ class Window:
     y0: int
     side: int
 
-    def crop(self, frame: np.ndarray) -> np.ndarray:
-        """The crop scaled to the model's working size."""
+    def crop(self, frame: np.ndarray, only: tuple[float, float, float, float] | None = None) -> np.ndarray:
+        """The crop scaled to the model's working size; with ``only`` (a box in frame pixels), black outside it."""
         h, w = _hw(frame)
         pad = np.zeros((self.side, self.side, 3), frame.dtype)
         xa, ya = max(self.x0, 0), max(self.y0, 0)
         xb, yb = min(self.x0 + self.side, w), min(self.y0 + self.side, h)
-        pad[ya - self.y0:yb - self.y0, xa - self.x0:xb - self.x0] = frame[ya:yb, xa:xb]
+        if only is not None:
+            xa, ya = max(xa, int(only[0])), max(ya, int(only[1]))
+            xb, yb = min(xb, int(np.ceil(only[2]))), min(yb, int(np.ceil(only[3])))
+        if xb > xa and yb > ya:
+            pad[ya - self.y0:yb - self.y0, xa - self.x0:xb - self.x0] = frame[ya:yb, xa:xb]
         return _resize(pad, CROP_PX)
 
     def to_frame(self, landmarks: np.ndarray) -> np.ndarray:
@@ -96,6 +108,7 @@ class Window:
         side = min(side, max(frame_hw))
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         return cls(int(cx - side / 2), int(cy - side / 2), side)
+
 
     def holds(self, bbox: tuple[float, float, float, float]) -> bool:
         """The person is still well inside the window and about the size it was made for."""
@@ -132,6 +145,9 @@ class AthleteFinder:
             coordinates).
         single: single-image estimator used to search tiles.
         expect_athlete: the athlete was in view just before the first frame (a later span of a clip).
+        window: a crop window to track in from the first frame (where the athlete was just before).
+        focus: with ``window``, the athlete's box (frame pixels): until the athlete is found, the crop shows
+            nothing outside it, so a fresh tracker cannot lock on to somebody beside them.
 
     """
 
@@ -140,6 +156,7 @@ class AthleteFinder:
     single: Estimate
     expect_athlete: bool = False
     window: Window | None = None
+    focus: tuple[float, float, float, float] | None = None
     lost_since: float | None = None
     last_search: float = -np.inf
     found_once: bool = False
@@ -154,7 +171,7 @@ class AthleteFinder:
     def _find(self, frame: np.ndarray, t_s: float) -> Pose | None:
         hw = _hw(frame)
         if self.window is not None:
-            found = self.cropped(self.window.crop(frame), t_s)
+            found = self.cropped(self.window.crop(frame, None if self.found_once else self.focus), t_s)
             if found is not None and plausible(found[0]):
                 lm = self.window.to_frame(found[0])
                 self.counts["crop"] += 1
