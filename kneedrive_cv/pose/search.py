@@ -109,7 +109,6 @@ class Window:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         return cls(int(cx - side / 2), int(cy - side / 2), side)
 
-
     def holds(self, bbox: tuple[float, float, float, float]) -> bool:
         """The person is still well inside the window and about the size it was made for."""
         x0, y0, x1, y1 = bbox
