@@ -398,8 +398,7 @@ def _numbered(times_s: list[float] | np.ndarray, least: int, typical_s: float | 
 
 def typical_interval_s(times_s: list[float] | np.ndarray) -> float | None:
     """The median interval between events, double detections dropped; None with fewer than three events."""
-    times = regular_events(times_s)
-    return float(np.median(np.diff(times))) if len(times) >= 3 else None
+    return _usual_interval(list(regular_events(times_s)))
 
 
 def periodic_rate_per_min(times_s: list[float] | np.ndarray, typical_s: float | None = None) -> float | None:
