@@ -1,13 +1,14 @@
 # Two entry points (see README): `make demo` and `make test`. Everything goes in a local .venv.
+# Another Python: `make demo PYTHON=python3.13` (the venv is made again for it).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(notdir $(PYTHON))
 
 .PHONY: setup demo test lint benchmarks samples clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -18,7 +19,7 @@ demo: $(STAMP)
 	$(VENV)/bin/kneedrive analyse sample_videos/piston_run_faults.mp4 --out out/demo --overlay
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check kneedrive_cv tests benchmarks
+	$(VENV)/bin/ruff check kneedrive_cv tests benchmarks models
 	$(VENV)/bin/mypy
 
 test: $(STAMP) lint
@@ -33,4 +34,4 @@ samples: $(STAMP)
 	$(PY) -m kneedrive_cv.synth.samples sample_videos
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-* out .pytest_cache .mypy_cache .ruff_cache

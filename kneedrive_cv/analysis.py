@@ -19,7 +19,7 @@ from kneedrive_cv import __version__
 from kneedrive_cv.kinematics.events import CONTACT_TIMING_FPS, Events, EventSettings, detect_events
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.pose.cache import TrackCache
-from kneedrive_cv.pose.estimate import ProgressFn, estimate_track
+from kneedrive_cv.pose.estimate import ProgressFn, estimate_track, with_athlete
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.scoring.drills import Drill, DrillBook, load_drills
 from kneedrive_cv.scoring.recognise import Recognition, recognise
@@ -136,9 +136,10 @@ class AnalysisResult:
                       "codec": self.video.codec, "rotation_deg": self.video.rotation_deg,
                       "turned_deg": self.video.turn_deg,
                       "truncated": self.read_truncated},
+            "athlete": self.track.meta.get("athlete"),
             "pose": {"model": self.track.model, "from_cache": self.from_cache,
                      "person_found_share": round(self.track.detection_rate, 3),
-                     "followed": self.track.meta.get("followed"),
+                     "people_seen": len(self.track.people.person_ids) if self.track.people is not None else None,
                      "leg_swaps_repaired_frames": k.legs.frames_repaired, "leg_identity_rule": k.legs.rule,
                      "filled_frames": int(k.frames.filled.sum()), "thigh_length_px": round(k.thigh_px, 1),
                      "smoothing": {"cutoff_hz": k.settings.cutoff_hz, "max_gap_filled_s": k.settings.max_gap_s}},
@@ -225,7 +226,8 @@ def _metric_limits(k: Kinematics, recognition: Recognition, score: ClipScore | N
 
 def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.PathLike[str] | None = None,
             cache: TrackCache | None = _USE_DEFAULT_CACHE, thresholds: str | os.PathLike[str] | None = None,
-            progress: ProgressFn | None = None, track: PoseTrack | None = None) -> AnalysisResult:
+            progress: ProgressFn | None = None, track: PoseTrack | None = None,
+            athlete: int | None = None) -> AnalysisResult:
     """Analyse one clip: pose, kinematics, events, drill and rep scores.
 
     Args:
@@ -236,6 +238,7 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         thresholds: a coach's drills file (same layout as the shipped ``drills.toml``, only the changes).
         progress: called with (frames done, frames expected) while the model runs.
         track: a pose track already made for this clip (skips estimation; re-scoring).
+        athlete: the id of the person to analyse (``kneedrive people`` lists them); None to choose automatically.
 
     """
     clip = Path(clip)
@@ -245,11 +248,12 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     chosen = None if drill == "auto" else book.get(drill)  # fail fast on an unknown drill, before any work
     cache = TrackCache() if cache is _USE_DEFAULT_CACHE else cache
     if track is None:
-        track, est = estimate_track(clip, model=model, cache=cache, progress=progress)
+        track, est = estimate_track(clip, model=model, cache=cache, progress=progress, athlete=athlete)
         video, from_cache, truncated = est.video, est.from_cache, est.read.truncated
     else:
         from kneedrive_cv.video import probe
 
+        track = with_athlete(track, athlete)
         video, from_cache, truncated = probe(clip), True, bool(track.meta.get("truncated"))
         video = video.turned(int(track.meta.get("turn_deg") or 0))
     kin = measure_track(track)

@@ -37,3 +37,7 @@ class OutputError(KneedriveError):
 
 class TrackFormatError(KneedriveError):
     """A saved pose track that is not one this version can read."""
+
+
+class UnknownAthleteError(KneedriveError):
+    """An athlete id that is not one of the people seen in the clip."""

@@ -26,28 +26,28 @@ def _frame(visible: bool) -> np.ndarray:
     return frame
 
 
-def _sees(image: np.ndarray, t_s: float) -> Pose | None:
-    """A fake model: a pose spanning the white figure in ``image``, or None."""
+def _sees(image: np.ndarray, t_s: float) -> list[Pose]:
+    """A fake model: a pose spanning the white figure in ``image``, or nobody."""
     ys, xs = np.nonzero(image[:, :, 0] > 128)
     if len(ys) < 20:
-        return None
+        return []
     lm = np.zeros((N_LANDMARKS, 4), np.float32)
     lm[:, 3] = 1.0
     top, height, cx = ys.min(), ys.max() - ys.min(), xs.mean()
     for s in Side:
         for part, at in PARTS.items():
             lm[int(sided(s, part))] = (cx, top + at * height, 0.0, 1.0)
-    return lm, np.zeros((N_LANDMARKS, 3), np.float32)
+    return [(lm, np.zeros((N_LANDMARKS, 3), np.float32))]
 
 
-def _never(image: np.ndarray, t_s: float) -> Pose | None:
-    return None
+def _never(image: np.ndarray, t_s: float) -> list[Pose]:
+    return []
 
 
 def _first_found(finder: AthleteFinder, appears_s: float = 0.0, seconds: float = 2.0) -> float:
     for i in range(int(seconds * FPS)):
         t = i / FPS
-        if finder(_frame(t >= appears_s), t) is not None:
+        if finder(_frame(t >= appears_s), t):
             return t
     return np.inf
 
@@ -72,7 +72,7 @@ def test_a_later_span_searches_for_the_athlete_soon() -> None:
 def test_once_found_the_athlete_is_followed_in_a_crop_every_frame() -> None:
     finder = AthleteFinder(_never, _sees, _sees, expect_athlete=True)
     first = _first_found(finder)
-    kept = [finder(_frame(True), first + k / FPS) is not None for k in range(1, 30)]
+    kept = [len(finder(_frame(True), first + k / FPS)) == 1 for k in range(1, 30)]
     assert all(kept) and finder.counts["crop"] == 29
 
 
@@ -132,58 +132,6 @@ def test_a_pose_continues_the_person_when_near_and_the_same_size() -> None:
     assert continues(athlete, _stick(700, 200, 400)[:, :2], 1.0)  # far, but a second later
 
 
-def test_a_crop_can_show_only_the_athlete() -> None:
-    from kneedrive_cv.pose.search import Window
-
-    frame = np.full((720, 1280, 3), 200, np.uint8)
-    window = Window(400, 100, 400)
-    whole, only = window.crop(frame), window.crop(frame, (500.0, 150.0, 700.0, 450.0))
-    assert whole.min() == 200
-    # the box is a quarter of the window each way from (100, 50): the rest is black
-    inside = only[int(0.3 * only.shape[0]):int(0.8 * only.shape[0]), int(0.3 * only.shape[1]):int(0.7 * only.shape[1])]
-    assert inside.min() == 200
-    assert only[:, : int(0.2 * only.shape[1])].max() == 0 and only[int(0.9 * only.shape[0]):].max() == 0
-
-
-def test_a_span_that_starts_on_somebody_else_is_tracked_again_from_the_athlete(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kneedrive_cv.pose.estimate as est
-    from kneedrive_cv.video import Span
-
-    athlete, bystander = _stick(600, 200, 400), _stick(220, 100, 560)
-
-    def span_of(lms: list[np.ndarray], t0: float) -> est._SpanPoses:
-        part = est._SpanPoses(size=(1280, 720))
-        for k, lm in enumerate(lms):
-            part.times.append(t0 + k / FPS)
-            part.landmarks.append(lm)
-            part.world.append(np.zeros((N_LANDMARKS, 3), np.float32))
-        return part
-
-    runs: list[object] = []
-
-    def rerun(path: Path, span: Span | None, model: object, stop: object, done: list[int], turn: int = 0,
-              seed: object = None) -> est._SpanPoses:
-        runs.append(seed)
-        return span_of([_stick(604, 202, 398)] * 5, 1.0)  # seeded on the athlete: found where they were
-
-    monkeypatch.setattr(est, "_pose_span", rerun)
-    spans: list[Span | None] = [Span(None, 60), Span(60, 120), Span(120, None)]
-    parts = [span_of([athlete] * 5, 0.9), span_of([bystander] * 5, 1.0), span_of([_stick(606, 203, 398)] * 5, 2.0)]
-    mended = est._mended(Path("clip.mp4"), spans, parts, None, 0)
-    assert len(runs) == 1  # only the span that started on the bystander, not the one that continues
-    seed = runs[0]
-    assert isinstance(seed, tuple)
-    window, box = seed
-    assert box[0] < 600 < box[2] and box[0] > 220 + 100  # the athlete's box, not reaching the bystander
-    assert window.x0 < box[0] and window.x0 + window.side > box[2]
-    assert mended[0] is parts[0] and mended[2] is parts[2]
-    assert np.allclose(mended[1].landmarks[0], _stick(604, 202, 398))
-    # a re-run that still does not find the athlete changes nothing
-    monkeypatch.setattr(est, "_pose_span", lambda *a, **k: span_of([bystander] * 5, 1.0))
-    kept = est._mended(Path("clip.mp4"), spans, parts, None, 0)
-    assert kept[1] is parts[1]
-
-
 def _beside(src: Path, other: Path, dst: Path, phase: int = 20) -> Path:
     """``src`` with ``other`` (looped) pasted at its left, taller than the athlete: a person nearer the camera.
 
@@ -213,14 +161,89 @@ def _beside(src: Path, other: Path, dst: Path, phase: int = 20) -> Path:
 @pytest.mark.real
 def test_a_person_nearer_the_camera_does_not_take_the_athletes_place(tmp_path: Path) -> None:
     from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.pose.people import describe
 
     clip = _beside(real_clip("high_knees_side_gym_60fps.mp4"), real_clip("jogging_front_portrait.mp4"),
                    tmp_path / "hk_with_jogger.mp4")
-    result = analyse(clip)
-    followed = result.track.meta["followed"]
-    # the second span's fresh tracker locked on to the jogger: its 200 frames were dropped and 9 drives counted
-    assert followed["frames_dropped_other_person"] == 0
+    result = analyse(clip, cache=None)
+    # a single-person tracker starting on the jogger once dropped 200 frames of the athlete and counted 9 drives
+    athlete = result.track.meta["athlete"]
+    assert athlete["chosen_by"] == "auto" and athlete["others_seen"] >= 1
     assert result.track.detection_rate > 0.97
     complete = [d for d in result.events.drives if not d.partial]
     assert len(complete) == 18
     assert result.drill_name == "high_knees"
+    # the athlete is the person on the right, side-on; the jogger, front-on, is on the left
+    assert np.nanmedian(result.track.xy[:, 0, 0]) > 640
+    assert result.track.people is not None
+    persons = describe(result.track.people, result.track.t_s, result.track.frame_size)
+    jogger = max((p for p in persons if p.id != athlete["id"]), key=lambda p: p.frames)
+    assert jogger.frames > 0.9 * len(result.track)
+    other = analyse(clip, cache=None, track=result.track, athlete=jogger.id)
+    assert other.track.meta["athlete"]["chosen_by"] == "given"
+    assert np.nanmedian(other.track.xy[:, 0, 0]) < 640
+    assert other.drill_name == "none" and not other.reps
+
+
+def _figures(*xs: int) -> np.ndarray:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    for x in xs:
+        frame[200:600, x:x + 60] = 255
+    return frame
+
+
+def _sees_wide(image: np.ndarray, t_s: float) -> list[Pose]:
+    """As :func:`_sees`, the body 30 pixels wide (its box has an area)."""
+    poses = _sees(image, t_s)
+    for lm, _ in poses:
+        lm[[int(sided(Side.LEFT, p)) for p in PARTS], 0] -= 15
+        lm[[int(sided(Side.RIGHT, p)) for p in PARTS], 0] += 15
+    return poses
+
+
+def _sees_each(image: np.ndarray, t_s: float) -> list[Pose]:
+    """A fake single-picture model that finds every white figure."""
+    cols = np.flatnonzero((image[:, :, 0] > 128).any(axis=0))
+    if not len(cols):
+        return []
+    groups = np.split(cols, np.flatnonzero(np.diff(cols) > 1) + 1)
+    poses = []
+    for g in groups:
+        part = np.zeros_like(image)
+        part[:, g] = image[:, g]
+        poses += _sees_wide(part, t_s)
+    return poses
+
+
+def test_everyone_in_view_is_followed_at_the_cost_of_one_tracker_and_a_look_now_and_then() -> None:
+    from kneedrive_cv.pose.search import FIRST_LOOK_S, LOOK_EVERY_S, PeopleFinder
+
+    looks: list[float] = []
+    made: list[int] = []
+
+    def look(image: np.ndarray, t_s: float) -> list[Pose]:
+        looks.append(t_s)
+        return _sees_each(image, t_s)
+
+    def crop_estimator() -> object:
+        made.append(1)
+        return _sees_wide
+
+    def main(image: np.ndarray, t_s: float) -> list[Pose]:  # the whole-frame tracker follows the left figure
+        left = image.copy()
+        left[:, 640:] = 0
+        return _sees_wide(left, t_s)
+
+    finder = PeopleFinder(main, look, crop_estimator)  # type: ignore[arg-type]
+    counts = [len(finder(_figures(300, 900), i / FPS)) for i in range(int(3 * FPS))]
+    assert all(n == 2 for n in counts)  # the right figure, found by a look, is followed in a crop
+    assert len(made) == 1
+    seconds = 3.0 - FIRST_LOOK_S
+    assert len(looks) == pytest.approx(FIRST_LOOK_S * FPS + seconds / LOOK_EVERY_S, abs=2)
+    # somebody who walks off is let go, and a newcomer is found at the next look
+    for i in range(int(3 * FPS), int(4 * FPS)):
+        finder(_figures(300), i / FPS)
+    assert finder.followers == []
+    found = [len(finder(_figures(300, 1100), i / FPS)) for i in range(int(4 * FPS), int(5 * FPS))]
+    assert found[-1] == 2 and found.index(2) <= LOOK_EVERY_S * FPS + 1
+    assert len(made) == 1  # the crop tracker let go was used again

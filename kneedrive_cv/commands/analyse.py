@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thresholds", type=Path, help="your own drills/thresholds file (see `kneedrive drills`)")
     parser.add_argument("--model", help="a MediaPipe pose landmarker .task file (default: the built-in model)")
     parser.add_argument("--no-cache", action="store_true", help="run the pose model even if this clip was seen before")
+    parser.add_argument("--athlete", type=int, metavar="ID",
+                        help="analyse this person (an id from `kneedrive people CLIP`) instead of the one chosen "
+                             "automatically")
 
 
 def _progress(done: int, total: int) -> None:
@@ -43,6 +46,11 @@ def print_rep_table(result: AnalysisResult) -> None:
     print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
           f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
           f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
+    athlete = result.track.meta.get("athlete")
+    if athlete and athlete["others_seen"]:
+        how = "chosen by you" if athlete["chosen_by"] == "given" else "chosen automatically"
+        print(f"note: {athlete['others_seen']} other people seen; analysing person {athlete['id']} ({how}; "
+              "`kneedrive people CLIP` lists them)")
     for limit in result.unmeasured:
         if limit["what"] == TURNED_LIMIT:
             print(f"note: {limit['why']}")
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else TrackCache()
     out = args.out or Path("results") / args.clip.stem
     result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,
-                     progress=_progress)
+                     progress=_progress, athlete=args.athlete)
     files = write_outputs(result, out, overlay=args.overlay, thresholds=args.thresholds, model=args.model)
     print_rep_table(result)
     print(f"results in {out}/: " + ", ".join(n for n in files if "/" not in n))

@@ -85,7 +85,7 @@ def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> K
     xy, filled = smooth_landmarks(track.t_s, repaired[:, :, :2], settings, thigh_px)
     vis, _ = fill_gaps(track.t_s, repaired[:, :, 3], settings.max_gap_s)
     vis = np.nan_to_num(vis, nan=0.0)
-    leg_filled = filled[:, _LEG_LMS].any(axis=1) & np.isnan(raw[:, _LEG_LMS, 0]).any(axis=1)
+    leg_filled = np.asarray(filled[:, _LEG_LMS].any(axis=1) & np.isnan(raw[:, _LEG_LMS, 0]).any(axis=1))
     frames = frame_metrics(track.t_s, xy, vis, facing, thigh_px, leg_filled)
     f = -1 if facing is Side.LEFT else 1
     hips = (xy[:, Landmark.LEFT_HIP, 0] + xy[:, Landmark.RIGHT_HIP, 0]) / 2

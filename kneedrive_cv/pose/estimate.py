@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from kneedrive_cv.errors import NoPersonError, VideoError
-from kneedrive_cv.landmarks import N_LANDMARKS
 from kneedrive_cv.pose.cache import TrackCache, file_sha256
 from kneedrive_cv.pose.cores import pose_threads
-from kneedrive_cv.pose.follow import continues, follow_athlete
-from kneedrive_cv.pose.search import AthleteFinder, Estimate, Pose, Window, focus_on
+from kneedrive_cv.pose.follow import centre_and_scale, continues
+from kneedrive_cv.pose.people import athlete_of, link_people
+from kneedrive_cv.pose.search import MAX_PEOPLE, AthleteFinder, CropFollower, Estimate, PeopleFinder, Pose
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.pose.upright import upright_turn
 from kneedrive_cv.video import (
@@ -41,8 +41,8 @@ _QUEUE_FRAMES = 8
 MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
-#: taken by an experiment never committed, whose tracks may sit in developers' caches).
-ESTIMATOR_VERSION = 7
+#: taken by an experiment never committed, whose tracks may sit in developers' caches; 8: everyone tracked).
+ESTIMATOR_VERSION = 8
 
 ProgressFn = Callable[[int, int], None]
 
@@ -83,41 +83,33 @@ class _SpanPoses:
     """What the model found in one span of a clip."""
 
     times: list[float] = field(default_factory=list)
-    landmarks: list[np.ndarray] = field(default_factory=list)
-    world: list[np.ndarray] = field(default_factory=list)
+    poses: list[list[Pose]] = field(default_factory=list)
     stats: ReadStats = field(default_factory=ReadStats)
     counts: dict[str, int] = field(default_factory=dict)
     size: tuple[int, int] | None = None
 
 
-_EMPTY_LM = np.full((N_LANDMARKS, 4), np.nan, np.float32)
-_EMPTY_WORLD = np.full((N_LANDMARKS, 3), np.nan, np.float32)
-
-
 def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | None, stop: threading.Event,
-               done: list[int], turn: int = 0,
-               seed: tuple[Window, tuple[float, float, float, float]] | None = None) -> _SpanPoses:
+               done: list[int], turn: int = 0) -> _SpanPoses:
     """Decode (in a thread of its own) and run a fresh tracker over one span; ``done[0]`` counts frames.
 
     Stops early, returning what it has, once ``stop`` is set (another span failed). ``turn``: see
-    :func:`run_pose`. ``seed``: a window and a box (see :func:`focus_on`) to track in from the first frame,
-    where the span before left the athlete, instead of looking at the whole frame first.
+    :func:`run_pose`.
     """
     out = _SpanPoses()
     with contextlib.ExitStack() as stack:
-        finder = AthleteFinder(_lazy(stack, model, False), _lazy(stack, model, False), _lazy(stack, model, True),
-                               expect_athlete=span is not None and span.start_pts is not None,
-                               window=seed[0] if seed else None, focus=seed[1] if seed else None)
+        people = PeopleFinder(_lazy(stack, model, False), _lazy(stack, model, True, MAX_PEOPLE),
+                              lambda: _lazy(stack, model, False))
+        finder = AthleteFinder(people, _lazy(stack, model, False), _lazy(stack, model, True),
+                               expect_athlete=span is not None and span.start_pts is not None)
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
                                                                    _QUEUE_FRAMES)))
         for t_s, rgb in frames:
             if stop.is_set():
                 break
             out.size = (rgb.shape[1], rgb.shape[0])
-            found = finder(rgb, t_s)
             out.times.append(t_s)
-            out.landmarks.append(found[0].astype(np.float32) if found else _EMPTY_LM)
-            out.world.append(found[1] if found else _EMPTY_WORLD)
+            out.poses.append(finder(rgb, t_s))
             done[0] += 1
     out.counts = dict(finder.counts)
     return out
@@ -127,6 +119,9 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
              progress: ProgressFn | None = None, stats: ReadStats | None = None,
              threads: int | None = None, info: VideoInfo | None = None, turn: int = 0) -> PoseTrack:
     """Run the pose model over every frame of a clip (no cache) and return the raw track.
+
+    Everyone in view is found and linked into people (``track.people``); the athlete is chosen among them
+    (:func:`~kneedrive_cv.pose.people.athlete_of`; ``meta["athlete"]`` says whom and why).
 
     A clip long enough is split into spans (:func:`span_count`) that run on ``threads`` cores at once
     (default :func:`pose_threads`; MediaPipe releases the GIL). Each span starts its tracker afresh, which
@@ -150,7 +145,7 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
         parts = _run_spans(path, spans, model, progress, info.n_frames, 1, turn)
     if len(spans) > 1:
         parts = _mended(path, spans, parts, model, turn)
-    times, lms, worlds = _join(parts)
+    times, frames = _join(parts)
     for part in parts:
         stats.frames += part.stats.frames
         stats.pts_repaired += part.stats.pts_repaired
@@ -170,10 +165,14 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
                  path.name, counts["searches"], counts.get("crop", 0))
     turned = info.turned(turn)
     size = next((p.size for p in parts if p.size is not None), (turned.width, turned.height))
-    return PoseTrack(np.stack(lms), np.stack(worlds), np.asarray(times, np.float64), info.fps or 30.0, size,
-                     model_id(model), {"source": path.name, "codec": info.codec, "rotation_deg": info.rotation_deg,
-                                       "frames_listed": info.n_frames, "truncated": stats.truncated,
-                                       "spans": len(spans), "finder": counts, "turn_deg": turn % 360})
+    t_s = np.asarray(times, np.float64)
+    people = link_people(frames, t_s)
+    lm, world, choice = athlete_of(people, t_s, size)
+    return PoseTrack(lm, world, t_s, info.fps or 30.0, size, model_id(model),
+                     {"source": path.name, "codec": info.codec, "rotation_deg": info.rotation_deg,
+                      "frames_listed": info.n_frames, "truncated": stats.truncated, "spans": len(spans),
+                      "finder": counts, "turn_deg": turn % 360,
+                      "athlete": choice.as_dict() if choice else None}, people)
 
 
 def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[str] | None,
@@ -201,87 +200,116 @@ def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[st
             stop.set()
 
 
-def _edge_pose(part: _SpanPoses, last: bool) -> tuple[float, np.ndarray] | None:
-    """(time, landmarks) of a span's first (or last) frame with somebody in it, or None."""
-    order = range(len(part.times) - 1, -1, -1) if last else range(len(part.times))
-    for i in order:
-        if not np.isnan(part.landmarks[i][0, 0]):
-            return part.times[i], part.landmarks[i]
-    return None
+#: Seconds at a span's start in which the people the span before ended with must be found again.
+_SEAM_S = 0.5
 
 
 def _mended(path: Path, spans: list[Span | None], parts: list[_SpanPoses], model: str | os.PathLike[str] | None,
             turn: int) -> list[_SpanPoses]:
-    """The spans, each run again in order where its fresh tracker started on somebody else.
+    """The spans, each with the people its fresh tracker did not find again followed in a crop.
 
-    Each span starts a tracker afresh, and with a second person in the frame (a coach, a team-mate nearer the
-    camera) it may lock on to them instead of the athlete the span before ended on; the follower then drops
-    that whole span. Such a span is run again tracking from where the athlete was at the end of the span
-    before, and kept when it then continues from the athlete.
+    Each span starts a tracker afresh, whose person detector sees the whole frame shrunk to 224 pixels and can
+    miss a person for many frames (the athlete beside a larger person, say) whom the span before was following.
+    Whoever the span before ended with and the span's first :data:`_SEAM_S` seconds do not continue is followed
+    through the span in a crop window from where they were, in a second pass over the span's frames.
     """
     out = list(parts)
     for k in range(1, len(out)):
-        before, after, size = _edge_pose(out[k - 1], last=True), _edge_pose(out[k], last=False), out[k - 1].size
-        if before is None or size is None:
+        before, after = out[k - 1], out[k]
+        end = next(((t, p) for t, p in zip(reversed(before.times), reversed(before.poses), strict=True) if p), None)
+        if end is None or before.size is None or not after.times:
             continue
-        if after is not None and continues(before[1][:, :2], after[1][:, :2], after[0] - before[0]):
-            continue
-        seed = focus_on(before[1], (size[1], size[0]))
-        again = _pose_span(path, spans[k], model, threading.Event(), [0], turn, seed)
-        start = _edge_pose(again, last=False)
-        if start is not None and continues(before[1][:, :2], start[1][:, :2], start[0] - before[0]):
-            log.info("%s: span %d started on another person; tracked again from the athlete", path.name, k + 1)
-            out[k] = again
+        t_end, ended_with = end
+        start = [(t, pose) for t, poses in zip(after.times, after.poses, strict=True)
+                 if t - after.times[0] < _SEAM_S for pose in poses]
+        found_again: set[int] = set()
+        for t, pose in start:  # each pose found at the span's start is the nearest person it can be
+            near = [(float(np.linalg.norm(centre_and_scale(pose[0][None, :, :2])[0][0]
+                                          - centre_and_scale(lm[None, :, :2])[0][0])), j)
+                    for j, (lm, _) in enumerate(ended_with) if continues(lm[:, :2], pose[0][:, :2], t - t_end)]
+            if near:
+                found_again.add(min(near)[1])
+        missing = [lm for j, (lm, _) in enumerate(ended_with) if j not in found_again]
+        if missing:
+            log.info("%s: span %d lost %d person(s) the span before ended with; followed in a crop",
+                     path.name, k + 1, len(missing))
+            out[k] = _followed(path, spans[k], after, missing, model, turn, (before.size[1], before.size[0]))
     return out
 
 
-def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[np.ndarray], list[np.ndarray]]:
+def _followed(path: Path, span: Span | None, part: _SpanPoses, people: list[np.ndarray],
+              model: str | os.PathLike[str] | None, turn: int, frame_hw: tuple[int, int]) -> _SpanPoses:
+    """``part`` with ``people`` (landmarks where they were just before the span) followed in crops through it."""
+    out = _SpanPoses(list(part.times), [list(p) for p in part.poses], part.stats, dict(part.counts), part.size)
+    with contextlib.ExitStack() as stack:
+        followers = [CropFollower.on(_lazy(stack, model, False), lm, frame_hw) for lm in people]
+        frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, ReadStats(), span, turn),
+                                                                   _QUEUE_FRAMES)))
+        for i, (t_s, rgb) in enumerate(frames):
+            if i >= len(out.times) or all(f.window is None for f in followers):
+                break
+            found = [pose for f in followers if (pose := f(rgb, t_s)) is not None]
+            out.poses[i] += [(lm.astype(np.float32), world) for lm, world in found]
+            out.counts["crop"] = out.counts.get("crop", 0) + len(found)
+    return out
+
+
+def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[list[Pose]]]:
     """The spans' frames in order, times from the first frame; a truncated span ends the clip there."""
     times: list[float] = []
-    lms: list[np.ndarray] = []
-    worlds: list[np.ndarray] = []
+    frames: list[list[Pose]] = []
     for part in parts:
-        for t, lm, world in zip(part.times, part.landmarks, part.world, strict=True):
+        for t, poses in zip(part.times, part.poses, strict=True):
             if times and t <= times[-1]:
                 continue
             times.append(t)
-            lms.append(lm)
-            worlds.append(world)
+            frames.append([(lm.astype(np.float32), world.astype(np.float32)) for lm, world in poses])
         if part.stats.truncated:
             break
     if times:
         t0 = times[0]
         times = [t - t0 for t in times]
-    return times, lms, worlds
+    return times, frames
 
 
-def _lazy(stack: contextlib.ExitStack, model: str | os.PathLike[str] | None, single_image: bool) -> Estimate:
+def _lazy(stack: contextlib.ExitStack, model: str | os.PathLike[str] | None, single_image: bool,
+          num_poses: int = 1) -> Estimate:
     """An estimator that loads its model on first use (most clips never need the crop or tile ones)."""
     from kneedrive_cv.pose.mediapipe_backend import PoseEstimator
 
     holder: list[PoseEstimator] = []
 
-    def estimate(rgb: np.ndarray, t_s: float) -> Pose | None:
+    def estimate(rgb: np.ndarray, t_s: float) -> list[Pose]:
         if not holder:
-            holder.append(stack.enter_context(PoseEstimator(model, single_image=single_image)))
+            holder.append(stack.enter_context(PoseEstimator(model, single_image=single_image,
+                                                            num_poses=num_poses)))
         return holder[0].process(rgb, t_s)
 
     return estimate
 
 
-def _follow(track: PoseTrack) -> PoseTrack:
-    keep, followed = follow_athlete(track.xy, track.t_s)
-    if followed.frames_dropped:
-        log.info("dropped %d frames where the pose jumped to another person", followed.frames_dropped)
-    lm = np.where(keep[:, None, None], track.landmarks_px, np.nan).astype(np.float32)
-    world = np.where(keep[:, None, None], track.world_m, np.nan).astype(np.float32)
-    return track.replace(landmarks_px=lm, world_m=world, meta={**track.meta, "followed": followed.as_dict()})
+def with_athlete(track: PoseTrack, athlete: int | None) -> PoseTrack:
+    """The track with ``athlete`` (a person's id in ``track.people``) as its athlete; None keeps the chosen one.
+
+    Raises:
+        UnknownAthleteError: nobody of that id was seen.
+
+    """
+    if athlete is None or track.people is None:
+        return track
+    lm, world, choice = athlete_of(track.people, track.t_s, track.frame_size, athlete)
+    assert choice is not None
+    return track.replace(landmarks_px=lm, world_m=world, meta={**track.meta, "athlete": choice.as_dict()})
 
 
 def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
                    cache: TrackCache | None = None, progress: ProgressFn | None = None,
-                   require_person: bool = True, turn: int | None = None) -> tuple[PoseTrack, EstimateInfo]:
+                   require_person: bool = True, turn: int | None = None,
+                   athlete: int | None = None) -> tuple[PoseTrack, EstimateInfo]:
     """The athlete's pose track for a clip, from the cache when this clip and model were seen before.
+
+    ``athlete``: the id of the person to analyse (as ``kneedrive people`` lists them); None for the one chosen
+    by :data:`~kneedrive_cv.pose.people.CHOICE_RULE`.
 
     ``turn``: degrees to turn the pictures beyond the file's own rotation (see :func:`run_pose`); None
     turns them only when the athlete lies on their side in the clip as stored (:func:`upright_turn`), and
@@ -292,6 +320,7 @@ def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] |
         VideoError: the file is not a readable video.
         NoPersonError: nobody found in enough frames (when ``require_person``).
         ModelError: the model file is missing or broken.
+        UnknownAthleteError: ``athlete`` is not one of the people seen.
 
     """
     path = Path(path)
@@ -304,6 +333,7 @@ def estimate_track(path: str | os.PathLike[str], model: str | os.PathLike[str] |
                  path.name, found)
         est.read = ReadStats()
         track = _track(path, model, cache, progress, est, found)
+    track = with_athlete(track, athlete)
     n_person = int(track.present.sum())
     if require_person and (n_person < MIN_PERSON_FRAMES or n_person < MIN_PERSON_SHARE * len(track)):
         raise NoPersonError(f"{path.name}: a person was found in only {n_person} of {len(track)} frames. "
@@ -320,7 +350,7 @@ def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache |
     track = cache.get(est.content_sha256, mid) if cache is not None else None
     est.from_cache, est.video = track is not None, est.video.turned(turn)
     if track is None:
-        track = _follow(run_pose(path, model, progress, est.read, info=est.video.turned(0), turn=turn))
+        track = run_pose(path, model, progress, est.read, info=est.video.turned(0), turn=turn)
         track = track.replace(meta={**track.meta, "content_sha256": est.content_sha256})
         if cache is not None:
             cache.put(est.content_sha256, mid, track)

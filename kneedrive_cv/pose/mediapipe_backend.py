@@ -1,8 +1,10 @@
 """The only module that imports MediaPipe.
 
-Default model: the BlazePose "full" landmark model shipped inside the mediapipe 0.10.21 wheel, run through the
-legacy ``mp.solutions.pose`` API (model_complexity=1), which needs no download. A MediaPipe Tasks pose model
-file (``.task``) the user has can be used instead; nothing is ever fetched from the network.
+The model is MediaPipe's BlazePose "full" pose landmarker, run through the Tasks API
+(``mediapipe.tasks.python.vision.PoseLandmarker``). Its bundle, ``models/pose_landmarker_full.task``, ships with
+the package (built from the Apache-2.0 model files of the mediapipe 0.10.21 wheel: see ``models/README.md``),
+so nothing is ever fetched from the network. Any other pose landmarker ``.task`` file a user has (Google's lite or
+heavy bundles) can be given instead.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
+import importlib.resources
 import logging
 import os
 import sys
 import threading
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,10 +29,12 @@ from kneedrive_cv.errors import ModelError
 
 log = logging.getLogger(__name__)
 
+#: The name of the bundled model, in cache keys and reports.
 DEFAULT_MODEL = "blazepose-full"
+#: The bundled model's file name inside the ``kneedrive_cv.models`` package (the repository's ``models/``).
+DEFAULT_MODEL_FILE = "pose_landmarker_full.task"
 
-#: Landmarks below this presence are treated as "nobody in the frame" by the Tasks backend.
-_MIN_CONFIDENCE = 0.5
+Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in pixels of the image given, (33, 3) world
 
 
 def _mediapipe() -> Any:
@@ -72,18 +78,35 @@ def _native_stderr_silenced() -> Iterator[None]:
                 os.close(_silenced["saved"])
 
 
+def default_model_path() -> Path:
+    """The bundled ``.task`` file (installed with the package)."""
+    path = Path(str(importlib.resources.files("kneedrive_cv.models") / DEFAULT_MODEL_FILE))
+    if not path.is_file():  # pragma: no cover - a broken install
+        raise ModelError(f"the bundled pose model {path} is missing: reinstall kneedrive-cv (see models/README.md).")
+    return path
+
+
+@cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()[:16]
+
+
 def model_id(model: str | os.PathLike[str] | None) -> str:
-    """A stable name for a model, used in cache keys: the default's name or ``task:<sha256 prefix>``."""
+    """A stable name for a model, used in cache keys: the default's name or ``task:<name>:<sha256 prefix>``.
+
+    The default's name carries MediaPipe's version (from the package's metadata: importing mediapipe costs a
+    second that a cached re-score need not pay).
+    """
     if model is None or str(model) == DEFAULT_MODEL:
-        # the version from the package's metadata: importing mediapipe costs a second a cached re-score need not pay
         try:
             version = importlib.metadata.version("mediapipe")
-        except importlib.metadata.PackageNotFoundError:
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - the package depends on it
             version = _mediapipe().__version__
         return f"{DEFAULT_MODEL}@mediapipe-{version}"
     path = _check_task_file(Path(model))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return f"task:{path.name}:{digest}"
+    stat = path.stat()
+    return f"task:{path.name}:{_file_digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)}"
 
 
 def _check_task_file(path: Path) -> Path:
@@ -97,16 +120,17 @@ def _check_task_file(path: Path) -> Path:
 
 
 class PoseEstimator:
-    """Run MediaPipe pose frame by frame in video (tracking) mode.
+    """Run MediaPipe pose on frames, in video (tracking) mode or one picture at a time.
 
-    Use as a context manager; :meth:`process` takes an upright RGB frame and its time, and returns
-    ``(landmarks_px (33, 4), world_m (33, 3))`` or ``None`` when nobody is found.
+    Use as a context manager; :meth:`process` takes an upright RGB frame and its time, and returns the poses
+    found, each ``(landmarks_px (33, 4), world_m (33, 3))``, at most ``num_poses`` of them.
     """
 
     def __init__(self, model: str | os.PathLike[str] | None = None, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, single_image: bool = False) -> None:
+                 min_tracking_confidence: float = 0.5, single_image: bool = False, num_poses: int = 1) -> None:
         self.model = DEFAULT_MODEL if model is None else str(model)
         self.single_image = single_image
+        self.num_poses = num_poses
         self._det, self._trk = min_detection_confidence, min_tracking_confidence
         self._impl: Any = None
         self._last_ms = -1
@@ -119,60 +143,44 @@ class PoseEstimator:
 
     def _start(self) -> None:
         mp = _mediapipe()
-        if self.model == DEFAULT_MODEL:
-            self._impl = mp.solutions.pose.Pose(static_image_mode=self.single_image, model_complexity=1,
-                                                smooth_landmarks=False,
-                                                enable_segmentation=False, min_detection_confidence=self._det,
-                                                min_tracking_confidence=self._trk)
-        else:
-            path = _check_task_file(Path(self.model))
-            from mediapipe.tasks.python import BaseOptions, vision
-
-            options = vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)),
-                running_mode=vision.RunningMode.IMAGE if self.single_image else vision.RunningMode.VIDEO,
-                num_poses=1, min_pose_detection_confidence=self._det, min_tracking_confidence=self._trk)
-            try:
-                self._impl = vision.PoseLandmarker.create_from_options(options)
-            except (RuntimeError, ValueError) as exc:
-                raise ModelError(f"pose model {path} could not be loaded ({str(exc).splitlines()[0]}). It should "
-                                 "be a MediaPipe pose landmarker .task file; see models/README.md.") from exc
+        path = default_model_path() if self.model == DEFAULT_MODEL else _check_task_file(Path(self.model))
+        vision = mp.tasks.vision
+        options = vision.PoseLandmarkerOptions(
+            base_options=mp.tasks.BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.IMAGE if self.single_image else vision.RunningMode.VIDEO,
+            num_poses=self.num_poses, min_pose_detection_confidence=self._det,
+            min_pose_presence_confidence=self._det, min_tracking_confidence=self._trk)
+        try:
+            self._impl = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"pose model {path} could not be loaded ({str(exc).splitlines()[0]}). It should "
+                             "be a MediaPipe pose landmarker .task file; see models/README.md.") from exc
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._impl is not None:
-            self._impl.close()
+            with _native_stderr_silenced():  # closing logs a line per accelerator
+                self._impl.close()
             self._impl = None
 
-    def process(self, rgb: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray] | None:
-        """Landmarks of the person in ``rgb`` (pixels, y down) and world landmarks (m), or ``None``."""
+    def process(self, rgb: np.ndarray, t_s: float) -> list[Pose]:
+        """The people in ``rgb``: landmarks in pixels (y down) with visibility, and world landmarks (m)."""
         height, width = rgb.shape[:2]
         self._calls += 1
+        mp = _mediapipe()
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         # the first frames set up the graph, which logs natively to stderr
         with _native_stderr_silenced() if self._calls <= 3 else contextlib.nullcontext():
-            found = self._run(rgb, t_s)
-        if found is None:
-            return None
-        image_lms, world_lms = found
-        lm = np.array([(p.x * width, p.y * height, p.z * width, p.visibility) for p in image_lms], np.float32)
-        world = np.array([(p.x, p.y, p.z) for p in world_lms], np.float32)
-        return lm, world
+            if self.single_image:
+                result = self._impl.detect(image)
+            else:
+                ms = max(round(t_s * 1000), self._last_ms + 1)
+                self._last_ms = ms
+                result = self._impl.detect_for_video(image, ms)
+        poses: list[Pose] = []
+        for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True):
+            lm = np.array([(p.x * width, p.y * height, p.z * width, p.visibility) for p in image_lms], np.float32)
+            world = np.array([(p.x, p.y, p.z) for p in world_lms], np.float32)
+            poses.append((lm, world))
+        return poses
 
-    def _run(self, rgb: np.ndarray, t_s: float) -> tuple[Any, Any] | None:
-        """The model's own landmark lists (image-normalised and world), or None."""
-        if self.model == DEFAULT_MODEL:
-            result = self._impl.process(rgb)
-            if result.pose_landmarks is None:
-                return None
-            return result.pose_landmarks.landmark, result.pose_world_landmarks.landmark
-        mp = _mediapipe()
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        if self.single_image:
-            result = self._impl.detect(image)
-        else:
-            ms = max(round(t_s * 1000), self._last_ms + 1)
-            self._last_ms = ms
-            result = self._impl.detect_for_video(image, ms)
-        if not result.pose_landmarks:
-            return None
-        return result.pose_landmarks[0], result.pose_world_landmarks[0]

@@ -17,7 +17,8 @@ import numpy as np
 from kneedrive_cv.landmarks import Side, sided
 
 Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in pixels of the image given, (33, 3) world
-Estimate = Callable[[np.ndarray, float], Pose | None]
+#: An estimator: the poses found in a picture (RGB) at a time (seconds).
+Estimate = Callable[[np.ndarray, float], list[Pose]]
 
 _PARTS = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 #: Each of shoulder, hip, knee and ankle must be seen (on at least one side) at this visibility.
@@ -44,6 +45,12 @@ def plausible(landmarks: np.ndarray) -> bool:
     return all(max(vis[int(sided(s, p))] for s in Side) >= PLAUSIBLE_VISIBILITY for p in _PARTS)
 
 
+def _best(poses: list[Pose]) -> Pose | None:
+    """The plausible pose seen best (highest mean visibility), or None."""
+    good = [p for p in poses if plausible(p[0])]
+    return max(good, key=lambda p: float(np.mean(p[0][:, 3]))) if good else None
+
+
 def _hw(frame: np.ndarray) -> tuple[int, int]:
     return int(frame.shape[0]), int(frame.shape[1])
 
@@ -52,14 +59,6 @@ def _bbox(landmarks: np.ndarray) -> tuple[float, float, float, float]:
     body = [int(sided(s, p)) for s in Side for p in (*_PARTS, "HEEL", "FOOT_INDEX", "EAR")]
     xy = landmarks[body, :2]
     return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
-
-
-def focus_on(landmarks: np.ndarray, frame_hw: tuple[int, int], margin: float = 0.15
-             ) -> tuple[Window, tuple[float, float, float, float]]:
-    """A crop window around the person of these landmarks (whole-frame pixels), and their box with a margin."""
-    x0, y0, x1, y1 = _bbox(landmarks)
-    mx, my = margin * (x1 - x0) + 4, margin * (y1 - y0) + 4
-    return Window.around((x0, y0, x1, y1), frame_hw), (x0 - mx, y0 - my, x1 + mx, y1 + my)
 
 
 def _resize(image: np.ndarray, size: int) -> np.ndarray:
@@ -136,17 +135,17 @@ def tiles(frame_hw: tuple[int, int]) -> list[Window]:
 
 @dataclass
 class AthleteFinder:
-    """Per-frame pose of the athlete in whole-frame pixels, searching tiles when the whole frame fails.
+    """Per-frame poses of the people in view, in whole-frame pixels, searching tiles when the whole frame fails.
+
+    Everyone plausible the whole-frame estimator finds is returned. When it finds nobody for a while, the tiles
+    are searched for one small athlete, who is then followed alone in a crop window until lost.
 
     Args:
-        whole: tracking estimator fed whole frames.
+        whole: tracking estimator fed whole frames (it looks for several people).
         cropped: tracking estimator fed crop windows (a separate instance: its tracking state is in crop
             coordinates).
         single: single-image estimator used to search tiles.
         expect_athlete: the athlete was in view just before the first frame (a later span of a clip).
-        window: a crop window to track in from the first frame (where the athlete was just before).
-        focus: with ``window``, the athlete's box (frame pixels): until the athlete is found, the crop shows
-            nothing outside it, so a fresh tracker cannot lock on to somebody beside them.
 
     """
 
@@ -155,43 +154,43 @@ class AthleteFinder:
     single: Estimate
     expect_athlete: bool = False
     window: Window | None = None
-    focus: tuple[float, float, float, float] | None = None
     lost_since: float | None = None
     last_search: float = -np.inf
     found_once: bool = False
     counts: dict[str, int] = field(default_factory=lambda: {"whole": 0, "crop": 0, "searches": 0, "ghosts": 0})
 
-    def __call__(self, frame: np.ndarray, t_s: float) -> Pose | None:
-        """The athlete's landmarks in this frame (whole-frame pixels), or None."""
+    def __call__(self, frame: np.ndarray, t_s: float) -> list[Pose]:
+        """The people's landmarks in this frame (whole-frame pixels); empty when nobody was found."""
         found = self._find(frame, t_s)
-        self.found_once = self.found_once or found is not None
+        self.found_once = self.found_once or bool(found)
         return found
 
-    def _find(self, frame: np.ndarray, t_s: float) -> Pose | None:
+    def _find(self, frame: np.ndarray, t_s: float) -> list[Pose]:
         hw = _hw(frame)
         if self.window is not None:
-            found = self.cropped(self.window.crop(frame, None if self.found_once else self.focus), t_s)
-            if found is not None and plausible(found[0]):
+            found = _best(self.cropped(self.window.crop(frame), t_s))
+            if found is not None:
                 lm = self.window.to_frame(found[0])
                 self.counts["crop"] += 1
                 box = _bbox(lm)
                 if not self.window.holds(box):
                     self.window = Window.around(box, hw)
                 self.lost_since = None
-                return lm, found[1]
+                return [(lm, found[1])]
             nearby = self._look_nearby(frame, t_s)
             if nearby is not None:
-                return nearby
+                return [nearby]
             self.lost_since = t_s if self.lost_since is None else self.lost_since
             if t_s - self.lost_since < SEARCH_EVERY_S:
-                return None
+                return []
             self.window = None  # lost for a while: back to the whole frame, then search again
-        found = self.whole(frame, t_s)
-        if found is not None and plausible(found[0]):
+        poses = self.whole(frame, t_s)
+        people = [p for p in poses if plausible(p[0])]
+        if people:
             self.counts["whole"] += 1
             self.lost_since = None
-            return found
-        if found is not None:
+            return people
+        if poses:
             self.counts["ghosts"] += 1
         self.lost_since = t_s if self.lost_since is None else self.lost_since
         if self.expect_athlete and not self.found_once:
@@ -200,16 +199,17 @@ class AthleteFinder:
             due = t_s - self.lost_since >= SEARCH_AFTER_S and t_s - self.last_search >= SEARCH_EVERY_S
         if due:
             self.last_search = t_s
-            return self._search(frame, t_s)
-        return None
+            found = self._search(frame, t_s)
+            return [found] if found is not None else []
+        return []
 
     def _look_nearby(self, frame: np.ndarray, t_s: float) -> Pose | None:
         """Re-detect in a window twice as large around the last one (the athlete moved fast or changed shape)."""
         assert self.window is not None
         w = self.window
         wider = Window(w.x0 - w.side // 2, w.y0 - w.side // 2, 2 * w.side)
-        found = self.single(wider.crop(frame), t_s)
-        if found is None or not plausible(found[0]):
+        found = _best(self.single(wider.crop(frame), t_s))
+        if found is None:
             return None
         lm = wider.to_frame(found[0])
         self.counts["nearby"] = self.counts.get("nearby", 0) + 1
@@ -221,8 +221,8 @@ class AthleteFinder:
         self.counts["searches"] += 1
         best: tuple[float, Window, Pose] | None = None
         for tile in tiles(_hw(frame)):
-            found = self.single(tile.crop(frame), t_s)
-            if found is None or not plausible(found[0]):
+            found = _best(self.single(tile.crop(frame), t_s))
+            if found is None:
                 continue
             score = float(np.mean(found[0][:, 3]))
             if best is None or score > best[0]:
@@ -234,3 +234,112 @@ class AthleteFinder:
         self.window = Window.around(_bbox(lm), _hw(frame))
         self.lost_since = None
         return lm, world
+
+
+@dataclass
+class CropFollower:
+    """One person followed in a crop window from where they were last seen, until lost for SEARCH_EVERY_S.
+
+    Until the person is found, the crop shows nothing outside their box (``focus``), so a fresh tracker cannot
+    lock on to somebody beside them.
+    """
+
+    cropped: Estimate
+    window: Window | None
+    focus: tuple[float, float, float, float] | None = None
+    lost_since: float | None = None
+
+    def __call__(self, frame: np.ndarray, t_s: float) -> Pose | None:
+        """The person's landmarks in this frame (whole-frame pixels), or None."""
+        if self.window is None:
+            return None
+        found = _best(self.cropped(self.window.crop(frame, self.focus), t_s))
+        if found is not None:
+            lm = self.window.to_frame(found[0])
+            box = _bbox(lm)
+            if not self.window.holds(box):
+                self.window = Window.around(box, _hw(frame))
+            self.lost_since, self.focus = None, None
+            return lm, found[1]
+        self.lost_since = t_s if self.lost_since is None else self.lost_since
+        if t_s - self.lost_since >= SEARCH_EVERY_S:
+            self.window = None  # gone
+        return None
+
+    @classmethod
+    def on(cls, cropped: Estimate, landmarks: np.ndarray, frame_hw: tuple[int, int], margin: float = 0.15
+           ) -> CropFollower:
+        """A follower starting on the person of these landmarks (whole-frame pixels), their box widened by margin."""
+        x0, y0, x1, y1 = _bbox(landmarks)
+        mx, my = margin * (x1 - x0) + 4, margin * (y1 - y0) + 4
+        return cls(cropped, Window.around((x0, y0, x1, y1), frame_hw), (x0 - mx, y0 - my, x1 + mx, y1 + my))
+
+
+#: Most people followed at once (the one the whole-frame tracker follows and those in crops).
+MAX_PEOPLE = 4
+#: The whole frame is searched for people on every frame for this long at the start, then every LOOK_EVERY_S.
+FIRST_LOOK_S = 0.5
+LOOK_EVERY_S = 0.5
+#: A pose whose box overlaps another's this much (intersection over union) is the same person.
+_SAME_IOU = 0.4
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
+
+
+@dataclass
+class PeopleFinder:
+    """Everyone in view, frame by frame, at about the cost of following one person.
+
+    MediaPipe's video mode runs its person detector on every frame while it follows fewer people than it was
+    told to look for, which costs about two thirds more a frame. So one whole-frame tracker follows one person
+    (``main``); a single-picture pass that looks for up to :data:`MAX_PEOPLE` (``look``) runs on every frame for
+    the first :data:`FIRST_LOOK_S` seconds and then every :data:`LOOK_EVERY_S`; and each other person it finds is
+    followed in a crop window of their own (:class:`CropFollower`, with an estimator from ``crop_estimator``)
+    until lost. A clip with one athlete costs one tracker plus a look every half second.
+
+    Args:
+        main: tracking estimator fed whole frames.
+        look: single-picture estimator fed whole frames, finding up to MAX_PEOPLE people.
+        crop_estimator: makes a tracking estimator for one person's crop window.
+
+    """
+
+    main: Estimate
+    look: Estimate
+    crop_estimator: Callable[[], Estimate]
+    followers: list[CropFollower] = field(default_factory=list)
+    spare: list[Estimate] = field(default_factory=list)
+    started_at: float | None = None
+    looked_at: float = -np.inf
+
+    def __call__(self, frame: np.ndarray, t_s: float) -> list[Pose]:
+        """Everyone found in this frame (whole-frame pixels; plausible or not)."""
+        self.started_at = t_s if self.started_at is None else self.started_at
+        poses = list(self.main(frame, t_s))
+        for follower in list(self.followers):
+            found = follower(frame, t_s)
+            box = _bbox(found[0]) if found is not None else None
+            if box is None and follower.window is not None:
+                continue
+            if box is None or any(_iou(box, _bbox(p[0])) > _SAME_IOU for p in poses):
+                self.followers.remove(follower)  # lost, or somebody else's pose is already theirs
+                self.spare.append(follower.cropped)
+                continue
+            poses.append(found)  # type: ignore[arg-type]
+        if t_s - self.started_at < FIRST_LOOK_S or t_s - self.looked_at >= LOOK_EVERY_S:
+            self.looked_at = t_s
+            for lm, world in self.look(frame, t_s):
+                if len(self.followers) + 1 >= MAX_PEOPLE or not plausible(lm):
+                    continue
+                if all(_iou(_bbox(lm), _bbox(p[0])) <= _SAME_IOU for p in poses):
+                    estimate = self.spare.pop() if self.spare else self.crop_estimator()
+                    self.followers.append(CropFollower.on(estimate, lm, _hw(frame)))
+                    poses.append((lm, world))
+        return poses

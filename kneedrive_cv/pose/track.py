@@ -1,4 +1,4 @@
-"""The pose track: landmarks of one athlete over a clip, with the clip's own timestamps."""
+"""The pose track: landmarks of one athlete over a clip, with the clip's own timestamps (and everyone else seen)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import numpy as np
 
 from kneedrive_cv.errors import TrackFormatError
 from kneedrive_cv.landmarks import N_LANDMARKS
+from kneedrive_cv.pose.people import People
 
-#: Bumped whenever the .npz layout changes; older files are refused with a clear message.
-TRACK_FORMAT_VERSION = 1
+#: Bumped whenever the .npz layout changes; older files are refused with a clear message (2: everyone seen).
+TRACK_FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,7 +31,9 @@ class PoseTrack:
         fps: the container's average frame rate (a float; the times are the truth).
         frame_size: (width, height) in pixels of the upright frame.
         model: name of the pose model that made the track.
-        meta: free-form facts about the source (file name, content hash, which person was followed...).
+        meta: free-form facts about the source (file name, content hash...); ``meta["athlete"]`` says which
+            person is the athlete and why (:class:`~kneedrive_cv.pose.people.AthleteChoice`).
+        people: everyone seen in the clip (the athlete among them), or None for a track made without them.
 
     """
 
@@ -41,6 +44,7 @@ class PoseTrack:
     frame_size: tuple[int, int]
     model: str
     meta: dict[str, Any] = field(default_factory=dict)
+    people: People | None = None
 
     def __post_init__(self) -> None:
         lm, world, t = self.landmarks_px, self.world_m, self.t_s
@@ -55,6 +59,8 @@ class PoseTrack:
             raise ValueError("t_s must be strictly increasing")
         if self.fps <= 0:
             raise ValueError(f"fps must be positive, got {self.fps}")
+        if self.people is not None and len(self.people) != n:
+            raise ValueError(f"people must have {n} frames, got {len(self.people)}")
         for a in (lm, world, t):
             a.setflags(write=False)
 
@@ -83,7 +89,8 @@ class PoseTrack:
 
     def replace(self, **changes: Any) -> PoseTrack:
         """A copy with some fields changed (arrays are validated again)."""
-        fields = {k: getattr(self, k) for k in ("landmarks_px", "world_m", "t_s", "fps", "frame_size", "model", "meta")}
+        fields = {k: getattr(self, k)
+                  for k in ("landmarks_px", "world_m", "t_s", "fps", "frame_size", "model", "meta", "people")}
         fields.update(changes)
         return PoseTrack(**fields)
 
@@ -93,7 +100,11 @@ class PoseTrack:
                 and np.array_equal(self.world_m, other.world_m, equal_nan=True)
                 and np.array_equal(self.t_s, other.t_s)
                 and self.fps == other.fps and tuple(self.frame_size) == tuple(other.frame_size)
-                and self.model == other.model and self.meta == other.meta)
+                and self.model == other.model and self.meta == other.meta
+                and (self.people is None) == (other.people is None)
+                and (self.people is None or other.people is None
+                     or (np.array_equal(self.people.landmarks_px, other.people.landmarks_px, equal_nan=True)
+                         and np.array_equal(self.people.ids, other.people.ids))))
 
 
 def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
@@ -105,9 +116,13 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
     tmp = path.with_name(f".{path.name}.part")
     header = {"format_version": TRACK_FORMAT_VERSION, "fps": track.fps, "frame_size": list(track.frame_size),
               "model": track.model, "meta": track.meta}
+    arrays = {"landmarks_px": track.landmarks_px, "world_m": track.world_m, "t_s": track.t_s,
+              "header": np.array(json.dumps(header))}
+    if track.people is not None:
+        arrays.update(people_landmarks_px=track.people.landmarks_px, people_world_m=track.people.world_m,
+                      people_ids=track.people.ids)
     with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, landmarks_px=track.landmarks_px, world_m=track.world_m, t_s=track.t_s,
-                            header=np.array(json.dumps(header)))
+        np.savez_compressed(fh, allow_pickle=False, **arrays)
     os.replace(tmp, path)
     return path
 
@@ -124,6 +139,8 @@ def load_track(path: str | os.PathLike[str]) -> PoseTrack:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
             arrays = {k: data[k] for k in ("landmarks_px", "world_m", "t_s")}
+            people = (People(data["people_landmarks_px"], data["people_world_m"], data["people_ids"])
+                      if "people_ids" in data else None)
     except (OSError, KeyError, ValueError) as exc:
         raise TrackFormatError(f"{path} is not a kneedrive pose track ({exc}). "
                                "Make one with `kneedrive pose CLIP`.") from exc
@@ -133,4 +150,4 @@ def load_track(path: str | os.PathLike[str]) -> PoseTrack:
                                f"{TRACK_FORMAT_VERSION}. Run `kneedrive pose` on the clip again.")
     return PoseTrack(arrays["landmarks_px"], arrays["world_m"], arrays["t_s"], float(header["fps"]),
                      (int(header["frame_size"][0]), int(header["frame_size"][1])), str(header["model"]),
-                     dict(header.get("meta", {})))
+                     dict(header.get("meta", {})), people)

@@ -1,0 +1,330 @@
+"""Everyone in the frame: poses linked over time into people with stable ids, and the athlete chosen among them.
+
+The pose model finds up to a few people in each frame, in no particular order. Each frame's poses are linked to
+the people of the frames before by an optimal assignment (:func:`scipy.optimize.linear_sum_assignment`) on box
+overlap and centre distance, gated by how far a person can move in the time between (:func:`continues`). A person
+unseen for longer than :data:`MEMORY_S` ends; whoever appears later is a new person. Ids count from 1 in order of
+first appearance, so the same clip always gives the same ids.
+
+The athlete is the person doing the drill (:func:`choose_athlete`): seen whole for much of the clip, side-on, with
+knees that rise and fall, not whoever is largest or first in view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from kneedrive_cv.errors import UnknownAthleteError
+from kneedrive_cv.landmarks import N_LANDMARKS, Landmark, Side, sided
+from kneedrive_cv.pose.follow import centre_and_scale, continues
+
+Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in whole-frame pixels, (33, 3) world
+
+#: Seconds a person may go unseen and still be linked to the poses that follow.
+MEMORY_S = 1.0
+#: Two poses of one frame whose boxes overlap this much (intersection over union) are one person seen twice.
+SAME_PERSON_IOU = 0.5
+_KEY_PARTS = ("SHOULDER", "HIP", "KNEE", "ANKLE")
+_KEY = [int(sided(s, p)) for s in Side for p in _KEY_PARTS]
+_BOX = [int(sided(s, p)) for s in Side for p in (*_KEY_PARTS, "HEEL", "FOOT_INDEX", "EAR")]
+#: A landmark counts as seen at or above this visibility.
+_SEEN = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class People:
+    """Everyone found in a clip, frame by frame.
+
+    Attributes:
+        landmarks_px: float32 (frames, slots, 33, 4), as :attr:`PoseTrack.landmarks_px`; NaN in empty slots.
+        world_m: float32 (frames, slots, 33, 3), MediaPipe's world landmarks (m); NaN in empty slots.
+        ids: int32 (frames, slots): the person in each slot, counting from 1; -1 in empty slots.
+
+    """
+
+    landmarks_px: np.ndarray
+    world_m: np.ndarray
+    ids: np.ndarray
+
+    def __post_init__(self) -> None:
+        n, slots = self.ids.shape
+        if self.landmarks_px.shape != (n, slots, N_LANDMARKS, 4):
+            raise ValueError(f"landmarks_px must be ({n}, {slots}, {N_LANDMARKS}, 4), got {self.landmarks_px.shape}")
+        if self.world_m.shape != (n, slots, N_LANDMARKS, 3):
+            raise ValueError(f"world_m must be ({n}, {slots}, {N_LANDMARKS}, 3), got {self.world_m.shape}")
+        for a in (self.landmarks_px, self.world_m, self.ids):
+            a.setflags(write=False)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def person_ids(self) -> list[int]:
+        """Every person's id, in order of first appearance."""
+        return sorted(int(i) for i in np.unique(self.ids) if i >= 0)
+
+    def of(self, *person_ids: int) -> tuple[np.ndarray, np.ndarray]:
+        """(landmarks (frames, 33, 4), world (frames, 33, 3)) of these people (never two in a frame); NaN elsewhere."""
+        lm = np.full((len(self), N_LANDMARKS, 4), np.nan, np.float32)
+        world = np.full((len(self), N_LANDMARKS, 3), np.nan, np.float32)
+        frames, slots = np.nonzero(np.isin(self.ids, person_ids))
+        lm[frames] = self.landmarks_px[frames, slots]
+        world[frames] = self.world_m[frames, slots]
+        return lm, world
+
+
+def _box(lm: np.ndarray) -> np.ndarray:
+    xy = lm[_BOX, :2]
+    return np.array([xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max()], np.float64)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _distinct(poses: list[Pose]) -> list[Pose]:
+    """The poses of one frame with duplicates of one person dropped (the better-seen one kept)."""
+    order = sorted(poses, key=lambda p: -float(np.mean(p[0][:, 3])))
+    kept: list[Pose] = []
+    for pose in order:
+        if all(_iou(_box(pose[0]), _box(k[0])) < SAME_PERSON_IOU for k in kept):
+            kept.append(pose)
+    return kept
+
+
+@dataclass
+class _Open:
+    """A person still being linked: their id, last pose and when it was seen."""
+
+    person_id: int
+    xy: np.ndarray
+    box: np.ndarray
+    t_s: float
+
+
+def _cost(person: _Open, xy: np.ndarray, box: np.ndarray, t_s: float) -> float:
+    """How unlike ``person`` a pose is (inf where it cannot be them)."""
+    dt = t_s - person.t_s
+    if not continues(person.xy, xy, dt):
+        return np.inf
+    centre0, scale0 = centre_and_scale(person.xy[None])
+    centre1, _ = centre_and_scale(xy[None])
+    return (1.0 - _iou(person.box, box)) + float(np.linalg.norm(centre1[0] - centre0[0])) / max(float(scale0[0]), 1.0)
+
+
+def link_people(frames: list[list[Pose]], t_s: np.ndarray) -> People:
+    """Link each frame's poses into people over time.
+
+    Args:
+        frames: per frame, the poses found (whole-frame pixels), in any order.
+        t_s: (frames,) times in seconds.
+
+    """
+    slots = max([len(_distinct(p)) for p in frames] + [1])
+    n = len(frames)
+    lm = np.full((n, slots, N_LANDMARKS, 4), np.nan, np.float32)
+    world = np.full((n, slots, N_LANDMARKS, 3), np.nan, np.float32)
+    ids = np.full((n, slots), -1, np.int32)
+    open_: list[_Open] = []
+    next_id = 1
+    for i, poses in enumerate(frames):
+        t = float(t_s[i])
+        open_ = [p for p in open_ if t - p.t_s <= MEMORY_S]
+        found = _distinct(poses)
+        boxes = [_box(p[0]) for p in found]
+        cost = np.array([[_cost(p, f[0][:, :2], b, t) for f, b in zip(found, boxes, strict=True)] for p in open_])
+        taken: dict[int, int] = {}
+        if cost.size:
+            rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
+            taken = {int(c): int(r) for r, c in zip(rows, cols, strict=True) if np.isfinite(cost[r, c])}
+        # slots in order of the people's ids, so a person keeps to one slot while others come and go
+        placed = []
+        for j, (pose, box) in enumerate(zip(found, boxes, strict=True)):
+            if j in taken:
+                person = open_[taken[j]]
+            else:
+                person = _Open(next_id, pose[0][:, :2], box, t)
+                open_.append(person)
+                next_id += 1
+            person.xy, person.box, person.t_s = pose[0][:, :2].copy(), box, t
+            placed.append((person.person_id, pose))
+        for slot, (pid, pose) in enumerate(sorted(placed, key=lambda p: p[0])):
+            lm[i, slot], world[i, slot], ids[i, slot] = pose[0], pose[1], pid
+    return People(lm, world, ids)
+
+
+@dataclass(frozen=True)
+class Person:
+    """What is seen of one person over a clip, for listing people and choosing the athlete.
+
+    Attributes:
+        id: the person's id (see :class:`People`).
+        t_start_s, t_end_s: first and last time they were seen.
+        frames: frames they were seen in; ``share`` of the clip's frames.
+        height_px: median height of their box (ears to feet) in pixels.
+        whole_body: median share of shoulders, hips, knees and ankles seen and inside the picture (0-1).
+        width_ratio: median shoulder and hip width over torso length (near 0 side-on, about 0.7 front-on).
+        side_on: 1 side-on, 0 front-on (from ``width_ratio``).
+        knee_range: how far the knees rise and fall against the hips, in torso lengths (10th to 90th percentile
+            of both knees' height above the hips): about 0.1 standing or in jumping jacks, 0.2 walking, 0.5
+            running, 0.9 or more in knee drives and holds.
+        score: the athlete score of :func:`choose_athlete`.
+
+    """
+
+    id: int
+    t_start_s: float
+    t_end_s: float
+    frames: int
+    share: float
+    height_px: float
+    whole_body: float
+    width_ratio: float
+    side_on: float
+    knee_range: float
+    score: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        """Plain dict for people.json, rounded."""
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+#: A front-on person (width ratio at or past this) counts as not side-on at all.
+_FRONT_RATIO = 0.6
+#: The knees' part of the athlete score is this plus their range, so a still athlete (a hold seen only held)
+#: still counts for their presence and view.
+_KNEE_FLOOR = 0.2
+
+
+def _pt(xy: np.ndarray, lm: Landmark) -> np.ndarray:
+    return xy[:, int(lm)]
+
+
+def describe(people: People, t_s: np.ndarray, frame_size: tuple[int, int]) -> list[Person]:
+    """Every person's :class:`Person`, by id."""
+    width, height = frame_size
+    out = []
+    for pid in people.person_ids:
+        lm, _ = people.of(pid)
+        seen = ~np.isnan(lm[:, 0, 0])
+        lm = lm[seen]
+        xy, vis = lm[:, :, :2].astype(np.float64), lm[:, :, 3]
+        inside = (xy[:, :, 0] >= 0) & (xy[:, :, 0] < width) & (xy[:, :, 1] >= 0) & (xy[:, :, 1] < height)
+        whole = float(np.median(np.mean((vis[:, _KEY] >= _SEEN) & inside[:, _KEY], axis=1)))
+        mid_sh = (_pt(xy, Landmark.LEFT_SHOULDER) + _pt(xy, Landmark.RIGHT_SHOULDER)) / 2
+        mid_hip = (_pt(xy, Landmark.LEFT_HIP) + _pt(xy, Landmark.RIGHT_HIP)) / 2
+        torso = np.maximum(np.linalg.norm(mid_sh - mid_hip, axis=1), 1.0)
+        widths = (np.abs(_pt(xy, Landmark.LEFT_SHOULDER)[:, 0] - _pt(xy, Landmark.RIGHT_SHOULDER)[:, 0])
+                  + np.abs(_pt(xy, Landmark.LEFT_HIP)[:, 0] - _pt(xy, Landmark.RIGHT_HIP)[:, 0])) / 2
+        ratio = float(np.median(widths / torso))
+        lifts = np.concatenate([(mid_hip[:, 1] - _pt(xy, sided(s, "KNEE"))[:, 1]) / torso for s in Side])
+        knee_range = float(np.percentile(lifts, 90) - np.percentile(lifts, 10))
+        boxes = np.array([_box(p) for p in lm])
+        side_on = float(np.clip(1.0 - ratio / _FRONT_RATIO, 0.0, 1.0))
+        share = float(seen.sum() / max(len(people), 1))
+        times = t_s[seen]
+        out.append(Person(pid, float(times[0]), float(times[-1]), int(seen.sum()), share,
+                          float(np.median(boxes[:, 3] - boxes[:, 1])), whole, ratio, side_on, knee_range,
+                          share * whole * (0.1 + side_on) * (_KNEE_FLOOR + min(knee_range, 1.5))))
+    return out
+
+
+#: How the athlete is chosen, in words (reports and the README say the same).
+CHOICE_RULE = ("the person seen whole for the largest share of the clip, side-on, with the knees most active "
+               "(score = share of frames x whole-body share x (0.1 + side-on) x (0.2 + knee range))")
+
+
+@dataclass(frozen=True)
+class AthleteChoice:
+    """Whom the analysis follows, and why (report.json's ``athlete``)."""
+
+    id: int
+    chosen_by: str  # "auto" or "given"
+    why: str
+    others_seen: int
+    joined: tuple[int, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict for report.json."""
+        return {"id": self.id, "chosen_by": self.chosen_by, "why": self.why, "others_seen": self.others_seen,
+                "joined_ids": list(self.joined)}
+
+
+def continuing(people: People, t_s: np.ndarray, person_id: int) -> tuple[int, ...]:
+    """``person_id`` and the people who continue them before and after, never seen beside them.
+
+    A person lost for longer than :data:`MEMORY_S` (hidden, turned away, missed by the model) comes back under a
+    new id; a later (or earlier) person who is never seen in the same frame as them, and whose first pose
+    continues from their last (near enough for the time between, about the same size), is taken for them.
+    """
+    chain = [person_id]
+    frames_of = {pid: np.flatnonzero((people.ids == pid).any(axis=1)) for pid in people.person_ids}
+    used = np.zeros(len(people), bool)
+    used[frames_of[person_id]] = True
+    for forward in (True, False):
+        edge = person_id
+        while True:
+            end = frames_of[edge][-1] if forward else frames_of[edge][0]
+            edge_xy = people.of(edge)[0][end, :, :2]
+            best: tuple[float, int] | None = None
+            for pid, fr in frames_of.items():
+                if pid in chain or used[fr].any():
+                    continue
+                start = fr[0] if forward else fr[-1]
+                if (start <= end) if forward else (start >= end):
+                    continue
+                xy = people.of(pid)[0][start, :, :2]
+                if continues(edge_xy, xy, abs(float(t_s[start] - t_s[end]))):
+                    gap = abs(float(t_s[start] - t_s[end]))
+                    if best is None or gap < best[0]:
+                        best = (gap, pid)
+            if best is None:
+                break
+            chain.append(best[1])
+            used[frames_of[best[1]]] = True
+            edge = best[1]
+    return tuple(chain)
+
+
+def athlete_of(people: People, t_s: np.ndarray, frame_size: tuple[int, int], athlete: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray, AthleteChoice | None]:
+    """The athlete's landmarks (frames, 33, 4), world landmarks and who they are.
+
+    Args:
+        people: everyone seen.
+        t_s: (frames,) times.
+        frame_size: (width, height) of the pictures.
+        athlete: a person's id to take as the athlete; None to choose by :data:`CHOICE_RULE`.
+
+    Raises:
+        UnknownAthleteError: ``athlete`` is not one of the people seen.
+
+    """
+    persons = describe(people, t_s, frame_size)
+    if athlete is None:
+        ranked = sorted(persons, key=lambda p: (-p.score, p.id))
+        if not ranked:
+            lm, world = people.of()
+            return lm, world, None
+        pid, chosen_by = ranked[0].id, "auto"
+        why = f"{CHOICE_RULE}: person {pid} scored {ranked[0].score:.2f}"
+        if len(ranked) > 1:
+            why += f", the next (person {ranked[1].id}) {ranked[1].score:.2f}"
+    else:
+        if athlete not in {p.id for p in persons}:
+            seen = ", ".join(str(p.id) for p in persons) or "nobody"
+            raise UnknownAthleteError(f"there is no person {athlete} in this clip; the people seen are {seen} "
+                                      "(`kneedrive people CLIP --out DIR` lists them with a picture of each)")
+        pid, chosen_by, why = athlete, "given", "chosen by the user"
+    chain = continuing(people, t_s, pid)
+    lm, world = people.of(*chain)
+    return lm, world, AthleteChoice(pid, chosen_by, why, len(persons) - len(chain), chain[1:])

@@ -1,0 +1,126 @@
+"""Everyone in the frame: poses linked into people with stable ids, and the athlete chosen on purpose."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factory import Athlete, build
+
+from kneedrive_cv.errors import UnknownAthleteError
+from kneedrive_cv.landmarks import Side, sided
+from kneedrive_cv.pose.people import Pose, athlete_of, describe, link_people
+
+FPS = 30.0
+DRIVES = [(0.5 + 0.35 * i, Side.LEFT if i % 2 else Side.RIGHT) for i in range(14)]
+
+
+def _drilling(hip: tuple[float, float] = (400.0, 380.0), scale: float = 1.0) -> np.ndarray:
+    """(frames, 33, 4): a side-on athlete driving the knees, 6 s at 30 fps."""
+    track, _ = build(Athlete(duration_s=6.0, fps=FPS, drives=DRIVES, hip_px=(0.0, 0.0)))
+    lm = track.landmarks_px.copy()
+    lm[:, :, :2] = lm[:, :, :2] * scale + hip
+    return lm
+
+
+def _standing(hip: tuple[float, float], scale: float = 1.0, front_on: bool = False) -> np.ndarray:
+    """(frames, 33, 4): somebody standing still (side-on, or front-on with shoulders and hips apart)."""
+    lm = _drilling(hip=(0.0, 0.0))
+    lm[:] = lm[0]
+    if front_on:
+        for part, half_width in (("SHOULDER", 60.0), ("HIP", 45.0), ("KNEE", 45.0), ("ANKLE", 45.0)):
+            lm[:, int(sided(Side.LEFT, part)), 0] = -half_width
+            lm[:, int(sided(Side.RIGHT, part)), 0] = half_width
+    lm[:, :, :2] = lm[:, :, :2] * scale + hip
+    return lm
+
+
+def _frames(*people: np.ndarray, order: int = 1) -> list[list[Pose]]:
+    """Each frame's poses, their order changing from frame to frame as the model's does."""
+    world = np.zeros((33, 3), np.float32)
+    out = []
+    for i in range(len(people[0])):
+        poses = [(p[i], world) for p in people if not np.isnan(p[i, 0, 0])]
+        out.append(poses[::-1] if (i // order) % 2 else poses)
+    return out
+
+
+def _times(n: int) -> np.ndarray:
+    return np.arange(n) / FPS
+
+
+def test_each_person_keeps_one_id_whatever_order_the_model_gives() -> None:
+    athlete, coach = _drilling(), _standing((1000.0, 380.0))
+    people = link_people(_frames(athlete, coach), _times(len(athlete)))
+    assert people.person_ids == [1, 2]
+    lm, _ = people.of(1)
+    assert np.allclose(lm, athlete)
+    lm, _ = people.of(2)
+    assert np.allclose(lm, coach)
+
+
+def test_one_person_seen_twice_in_a_frame_is_one_person() -> None:
+    athlete = _drilling()
+    twice = athlete.copy()
+    twice[:, :, :2] += 3.0
+    people = link_people(_frames(athlete, twice), _times(len(athlete)))
+    assert people.person_ids == [1]
+
+
+def test_the_athlete_is_the_one_drilling_not_the_largest_or_first_seen() -> None:
+    # a taller team-mate stands side-on in view the whole clip, and is found first in every frame
+    mate, athlete = _standing((300.0, 330.0), scale=1.4), _drilling(hip=(950.0, 400.0), scale=0.8)
+    n = len(athlete)
+    people = link_people(_frames(mate, athlete, order=n), _times(n))
+    persons = {p.id: p for p in describe(people, _times(n), (1280, 720))}
+    assert persons[1].height_px > persons[2].height_px
+    assert persons[2].knee_range > 0.4 > 0.1 > persons[1].knee_range
+    lm, _, choice = athlete_of(people, _times(n), (1280, 720))
+    assert choice is not None and choice.id == 2 and choice.chosen_by == "auto" and choice.others_seen == 1
+    assert np.allclose(lm, athlete)
+
+
+def test_a_side_on_athlete_is_preferred_to_someone_front_on() -> None:
+    front = _standing((300.0, 380.0), front_on=True)
+    side = _standing((950.0, 380.0))
+    n = len(side)
+    persons = {p.id: p for p in describe(link_people(_frames(front, side), _times(n)), _times(n), (1280, 720))}
+    assert persons[1].width_ratio > 0.5 and persons[2].width_ratio < 0.1
+    assert persons[2].score > persons[1].score
+
+
+def test_an_athlete_lost_for_a_while_is_taken_up_again_when_they_come_back() -> None:
+    athlete = _drilling()
+    athlete[60:120] = np.nan  # 2 s unseen: longer than linking remembers, so a new id afterwards
+    coach = _standing((1100.0, 380.0))
+    n = len(athlete)
+    people = link_people(_frames(athlete, coach), _times(n))
+    assert len(people.person_ids) == 3
+    lm, _, choice = athlete_of(people, _times(n), (1280, 720))
+    assert choice is not None and choice.id == 1 and len(choice.joined) == 1 and choice.others_seen == 1
+    assert np.allclose(lm, athlete, equal_nan=True)
+
+
+def test_another_person_seen_beside_the_athlete_is_never_joined_to_them() -> None:
+    athlete, passer = _drilling(), _standing((700.0, 380.0))
+    athlete[100:] = np.nan
+    passer[:90] = np.nan  # appears near the athlete while they are still in view
+    n = len(athlete)
+    lm, _, choice = athlete_of(link_people(_frames(athlete, passer), _times(n)), _times(n), (1280, 720))
+    assert choice is not None and choice.joined == ()
+    assert np.isnan(lm[100:, 0, 0]).all()
+
+
+def test_a_person_given_by_id_is_analysed_and_an_unknown_id_is_refused() -> None:
+    athlete, coach = _drilling(), _standing((1000.0, 380.0))
+    n = len(athlete)
+    people = link_people(_frames(athlete, coach), _times(n))
+    lm, _, choice = athlete_of(people, _times(n), (1280, 720), athlete=2)
+    assert choice is not None and choice.chosen_by == "given" and np.allclose(lm, coach)
+    with pytest.raises(UnknownAthleteError, match="people seen are 1, 2"):
+        athlete_of(people, _times(n), (1280, 720), athlete=7)
+
+
+def test_nobody_at_all() -> None:
+    people = link_people([[] for _ in range(20)], _times(20))
+    lm, _, choice = athlete_of(people, _times(20), (1280, 720))
+    assert choice is None and np.isnan(lm).all() and people.person_ids == []
