@@ -125,6 +125,7 @@ class FrameState:
         cadence_spm: cadence over the events so far, or None before there are enough.
         notes: finished reps to announce now, newest first.
         facing: +1 when the athlete faces image-right, -1 image-left, 0 unknown (puts labels behind the back).
+        others: everyone else seen in this frame: (their id, (33, 2) pixel positions).
 
     """
 
@@ -138,6 +139,7 @@ class FrameState:
     cadence_spm: float | None = None
     notes: tuple[RepNote, ...] = ()
     facing: int = 0
+    others: tuple[tuple[int, np.ndarray], ...] = ()
 
     def point(self, lm: Landmark) -> tuple[int, int] | None:
         """Integer pixel position of a landmark, or None when it is not trusted."""
@@ -278,6 +280,30 @@ class SkeletonAnnotator(CanvasAnnotator):
                 assert p is not None
                 canvas.circle(p, z.joint + z.thin, self.style.outline, -1)
                 canvas.circle(p, z.joint, colour if side is not None else self.style.torso, -1)
+
+
+class OthersAnnotator(CanvasAnnotator):
+    """Everyone but the athlete, faintly: a thin grey skeleton and their id (for ``--athlete ID``) at the head."""
+
+    def __init__(self, style: Style | None = None, colour: RGB = (150, 150, 150)) -> None:
+        self.style = style or Style()
+        self.colour = colour
+
+    def draw(self, canvas: Canvas, state: FrameState) -> None:
+        """Draw each other person's skeleton and id; points not found are left out."""
+        z = Sizes.of_canvas(canvas, self.style.scale)
+        for person_id, xy in state.others:
+            ok = np.isfinite(xy).all(axis=1)
+            for a, b in SKELETON_EDGES:
+                if ok[a] and ok[b]:
+                    canvas.line((round(xy[a, 0]), round(xy[a, 1])), (round(xy[b, 0]), round(xy[b, 1])), self.colour,
+                                z.thin)
+            if ok[Landmark.NOSE]:
+                label = f"{person_id}"
+                w, _ = text_size(label, z)
+                x = min(max(round(xy[Landmark.NOSE, 0]) - w // 2, 0), max(canvas.width - w, 0))
+                y = min(max(round(xy[Landmark.NOSE, 1]) - 2 * z.pad, z.line_h), canvas.height - 1)
+                put_text(canvas, label, (x, y), z, self.colour)
 
 
 def _direction_deg(frm: tuple[int, int], to: tuple[float, float]) -> float:

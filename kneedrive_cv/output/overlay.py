@@ -21,7 +21,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -37,6 +37,7 @@ from kneedrive_cv.output.annotators import (
     AngleAnnotator,
     FrameState,
     KneeStripAnnotator,
+    OthersAnnotator,
     PanelAnnotator,
     RepCounterAnnotator,
     RepNote,
@@ -88,6 +89,7 @@ class OverlayPlan:
         note_from_s, note_to_s, notes: when each rep's note shows (sorted by ``note_from_s``).
         corner: "left" or "right", the top corner the panels use (the one the athlete occupies least).
         facing: +1 the athlete faces image-right, -1 image-left, 0 unknown.
+        others_xy, others_ids: (frames, slots, 33, 2) and (frames, slots) everyone else seen (ids -1 where none).
 
     """
 
@@ -105,6 +107,8 @@ class OverlayPlan:
     marks: tuple[StripMark, ...]
     corner: str
     facing: int
+    others_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 33, 2), np.float32))
+    others_ids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -118,9 +122,11 @@ class OverlayPlan:
             return FrameState(np.full((33, 2), np.nan), {}, t_s, done,
                               self.reps_total, self.rep_kind, self.drill, None, notes, self.facing)
         cadence = float(self.cadence_spm[i])
+        others = tuple((int(pid), self.others_xy[i, slot]) for slot, pid in enumerate(self.others_ids[i]) if pid >= 0
+                       ) if i < len(self.others_ids) else ()
         return FrameState(self.xy[i], {name: float(col[i]) for name, col in self.metrics.items()}, t_s,
                           int(self.reps_done[i]), self.reps_total, self.rep_kind, self.drill,
-                          cadence if math.isfinite(cadence) else None, notes, self.facing)
+                          cadence if math.isfinite(cadence) else None, notes, self.facing, others)
 
 
 def _note_from(rep: ScoredRep) -> float:
@@ -193,10 +199,24 @@ def plan_overlay(result: AnalysisResult) -> OverlayPlan:
     marks = tuple(StripMark(r.t_peak_s, r.side, r.score, r.index) for r in reps)
     kind = reps[0].kind if reps else ("hold" if result.drill is not None and result.drill.rep == "hold" else "drive")
     drill = result.drill.title if result.drill is not None else "no knee-drive drill"
+    others_xy, others_ids = _others(result)
     return OverlayPlan(np.asarray(k.t_s, np.float64), xy, shown_metrics(result), np.asarray(reps_done),
                        len(reps), kind, drill, _cadence_so_far(result), note_from, note_from + NOTE_S, notes,
                        marks, _quiet_corner(xy, result.video.width, result.video.height),
-                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[k.facing])
+                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[k.facing], others_xy, others_ids)
+
+
+def _others(result: AnalysisResult) -> tuple[np.ndarray, np.ndarray]:
+    """Everyone seen but the athlete: (frames, slots, 33, 2) pixels with visible points only, and their ids."""
+    people = result.track.people
+    if people is None:
+        return np.zeros((len(result.track), 0, 33, 2), np.float32), np.zeros((len(result.track), 0), np.int32)
+    athlete = result.track.meta.get("athlete") or {}
+    mine = [athlete.get("id"), *athlete.get("joined_ids", [])]
+    ids = np.where(np.isin(people.ids, [m for m in mine if m is not None]), -1, people.ids)
+    seen = people.landmarks_px[:, :, :, 3] >= CONFIDENCE_FLOOR
+    xy = np.where(seen[..., None], people.landmarks_px[:, :, :, :2], np.nan).astype(np.float32)
+    return xy, ids.astype(np.int32)
 
 
 def default_annotators(plan: OverlayPlan, style: Style | None = None,
@@ -214,6 +234,7 @@ def default_annotators(plan: OverlayPlan, style: Style | None = None,
         RepCounterAnnotator(style, plan.corner),
         PanelAnnotator(style, plan.corner),
         RepNoteAnnotator(style, plan.corner),
+        OthersAnnotator(style),
         SkeletonAnnotator(style),
         AngleAnnotator(style),
     ]
