@@ -17,6 +17,7 @@ from factory import THIGH_PX, Athlete, build, with_swaps
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.cli import main
+from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Landmark, Side, sided
 from kneedrive_cv.output.annotators import (
     AngleAnnotator,
@@ -392,7 +393,7 @@ def test_side_view_angles_are_not_shown_when_the_camera_is_not_side_on(synthetic
     result, _, _ = synthetic
     side = plan_overlay(result)
     assert np.isfinite(side.metrics["thigh_angle_left"]).any()
-    front = dataclasses.replace(result, kinematics=dataclasses.replace(result.kinematics, view="front"))
+    front = dataclasses.replace(result, kinematics=dataclasses.replace(result.kinematics, view=View.FRONT))
     plan = plan_overlay(front)
     for name in SIDE_VIEW_ANGLES:
         assert np.isnan(plan.metrics[name]).all(), name

@@ -8,11 +8,12 @@ clip gives the same angles. A metric whose confidence is under the floor is NaN,
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneedrive_cv.landmarks import Landmark, Side, sided
+from kneedrive_cv.landmarks import Landmark, Side, forward_sign, mid_hip, sided
 
 #: Confidence below which a metric is left empty.
 CONFIDENCE_FLOOR = 0.5
@@ -101,8 +102,17 @@ def facing_of(xy: np.ndarray, visibility: np.ndarray) -> tuple[Side | None, floa
     return (Side.RIGHT if score > 0 else Side.LEFT), abs(score)
 
 
-def view_of(xy: np.ndarray) -> tuple[str, float]:
-    """``("side" | "oblique" | "front", width ratio)``: how wide shoulders and hips look against the torso.
+class View(enum.StrEnum):
+    """Where the camera stands relative to the athlete; ``unknown`` when the torso was never seen."""
+
+    SIDE = "side"
+    OBLIQUE = "oblique"
+    FRONT = "front"
+    UNKNOWN = "unknown"
+
+
+def view_of(xy: np.ndarray) -> tuple[View, float]:
+    """``(view, width ratio)``: how wide shoulders and hips look against the torso.
 
     Side-on, the left and right shoulders (and hips) overlap (ratio near 0); front-on they are about a torso
     length apart (ratio near 0.7).
@@ -110,12 +120,12 @@ def view_of(xy: np.ndarray) -> tuple[str, float]:
     sh = np.abs(_pt(xy, Landmark.LEFT_SHOULDER)[:, 0] - _pt(xy, Landmark.RIGHT_SHOULDER)[:, 0])
     hp = np.abs(_pt(xy, Landmark.LEFT_HIP)[:, 0] - _pt(xy, Landmark.RIGHT_HIP)[:, 0])
     mid_sh = (_pt(xy, Landmark.LEFT_SHOULDER) + _pt(xy, Landmark.RIGHT_SHOULDER)) / 2
-    mid_hp = (_pt(xy, Landmark.LEFT_HIP) + _pt(xy, Landmark.RIGHT_HIP)) / 2
+    mid_hp = mid_hip(xy)
     torso = np.linalg.norm(mid_sh - mid_hp, axis=1)
     ratio = float(np.nanmedian((sh + hp) / 2 / torso)) if np.any(torso > 0) else float("nan")
     if not np.isfinite(ratio):
-        return "unknown", ratio
-    return ("side" if ratio < 0.3 else "front" if ratio > 0.5 else "oblique"), ratio
+        return View.UNKNOWN, ratio
+    return (View.SIDE if ratio < 0.3 else View.FRONT if ratio > 0.5 else View.OBLIQUE), ratio
 
 
 def thigh_length_px(xy: np.ndarray, visibility: np.ndarray) -> float:
@@ -156,11 +166,11 @@ def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facin
         filled: (frames,) frames interpolated across a gap.
 
     """
-    f = -1 if facing is Side.LEFT else 1
+    f = forward_sign(facing)
     cols: dict[str, np.ndarray] = {}
     conf: dict[str, np.ndarray] = {}
     mid_sh = (_pt(xy, Landmark.LEFT_SHOULDER) + _pt(xy, Landmark.RIGHT_SHOULDER)) / 2
-    mid_hp = (_pt(xy, Landmark.LEFT_HIP) + _pt(xy, Landmark.RIGHT_HIP)) / 2
+    mid_hp = mid_hip(xy)
     for s in Side:
         hip, knee, ankle = (_pt(xy, sided(s, p)) for p in ("HIP", "KNEE", "ANKLE"))
         heel, toe = _pt(xy, sided(s, "HEEL")), _pt(xy, sided(s, "FOOT_INDEX"))

@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kneedrive_cv.analysis import AnalysisResult
-from kneedrive_cv.kinematics.events import regular_events
+from kneedrive_cv.kinematics.events.cadence import regular_events
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
 

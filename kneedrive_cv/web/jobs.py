@@ -46,6 +46,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     """Analyse one clip, write its outputs with the overlay video, and return a JSON-ready summary."""
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
+    from kneedrive_cv.output.report import report_dict
 
     def pose_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE * min(1.0, done / max(expected, 1)), "finding the pose in every frame")
@@ -56,7 +57,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     result = analyse(clip_path, drill=drill, progress=pose_progress)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
     files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
-    return summarise(result.report_dict(), files, out_dir)
+    return summarise(report_dict(result), files, out_dir)
 
 
 def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Path) -> dict[str, Any]:
