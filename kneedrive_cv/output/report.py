@@ -14,38 +14,9 @@ import numpy as np
 
 from kneedrive_cv import __version__
 from kneedrive_cv.analysis import AnalysisResult
+from kneedrive_cv.files import json_ready
 from kneedrive_cv.kinematics.metrics import METRIC_COLUMNS
 from kneedrive_cv.scoring.score import ScoredRep, fault_counts
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write a file under a temporary name, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.part")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _clean(obj: Any) -> Any:
-    """NaN and infinities become null (JSON has no NaN)."""
-    if isinstance(obj, float | np.floating):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 def summary_dict(result: AnalysisResult) -> dict[str, Any]:
@@ -141,7 +112,7 @@ def _rep_dict(r: ScoredRep) -> dict[str, Any]:
 
 def report_json(result: AnalysisResult) -> str:
     """report.json's text."""
-    return json.dumps(_clean(report_dict(result)), indent=2, default=_json_default)
+    return json.dumps(json_ready(report_dict(result)), indent=2)
 
 
 def frames_csv(result: AnalysisResult) -> str:

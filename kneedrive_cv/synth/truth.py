@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from kneedrive_cv.files import write_atomic
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.synth.body import Joints
 from kneedrive_cv.synth.gait import Contact
@@ -183,11 +184,7 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
 
 def write_truth(truth: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write the truth JSON (compact, one file, replaced whole)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(truth, separators=(",", ":")))
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, json.dumps(truth, separators=(",", ":")))
 
 
 def load_truth(path: str | os.PathLike[str]) -> dict[str, Any]:
