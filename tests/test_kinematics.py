@@ -121,7 +121,7 @@ def test_six_drives_give_six_events_within_one_frame() -> None:
 
 def test_a_dragged_leg_read_a_few_degrees_low_still_drives() -> None:
     # a dragged leg lifts the thigh to about 30 deg; the far leg, half hidden, reads several degrees low
-    # (DRILLS.md: 4-11 deg single-camera error), so its drives peak at 22 deg here: low, but drives
+    # (docs/DRILLS.md: 4-11 deg single-camera error), so its drives peak at 22 deg here: low, but drives
     drives = alternating(6, 0.6)
     track, _ = build(Athlete(drives=drives, fps=30.0, duration_s=5.0, peak_thigh_deg=22.0))
     found = knee_drives(measure_track(track))
