@@ -1,4 +1,4 @@
-"""Per-frame metrics by the definitions in METRICS.md, each with a confidence.
+"""Per-frame metrics by the definitions in docs/METRICS.md, each with a confidence.
 
 All geometry is in pixels of the upright frame (MediaPipe's normalised x and y are scaled by different sides
 of the frame, so angles must not be taken on them). Image y grows downward. ``f`` is +1 when the athlete
@@ -20,7 +20,7 @@ CONFIDENCE_FLOOR = 0.5
 #: Confidence down to which the thigh angle is used to time events (not reported or scored).
 TIMING_FLOOR = 0.25
 
-#: Per-frame columns of frames.csv, in order (METRICS.md first, then extras). Confidence columns follow.
+#: Per-frame columns of frames.csv, in order (docs/METRICS.md first, then extras). Confidence columns follow.
 METRIC_COLUMNS = (
     "thigh_angle_left", "thigh_angle_right", "knee_height_left", "knee_height_right",
     "dorsiflexion_left", "dorsiflexion_right", "trunk_lean", "body_line", "elbow_angle_left", "elbow_angle_right",
@@ -155,7 +155,7 @@ def _plausible_length(a: np.ndarray, b: np.ndarray, ref: float) -> np.ndarray:
 
 def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facing: Side | None,
                   thigh_px: float, filled: np.ndarray | None = None) -> FrameMetrics:
-    """Every per-frame metric of METRICS.md (and a few extras) with its confidence.
+    """Every per-frame metric of docs/METRICS.md (and a few extras) with its confidence.
 
     Args:
         t_s: (frames,) times.

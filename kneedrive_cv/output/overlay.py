@@ -82,7 +82,7 @@ class OverlayPlan:
     Attributes:
         t_s: (frames,) times of the analysed frames.
         xy: (frames, 33, 2) float32 smoothed landmark pixels, legs repaired, NaN where not trusted.
-        metrics: per-frame metric columns (METRICS.md names), NaN where not measured.
+        metrics: per-frame metric columns (docs/METRICS.md names), NaN where not measured.
         reps_done: (frames,) reps whose peak has passed; ``reps_total`` in the clip; ``rep_kind`` drive/hold.
         cadence_spm: (frames,) cadence over the events so far (NaN before three events).
         note_from_s, note_to_s, notes: when each rep's note shows (sorted by ``note_from_s``).

@@ -116,7 +116,7 @@ def report_json(result: AnalysisResult) -> str:
 
 
 def frames_csv(result: AnalysisResult) -> str:
-    """frames.csv: one row per decoded frame, METRICS.md columns then their confidences."""
+    """frames.csv: one row per decoded frame, docs/METRICS.md columns then their confidences."""
     fr = result.frames
     header = ["frame", "t_s", *METRIC_COLUMNS, *(f"confidence_{c}" for c in METRIC_COLUMNS), "filled"]
     buf = io.StringIO()

@@ -23,7 +23,7 @@ class EventSettings:
     """Event detection thresholds."""
 
     drive_prominence_deg: float = 20.0
-    # a dragged leg drives to about 30 deg, and the far leg, half hidden, reads up to 10 deg low (DRILLS.md):
+    # a dragged leg drives to about 30 deg, and the far leg, half hidden, reads up to 10 deg low (docs/DRILLS.md):
     # the floor sits that error below it, or a dragged drive comes and goes with encoding noise
     drive_min_peak_deg: float = 20.0
     drive_min_interval_s: float = 0.15
