@@ -9,7 +9,7 @@ so a rerun renders nothing until the renderer changes; pose tracks go to ``$KNEE
 ``.cache/bench-tracks/``, so a rerun runs no pose model either. Each clip is analysed exactly as
 ``kneedrive analyse`` does (``analyse(clip)``, drill ``auto``) and compared with its truth:
 
-- per-frame metrics (METRICS.md definitions): absolute error pooled over every frame where both the truth and
+- per-frame metrics (docs/METRICS.md definitions): absolute error pooled over every frame where both the truth and
   the analysis have a value; the near leg (the side facing the camera) and the far leg separately; the
   share of truth frames the analysis measured ("seen");
 - cadence error (%) of the drills (walking's, reported without a drill, is shown in its own row),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 import itertools
 
+import numpy as np
+
 
 class Landmark(enum.IntEnum):
     """MediaPipe BlazePose landmark indices (same numbering as ``mp.solutions.pose.PoseLandmark``)."""
@@ -63,6 +65,11 @@ class Side(enum.StrEnum):
         return Side.RIGHT if self is Side.LEFT else Side.LEFT
 
 
+def forward_sign(facing: Side | None) -> int:
+    """-1 when the athlete faces image-left, else 1: image x times this is x forward of the athlete."""
+    return -1 if facing is Side.LEFT else 1
+
+
 _SIDED = ("SHOULDER", "ELBOW", "WRIST", "PINKY", "INDEX", "THUMB", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX",
           "EYE_INNER", "EYE", "EYE_OUTER", "EAR")
 
@@ -83,6 +90,11 @@ def _mirror_indices() -> list[int]:
 
 #: Index permutation that exchanges every left landmark with its right partner.
 LEFT_RIGHT_SWAP: list[int] = _mirror_indices()
+
+def mid_hip(xy: np.ndarray) -> np.ndarray:
+    """The point halfway between the hips: ``(frames, 33, d)`` positions to ``(frames, d)``."""
+    return np.asarray((xy[:, Landmark.LEFT_HIP] + xy[:, Landmark.RIGHT_HIP]) / 2)
+
 
 #: Leg landmarks per side, the ones a left/right swap repair exchanges.
 LEG_PARTS = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from kneedrive_cv.errors import OutputError, VideoError
+from kneedrive_cv.files import temp_beside
 
 log = logging.getLogger(__name__)
 
@@ -472,7 +473,7 @@ class VideoSink:
         self.width, self.height = width - width % 2, height - height % 2
         self.fps, self.crf, self.preset = fps, crf, preset
         # a name of this process's own, so two writers of the same file never trip over each other
-        self._tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.part{self.path.suffix}")
+        self._tmp = temp_beside(self.path)
         self._container: av.container.OutputContainer | None = None
         self._stream: av.video.stream.VideoStream | None = None
         self._last_pts = -1

@@ -62,7 +62,7 @@ def thigh_angles(a: Athlete, t: np.ndarray) -> dict[Side, np.ndarray]:
 
 
 def build(a: Athlete) -> tuple[PoseTrack, dict[str, np.ndarray]]:
-    """The track and the truth (per-frame true metrics by METRICS.md definitions)."""
+    """The track and the truth (per-frame true metrics by docs/METRICS.md definitions)."""
     t = times(a)
     n = len(t)
     f = 1 if a.facing is Side.RIGHT else -1

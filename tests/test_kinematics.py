@@ -6,18 +6,17 @@ import numpy as np
 import pytest
 from factory import THIGH_PX, Athlete, build, mirrored, with_gaps, with_swaps
 
-from kneedrive_cv.kinematics.events import (
-    EventSettings,
-    KneeDrive,
-    _without_crossing_flicker,
-    _without_glitch_doubles,
-    detect_events,
-    knee_drives,
+from kneedrive_cv.kinematics.events import Events, EventSettings, FootContact, KneeDrive, detect_events
+from kneedrive_cv.kinematics.events.cadence import (
+    CadenceFrom,
+    bounce_rate_per_min,
+    clip_cadence,
     periodic_rate_per_min,
     rate_change,
     regular_events,
     typical_interval_s,
 )
+from kneedrive_cv.kinematics.events.drives import _without_crossing_flicker, _without_glitch_doubles, knee_drives
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import measure_track
 from kneedrive_cv.landmarks import Landmark, Side
@@ -122,7 +121,7 @@ def test_six_drives_give_six_events_within_one_frame() -> None:
 
 def test_a_dragged_leg_read_a_few_degrees_low_still_drives() -> None:
     # a dragged leg lifts the thigh to about 30 deg; the far leg, half hidden, reads several degrees low
-    # (DRILLS.md: 4-11 deg single-camera error), so its drives peak at 22 deg here: low, but drives
+    # (docs/DRILLS.md: 4-11 deg single-camera error), so its drives peak at 22 deg here: low, but drives
     drives = alternating(6, 0.6)
     track, _ = build(Athlete(drives=drives, fps=30.0, duration_s=5.0, peak_thigh_deg=22.0))
     found = knee_drives(measure_track(track))
@@ -260,9 +259,6 @@ def test_holds_found_with_their_duration() -> None:
 def test_a_touchdown_counted_twice_is_caught_by_the_hips_bounce() -> None:
     """Where the model traded the legs' labels every step, each foot's series has a touchdown at every step and
     the pooled count doubles; the hips' bounce (once per step, whichever leg is which) gives it away."""
-    from kneedrive_cv.kinematics.events import Events, FootContact, bounce_rate_per_min
-    from kneedrive_cv.scoring.score import clip_cadence
-
     track, _ = build(Athlete(drives=alternating(16, 0.25, 0.3), fps=60.0, duration_s=4.5, drive_width_s=0.08,
                              peak_thigh_deg=70.0))
     lm = track.landmarks_px.copy()
@@ -276,10 +272,10 @@ def test_a_touchdown_counted_twice_is_caught_by_the_hips_bounce() -> None:
     doubled = [FootContact(c.side, 0, 0, c.t_on_s + (0.125 if c.side is Side.RIGHT else 0.0), c.t_off_s)
                for c in doubled]
     events = Events((), tuple(doubled), (), "test")
-    cadence, source = clip_cadence("contacts", events, k)
+    cadence, source = clip_cadence(CadenceFrom.CONTACTS, events, k)
     assert cadence == pytest.approx(240.0, rel=0.03) and "bounce" in source
     single = Events((), tuple(c for c in doubled if c.side is Side.LEFT), (), "test")
-    cadence, source = clip_cadence("contacts", single, k)
+    cadence, source = clip_cadence(CadenceFrom.CONTACTS, single, k)
     assert cadence == pytest.approx(240.0, rel=0.01) and source == "foot contacts"
 
 

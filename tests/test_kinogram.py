@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import real_clip
-from test_overlay import STYLE, synthetic_clip
+from overlay_helpers import STYLE, synthetic_clip
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.output.annotators import Style
@@ -54,6 +54,7 @@ def test_no_reps_no_kinogram(tmp_path: Path) -> None:
 
 
 @pytest.mark.real
+@pytest.mark.model
 def test_kinogram_of_real_high_knees(tmp_path: Path) -> None:
     result = analyse(real_clip("high_knees_side_gym_60fps.mp4"))
     assert len(result.reps) > MAX_COLS  # wraps onto more than one row

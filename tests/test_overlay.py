@@ -13,10 +13,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from factory import THIGH_PX, Athlete, build, with_swaps
+from factory import THIGH_PX, Athlete, build
+from overlay_helpers import DRIVES, STYLE, SWAPPED, decoded, frame_at, near, synthetic_clip
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.cli import main
+from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Landmark, Side, sided
 from kneedrive_cv.output.annotators import (
     AngleAnnotator,
@@ -29,7 +31,6 @@ from kneedrive_cv.output.annotators import (
     Sizes,
     SkeletonAnnotator,
     StripMark,
-    Style,
     put_text,
     strip_height,
     text_size,
@@ -43,24 +44,8 @@ from kneedrive_cv.output.overlay import (
     render_overlay,
     strip_rows_below,
 )
-from kneedrive_cv.pose.track import PoseTrack, save_track
+from kneedrive_cv.pose.track import save_track
 from kneedrive_cv.video import VideoSink
-
-STYLE = Style()
-
-
-def near(frame: np.ndarray, xy: tuple[float, float], colour: tuple[int, int, int], radius: float,
-         tol: int = 40) -> int:
-    """Pixels within ``radius`` of ``xy`` whose colour is within ``tol`` (per channel) of ``colour``."""
-    h, w = frame.shape[:2]
-    x, y = xy
-    x0, x1 = max(0, int(x - radius)), min(w, int(x + radius) + 1)
-    y0, y1 = max(0, int(y - radius)), min(h, int(y + radius) + 1)
-    patch = frame[y0:y1, x0:x1].astype(int)
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    inside = (xx - x) ** 2 + (yy - y) ** 2 <= radius**2
-    close = np.all(np.abs(patch - np.array(colour)) <= tol, axis=2)
-    return int(np.sum(inside & close))
 
 
 def figure(width: int = 1280, height: int = 720, lifted: Side = Side.LEFT) -> FrameState:
@@ -265,37 +250,6 @@ def test_strip_rows_never_turn_landscape_into_portrait(size: tuple[int, int], ro
 
 # --- the whole render on a synthetic clip --------------------------------------------------------------------
 
-DRIVES = [(0.4 + 0.33 * k, Side.LEFT if k % 2 == 0 else Side.RIGHT) for k in range(8)]
-SWAPPED = (28, 36)  # frames where the "model" labels the legs the wrong way round, across a peak
-
-
-def synthetic_clip(folder: Path) -> tuple[Path, PoseTrack, dict[str, np.ndarray]]:
-    """A grey 1280x720 clip with a variable frame rate, and its pose track (legs swapped over SWAPPED)."""
-    track, truth = build(Athlete(fps=30.0, duration_s=3.0, drives=DRIVES, vfr_jitter=0.3))
-    clip = folder / "synthetic.mp4"
-    grey = np.full((720, 1280, 3), 90, np.uint8)
-    with VideoSink(clip, 1280, 720, 30.0) as sink:
-        for t in track.t_s:
-            sink.write(grey, float(t))
-    return clip, with_swaps(track, [SWAPPED]), truth
-
-
-def decoded(path: Path) -> tuple[str, str, list[float], tuple[int, int]]:
-    """(codec, pix_fmt, frame times from the first, (width, height)) by decoding with PyAV."""
-    with av.open(str(path)) as c:
-        s = c.streams.video[0]
-        times = [float(f.time) for f in c.decode(s)]
-        return s.codec_context.name, s.codec_context.pix_fmt, [t - times[0] for t in times], (s.width, s.height)
-
-
-def frame_at(path: Path, index: int) -> np.ndarray:
-    with av.open(str(path)) as c:
-        for i, f in enumerate(c.decode(video=0)):
-            if i == index:
-                return f.to_ndarray(format="rgb24")
-    raise IndexError(index)
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[AnalysisResult, Path, dict[str, np.ndarray]]:
     folder = tmp_path_factory.mktemp("overlay")
@@ -392,7 +346,7 @@ def test_side_view_angles_are_not_shown_when_the_camera_is_not_side_on(synthetic
     result, _, _ = synthetic
     side = plan_overlay(result)
     assert np.isfinite(side.metrics["thigh_angle_left"]).any()
-    front = dataclasses.replace(result, kinematics=dataclasses.replace(result.kinematics, view="front"))
+    front = dataclasses.replace(result, kinematics=dataclasses.replace(result.kinematics, view=View.FRONT))
     plan = plan_overlay(front)
     for name in SIDE_VIEW_ANGLES:
         assert np.isnan(plan.metrics[name]).all(), name

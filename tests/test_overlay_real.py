@@ -2,7 +2,7 @@
 
 Decoded with PyAV (no ffmpeg CLI): H.264 / yuv420p, the source's frame count and times (within 1 ms),
 orientation kept, and at knee-drive peaks the lifted leg's colour on its knee. Pose tracks come from the
-cache after the first run, so this is mostly the cost of rendering ~1000 frames.
+cache after the first run, so this is mostly the cost of rendering ~1000 frames (the first run needs the model).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import cv2
 import numpy as np
 import pytest
 from conftest import real_clip
-from test_overlay import STYLE, decoded, frame_at, near
+from overlay_helpers import STYLE, decoded, frame_at, near
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.landmarks import sided
 from kneedrive_cv.output.annotators import Sizes
 from kneedrive_cv.output.overlay import default_annotators, plan_overlay, render_overlay
 
-pytestmark = pytest.mark.real
+pytestmark = [pytest.mark.real, pytest.mark.model]
 
 CLIPS = ["high_knees_side_gym_60fps.mp4", "gaitlab_male_side_treadmill.mp4", "sprint_start_side_track_a1.mp4"]
 

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.model, pytest.mark.real]
 def test_sprint_start_first_strides() -> None:
     """The athlete is about 150 px tall in 1280x720: found by searching tiles (the whole-frame detector
     missed them), facing left, and the first strides out of the blocks show the trunk rising from a big
-    forward lean toward upright (DRILLS.md: about 45 deg at the first step, upright by 30 m)."""
+    forward lean toward upright (docs/DRILLS.md: about 45 deg at the first step, upright by 30 m)."""
     r = analyse(real_clip("sprint_start_side_track_a1.mp4"))
     assert r.track.detection_rate >= 0.85
     assert r.drill_name == "sprint_start" and r.facing == "left"

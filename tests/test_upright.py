@@ -16,11 +16,13 @@ import pytest
 from conftest import ROOT, real_clip
 from factory import Athlete, build, leaning_from_the_ankles
 
-from kneedrive_cv.analysis import TURNED_LIMIT, AnalysisResult, analyse
-from kneedrive_cv.kinematics.events import periodic_rate_per_min
+from kneedrive_cv.analysis import AnalysisResult, analyse
+from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min
 from kneedrive_cv.landmarks import Side
+from kneedrive_cv.output.report import report_dict
 from kneedrive_cv.pose.track import load_track
 from kneedrive_cv.pose.upright import body_axis_deg, upright_turn
+from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
 from kneedrive_cv.synth.truth import drives_seen_whole
 from kneedrive_cv.video import VideoSink, probe, read_frames, read_frames_at, read_yuv
 
@@ -135,10 +137,10 @@ def _check_like_upright(turned: AnalysisResult, upright: AnalysisResult, turn: i
     assert turned.track.frame_size == upright.track.frame_size
     assert turned.drill_name == upright.drill_name
     assert turned.facing == upright.facing
-    limits = {u["what"]: u["why"] for u in turned.unmeasured}
-    assert "sideways" in limits[TURNED_LIMIT]
-    assert TURNED_LIMIT not in {u["what"] for u in upright.unmeasured}
-    assert turned.report_dict()["video"]["turned_deg"] == turn
+    limits = {u.kind: u.why for u in turned.unmeasured}
+    assert "sideways" in limits[UnmeasuredKind.TURNED]
+    assert UnmeasuredKind.TURNED not in {u.kind for u in upright.unmeasured}
+    assert report_dict(turned)["video"]["turned_deg"] == turn
 
 
 @pytest.mark.model

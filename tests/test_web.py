@@ -417,7 +417,6 @@ def _short_real_clip() -> Path:
 
 @pytest.mark.model
 def test_the_real_analysis_runs_in_a_worker_and_its_results_are_shown(tmp_path: Path) -> None:
-    pytest.importorskip("kneedrive_cv.analysis", reason="the analysis module is not in this tree yet")
     source = _short_real_clip()
     with TestClient(create_app(tmp_path)) as client:
         clip_id = clip_id_of(post_clip(client, source.read_bytes(), source.name, drill="auto"))

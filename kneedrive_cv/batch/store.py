@@ -37,19 +37,6 @@ def fingerprint(content_sha256: str, model_id: str, drill: str, overlay: bool, v
             "settings": {"overlay": bool(overlay)}, "version": version, "marker_version": MARKER_VERSION}
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.part-{os.getpid()}-{secrets.token_hex(3)}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}. "
-                          "Choose an output folder you can write to.") from exc
-    return path
-
-
 def pid_alive(pid: int) -> bool:
     """Whether a process still runs (a killed one waiting to be reaped, a zombie, does not)."""
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kneedrive_cv.batch.discover import ClipJob
-from kneedrive_cv.batch.store import write_text_atomic
 from kneedrive_cv.batch.worker import top_faults
+from kneedrive_cv.files import write_atomic
 
 SUMMARY_COLUMNS = ("clip", "athlete", "drill", "status", "reason", "score", "cadence_spm", "reps", "top_faults",
                    "date", "outputs")
@@ -49,7 +49,7 @@ def write_summary_csv(rows: Iterable[dict[str, str]], path: Path) -> Path:
     writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return write_text_atomic(path, buf.getvalue())
+    return write_atomic(path, buf.getvalue())
 
 
 # ---------------------------------------------------------------------------------------------- the page
@@ -217,4 +217,4 @@ def render_index(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]],
 
 def write_index_html(rows: list[dict[str, str]], markers: dict[str, dict[str, Any]], path: Path) -> Path:
     """Write the squad page to ``path`` (atomically); links are relative to its folder."""
-    return write_text_atomic(path, render_index(rows, markers, path.parent))
+    return write_atomic(path, render_index(rows, markers, path.parent))

@@ -8,10 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
-from kneedrive_cv.analysis import SLOW_MOTION_LIMIT, TURNED_LIMIT, AnalysisResult, analyse
+from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.output import write_outputs
+from kneedrive_cv.output.report import summary_dict
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.scoring.drills import load_drills
+from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
 
 NAME = "analyse"
 HELP = "analyse a clip: recognise the drill, score every rep, write reports (and an overlay video)"
@@ -52,10 +54,10 @@ def print_rep_table(result: AnalysisResult) -> None:
         print(f"note: {athlete['others_seen']} other people seen; analysing person {athlete['id']} ({how}; "
               "`kneedrive people CLIP` lists them)")
     for limit in result.unmeasured:
-        if limit["what"] == TURNED_LIMIT:
-            print(f"note: {limit['why']}")
-        if limit["what"] == SLOW_MOTION_LIMIT:  # the cadence above is then not the athlete's
-            print(f"warning: {limit['why']}")
+        if limit.kind is UnmeasuredKind.TURNED:
+            print(f"note: {limit.why}")
+        if limit.kind is UnmeasuredKind.SLOW_MOTION:  # the cadence above is then not the athlete's
+            print(f"warning: {limit.why}")
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
         return
@@ -64,23 +66,24 @@ def print_rep_table(result: AnalysisResult) -> None:
         faults = "; ".join(f"{f.code} ({f.detail})" for f in r.faults) or "clean"
         score = f"{r.score:5.0f}" if r.score is not None else "    -"
         print(f"{r.index:>3}  {r.side.value:<5} {r.t_peak_s:6.2f}  {score}  {faults}")
-    summary = result.summary()
+    summary = summary_dict(result)
     print(f"mean score {summary['mean_score']}; "
           + ("; ".join(f"{f['cue']} ({f['reps']} reps)" for f in summary["top_faults"]) or "no faults"))
     for f in summary["set_faults"]:
         print(f"set: {f['cue']} - {f['detail']}")
 
 
-def _import_outputs() -> None:
-    for name in ("kneedrive_cv.output.plots", "kneedrive_cv.output.html", "kneedrive_cv.output.kinogram",
-                 "kneedrive_cv.output.report"):
+def _import_later_stages() -> None:
+    for name in ("scipy.signal", "kneedrive_cv.output.plots", "kneedrive_cv.output.html",
+                 "kneedrive_cv.output.kinogram", "kneedrive_cv.output.report"):
         importlib.import_module(name)
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse, print, write."""
-    # matplotlib and the report's other libraries load while the pose model runs, not after it
-    threading.Thread(target=_import_outputs, daemon=True).start()
+    # scipy.signal (0.5 s), matplotlib and the report's other libraries load while the pose model runs (it
+    # releases the GIL), not after it
+    threading.Thread(target=_import_later_stages, daemon=True).start()
     cache = None if args.no_cache else TrackCache()
     out = args.out or Path("results") / args.clip.stem
     result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from kneedrive_cv.errors import OutputError
+from kneedrive_cv.files import write_atomic
 from kneedrive_cv.output.people_sheet import render_people_sheet
-from kneedrive_cv.output.report import write_atomic
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.pose.estimate import estimate_track
 from kneedrive_cv.pose.people import CHOICE_RULE, describe
@@ -35,9 +35,9 @@ def run(args: argparse.Namespace) -> int:
     rows = [{**p.as_dict(), "athlete": p.id == athlete} for p in persons]
     try:
         out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / "people.json", json.dumps(rows, indent=2) + "\n")
     except OSError as exc:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}. Choose a folder you can write to.") from exc
+    write_atomic(out / "people.json", json.dumps(rows, indent=2) + "\n")
     render_people_sheet(args.clip, track, persons, athlete, out / "people.png")
     print(f"{args.clip.name}: {len(persons)} {'person' if len(persons) == 1 else 'people'} seen; "
           f"the athlete is {athlete if athlete is not None else 'nobody'} ({CHOICE_RULE})")

@@ -8,8 +8,15 @@ import numpy as np
 
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps, smooth_landmarks
 from kneedrive_cv.kinematics.legs import LegRepair, repair_leg_swaps
-from kneedrive_cv.kinematics.metrics import FrameMetrics, facing_of, frame_metrics, thigh_length_px, view_of
-from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
+from kneedrive_cv.kinematics.metrics import (
+    FrameMetrics,
+    View,
+    facing_of,
+    frame_metrics,
+    thigh_length_px,
+    view_of,
+)
+from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side, forward_sign, mid_hip
 from kneedrive_cv.pose.track import PoseTrack
 
 _LEG_LMS = [int(Landmark[f"{s}_{p}"]) for s in ("LEFT", "RIGHT") for p in LEG_PARTS]
@@ -19,7 +26,7 @@ TRAVEL_DECIDES_THIGHS = 3.0
 
 def _image_travel_px(xy: np.ndarray) -> float:
     """Net horizontal movement of the mid-hip over the clip, image-right positive (pixels)."""
-    hips = (xy[:, Landmark.LEFT_HIP, 0] + xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    hips = mid_hip(xy)[:, 0]
     ok = np.flatnonzero(~np.isnan(hips))
     if len(ok) < 2:
         return 0.0
@@ -37,7 +44,7 @@ class Kinematics:
         visibility: (frames, 33) visibility after gap filling.
         facing: the side of the image the athlete faces, or None when it cannot be told (front-on).
         facing_agreement: 0-1 share of cues agreeing on ``facing``.
-        view: "side", "oblique", "front" or "unknown"; ``view_ratio`` the shoulder/hip width over torso length.
+        view: side, oblique, front or unknown; ``view_ratio`` the shoulder/hip width over torso length.
         legs: the swap repair (frames exchanged, rule used).
         thigh_px: thigh length in pixels, the unit of knee height.
         travel_thighs: net horizontal travel of the hips over the clip, in thigh lengths, forward positive.
@@ -49,7 +56,7 @@ class Kinematics:
     visibility: np.ndarray
     facing: Side | None
     facing_agreement: float
-    view: str
+    view: View
     view_ratio: float
     legs: LegRepair
     thigh_px: float
@@ -64,7 +71,7 @@ class Kinematics:
     @property
     def side_view(self) -> bool:
         """True when the camera is side-on enough for sagittal angles."""
-        return self.view == "side"
+        return self.view is View.SIDE
 
 
 def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> Kinematics:
@@ -81,14 +88,14 @@ def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> K
     if abs(image_travel) > TRAVEL_DECIDES_THIGHS and (facing is None or agreement < 0.6):
         # face and feet are ambiguous (a crouched start, head down), but the athlete clearly travels
         facing, agreement = (Side.RIGHT if image_travel > 0 else Side.LEFT), 1.0
-    repaired, legs = repair_leg_swaps(raw, thigh_px, facing, view == "side", np.asarray(track.t_s, np.float64))
+    repaired, legs = repair_leg_swaps(raw, thigh_px, facing, view is View.SIDE, np.asarray(track.t_s, np.float64))
     xy, filled = smooth_landmarks(track.t_s, repaired[:, :, :2], settings, thigh_px)
     vis, _ = fill_gaps(track.t_s, repaired[:, :, 3], settings.max_gap_s)
     vis = np.nan_to_num(vis, nan=0.0)
     leg_filled = np.asarray(filled[:, _LEG_LMS].any(axis=1) & np.isnan(raw[:, _LEG_LMS, 0]).any(axis=1))
     frames = frame_metrics(track.t_s, xy, vis, facing, thigh_px, leg_filled)
-    f = -1 if facing is Side.LEFT else 1
-    hips = (xy[:, Landmark.LEFT_HIP, 0] + xy[:, Landmark.RIGHT_HIP, 0]) / 2
+    f = forward_sign(facing)
+    hips = mid_hip(xy)[:, 0]
     ok = np.flatnonzero(~np.isnan(hips))
     travel = float(f * (hips[ok[-1]] - hips[ok[0]]) / thigh_px) if len(ok) > 1 else 0.0
     return Kinematics(frames, xy, vis, facing, agreement, view, ratio, legs, thigh_px, travel, settings)

@@ -1,4 +1,4 @@
-"""Per-frame metrics by the definitions in METRICS.md, each with a confidence.
+"""Per-frame metrics by the definitions in docs/METRICS.md, each with a confidence.
 
 All geometry is in pixels of the upright frame (MediaPipe's normalised x and y are scaled by different sides
 of the frame, so angles must not be taken on them). Image y grows downward. ``f`` is +1 when the athlete
@@ -8,18 +8,19 @@ clip gives the same angles. A metric whose confidence is under the floor is NaN,
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneedrive_cv.landmarks import Landmark, Side, sided
+from kneedrive_cv.landmarks import Landmark, Side, forward_sign, mid_hip, sided
 
 #: Confidence below which a metric is left empty.
 CONFIDENCE_FLOOR = 0.5
 #: Confidence down to which the thigh angle is used to time events (not reported or scored).
 TIMING_FLOOR = 0.25
 
-#: Per-frame columns of frames.csv, in order (METRICS.md first, then extras). Confidence columns follow.
+#: Per-frame columns of frames.csv, in order (docs/METRICS.md first, then extras). Confidence columns follow.
 METRIC_COLUMNS = (
     "thigh_angle_left", "thigh_angle_right", "knee_height_left", "knee_height_right",
     "dorsiflexion_left", "dorsiflexion_right", "trunk_lean", "body_line", "elbow_angle_left", "elbow_angle_right",
@@ -101,8 +102,17 @@ def facing_of(xy: np.ndarray, visibility: np.ndarray) -> tuple[Side | None, floa
     return (Side.RIGHT if score > 0 else Side.LEFT), abs(score)
 
 
-def view_of(xy: np.ndarray) -> tuple[str, float]:
-    """``("side" | "oblique" | "front", width ratio)``: how wide shoulders and hips look against the torso.
+class View(enum.StrEnum):
+    """Where the camera stands relative to the athlete; ``unknown`` when the torso was never seen."""
+
+    SIDE = "side"
+    OBLIQUE = "oblique"
+    FRONT = "front"
+    UNKNOWN = "unknown"
+
+
+def view_of(xy: np.ndarray) -> tuple[View, float]:
+    """``(view, width ratio)``: how wide shoulders and hips look against the torso.
 
     Side-on, the left and right shoulders (and hips) overlap (ratio near 0); front-on they are about a torso
     length apart (ratio near 0.7).
@@ -110,12 +120,12 @@ def view_of(xy: np.ndarray) -> tuple[str, float]:
     sh = np.abs(_pt(xy, Landmark.LEFT_SHOULDER)[:, 0] - _pt(xy, Landmark.RIGHT_SHOULDER)[:, 0])
     hp = np.abs(_pt(xy, Landmark.LEFT_HIP)[:, 0] - _pt(xy, Landmark.RIGHT_HIP)[:, 0])
     mid_sh = (_pt(xy, Landmark.LEFT_SHOULDER) + _pt(xy, Landmark.RIGHT_SHOULDER)) / 2
-    mid_hp = (_pt(xy, Landmark.LEFT_HIP) + _pt(xy, Landmark.RIGHT_HIP)) / 2
+    mid_hp = mid_hip(xy)
     torso = np.linalg.norm(mid_sh - mid_hp, axis=1)
     ratio = float(np.nanmedian((sh + hp) / 2 / torso)) if np.any(torso > 0) else float("nan")
     if not np.isfinite(ratio):
-        return "unknown", ratio
-    return ("side" if ratio < 0.3 else "front" if ratio > 0.5 else "oblique"), ratio
+        return View.UNKNOWN, ratio
+    return (View.SIDE if ratio < 0.3 else View.FRONT if ratio > 0.5 else View.OBLIQUE), ratio
 
 
 def thigh_length_px(xy: np.ndarray, visibility: np.ndarray) -> float:
@@ -145,7 +155,7 @@ def _plausible_length(a: np.ndarray, b: np.ndarray, ref: float) -> np.ndarray:
 
 def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facing: Side | None,
                   thigh_px: float, filled: np.ndarray | None = None) -> FrameMetrics:
-    """Every per-frame metric of METRICS.md (and a few extras) with its confidence.
+    """Every per-frame metric of docs/METRICS.md (and a few extras) with its confidence.
 
     Args:
         t_s: (frames,) times.
@@ -156,11 +166,11 @@ def frame_metrics(t_s: np.ndarray, xy: np.ndarray, visibility: np.ndarray, facin
         filled: (frames,) frames interpolated across a gap.
 
     """
-    f = -1 if facing is Side.LEFT else 1
+    f = forward_sign(facing)
     cols: dict[str, np.ndarray] = {}
     conf: dict[str, np.ndarray] = {}
     mid_sh = (_pt(xy, Landmark.LEFT_SHOULDER) + _pt(xy, Landmark.RIGHT_SHOULDER)) / 2
-    mid_hp = (_pt(xy, Landmark.LEFT_HIP) + _pt(xy, Landmark.RIGHT_HIP)) / 2
+    mid_hp = mid_hip(xy)
     for s in Side:
         hip, knee, ankle = (_pt(xy, sided(s, p)) for p in ("HIP", "KNEE", "ANKLE"))
         heel, toe = _pt(xy, sided(s, "HEEL")), _pt(xy, sided(s, "FOOT_INDEX"))

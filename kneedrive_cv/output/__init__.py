@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kneedrive_cv.analysis import AnalysisResult
 from kneedrive_cv.errors import OutputError
+from kneedrive_cv.files import write_atomic
 from kneedrive_cv.pose.track import save_track
 
 
@@ -43,7 +44,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
     from kneedrive_cv.output.html import render_report_html
     from kneedrive_cv.output.kinogram import render_kinogram
     from kneedrive_cv.output.plots import write_plots
-    from kneedrive_cv.output.report import analysis_json, frames_csv, report_json, reps_csv, write_atomic
+    from kneedrive_cv.output.report import analysis_json, frames_csv, report_json, reps_csv
 
     out = Path(out_dir)
     _ready(out)

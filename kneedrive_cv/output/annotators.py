@@ -118,7 +118,7 @@ class FrameState:
 
     Attributes:
         xy: (33, 2) float pixel positions in this frame, NaN where the landmark is not trusted.
-        metrics: metric name (METRICS.md columns) -> value this frame, NaN where not measured.
+        metrics: metric name (docs/METRICS.md columns) -> value this frame, NaN where not measured.
         t_s: time of the frame in seconds.
         reps_done: reps whose peak has passed; ``reps_total`` in the whole clip.
         rep_kind: "drive" or "hold" (what the counter counts); ``drill`` the drill's title.

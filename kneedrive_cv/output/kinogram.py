@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from kneedrive_cv.errors import OutputError
+from kneedrive_cv.files import atomic_path
 from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import (
@@ -198,15 +199,13 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
 
 
 def _write_png(rgb: np.ndarray, path: Path) -> Path:
-    tmp = path.with_name(f".{path.stem}.part.png")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        ok = cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        with atomic_path(path) as tmp:
+            if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+                raise OutputError(f"cannot write {path}. Choose a folder you can write to.")
     except (OSError, cv2.error) as exc:
         raise OutputError(f"cannot write {path}: {exc}. Choose a folder you can write to.") from exc
-    if not ok:
-        raise OutputError(f"cannot write {path}. Choose a folder you can write to.")
-    os.replace(tmp, path)
     return path
 
 

@@ -30,7 +30,7 @@ import av
 import cv2
 import numpy as np
 
-from kneedrive_cv.kinematics.events import periodic_rate_per_min, typical_interval_s
+from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min, typical_interval_s
 from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import (
@@ -83,7 +83,7 @@ class OverlayPlan:
     Attributes:
         t_s: (frames,) times of the analysed frames.
         xy: (frames, 33, 2) float32 smoothed landmark pixels, legs repaired, NaN where not trusted.
-        metrics: per-frame metric columns (METRICS.md names), NaN where not measured.
+        metrics: per-frame metric columns (docs/METRICS.md names), NaN where not measured.
         reps_done: (frames,) reps whose peak has passed; ``reps_total`` in the clip; ``rep_kind`` drive/hold.
         cadence_spm: (frames,) cadence over the events so far (NaN before three events).
         note_from_s, note_to_s, notes: when each rep's note shows (sorted by ``note_from_s``).
@@ -137,7 +137,7 @@ def _note_from(rep: ScoredRep) -> float:
 
 def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
     """Per frame, the cadence over the events up to that frame (the clip's own method: contacts or drives)."""
-    source = (result.score.cadence_source if result.score else result.meta.get("cadence_source")) or ""
+    source = result.cadence_source or ""
     events = result.events
     found = [c.t_on_s for c in events.contacts] if source == "foot contacts" else [d.t_peak_s for d in events.drives]
     times = sorted(t for t in found if math.isfinite(t))

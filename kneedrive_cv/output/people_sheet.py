@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 from kneedrive_cv.errors import OutputError
+from kneedrive_cv.files import write_atomic
 from kneedrive_cv.landmarks import SKELETON_EDGES
 from kneedrive_cv.output.annotators import Sizes, put_text
-from kneedrive_cv.output.report import write_atomic
 from kneedrive_cv.pose.people import Person
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.video import read_frames_at
@@ -83,12 +83,7 @@ def render_people_sheet(clip: str | os.PathLike[str], track: PoseTrack, persons:
     for i, tile in enumerate(tiles):
         r, c = divmod(i, cols)
         sheet[r * TILE_H:(r + 1) * TILE_H, c * TILE_W:(c + 1) * TILE_W] = tile
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ok, data = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-        if not ok:  # pragma: no cover - OpenCV always encodes PNG
-            raise OutputError(f"{path}: could not encode the picture")
-        write_atomic(path, data.tobytes())
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}. Choose a folder you can write to.") from exc
-    return path
+    ok, data = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:  # pragma: no cover - OpenCV always encodes PNG
+        raise OutputError(f"{path}: could not encode the picture")
+    return write_atomic(path, data.tobytes())

@@ -10,9 +10,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kneedrive_cv.analysis import AnalysisResult
-from kneedrive_cv.kinematics.events import regular_events
+from kneedrive_cv.kinematics.events.cadence import regular_events
 from kneedrive_cv.landmarks import Side
-from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
+from kneedrive_cv.output.colours import FAIR_SCORE, GOOD_RGB, GOOD_SCORE, SIDE_RGB, hex_colour, score_rgb
 
 #: The athlete's left and right, the same two colours as the overlay and the report.
 SIDE_COLOURS = {side: hex_colour(rgb) for side, rgb in SIDE_RGB.items()}
@@ -58,7 +58,8 @@ def plot_knee(result: AnalysisResult, path: Path) -> Path:
     for ax in (ax1, ax2):
         ax.margins(y=0.18)  # room for the rep numbers over the peaks
     ax1.set_ylabel("knee height (thigh lengths)")
-    ax1.set_title("Knee height (0 = level with hip); rep peaks by score: green >= 80, amber >= 60, red below",
+    ax1.set_title("Knee height (0 = level with hip); rep peaks by score: "
+                  f"green >= {GOOD_SCORE:.0f}, amber >= {FAIR_SCORE:.0f}, red below",
                   fontsize=10)
     ax2.set_ylabel("thigh angle (deg)")
     ax2.set_xlabel("time (s)")

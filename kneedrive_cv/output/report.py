@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -11,47 +12,112 @@ from typing import Any
 
 import numpy as np
 
+from kneedrive_cv import __version__
 from kneedrive_cv.analysis import AnalysisResult
+from kneedrive_cv.files import json_ready
 from kneedrive_cv.kinematics.metrics import METRIC_COLUMNS
+from kneedrive_cv.scoring.score import ScoredRep, fault_counts
 
 
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write a file under a temporary name, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.part")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path
+def summary_dict(result: AnalysisResult) -> dict[str, Any]:
+    """Headline numbers and the most frequent faults, for reports and the terminal."""
+    reps = result.reps
+    scores = [r.score for r in reps if r.score is not None]
+    top = [{"code": c, "reps": n, "cue": result.book.cue(c)} for c, n in fault_counts(reps).most_common(3)]
+    return {
+        "reps": len(reps),
+        "mean_score": round(float(np.mean(scores)), 1) if scores else None,
+        "best_rep": max(reps, key=lambda r: r.score or -1).index if scores else None,
+        "worst_rep": min(reps, key=lambda r: r.score if r.score is not None else 101).index if scores else None,
+        "top_faults": top,
+        "set_faults": [f.as_dict() for f in (result.score.set_faults if result.score else ())],
+        "findings": dict(result.score.findings) if result.score else {},
+    }
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+def report_dict(result: AnalysisResult) -> dict[str, Any]:
+    """The content of report.json (its fields are described in the README's output table)."""
+    kinematics, score, events = result.kinematics, result.score, result.events
+    features = dataclasses.asdict(result.recognition.features)
+    if score is None:  # the cadence of a clip no drill scored, as recognition saw it
+        features["cadence_spm"] = result.cadence_spm
+    return {
+        "kneedrive_version": __version__,
+        "clip": result.clip.name,
+        "drill": result.drill_name,
+        "drill_title": result.drill.title if result.drill else "no knee-drive drill",
+        "drill_confidence": result.recognition.confidence,
+        "drill_reasons": list(result.recognition.reasons),
+        "drill_source": "auto" if result.drill_asked == "auto" else "given",
+        "cadence_spm": _round(result.cadence_spm, 2),
+        "cadence_source": result.cadence_source,
+        "facing": result.facing,
+        "vertical": "image vertical (no camera roll correction)",
+        "view": kinematics.view,
+        "hold_s": _round(score.hold_s, 2) if score else None,
+        "reps": [_rep_dict(r) for r in result.reps],
+        "summary": summary_dict(result),
+        "unmeasured": [u.as_dict() for u in result.unmeasured],
+        "thresholds": thresholds_dict(result),
+        "events": {
+            "knee_drives": [{"side": d.side.value, "t_peak_s": round(d.t_peak_s, 3),
+                             "peak_thigh_deg": _round(d.peak_thigh_deg, 1),
+                             "peak_knee_height": _round(d.peak_knee_height, 3), "partial": d.partial}
+                            for d in events.drives],
+            "foot_contacts": [{"side": c.side.value, "t_on_s": _round(c.t_on_s, 3), "t_off_s": _round(c.t_off_s, 3)}
+                              for c in events.contacts],
+            "contact_method": events.contact_method,
+            "holds": [{"side": h.side.value, "t_start_s": round(h.t_start_s, 3), "t_end_s": round(h.t_end_s, 3)}
+                      for h in events.holds],
+        },
+        "video": {"width": result.video.width, "height": result.video.height, "fps": round(result.video.fps, 3),
+                  "frames": len(result.track), "duration_s": round(float(result.track.t_s[-1]), 3),
+                  "codec": result.video.codec, "rotation_deg": result.video.rotation_deg,
+                  "turned_deg": result.video.turn_deg, "truncated": result.read_truncated},
+        "athlete": result.track.meta.get("athlete"),
+        "pose": {"model": result.track.model, "from_cache": result.from_cache,
+                 "person_found_share": round(result.track.detection_rate, 3),
+                 "people_seen": len(result.track.people.person_ids) if result.track.people is not None else None,
+                 "leg_swaps_repaired_frames": kinematics.legs.frames_repaired,
+                 "leg_identity_rule": kinematics.legs.rule,
+                 "filled_frames": int(kinematics.frames.filled.sum()), "thigh_length_px": round(kinematics.thigh_px, 1),
+                 "smoothing": {"cutoff_hz": kinematics.settings.cutoff_hz,
+                               "max_gap_filled_s": kinematics.settings.max_gap_s}},
+        "recognition_features": features,
+    }
 
 
-def _clean(obj: Any) -> Any:
-    """NaN and infinities become null (JSON has no NaN)."""
-    if isinstance(obj, float | np.floating):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
+def thresholds_dict(result: AnalysisResult) -> dict[str, Any]:
+    """The criteria used to score (the drill's), and where they came from."""
+    drill = result.drill
+    if drill is None:
+        return {"sources": list(result.book.sources)}
+    return {"sources": list(result.book.sources), "drill": drill.name,
+            "criteria": [{"metric": c.metric, "min": c.min, "max": c.max, "margin": c.margin,
+                          "tolerance": c.tolerance, "weight": c.weight} for c in drill.criteria],
+            "cadence_min_spm": drill.cadence_min_spm, "cadence_max_spm": drill.cadence_max_spm,
+            "target_hold_s": drill.target_hold_s}
+
+
+def _round(x: float | None, nd: int) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+def _rep_dict(r: ScoredRep) -> dict[str, Any]:
+    return {"index": r.index, "kind": r.kind, "side": r.side.value, "t_start_s": round(r.t_start_s, 3),
+            "t_peak_s": round(r.t_peak_s, 3), "t_end_s": round(r.t_end_s, 3), "score": r.score,
+            "faults": [f.as_dict() for f in r.faults],
+            "metrics": {name: _round(v, 3) for name, v in r.metrics.items() if v is not None},
+            "unmeasured": list(r.unmeasured)}
 
 
 def report_json(result: AnalysisResult) -> str:
     """report.json's text."""
-    return json.dumps(_clean(result.report_dict()), indent=2, default=_json_default)
+    return json.dumps(json_ready(report_dict(result)), indent=2)
 
 
 def frames_csv(result: AnalysisResult) -> str:
-    """frames.csv: one row per decoded frame, METRICS.md columns then their confidences."""
+    """frames.csv: one row per decoded frame, docs/METRICS.md columns then their confidences."""
     fr = result.frames
     header = ["frame", "t_s", *METRIC_COLUMNS, *(f"confidence_{c}" for c in METRIC_COLUMNS), "filled"]
     buf = io.StringIO()
@@ -88,6 +154,6 @@ def reps_csv(result: AnalysisResult) -> str:
 def analysis_json(result: AnalysisResult, thresholds: str | os.PathLike[str] | None,
                   model: str | os.PathLike[str] | None) -> str:
     """analysis.json: what is needed to re-score or re-render this analysis without running pose again."""
-    return json.dumps({"clip_path": str(result.clip.resolve()), "drill": result.meta.get("drill_arg", "auto"),
+    return json.dumps({"clip_path": str(result.clip.resolve()), "drill": result.drill_asked,
                        "thresholds": None if thresholds is None else str(Path(thresholds).resolve()),
                        "model": None if model is None else str(model), "track": "track.npz"}, indent=2)

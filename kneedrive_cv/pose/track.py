@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from kneedrive_cv.errors import TrackFormatError
+from kneedrive_cv.files import atomic_path
 from kneedrive_cv.landmarks import N_LANDMARKS
 from kneedrive_cv.pose.people import People
 
@@ -113,7 +114,6 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
     if path.suffix != ".npz":
         path = path.with_suffix(".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
     header = {"format_version": TRACK_FORMAT_VERSION, "fps": track.fps, "frame_size": list(track.frame_size),
               "model": track.model, "meta": track.meta}
     arrays = {"landmarks_px": track.landmarks_px, "world_m": track.world_m, "t_s": track.t_s,
@@ -121,9 +121,8 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
     if track.people is not None:
         arrays.update(people_landmarks_px=track.people.landmarks_px, people_world_m=track.people.world_m,
                       people_ids=track.people.ids)
-    with open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, allow_pickle=False, **arrays)
-    os.replace(tmp, path)
     return path
 
 

@@ -7,6 +7,7 @@ criteria matched by their ``metric``. Unknown drills, keys or metrics are errors
 from __future__ import annotations
 
 import copy
+import enum
 import os
 import tomllib
 from dataclasses import dataclass
@@ -15,6 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from kneedrive_cv.errors import ConfigError, UnknownDrillError
+from kneedrive_cv.kinematics.events.cadence import CadenceFrom
+
+
+class RepKind(enum.StrEnum):
+    """What one rep of a drill is: a knee drive, a hold, or a heel raise."""
+
+    DRIVE = "drive"
+    HOLD = "hold"
+    RAISE = "raise"
+
 
 #: Per-rep metrics a criterion can score, with what they mean (shown by ``kneedrive drills``).
 REP_METRICS: dict[str, str] = {
@@ -77,8 +88,8 @@ class Drill:
     title: str
     summary: str
     travelling: bool
-    rep: str
-    cadence_from: str
+    rep: RepKind
+    cadence_from: CadenceFrom
     criteria: tuple[Criterion, ...]
     cadence_min_spm: float | None = None
     cadence_max_spm: float | None = None
@@ -170,15 +181,15 @@ def _criterion(where: str, data: dict[str, Any], cues: dict[str, str]) -> Criter
 def _drill(name: str, data: dict[str, Any], cues: dict[str, str]) -> Drill:
     where = f"drills.{name}"
     _check_keys(where, data, _DRILL_KEYS)
-    if data.get("rep") not in ("drive", "hold", "raise"):
+    if data.get("rep") not in tuple(RepKind):
         raise ConfigError(f"{where}: rep must be 'drive', 'hold' or 'raise', found {data.get('rep')!r}.")
-    if data.get("cadence_from") not in ("drives", "contacts", "raises"):
+    if data.get("cadence_from") not in tuple(CadenceFrom):
         raise ConfigError(f"{where}: cadence_from must be 'drives', 'contacts' or 'raises', "
                           f"found {data.get('cadence_from')!r}.")
     criteria = tuple(_criterion(f"{where}.criteria[{i}]", c, cues) for i, c in enumerate(data.get("criteria", [])))
     optional = {k: data.get(k) for k in ("cadence_min_spm", "cadence_max_spm", "target_hold_s", "first_strides")}
     return Drill(name, str(data.get("title", name)), str(data.get("summary", "")), bool(data.get("travelling")),
-                 str(data["rep"]), str(data["cadence_from"]), criteria, **optional)
+                 RepKind(data["rep"]), CadenceFrom(data["cadence_from"]), criteria, **optional)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, FootContact, HeelRaise, Hold, KneeDrive
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Landmark, Side, sided
+from kneedrive_cv.landmarks import Landmark, Side, forward_sign, mid_hip, sided
 
 #: Thigh within this many degrees of its peak counts as "the top of the drive".
 _TOP_BAND_DEG = 15.0
@@ -34,10 +34,6 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if len(values) else float("nan")
 
 
-def _mid_hip(k: Kinematics) -> np.ndarray:
-    return (k.xy[:, Landmark.LEFT_HIP] + k.xy[:, Landmark.RIGHT_HIP]) / 2
-
-
 def _mid_shoulder(k: Kinematics) -> np.ndarray:
     return (k.xy[:, Landmark.LEFT_SHOULDER] + k.xy[:, Landmark.RIGHT_SHOULDER]) / 2
 
@@ -50,9 +46,9 @@ ARM_SWING_DEG = 40.0
 
 def arm_angle(k: Kinematics, side: Side) -> tuple[np.ndarray, np.ndarray]:
     """Upper-arm angle from the trunk line (deg, forward positive) and whether the arm was seen, per frame."""
-    f = -1 if k.facing is Side.LEFT else 1
+    f = forward_sign(k.facing)
     shoulder, elbow = k.xy[:, int(sided(side, "SHOULDER"))], k.xy[:, int(sided(side, "ELBOW"))]
-    trunk = _mid_shoulder(k) - _mid_hip(k)
+    trunk = _mid_shoulder(k) - mid_hip(k.xy)
     trunk_deg = np.degrees(np.arctan2(f * trunk[:, 0], -trunk[:, 1]))
     arm = elbow - shoulder
     angle = np.degrees(np.arctan2(f * arm[:, 0], arm[:, 1])) + trunk_deg
@@ -100,7 +96,7 @@ def clip_context(k: Kinematics, events: Events) -> ClipContext:
     """Clip-level facts: which arm is frozen, each side's typical peak, where the hips sit."""
     drives = events.complete_drives
     peaks = {s: _median(np.array([d.peak_thigh_deg for d in drives if d.side is s])) for s in Side}
-    hips = _mid_hip(k)
+    hips = mid_hip(k.xy)
     idx = np.array([d.i_peak for d in drives], int)
     set_hip = np.nanmedian(hips[idx], axis=0) if len(idx) else np.nanmedian(hips, axis=0)
     return ClipContext(frozen_side_of(k)[0], peaks, set_hip)
@@ -135,7 +131,7 @@ def _touchdown_ahead(k: Kinematics, drive: KneeDrive, contacts: tuple[FootContac
         return None
     if not after:
         return float("nan")
-    f = -1 if k.facing is Side.LEFT else 1
+    f = forward_sign(k.facing)
     t = k.t_s
     heel = k.xy[:, int(sided(drive.side, "HEEL"))]
     window = np.flatnonzero((t >= after[0].t_on_s) & (t <= after[0].t_on_s + 0.25))
@@ -144,12 +140,12 @@ def _touchdown_ahead(k: Kinematics, drive: KneeDrive, contacts: tuple[FootContac
         return float("nan")
     lowest = np.nanmax(ys)
     i = int(window[np.flatnonzero(ys >= lowest - 0.02 * k.thigh_px)[0]])  # first frame at ground level
-    return float(f * (heel[i, 0] - _mid_hip(k)[i, 0]) / k.thigh_px)
+    return float(f * (heel[i, 0] - mid_hip(k.xy)[i, 0]) / k.thigh_px)
 
 
 def _elbow_knee_lag(k: Kinematics, drive: KneeDrive) -> float:
     """Seconds between the elbow's furthest-back point and the knee peak, on the drive's side."""
-    f = -1 if k.facing is Side.LEFT else 1
+    f = forward_sign(k.facing)
     t = k.t_s
     window = np.flatnonzero(np.abs(t - drive.t_peak_s) <= 0.3)
     rel = f * (k.xy[window, int(sided(drive.side, "ELBOW")), 0] - k.xy[window, int(sided(drive.side, "SHOULDER")), 0])
@@ -170,7 +166,7 @@ def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipCont
     else:
         m["peak_thigh_speed_deg_s"] = float("nan")
     m.update(_swing_metrics(k, drive.side, a, b, thigh))
-    hip = np.nanmedian(_mid_hip(k)[a:b], axis=0)
+    hip = np.nanmedian(mid_hip(k.xy)[a:b], axis=0)
     m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
     m["touchdown_ahead"] = _touchdown_ahead(k, drive, events.contacts)
     if ctx.frozen_side is not None:
@@ -197,7 +193,7 @@ def raise_metrics(k: Kinematics, rise: HeelRaise, ctx: ClipContext) -> dict[str,
     m["trunk_lean_deg"], m["trunk_lean_abs_deg"] = _median(lean), _median(np.abs(lean))
     m["body_angle_deg"] = _median(k.frames["body_angle"][a:b])
     m["body_line_deg"] = _median(k.frames["body_line"][a:b])
-    hip = np.nanmedian(_mid_hip(k)[a:b], axis=0)
+    hip = np.nanmedian(mid_hip(k.xy)[a:b], axis=0)
     m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
     return m
 
@@ -215,7 +211,7 @@ def hold_metrics(k: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str,
     at_target = np.nan_to_num(thigh[a:b], nan=-np.inf) >= knee_target_deg - HOLD_NOISE_DEG
     m["hold_s"] = float(np.sum(dt[: len(at_target)][at_target]))
     knee = k.xy[a:b, int(sided(hold.side, "KNEE"))]
-    hip = _mid_hip(k)[a:b]
+    hip = mid_hip(k.xy)[a:b]
     m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / k.thigh_px)
     m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_swing_deg": None,
               "elbow_knee_lag_s": None,

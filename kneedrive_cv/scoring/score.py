@@ -8,17 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events import (
-    Events,
-    bounce_rate_per_min,
-    periodic_rate_per_min,
-    rate_change,
-    start_time,
-    step_cadence_spm,
-)
+from kneedrive_cv.kinematics.events import Events
+from kneedrive_cv.kinematics.events.cadence import CadenceFrom, clip_cadence, rate_change
+from kneedrive_cv.kinematics.events.contacts import start_time
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side
-from kneedrive_cv.scoring.drills import Criterion, Drill, DrillBook
+from kneedrive_cv.scoring.drills import Criterion, Drill, DrillBook, RepKind
 from kneedrive_cv.scoring.rep_metrics import clip_context, drive_metrics, hold_metrics, raise_metrics
 
 
@@ -40,7 +35,7 @@ class ScoredRep:
     """One rep (knee drive or hold) with its metrics, score 0-100 (None if nothing could be scored) and faults."""
 
     index: int
-    kind: str
+    kind: RepKind
     side: Side
     i_start: int
     i_peak: int
@@ -113,34 +108,6 @@ def score_metrics(drill: Drill, metrics: dict[str, float | None],
     return score, tuple(unique.values()), tuple(unmeasured)
 
 
-#: The hips' bounce is trusted as a cross-check when its autocorrelation at one step is at least this.
-BOUNCE_TRUSTED = 0.5
-
-
-def clip_cadence(cadence_from: str, events: Events, k: Kinematics | None = None) -> tuple[float | None, str]:
-    """Cadence per METRICS.md, and what it was counted from.
-
-    From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``). Step cadence from
-    contacts is checked against the hips' bounce (once per step whichever leg is which): where the pose model
-    traded the legs' labels step after step, each touchdown is counted twice or three times, and the bounce's
-    rate is reported instead, saying so.
-    """
-    if cadence_from == "raises":
-        return periodic_rate_per_min([r.t_peak_s for r in events.raises]), "heel raises"
-    if cadence_from == "contacts":
-        rate = step_cadence_spm(events.contacts)
-        if rate is not None:
-            bounce = bounce_rate_per_min(k) if k is not None else None
-            if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
-                times = round(rate / bounce[0])
-                if times >= 2 and abs(rate / bounce[0] / times - 1) < 0.1:
-                    return bounce[0], (f"the hips' bounce (foot contacts counted {times} times over where the "
-                                       "legs' labels swapped)")
-            return rate, "foot contacts"
-        return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives (no contacts found)"
-    return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives"
-
-
 #: Measurement margin of a clip's cadence (a share of the band's edge): cadence from a few seconds of events
 #: is off by about 1 % (the accuracy benchmark's mean error), so a run at the band's edge is not flagged
 #: for reading 209.7 steps/min against 210.
@@ -165,7 +132,7 @@ def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, even
     if change is not None:
         findings["cadence_change_over_set"] = round(change, 3)
         falling = change < -0.10
-        if falling and drill.rep == "drive":
+        if falling and drill.rep is RepKind.DRIVE:
             out.append(Fault("slow_cadence", book.cue("slow_cadence"),
                              f"rhythm fell {-change:.0%} from the first drive of the set to the last"))
     peaks = _values(reps, "peak_thigh_deg")
@@ -191,18 +158,18 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
     reps: list[ScoredRep] = []
     findings_start: float | None = None
     t = k.t_s
-    if drill.rep == "hold":
+    if drill.rep is RepKind.HOLD:
         target = next((c.min for c in drill.criteria if c.metric == "peak_thigh_deg" and c.min is not None), 85.0)
         for h in events.holds:
             m = hold_metrics(k, h, target)
             score, faults, unmeasured = score_metrics(drill, m, book)
-            reps.append(ScoredRep(len(reps) + 1, "hold", h.side, h.i_start, h.i_start, h.i_end, h.t_start_s,
+            reps.append(ScoredRep(len(reps) + 1, RepKind.HOLD, h.side, h.i_start, h.i_start, h.i_end, h.t_start_s,
                                   h.t_start_s, h.t_end_s, m, score, faults, unmeasured))
-    elif drill.rep == "raise":
+    elif drill.rep is RepKind.RAISE:
         for rise in events.raises:
             m = raise_metrics(k, rise, ctx)
             score, faults, unmeasured = score_metrics(drill, m, book)
-            reps.append(ScoredRep(len(reps) + 1, "raise", Side.LEFT if k.facing is Side.LEFT else Side.RIGHT,
+            reps.append(ScoredRep(len(reps) + 1, RepKind.RAISE, Side.LEFT if k.facing is Side.LEFT else Side.RIGHT,
                                   rise.i_start, rise.i_peak, rise.i_end, rise.t_start_s, rise.t_peak_s,
                                   rise.t_end_s, m, score, faults, unmeasured))
     else:
@@ -214,15 +181,15 @@ def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> 
         for d in drives:
             m = drive_metrics(k, d, events, ctx)
             score, faults, unmeasured = score_metrics(drill, m, book)
-            reps.append(ScoredRep(len(reps) + 1, "drive", d.side, d.i_start, d.i_peak, d.i_end, float(t[d.i_start]),
-                                  d.t_peak_s, float(t[d.i_end]), m, score, faults, unmeasured))
+            reps.append(ScoredRep(len(reps) + 1, RepKind.DRIVE, d.side, d.i_start, d.i_peak, d.i_end,
+                                  float(t[d.i_start]), d.t_peak_s, float(t[d.i_end]), m, score, faults, unmeasured))
     cadence, source = clip_cadence(drill.cadence_from, events, k)
-    hold_s = max((r.metrics.get("hold_s") or 0.0 for r in reps), default=None) if drill.rep == "hold" else None
+    hold_s = max((r.metrics.get("hold_s") or 0.0 for r in reps), default=None) if drill.rep is RepKind.HOLD else None
     set_faults, findings = _set_faults(drill, reps, cadence, events, book)
     if drill.first_strides:
         findings["start_s"] = None if findings_start is None else round(findings_start, 3)
         findings["first_strides_trunk_lean_deg"] = [round(v, 1) for v in _values(reps, "trunk_lean_deg")]
-    if drill.cadence_from in ("drives", "raises") and cadence is not None:
+    if drill.cadence_from in (CadenceFrom.DRIVES, CadenceFrom.RAISES) and cadence is not None:
         findings[f"{drill.cadence_from}_per_s"] = round(cadence / 60.0, 2)
     findings["frozen_side"] = ctx.frozen_side.value if ctx.frozen_side else None
     return ClipScore(tuple(reps), cadence, source, hold_s, tuple(set_faults), findings)

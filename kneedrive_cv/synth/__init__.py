@@ -19,13 +19,13 @@ Truth file (JSON, ``format`` = ``kneedrive-synth-truth``, ``version`` = 1), top-
 ``drill``, ``expected_drill`` (what an analysis should report; ``none`` for walking), ``facing``,
 ``near_side``, ``fps``, ``width``, ``height``, ``n_frames``, ``duration_s``, ``px_per_m``,
 ``thigh_length_px``, ``stature_m``, ``travelling``, ``parameters`` (the drill's dataclass), ``derived``
-(values the program worked out, e.g. the lean a posture implies), ``faults`` (DRILLS.md codes planted),
+(values the program worked out, e.g. the lean a posture implies), ``faults`` (docs/DRILLS.md codes planted),
 ``knee_drives`` (list of ``side``, ``t_start_s``, ``t_peak_s``, ``t_end_s``, ``thigh_peak_deg``,
 ``complete``, ``faults``), ``rep_count``, ``cadence_spm`` with ``cadence_basis`` (``foot_contacts`` for
 travelling drills, ``knee_drives`` on the spot), ``hold_s`` (the longest hold seen in the clip),
 ``holds`` (``side``, ``t_start_s``, ``t_end_s``, ``hold_s``), ``contacts`` (``side``, ``t_on_s``,
 ``t_off_s``, null where outside the clip; ``ball_ahead_m``, ``heel_ahead_thighs`` at touchdown), ``frames``
-(per-frame lists: ``t_s``, the METRICS.md columns ``thigh_angle_left/right``, ``knee_height_left/right``,
+(per-frame lists: ``t_s``, the docs/METRICS.md columns ``thigh_angle_left/right``, ``knee_height_left/right``,
 ``dorsiflexion_left/right``, ``trunk_lean``, ``body_line``, ``elbow_angle_left/right``, plus
 ``body_angle``, ``contact_left/right``, ``stance_side``) and ``landmarks_px`` (MediaPipe names in lower
 case -> per-frame ``[x, y]`` pixels of the true points).

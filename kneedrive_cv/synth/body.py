@@ -2,12 +2,12 @@
 
 The model is 2-D and sagittal, in metres, in the athlete's own frame: ``x`` forward (the way the athlete
 faces), ``y`` up, the floor at ``y = 0``. Angles are degrees measured from straight *down*, positive
-forward (so a thigh angle is exactly METRICS.md's ``thigh_angle``), except the trunk and head, which are
-measured from straight *up*, positive forward (METRICS.md's ``trunk_lean``). Left and right hips share one
+forward (so a thigh angle is exactly docs/METRICS.md's ``thigh_angle``), except the trunk and head, which are
+measured from straight *up*, positive forward (docs/METRICS.md's ``trunk_lean``). Left and right hips share one
 point and so do the shoulders, as they do in a true side view.
 
 Per leg: ``thigh`` (hip→knee from down), ``knee`` flexion (0 straight; the shank's angle is
-``thigh - knee``), ``ankle`` dorsiflexion (exactly METRICS.md's ``dorsiflexion``: 90 minus the angle
+``thigh - knee``), ``ankle`` dorsiflexion (exactly docs/METRICS.md's ``dorsiflexion``: 90 minus the angle
 between ankle→knee and heel→toe). Per arm: ``shoulder`` (shoulder→elbow from down, positive forward) and
 ``elbow`` flexion (0 straight; the interior angle is ``180 - elbow``).
 """

@@ -22,7 +22,7 @@ from kneedrive_cv.synth.gait import Contact, Drive, pchip
 class ProgramResult:
     """A drill's motion and its truth by construction.
 
-    ``faults`` are the DRILLS.md fault codes planted; ``side_faults`` names those that only some drives
+    ``faults`` are the docs/DRILLS.md fault codes planted; ``side_faults`` names those that only some drives
     show (e.g. ``dragged_leg`` on the pocket side), with the sides that show them. ``expected_drill`` is
     what an analysis should call the clip (``none`` for walking). ``layout`` tells the renderer how to frame
     the clip: ``travel`` (camera follows), ``spot`` (still camera) or ``wall``.

@@ -1,8 +1,8 @@
 """Motion programs for the travelling drills (piston run, pocket run) and plain walking.
 
 Each parameter class's defaults are a clean rep of the drill; a fault is planted by moving a parameter
-out of the DRILLS.md band (the planted codes are worked out from the parameters and written to the truth).
-Cadence is in steps per second, both feet counted (DRILLS.md's 3.5-5 steps/s).
+out of the docs/DRILLS.md band (the planted codes are worked out from the parameters and written to the truth).
+Cadence is in steps per second, both feet counted (docs/DRILLS.md's 3.5-5 steps/s).
 """
 
 from __future__ import annotations

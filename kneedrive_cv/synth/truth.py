@@ -1,6 +1,6 @@
-"""The truth beside a rendered clip: METRICS.md quantities measured on the drawn skeleton, and the events.
+"""The truth beside a rendered clip: docs/METRICS.md quantities measured on the drawn skeleton, and the events.
 
-Angles are measured in pixels of the finished (possibly mirrored) frame by the METRICS.md definitions, so
+Angles are measured in pixels of the finished (possibly mirrored) frame by the docs/METRICS.md definitions, so
 they are what a perfect pose estimate would give. Left and right are the athlete's own. The camera sees
 the athlete's right side when they face image-right and their left side when they face image-left (as a
 camera in the stand sees a runner on the home straight), so ``near_side`` equals ``facing``.
@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from kneedrive_cv.files import write_atomic
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.synth.body import Joints
 from kneedrive_cv.synth.gait import Contact
@@ -76,7 +77,7 @@ def _interior(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def frame_metrics(lm: dict[str, np.ndarray], facing: Side, contact: dict[Side, np.ndarray]) -> dict[str, np.ndarray]:
-    """METRICS.md per-frame quantities from pixel points (y down); ``facing`` is the image side faced."""
+    """docs/METRICS.md per-frame quantities from pixel points (y down); ``facing`` is the image side faced."""
     f = 1.0 if facing is Side.RIGHT else -1.0
     out: dict[str, np.ndarray] = {}
     hip = lm["left_hip"]
@@ -183,11 +184,7 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
 
 def write_truth(truth: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write the truth JSON (compact, one file, replaced whole)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(truth, separators=(",", ":")))
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, json.dumps(truth, separators=(",", ":")))
 
 
 def load_truth(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -196,7 +193,7 @@ def load_truth(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def truth_series(truth: dict[str, Any], name: str) -> np.ndarray:
-    """One per-frame column of a truth file (METRICS.md name) as floats, NaN where undefined."""
+    """One per-frame column of a truth file (docs/METRICS.md name) as floats, NaN where undefined."""
     return np.asarray(truth["frames"][name], float)
 
 

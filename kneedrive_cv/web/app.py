@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
+from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.web import upload
 from kneedrive_cv.web.charts import Point, line_chart
@@ -240,10 +241,9 @@ def _templates() -> Jinja2Templates:
 
 
 def score_class(score: float | None) -> str:
-    """Name the CSS class of a score: good (80 and over), fair (60–79), poor (under 60), or none."""
-    if score is None:
-        return "score-none"
-    return "score-good" if score >= 80 else "score-fair" if score >= 60 else "score-poor"
+    """Name the CSS class of a score: ``score-good``, ``-fair``, ``-poor`` (the overlay's grades), or ``-none``."""
+    grade = score_grade(score)
+    return "score-none" if grade == "na" else f"score-{grade}"
 
 
 def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> Clip:

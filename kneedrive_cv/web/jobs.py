@@ -11,7 +11,6 @@ Jobs that were queued or running when the server stopped are put back in the que
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing
 import shutil
 import threading
@@ -19,11 +18,11 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from kneedrive_cv.errors import KneedriveError
+from kneedrive_cv.files import json_ready
 from kneedrive_cv.pose.cores import share_cores
 from kneedrive_cv.web.store import Store, now_iso
 
@@ -46,6 +45,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     """Analyse one clip, write its outputs with the overlay video, and return a JSON-ready summary."""
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
+    from kneedrive_cv.output.report import report_dict
 
     def pose_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE * min(1.0, done / max(expected, 1)), "finding the pose in every frame")
@@ -56,7 +56,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     result = analyse(clip_path, drill=drill, progress=pose_progress)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
     files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
-    return summarise(result.report_dict(), files, out_dir)
+    return summarise(report_dict(result), files, out_dir)
 
 
 def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Path) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Pat
             for rep in report.get("reps", [])]
     scores = [r["score"] for r in reps if r["score"] is not None]
     root = out_dir.resolve()
-    return plain({
+    return json_ready({
         "drill": report.get("drill"), "drill_title": report.get("drill_title"),
         "drill_confidence": report.get("drill_confidence"), "drill_source": report.get("drill_source"),
         "cadence_spm": report.get("cadence_spm"), "hold_s": report.get("hold_s"),
@@ -77,23 +77,6 @@ def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Pat
         "files": {key: Path(p).resolve().relative_to(root).as_posix() for key, p in files.items()
                   if Path(p).resolve().is_relative_to(root)},
     })
-
-
-def plain(value: Any) -> Any:
-    """Make a value JSON-ready: enums by value, numpy scalars as Python numbers, NaN as ``None``."""
-    if isinstance(value, Enum):
-        return plain(value.value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str) -> dict[str, Any]:

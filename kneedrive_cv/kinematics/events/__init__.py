@@ -1,0 +1,53 @@
+"""Events from the per-frame metrics: knee drives, foot contacts, holds and heel raises, all in one :class:`Events`.
+
+One module per kind: ``drives``, ``contacts``, ``holds`` (and heel raises); ``cadence`` turns event times into
+rates; ``settings`` holds the thresholds they share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kneedrive_cv.kinematics.events.contacts import (
+    FootContact,
+    contacts_from_ground,
+    contacts_from_pelvis,
+    feet_cycle_through,
+)
+from kneedrive_cv.kinematics.events.drives import KneeDrive, knee_drives
+from kneedrive_cv.kinematics.events.holds import HeelRaise, Hold, heel_raises, holds
+from kneedrive_cv.kinematics.events.settings import EventSettings
+from kneedrive_cv.kinematics.measure import Kinematics
+
+
+@dataclass(frozen=True)
+class Events:
+    """All events of a clip, sorted by time."""
+
+    drives: tuple[KneeDrive, ...]
+    contacts: tuple[FootContact, ...]
+    holds: tuple[Hold, ...]
+    contact_method: str
+    raises: tuple[HeelRaise, ...] = ()
+
+    @property
+    def complete_drives(self) -> tuple[KneeDrive, ...]:
+        """Drives seen from start to finish."""
+        return tuple(d for d in self.drives if not d.partial)
+
+
+def detect_events(k: Kinematics, settings: EventSettings | None = None, travelling: bool | None = None) -> Events:
+    """Knee drives, holds, heel raises and foot contacts.
+
+    ``travelling`` picks the contact method (None: decide from motion).
+    """
+    s = settings or EventSettings()
+    if travelling is None:
+        travelling = feet_cycle_through(k)
+    contacts = contacts_from_pelvis(k, s) if travelling else contacts_from_ground(k, s)
+    return Events(tuple(knee_drives(k, s)), tuple(contacts), tuple(holds(k, s)),
+                  "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",
+                  tuple(heel_raises(k, s)))
+
+
+__all__ = ["EventSettings", "Events", "FootContact", "HeelRaise", "Hold", "KneeDrive", "detect_events"]

@@ -1,0 +1,176 @@
+"""Knee drives: each thigh's angle peaks, with the low points either side as the drive's start and end.
+
+The model's mistakes (a leg lost for a few frames at the top, the legs' labels flickering as the thighs
+cross) would add drives; the three filters after the peak finding take them out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from kneedrive_cv.kinematics.events.settings import CLIP_EDGE_S, EventSettings, bridged, crossing
+from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
+from kneedrive_cv.kinematics.measure import Kinematics
+from kneedrive_cv.landmarks import Side
+
+
+@dataclass(frozen=True)
+class KneeDrive:
+    """One knee drive: the thigh swinging up from its low point to a peak and back.
+
+    ``partial`` drives were already under way when the clip started, or not finished when it ended.
+    """
+
+    side: Side
+    i_start: int
+    i_peak: int
+    i_end: int
+    t_start_s: float
+    t_peak_s: float
+    t_end_s: float
+    peak_thigh_deg: float
+    peak_knee_height: float
+    partial: bool
+
+
+def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[KneeDrive]:
+    """Peaks of each thigh's angle, with the troughs either side as the drive's start and end."""
+    s = settings or EventSettings()
+    t = k.t_s
+    per_side: dict[Side, list[tuple[float, KneeDrive]]] = {}
+    for side in Side:
+        found: list[tuple[float, KneeDrive]] = per_side.setdefault(side, [])
+        # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
+        # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
+        theta = bridged(t, k.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
+        height = k.frames.side("knee_height", side)
+        for a, b in runs_of(~np.isnan(theta)):
+            if b - a < 3:
+                continue
+            seg, ts = theta[a:b], t[a:b]
+            fps = (len(ts) - 1) / (ts[-1] - ts[0])
+            dist = max(1, int(s.drive_min_interval_s * fps))
+            peaks, props = scipy_signal().find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
+                                             height=s.drive_min_peak_deg)
+            for j, (p, lb, rb) in enumerate(zip(peaks, props["left_bases"], props["right_bases"], strict=True)):
+                # the low points are looked for between this leg's neighbouring peaks, never across them
+                lb = max(lb, peaks[j - 1] if j > 0 else 0)
+                rb = min(rb, peaks[j + 1] if j + 1 < len(peaks) else len(seg) - 1)
+                lo = seg[lb:p + 1].argmin() + lb if p > lb else lb
+                hi = seg[p:rb + 1].argmin() + p if rb > p else rb
+                # start/end: where the thigh passes 20 % of the way up from each side's low point
+                lo = crossing(seg, lo, p, 0.2)
+                hi = crossing(seg, hi, p, 0.2)
+                # partial when the clip's start or end cuts off the low point on one side: the thigh is still on
+                # its way (rising as the clip starts, falling as it ends) and more than 15 % of the swing above
+                # the other side's low. A thigh standing still before the first drive is not under way; a drive
+                # whose rise was hidden behind the body mid-clip did happen and counts.
+                before, after = seg[: p + 1], seg[p:]
+                drop_before, drop_after = seg[p] - before.min(), seg[p] - after.min()
+                edge = max(1, round(0.1 * fps))
+                rising = len(before) > edge and before[edge] - before[0] > 0.1 * drop_after
+                falling = len(after) > edge and after[-1 - edge] - after[-1] > 0.1 * drop_before
+                at_start, at_end = t[a] - t[0] <= CLIP_EDGE_S, t[-1] - t[b - 1] <= CLIP_EDGE_S
+                cut_start = at_start and rising and int(before.argmin()) == 0 and drop_before < 0.85 * drop_after
+                cut_end = (at_end and falling and int(after.argmin()) == len(after) - 1
+                           and drop_after < 0.85 * drop_before)
+                partial = cut_start or cut_end
+                ip = a + int(p)
+                trusted = k.frames.side("thigh_angle", side)[ip]
+                found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
+                                                       float(t[ip]), float(t[a + hi]), float(trusted),
+                                                       float(height[ip]), bool(partial))))
+    kept = {side: _one_per_swing(found) for side, found in per_side.items()}
+    drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
+    return _without_crossing_flicker(drives)
+
+
+def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, KneeDrive]]:
+    """One leg's drives with double detections merged.
+
+    Two peaks closer than 60 % of the leg's typical interval, one of them under 70 % of the other's height,
+    are one drive seen twice (the thighs swapped for a few frames as they crossed): the higher is kept. Two
+    full-height peaks that close are two drives, one of them labelled with the wrong leg, and both stay.
+    (Splitting a half-hidden leg's peak by how deep the thigh dips between the two was tried and merged real,
+    mislabelled drives, so it is not done.)
+    """
+    found = sorted(found, key=lambda x: x[1].t_peak_s)
+
+    def one_drive(i: int) -> bool:
+        return min(found[i][0], found[i + 1][0]) < 0.7 * max(found[i][0], found[i + 1][0])
+
+    while len(found) >= 3:
+        times = np.array([d.t_peak_s for _, d in found])
+        gaps = np.diff(times)
+        short = [i for i in np.flatnonzero(gaps < 0.6 * np.median(gaps)) if one_drive(int(i))]
+        if not short:
+            break
+        i = int(min(short, key=lambda j: gaps[j]))
+        found.pop(i if found[i][0] < found[i + 1][0] else i + 1)
+    return found
+
+
+
+def usual_interval(times: list[float]) -> float | None:
+    """The median interval between event times; None with fewer than three."""
+    return float(np.median(np.diff(times))) if len(times) >= 3 else None
+
+
+
+def _without_glitch_doubles(found: list[tuple[float, KneeDrive]], other: list[tuple[float, KneeDrive]]
+                            ) -> list[tuple[float, KneeDrive]]:
+    """One leg's drives (with their peak heights) without a drive seen twice through a glitch at its peak.
+
+    The model can lose the leg for a few frames at the top of a drive: the thigh angle dips and comes back,
+    and the one drive shows two peaks. Two full-height peaks closer than 30 % of the leg's usual interval
+    are such a split drive when the other leg has its own drive where it should, about half its interval
+    away: they become one drive, timed at the higher peak, its peak angle and height not measured. A drive
+    of the other leg labelled with this leg's name leaves that leg a drive short there (its nearest drive
+    about 0.75 of its interval away or more), and both peaks stay.
+    """
+    found = sorted(found, key=lambda x: x[1].t_peak_s)
+    usual = usual_interval([d.t_peak_s for _, d in found])
+    usual_other = usual_interval([d.t_peak_s for _, d in other])
+    if usual is None or usual_other is None:
+        return found
+    other_times = np.array([d.t_peak_s for _, d in other])
+    i = 0
+    while i + 1 < len(found):
+        (h0, d0), (h1, d1) = found[i], found[i + 1]
+        mid = (d0.t_peak_s + d1.t_peak_s) / 2
+        if (d1.t_peak_s - d0.t_peak_s < 0.3 * usual
+                and float(np.min(np.abs(other_times - mid))) < 0.65 * usual_other):
+            # one drive from the first's start to the second's end; its top was hidden by the glitch, so its
+            # peak angle and height are not measured (the higher of the two peaks is only a lower bound)
+            top = d0 if h0 >= h1 else d1
+            found[i:i + 2] = [(max(h0, h1), replace(top, i_start=d0.i_start, t_start_s=d0.t_start_s, i_end=d1.i_end,
+                                                    t_end_s=d1.t_end_s, peak_thigh_deg=float("nan"),
+                                                    peak_knee_height=float("nan")))]
+            continue
+        i += 1
+    return found
+
+
+def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
+    """Both legs' drives (by time) without the pairs a leg-label flicker adds as the thighs cross.
+
+    When the model swaps the legs for a few frames as one thigh falls and the other rises, each leg shows a
+    short extra peak: drives come left, right, left, right within half of each leg's usual interval, which no
+    athlete can do. The outer two are the real drives (they alternate at the usual spacing); the middle two
+    are dropped. Each leg's usual interval is the median between its own drives, so a leg needs three.
+    """
+    drives = sorted(drives, key=lambda d: d.t_peak_s)
+    usual = {side: usual_interval([d.t_peak_s for d in drives if d.side is side]) for side in Side}
+    i = 0
+    while i + 3 < len(drives):
+        a0, b0, a1, b1 = drives[i:i + 4]
+        ua, ub = usual[a0.side], usual[b0.side]
+        if (a0.side is a1.side and b0.side is b1.side and a0.side is not b0.side and ua is not None
+                and ub is not None and a1.t_peak_s - a0.t_peak_s < 0.5 * ua and b1.t_peak_s - b0.t_peak_s < 0.5 * ub):
+            del drives[i + 1:i + 3]
+            continue
+        i += 1
+    return drives
+

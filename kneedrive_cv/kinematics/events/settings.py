@@ -1,0 +1,59 @@
+"""What every event detector shares: its thresholds, and small helpers on the per-frame series.
+
+Every threshold is in degrees, thigh lengths or seconds, never frames, so a 29.97 fps phone clip and a
+120 fps one give the same answer; times come from the container, never index / fps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kneedrive_cv.kinematics.filtering import fill_gaps
+from kneedrive_cv.kinematics.measure import Kinematics
+from kneedrive_cv.landmarks import Side, sided
+
+#: Data starting (ending) this close to the clip's start (end) is cut by the clip, not by a gap.
+CLIP_EDGE_S = 0.15
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """Event detection thresholds."""
+
+    drive_prominence_deg: float = 20.0
+    # a dragged leg drives to about 30 deg, and the far leg, half hidden, reads up to 10 deg low (docs/DRILLS.md):
+    # the floor sits that error below it, or a dragged drive comes and goes with encoding noise
+    drive_min_peak_deg: float = 20.0
+    drive_min_interval_s: float = 0.15
+    hold_min_thigh_deg: float = 60.0
+    hold_min_s: float = 0.8
+    hold_max_speed_deg_s: float = 60.0
+    hold_bridge_s: float = 0.4  # a tracking glitch this short inside a hold does not end it
+    raise_min_thighs: float = 0.06  # about 3 cm: a heel raise, not foot jitter
+    contact_ground_tol: float = 0.12
+    contact_max_speed: float = 1.5
+    bridge_gap_s: float = 0.3
+
+
+def bridged(t_s: np.ndarray, values: np.ndarray, gap_s: float) -> np.ndarray:
+    """``values`` with gaps up to ``gap_s`` filled (see :func:`fill_gaps`)."""
+    out, _ = fill_gaps(t_s, values, gap_s)
+    return out
+
+
+def crossing(seg: np.ndarray, base: int, peak: int, share: float) -> int:
+    """Index between ``base`` and ``peak`` where the series first passes ``share`` of the way up to the peak."""
+    level = seg[base] + share * (seg[peak] - seg[base])
+    step = 1 if peak > base else -1
+    i = base
+    while i != peak and seg[i] < level:
+        i += step
+    return i
+
+
+
+def foot_point(k: Kinematics, side: Side, part: str) -> np.ndarray:
+    """(frames, 2) positions of one foot landmark (``HEEL`` or ``FOOT_INDEX``)."""
+    return k.xy[:, int(sided(side, part))]
