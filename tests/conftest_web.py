@@ -53,3 +53,14 @@ def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Prog
     return {"drill": "none", "drill_title": "no knee-drive drill", "drill_confidence": 0.9, "cadence_spm": None,
             "hold_s": None, "n_reps": 0, "mean_score": None, "reps": [], "top_faults": [], "set_faults": [],
             "unmeasured": [{"what": "rep scores", "why": "no knee lifts above 45 degrees"}]}
+
+
+def two_people_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                        person: int | None = None) -> dict[str, Any]:
+    """As the real analysis answers for a clip with two people: person 2 by default, or the one picked."""
+    summary = fake_analysis(clip_path, out_dir, drill, progress)
+    (out_dir / "people.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    chosen = {"id": person or 2, "chosen_by": "given" if person else "auto", "why": "", "others_seen": 1,
+              "joined_ids": []}
+    (out_dir / "asked.txt").write_text(str(person))
+    return {**summary, "athlete": chosen, "people": [1, 2]}

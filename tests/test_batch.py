@@ -144,6 +144,27 @@ def test_manifest(tmp_path: Path) -> None:
         ("../clips/two.mov", "Ana Lee", "piston_run", ""),
     ]
     assert jobs[0].source == (clips / "one.mp4").resolve()
+    assert all(j.person is None for j in jobs)
+
+
+def test_a_manifest_names_the_person_to_analyse_in_a_clip_with_several(tmp_path: Path) -> None:
+    (tmp_path / "one.mp4").write_text('{"reps": 3}')
+    (tmp_path / "two.mp4").write_text('{"reps": 3}')
+    manifest = tmp_path / "squad.csv"
+    manifest.write_text("path,athlete,drill,person\none.mp4,ana,wall_drill,3\ntwo.mp4,ben,wall_drill,\n")
+    assert [j.person for j in read_manifest(manifest)] == [3, None]
+    asked: list[int | None] = []
+
+    def analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None) -> ClipResult:
+        asked.append(person)
+        return fake_analyse(clip, out_dir, drill, overlay)
+
+    with ThreadPoolExecutor(1) as pool:
+        run_batch(manifest, tmp_path / "out", executor=pool, analyse_fn=analyse, model_id=MODEL)
+    assert sorted(asked, key=str) == [3, None]
+    manifest.write_text("path,athlete,drill,person\none.mp4,ana,wall_drill,the tall one\n")
+    with pytest.raises(ConfigError, match="line 2: person 'the tall one' is not an id"):
+        read_manifest(manifest)
 
 
 @pytest.mark.parametrize(("text", "error", "says"), [

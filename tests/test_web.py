@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest_web import fake_analysis, no_drill_analysis, no_person_analysis, slow_analysis
+from conftest_web import fake_analysis, no_drill_analysis, no_person_analysis, slow_analysis, two_people_analysis
 from fastapi.testclient import TestClient
 
 from kneedrive_cv.scoring.drills import load_drills
@@ -307,6 +307,25 @@ def test_a_failed_analysis_shows_why_and_can_run_again(tmp_path: Path, clip: Pat
     assert "Lane 4.mp4: a person was found in only 0 of 15 frames" in page
     assert "<video" not in page and "Analyse again" in page
     assert again.status_code == 303 and db_rows(tmp_path, "clips")[0]["runs"] == 2
+
+
+def test_the_coach_clicks_another_person_to_analyse_them(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=two_people_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), "race.mp4"))
+        wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        asked_first = (tmp_path / "clips" / clip_id / "results" / "asked.txt").read_text()
+        picked = client.post(f"/clips/{clip_id}/athlete", data={"person": "1"}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        after = client.get(f"/clips/{clip_id}").text
+        refused = client.post(f"/clips/{clip_id}/athlete", data={"person": "the tall one"}, follow_redirects=False)
+    assert asked_first == "None"  # chosen automatically at first
+    assert "2 people seen; person 2 (chosen automatically)" in page
+    assert page.count('name="person"') == 2 and 'value="2" title="analyse person 2"' in page
+    assert picked.status_code == 303 and db_rows(tmp_path, "clips")[0]["person"] == 1
+    assert (tmp_path / "clips" / clip_id / "results" / "asked.txt").read_text() == "1"
+    assert "person 1 (your choice)" in after
+    assert refused.status_code == 400
 
 
 def test_a_clip_without_a_drill_says_so(tmp_path: Path, clip: Path) -> None:

@@ -20,8 +20,10 @@ The filename rule (folders, and manifest rows that leave athlete or drill empty)
         squad/cat/clip1.mp4               athlete cat (no underscore: the folder), drill --drill
 
 A manifest CSV
-    Columns ``path,athlete,drill`` and optionally ``date``, with a header row. Relative paths are taken from
-    the CSV's folder. An empty athlete or drill cell falls back to the filename rule above.
+    Columns ``path,athlete,drill`` and optionally ``date`` and ``person``, with a header row. Relative paths are
+    taken from the CSV's folder. An empty athlete or drill cell falls back to the filename rule above.
+    ``person`` picks whom to analyse in a clip with several people: an id that ``kneedrive people CLIP`` lists
+    (empty: the person doing the drill, chosen automatically).
 
 Each clip's outputs go to ``<out>/<athlete>/<clip name without extension>/``; two clips that would share
 a folder get the extension, then a number, added to the later one's folder name.
@@ -34,7 +36,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 
@@ -60,6 +62,7 @@ class ClipJob:
         drill: the drill asked for, or ``auto``.
         date: ``YYYY-MM-DD`` or empty.
         key: the clip's output folder relative to the batch's output folder, ``<athlete>/<clip>``.
+        person: the id (``kneedrive people``) of the person to analyse; None to choose automatically.
 
     """
 
@@ -69,6 +72,7 @@ class ClipJob:
     drill: str
     date: str = ""
     key: str = ""
+    person: int | None = None
 
 
 @functools.cache
@@ -158,8 +162,12 @@ def read_manifest(path: str | os.PathLike[str], drill: str = AUTO) -> list[ClipJ
         source = source if source.is_absolute() else path.parent / source
         athlete, name_drill, day = parse_name(source, drill)
         clip_drill = check_drill(row["drill"], f"manifest {path}, line {line}") if row["drill"] else name_drill
+        person = row.get("person") or ""
+        if person and not person.isdigit():
+            raise ConfigError(f"manifest {path}, line {line}: person '{person}' is not an id. Give the number "
+                              "`kneedrive people CLIP` lists for the athlete, or leave it empty.")
         jobs.append(ClipJob(Path(os.path.abspath(source)), Path(row["path"]).as_posix(), row["athlete"] or athlete,
-                            clip_drill, row.get("date") or day))
+                            clip_drill, row.get("date") or day, person=int(person) if person else None))
     return jobs
 
 
@@ -179,7 +187,7 @@ def assign_keys(jobs: Iterable[ClipJob]) -> list[ClipJob]:
         candidates += [f"{candidates[1]}-{n}" for n in range(2, len(taken) + 3)]
         key = next(f"{athlete}/{c}" for c in candidates if f"{athlete}/{c}".lower() not in taken)
         taken.add(key.lower())
-        out.append(ClipJob(job.source, job.clip, job.athlete, job.drill, job.date, key))
+        out.append(replace(job, key=key))
     return out
 
 

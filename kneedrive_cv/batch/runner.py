@@ -178,6 +178,8 @@ def _plan(clips: list[ClipJob], store: ClipStore, overlay: bool, force: bool, an
     todo: list[ClipTask] = []
     for job in clips:
         fp = fingerprint(_content_sha256(job.source), model_id, job.drill, overlay, __version__)
+        if job.person is not None:  # only then, so results of earlier versions stay valid
+            fp["person"] = job.person
         found = None if force else store.reusable(job.key, fp)
         if found is not None:
             reused[job.key] = found

@@ -61,7 +61,8 @@ class ClipResult:
 
 
 #: ``fn(clip, out_dir, drill, overlay) -> ClipResult``: analyse one clip and write its outputs into ``out_dir``.
-AnalyseFn = Callable[[Path, Path, str, bool], ClipResult]
+#: (clip, output folder, drill, overlay[, person=id]) -> result; ``person`` is passed only when the job names one.
+AnalyseFn = Callable[..., ClipResult]
 
 
 def _number(value: Any) -> float | None:
@@ -86,12 +87,13 @@ def summarise(result: Any, files: dict[str, Path], out_dir: Path) -> ClipResult:
                       fault_counts=dict(Counter(f.code for f in faults)), cues=cues, files=rel, notes=tuple(notes))
 
 
-def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipResult:
-    """Analyse one clip and write its outputs, exactly as ``kneedrive analyse CLIP --out OUT_DIR`` does."""
+def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None
+                      ) -> ClipResult:
+    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out OUT_DIR [--athlete PERSON]`` does."""
     from kneedrive_cv.analysis import analyse
     from kneedrive_cv.output import write_outputs
 
-    result = analyse(clip, drill=drill)
+    result = analyse(clip, drill=drill, athlete=person)
     files = write_outputs(result, out_dir, overlay=overlay)
     return summarise(result, files, out_dir)
 
@@ -130,7 +132,8 @@ def run_clip(task: ClipTask) -> dict[str, Any]:
     marker: dict[str, Any] = {"fingerprint": task.fingerprint, "clip": job.clip, "worker_pid": os.getpid()}
     try:
         try:
-            res = task.analyse_fn(job.source, tmp, job.drill, task.overlay)
+            chosen = {} if job.person is None else {"person": job.person}
+            res = task.analyse_fn(job.source, tmp, job.drill, task.overlay, **chosen)
             marker.update(status="ok", reason="", retry=False, result=asdict(res))
         except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,
             # and the runner logs it (with the traceback of a bug) to the batch's log

@@ -48,16 +48,16 @@ def print_rep_table(result: AnalysisResult) -> None:
     print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
           f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
           f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
-    athlete = result.track.meta.get("athlete")
-    if athlete and athlete["others_seen"]:
-        how = "chosen by you" if athlete["chosen_by"] == "given" else "chosen automatically"
-        print(f"note: {athlete['others_seen']} other people seen; analysing person {athlete['id']} ({how}; "
-              "`kneedrive people CLIP` lists them)")
     for limit in result.unmeasured:
         if limit.kind is UnmeasuredKind.TURNED:
             print(f"note: {limit.why}")
         if limit.kind is UnmeasuredKind.SLOW_MOTION:  # the cadence above is then not the athlete's
             print(f"warning: {limit.why}")
+    athlete = result.track.meta.get("athlete")
+    if athlete and athlete["others_seen"]:
+        how = "chosen by you" if athlete["chosen_by"] == "given" else "chosen automatically"
+        print(f"note: {athlete['others_seen']} other people seen; analysing person {athlete['id']} ({how}; "
+              "`kneedrive people CLIP` lists them)")
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
         return

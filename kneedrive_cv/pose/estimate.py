@@ -41,8 +41,9 @@ _QUEUE_FRAMES = 8
 MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
-#: taken by an experiment never committed, whose tracks may sit in developers' caches; 8: everyone tracked).
-ESTIMATOR_VERSION = 8
+#: taken by an experiment never committed, whose tracks may sit in developers' caches; 9: everyone tracked, in
+#: single pictures).
+ESTIMATOR_VERSION = 9
 
 ProgressFn = Callable[[int, int], None]
 
@@ -98,9 +99,8 @@ def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | No
     """
     out = _SpanPoses()
     with contextlib.ExitStack() as stack:
-        people = PeopleFinder(_lazy(stack, model, False), _lazy(stack, model, True, MAX_PEOPLE),
-                              lambda: _lazy(stack, model, False))
-        finder = AthleteFinder(people, _lazy(stack, model, False), _lazy(stack, model, True),
+        one = _lazy(stack, model, True)  # single pictures: no state, so one estimator serves every crop
+        finder = AthleteFinder(PeopleFinder(_lazy(stack, model, True, MAX_PEOPLE), one), one, one,
                                expect_athlete=span is not None and span.start_pts is not None)
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
                                                                    _QUEUE_FRAMES)))
@@ -242,7 +242,8 @@ def _followed(path: Path, span: Span | None, part: _SpanPoses, people: list[np.n
     """``part`` with ``people`` (landmarks where they were just before the span) followed in crops through it."""
     out = _SpanPoses(list(part.times), [list(p) for p in part.poses], part.stats, dict(part.counts), part.size)
     with contextlib.ExitStack() as stack:
-        followers = [CropFollower.on(_lazy(stack, model, False), lm, frame_hw) for lm in people]
+        one = _lazy(stack, model, True)
+        followers = [CropFollower.on(one, lm, frame_hw) for lm in people]
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, ReadStats(), span, turn),
                                                                    _QUEUE_FRAMES)))
         for i, (t_s, rgb) in enumerate(frames):

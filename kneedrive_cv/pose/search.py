@@ -236,52 +236,12 @@ class AthleteFinder:
         return lm, world
 
 
-@dataclass
-class CropFollower:
-    """One person followed in a crop window from where they were last seen, until lost for SEARCH_EVERY_S.
-
-    Until the person is found, the crop shows nothing outside their box (``focus``), so a fresh tracker cannot
-    lock on to somebody beside them.
-    """
-
-    cropped: Estimate
-    window: Window | None
-    focus: tuple[float, float, float, float] | None = None
-    lost_since: float | None = None
-
-    def __call__(self, frame: np.ndarray, t_s: float) -> Pose | None:
-        """The person's landmarks in this frame (whole-frame pixels), or None."""
-        if self.window is None:
-            return None
-        found = _best(self.cropped(self.window.crop(frame, self.focus), t_s))
-        if found is not None:
-            lm = self.window.to_frame(found[0])
-            box = _bbox(lm)
-            if not self.window.holds(box):
-                self.window = Window.around(box, _hw(frame))
-            self.lost_since, self.focus = None, None
-            return lm, found[1]
-        self.lost_since = t_s if self.lost_since is None else self.lost_since
-        if t_s - self.lost_since >= SEARCH_EVERY_S:
-            self.window = None  # gone
-        return None
-
-    @classmethod
-    def on(cls, cropped: Estimate, landmarks: np.ndarray, frame_hw: tuple[int, int], margin: float = 0.15
-           ) -> CropFollower:
-        """A follower starting on the person of these landmarks (whole-frame pixels), their box widened by margin."""
-        x0, y0, x1, y1 = _bbox(landmarks)
-        mx, my = margin * (x1 - x0) + 4, margin * (y1 - y0) + 4
-        return cls(cropped, Window.around((x0, y0, x1, y1), frame_hw), (x0 - mx, y0 - my, x1 + mx, y1 + my))
-
-
-#: Most people followed at once (the one the whole-frame tracker follows and those in crops).
+#: Most people looked for in a frame.
 MAX_PEOPLE = 4
-#: The whole frame is searched for people on every frame for this long at the start, then every LOOK_EVERY_S.
-FIRST_LOOK_S = 0.5
-LOOK_EVERY_S = 0.5
-#: A pose whose box overlaps another's this much (intersection over union) is the same person.
-_SAME_IOU = 0.4
+#: A person's box widened by this share of its size each way is where they are looked for in the next frame.
+_REACH = 0.35
+#: A pose whose box overlaps a person's last box this much (intersection over union) is that person.
+_SAME_IOU = 0.3
 
 
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
@@ -293,53 +253,90 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     return w * h / union if union > 0 else 0.0
 
 
+def _widened(box: tuple[float, float, float, float], share: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    mx, my = share * (x1 - x0) + 4, share * (y1 - y0) + 4
+    return x0 - mx, y0 - my, x1 + mx, y1 + my
+
+
 @dataclass
-class PeopleFinder:
-    """Everyone in view, frame by frame, at about the cost of following one person.
+class CropFollower:
+    """One person looked for, frame by frame, in a crop around where they were last seen, until lost.
 
-    MediaPipe's video mode runs its person detector on every frame while it follows fewer people than it was
-    told to look for, which costs about two thirds more a frame. So one whole-frame tracker follows one person
-    (``main``); a single-picture pass that looks for up to :data:`MAX_PEOPLE` (``look``) runs on every frame for
-    the first :data:`FIRST_LOOK_S` seconds and then every :data:`LOOK_EVERY_S`; and each other person it finds is
-    followed in a crop window of their own (:class:`CropFollower`, with an estimator from ``crop_estimator``)
-    until lost. A clip with one athlete costs one tracker plus a look every half second.
-
-    Args:
-        main: tracking estimator fed whole frames.
-        look: single-picture estimator fed whole frames, finding up to MAX_PEOPLE people.
-        crop_estimator: makes a tracking estimator for one person's crop window.
-
+    The crop shows nothing beyond the person's last box widened by :data:`_REACH`, so the model cannot take
+    somebody beside them for them. A person unseen for SEARCH_EVERY_S is let go (``window`` becomes None).
     """
 
-    main: Estimate
+    cropped: Estimate
+    window: Window | None
+    box: tuple[float, float, float, float]
+    lost_since: float | None = None
+
+    def __call__(self, frame: np.ndarray, t_s: float) -> Pose | None:
+        """The person's landmarks in this frame (whole-frame pixels), or None."""
+        if self.window is None:
+            return None
+        found = _best(self.cropped(self.window.crop(frame, _widened(self.box, _REACH)), t_s))
+        if found is not None:
+            lm = self.window.to_frame(found[0])
+            self.seen(lm, _hw(frame))
+            return lm, found[1]
+        self.lost_since = t_s if self.lost_since is None else self.lost_since
+        if t_s - self.lost_since >= SEARCH_EVERY_S:
+            self.window = None  # gone
+        return None
+
+    def seen(self, landmarks: np.ndarray, frame_hw: tuple[int, int]) -> None:
+        """The person was found (by this follower or in the whole frame) with these landmarks."""
+        self.box = _bbox(landmarks)
+        if self.window is None or not self.window.holds(self.box):
+            self.window = Window.around(self.box, frame_hw)
+        self.lost_since = None
+
+    @classmethod
+    def on(cls, cropped: Estimate, landmarks: np.ndarray, frame_hw: tuple[int, int]) -> CropFollower:
+        """A follower starting on the person of these landmarks (whole-frame pixels)."""
+        box = _bbox(landmarks)
+        return cls(cropped, Window.around(box, frame_hw), box)
+
+
+@dataclass
+class PeopleFinder:
+    """Everyone in view, frame by frame.
+
+    Each frame is looked at whole, one picture at a time (``look``, finding up to :data:`MAX_PEOPLE`). Its
+    person detector sees the frame shrunk to 224 pixels and misses people in some frames (somebody small, or
+    beside a larger person), so everyone seen is remembered with where they were (a :class:`CropFollower`), and
+    whoever the whole frame misses is looked for in a crop around that place (``crop``).
+
+    Single pictures, not MediaPipe's video mode: in video mode the landmarks are smoothed over time, which
+    lags a fast knee drive by several degrees and flattens the visibility of a limb that swings in and out of
+    view behind the body (see the README's accuracy section).
+    """
+
     look: Estimate
-    crop_estimator: Callable[[], Estimate]
+    crop: Estimate
     followers: list[CropFollower] = field(default_factory=list)
-    spare: list[Estimate] = field(default_factory=list)
-    started_at: float | None = None
-    looked_at: float = -np.inf
 
     def __call__(self, frame: np.ndarray, t_s: float) -> list[Pose]:
         """Everyone found in this frame (whole-frame pixels; plausible or not)."""
-        self.started_at = t_s if self.started_at is None else self.started_at
-        poses = list(self.main(frame, t_s))
+        hw = _hw(frame)
+        poses = list(self.look(frame, t_s))
+        claimed: set[int] = set()
         for follower in list(self.followers):
+            overlaps = [(_iou(follower.box, _bbox(p[0])), j) for j, p in enumerate(poses) if j not in claimed]
+            best = max(overlaps, default=(0.0, -1))
+            if best[0] > _SAME_IOU:
+                claimed.add(best[1])
+                follower.seen(poses[best[1]][0], hw)
+                continue
             found = follower(frame, t_s)
-            box = _bbox(found[0]) if found is not None else None
-            if box is None and follower.window is not None:
-                continue
-            if box is None or any(_iou(box, _bbox(p[0])) > _SAME_IOU for p in poses):
-                self.followers.remove(follower)  # lost, or somebody else's pose is already theirs
-                self.spare.append(follower.cropped)
-                continue
-            poses.append(found)  # type: ignore[arg-type]
-        if t_s - self.started_at < FIRST_LOOK_S or t_s - self.looked_at >= LOOK_EVERY_S:
-            self.looked_at = t_s
-            for lm, world in self.look(frame, t_s):
-                if len(self.followers) + 1 >= MAX_PEOPLE or not plausible(lm):
-                    continue
-                if all(_iou(_bbox(lm), _bbox(p[0])) <= _SAME_IOU for p in poses):
-                    estimate = self.spare.pop() if self.spare else self.crop_estimator()
-                    self.followers.append(CropFollower.on(estimate, lm, _hw(frame)))
-                    poses.append((lm, world))
+            if found is not None:
+                claimed.add(len(poses))
+                poses.append(found)
+            elif follower.window is None:
+                self.followers.remove(follower)
+        for j, (lm, _) in enumerate(poses):
+            if j not in claimed and plausible(lm) and len(self.followers) < MAX_PEOPLE:
+                self.followers.append(CropFollower.on(self.crop, lm, hw))
         return poses

@@ -185,6 +185,20 @@ def rerun(request: Request, clip_id: str) -> RedirectResponse:
     return RedirectResponse(str(request.url_for("clip_page", clip_id=clip.id)), status_code=303)
 
 
+@router.post("/clips/{clip_id}/athlete", name="pick_athlete")
+async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
+    """Analyse another person of a finished clip (an id from its people picture); the pose is cached."""
+    kd = _kd(request)
+    clip = _clip_or_404(kd.store, clip_id)
+    person = str((await request.form()).get("person") or "")
+    if not person.isdigit():
+        raise HTTPException(400, "Pick a person by their number in the picture of everyone seen.")
+    if clip.finished:
+        kd.store.mark_queued(clip.id, person=int(person))
+        kd.runner.submit(clip.id)
+    return RedirectResponse(str(request.url_for("clip_page", clip_id=clip.id)), status_code=303)
+
+
 @router.post("/clips/{clip_id}/delete", name="delete")
 def delete(request: Request, clip_id: str) -> RedirectResponse:
     """Delete a finished clip, its video and its results."""
@@ -343,18 +357,19 @@ def _files(store: Store, clip: Clip) -> dict[str, Any]:
     """List the results to show: the overlay video, the kinogram, the plots and the downloads."""
     folder = store.results_dir(clip.id)
     if clip.state != "done" or not folder.is_dir():
-        return {"video": None, "kinogram": None, "plots": [], "downloads": []}
+        return {"video": None, "kinogram": None, "plots": [], "downloads": [], "people": None}
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and not p.name.startswith("."))
     videos = [n for n in names if n.endswith(".mp4")]
     images = [n for n in names if n.endswith((".png", ".svg"))]
     kinogram = next((n for n in images if "kinogram" in n), None)
+    people = "people.png" if "people.png" in images else None
     order = ["report.json", "reps.csv", "frames.csv", "report.html", "analysis.json", "track.npz"]
     downloads = sorted((n for n in names if n.endswith((".json", ".csv", ".html", ".npz"))),
                        key=lambda n: (order.index(n) if n in order else len(order), n))
     video = "overlay.mp4" if "overlay.mp4" in videos else (videos[0] if videos else None)
-    return {"video": video, "kinogram": kinogram, "plots": [n for n in images if n != kinogram],
-            "downloads": downloads}
+    return {"video": video, "kinogram": kinogram, "plots": [n for n in images if n not in (kinogram, people)],
+            "downloads": downloads, "people": people}
 
 
 def _charts(clips: list[Clip]) -> dict[str, str]:

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 #: ``progress(fraction 0-1, what is being done)``, called by an analysis function as it goes.
 ProgressFn = Callable[[float, str], None]
 #: ``fn(clip_path, out_dir, drill, progress) -> summary``: what a worker runs on a clip.
-AnalysisFn = Callable[[Path, Path, str, ProgressFn], dict[str, Any]]
+#: (clip, results folder, drill, progress[, person=id]) -> summary; ``person`` only when the coach picked one.
+AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
 TASKS_PER_WORKER = 20
@@ -41,8 +42,13 @@ POSE_SHARE = 0.7
 PROGRESS_INTERVAL_S = 0.5
 
 
-def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
-    """Analyse one clip, write its outputs with the overlay video, and return a JSON-ready summary."""
+def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None
+                 ) -> dict[str, Any]:
+    """Analyse one clip, write its outputs with the overlay video, and return a JSON-ready summary.
+
+    ``person``: the id of the person to analyse in a clip with several; None to choose automatically. When
+    several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
+    """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
     from kneedrive_cv.output.report import report_dict
@@ -53,9 +59,19 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     def overlay_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
 
-    result = analyse(clip_path, drill=drill, progress=pose_progress)
+    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
     files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
+    people = result.track.people
+    if people is not None and len(people.person_ids) > 1:
+        from kneedrive_cv.output.people_sheet import render_people_sheet
+        from kneedrive_cv.pose.people import describe
+
+        persons = describe(people, result.track.t_s, result.track.frame_size)
+        athlete = (result.track.meta.get("athlete") or {}).get("id")
+        files = {**files, "people": render_people_sheet(clip_path, result.track, persons, athlete,
+                                                        out_dir / "people.png")}
+        return {**summarise(report_dict(result), files, out_dir), "people": [p.id for p in persons]}
     return summarise(report_dict(result), files, out_dir)
 
 
@@ -73,13 +89,14 @@ def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Pat
         "facing": report.get("facing"), "view": report.get("view"),
         "n_reps": len(reps), "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
         "reps": reps, "top_faults": summary.get("top_faults", []), "set_faults": summary.get("set_faults", []),
-        "unmeasured": report.get("unmeasured", []),
+        "unmeasured": report.get("unmeasured", []), "athlete": report.get("athlete"),
         "files": {key: Path(p).resolve().relative_to(root).as_posix() for key, p in files.items()
                   if Path(p).resolve().is_relative_to(root)},
     })
 
 
-def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str) -> dict[str, Any]:
+def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
+          person: int | None = None) -> dict[str, Any]:
     """Run in a worker process: mark the clip running, start from an empty results folder, analyse."""
     store = Store(data_dir)
     store.mark_running(clip_id, now_iso())
@@ -93,7 +110,7 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
             last[0] = now
             store.set_progress(clip_id, fraction, stage)
 
-    return fn(clip_path, out_dir, drill, progress)
+    return fn(clip_path, out_dir, drill, progress, **({} if person is None else {"person": person}))
 
 
 class JobRunner:
@@ -133,7 +150,7 @@ class JobRunner:
                                                      initializer=share_cores, initargs=(self.workers,))
             future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
                                            self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested)
+                                           clip.drill_requested, clip.person)
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 

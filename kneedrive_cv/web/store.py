@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS clips (
     cadence_spm REAL,
     n_reps INTEGER,
     mean_score REAL,
-    summary_json TEXT
+    summary_json TEXT,
+    person INTEGER
 );
 CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
 """
@@ -111,6 +112,7 @@ class Clip:
     n_reps: int | None
     mean_score: float | None
     summary: dict[str, Any] = field(default_factory=dict)
+    person: int | None = None  # whom the coach picked to analyse (an id of `kneedrive people`); None: automatic
 
     @property
     def finished(self) -> bool:
@@ -129,6 +131,9 @@ class Store:
         self.db_path = self.root / DB_NAME
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(clips)")}
+            if "person" not in columns:  # a data folder from before people were told apart
+                db.execute("ALTER TABLE clips ADD COLUMN person INTEGER")
 
     # -- paths -------------------------------------------------------------------------------------------
     @property
@@ -257,9 +262,11 @@ class Store:
         queued = [c.id for c in self.clips(states=("queued",), oldest_first=True)]
         return queued.index(clip_id) + 1 if clip_id in queued else 0
 
-    def mark_queued(self, clip_id: str) -> None:
-        """Put a clip (back) in the queue, clearing any earlier result."""
+    def mark_queued(self, clip_id: str, person: int | None = None) -> None:
+        """Put a clip (back) in the queue, clearing any earlier result; ``person``: analyse that person now."""
         with self._connect() as db:
+            if person is not None:
+                db.execute("UPDATE clips SET person = ? WHERE id = ?", (person, clip_id))
             db.execute("UPDATE clips SET state='queued', error=NULL, started_at=NULL, finished_at=NULL, "
                        "progress=NULL, stage=NULL, "
                        "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
