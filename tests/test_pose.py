@@ -68,6 +68,26 @@ def test_second_run_uses_the_cache(high_knees: tuple[PoseTrack, TrackCache], mon
     assert again.equals(track)
 
 
+def test_a_pose_track_is_made_with_no_network_at_all(tmp_path: Path) -> None:
+    """The model ships with the package: a process in a network namespace of its own (no interface but a
+    loopback that is down) runs the model on a sample clip."""
+    import shutil
+    import subprocess
+    import sys
+
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no network namespace can be made here (needs unshare and root)")
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "piston_run.mp4"
+    out = tmp_path / "track.npz"
+    run = subprocess.run([unshare, "-n", sys.executable, "-m", "kneedrive_cv", "pose", str(clip), "--out", str(out),
+                          "--no-cache"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    track = load_track(out)
+    assert track.detection_rate > 0.95 and len(track) == 180
+    assert track.meta["athlete"]["chosen_by"] == "auto"
+
+
 def test_a_clip_with_nobody_in_it(tmp_path: Path) -> None:
     path = tmp_path / "empty_gym.mp4"
     rng = np.random.default_rng(0)

@@ -215,28 +215,37 @@ def _sees_each(image: np.ndarray, t_s: float) -> list[Pose]:
     return poses
 
 
-def test_someone_the_whole_frame_misses_is_looked_for_where_they_were() -> None:
-    from kneedrive_cv.pose.search import PeopleFinder
+def test_everyone_in_view_is_tracked_at_the_cost_of_one_tracker_and_a_look_now_and_then() -> None:
+    from kneedrive_cv.pose.search import FIRST_LOOK_S, LOOK_EVERY_S, PeopleFinder
 
-    crops: list[float] = []
+    looks: list[float] = []
+    made: list[int] = []
+    released: list[int] = []
 
-    def look(image: np.ndarray, t_s: float) -> list[Pose]:  # the detector sees the right figure only at first
-        seen = image.copy()
-        if t_s > 0:
-            seen[:, 640:] = 0
-        return _sees_each(seen, t_s)
+    def look(image: np.ndarray, t_s: float) -> list[Pose]:
+        looks.append(t_s)
+        return _sees_each(image, t_s)
 
-    def crop(image: np.ndarray, t_s: float) -> list[Pose]:
-        crops.append(t_s)
-        return _sees_wide(image, t_s)
+    def new_tracker() -> tuple[object, object]:
+        made.append(1)
+        return _sees_wide, lambda: released.append(1)
 
-    finder = PeopleFinder(look, crop)
-    counts = [len(finder(_figures(300, 900), i / FPS)) for i in range(int(2 * FPS))]
-    assert all(n == 2 for n in counts)
-    assert len(crops) == int(2 * FPS) - 1  # only for the one the whole frame missed, in every frame after the first
-    right = finder(_figures(300, 900), 2.0)[1][0]
-    assert 880 < right[int(sided(Side.LEFT, "HIP")), 0] < 980
-    # somebody who walks off is let go once unseen for half a second
-    for i in range(int(2 * FPS), int(3 * FPS)):
+    def main(image: np.ndarray, t_s: float) -> list[Pose]:  # the whole-frame tracker follows the left figure
+        left = image.copy()
+        left[:, 640:] = 0
+        return _sees_wide(left, t_s)
+
+    finder = PeopleFinder(main, look, new_tracker)  # type: ignore[arg-type]
+    counts = [len(finder(_figures(300, 900), i / FPS)) for i in range(int(3 * FPS))]
+    assert all(n == 2 for n in counts)  # the right figure, found by a look, is tracked in a crop of its own
+    assert len(made) == 1
+    assert len(looks) == pytest.approx(FIRST_LOOK_S * FPS + (3.0 - FIRST_LOOK_S) / LOOK_EVERY_S, abs=2)
+    # somebody who walks off is let go once unseen for half a second, and their tracker released
+    for i in range(int(3 * FPS), int(4 * FPS)):
         finder(_figures(300), i / FPS)
-    assert len(finder.followers) == 1
+    assert finder.followers == [] and released == [1]
+    # a newcomer is found at the next look
+    found = [len(finder(_figures(300, 1100), i / FPS)) for i in range(int(4 * FPS), int(5 * FPS))]
+    assert found[-1] == 2 and found.index(2) <= LOOK_EVERY_S * FPS + 1
+    finder.close()
+    assert len(released) == 2

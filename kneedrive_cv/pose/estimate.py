@@ -18,7 +18,15 @@ from kneedrive_cv.pose.cache import TrackCache, file_sha256
 from kneedrive_cv.pose.cores import pose_threads
 from kneedrive_cv.pose.follow import centre_and_scale, continues
 from kneedrive_cv.pose.people import athlete_of, link_people
-from kneedrive_cv.pose.search import MAX_PEOPLE, AthleteFinder, CropFollower, Estimate, PeopleFinder, Pose
+from kneedrive_cv.pose.search import (
+    MAX_PEOPLE,
+    AthleteFinder,
+    CropFollower,
+    Estimate,
+    PeopleFinder,
+    Pose,
+    Tracker,
+)
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.pose.upright import upright_turn
 from kneedrive_cv.video import (
@@ -41,9 +49,9 @@ _QUEUE_FRAMES = 8
 MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
-#: taken by an experiment never committed, whose tracks may sit in developers' caches; 9: everyone tracked, in
-#: single pictures).
-ESTIMATOR_VERSION = 9
+#: taken by an experiment never committed, whose tracks may sit in developers' caches; 10: everyone tracked,
+#: the video mode's smoothing undone).
+ESTIMATOR_VERSION = 10
 
 ProgressFn = Callable[[int, int], None]
 
@@ -99,8 +107,10 @@ def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | No
     """
     out = _SpanPoses()
     with contextlib.ExitStack() as stack:
-        one = _lazy(stack, model, True)  # single pictures: no state, so one estimator serves every crop
-        finder = AthleteFinder(PeopleFinder(_lazy(stack, model, True, MAX_PEOPLE), one), one, one,
+        people = PeopleFinder(_lazy(stack, model, False), _lazy(stack, model, True, MAX_PEOPLE),
+                              lambda: _tracker(model))
+        stack.callback(people.close)
+        finder = AthleteFinder(people, _lazy(stack, model, False), _lazy(stack, model, True),
                                expect_athlete=span is not None and span.start_pts is not None)
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
                                                                    _QUEUE_FRAMES)))
@@ -242,8 +252,11 @@ def _followed(path: Path, span: Span | None, part: _SpanPoses, people: list[np.n
     """``part`` with ``people`` (landmarks where they were just before the span) followed in crops through it."""
     out = _SpanPoses(list(part.times), [list(p) for p in part.poses], part.stats, dict(part.counts), part.size)
     with contextlib.ExitStack() as stack:
-        one = _lazy(stack, model, True)
-        followers = [CropFollower.on(one, lm, frame_hw) for lm in people]
+        followers = []
+        for lm in people:
+            estimate, release = _tracker(model)
+            stack.callback(release)
+            followers.append(CropFollower.on(estimate, lm, frame_hw))
         frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, ReadStats(), span, turn),
                                                                    _QUEUE_FRAMES)))
         for i, (t_s, rgb) in enumerate(frames):
@@ -287,6 +300,14 @@ def _lazy(stack: contextlib.ExitStack, model: str | os.PathLike[str] | None, sin
         return holder[0].process(rgb, t_s)
 
     return estimate
+
+
+def _tracker(model: str | os.PathLike[str] | None) -> Tracker:
+    """A tracking estimator of its own (for one person's crop), and what releases it."""
+    from kneedrive_cv.pose.mediapipe_backend import PoseEstimator
+
+    estimator = PoseEstimator(model).__enter__()
+    return estimator.process, estimator.close
 
 
 def with_athlete(track: PoseTrack, athlete: int | None) -> PoseTrack:

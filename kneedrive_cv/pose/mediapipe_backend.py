@@ -29,6 +29,14 @@ from kneedrive_cv.errors import ModelError
 
 log = logging.getLogger(__name__)
 
+#: Milliseconds between the frames handed to video mode: the one-euro filter smooths less the longer the time
+#: between frames, and nothing at all at this gap (see :class:`PoseEstimator`).
+FRAME_GAP_MS = 1_000_000
+#: The weight of the newest frame in the video mode's low-pass filter on visibility (MediaPipe's pose graph:
+#: ``VisibilitySmoothingCalculator``, alpha 0.1). Checked on a rendered clip: inverted with 0.1, a far elbow's
+#: visibility follows the single-picture mode's (correlation 0.94) and spans 0.03-1.00; with 0.08 it runs
+#: outside 0-1.
+VISIBILITY_ALPHA = 0.1
 #: The name of the bundled model, in cache keys and reports.
 DEFAULT_MODEL = "blazepose-full"
 #: The bundled model's file name inside the ``kneedrive_cv.models`` package (the repository's ``models/``).
@@ -123,7 +131,16 @@ class PoseEstimator:
     """Run MediaPipe pose on frames, in video (tracking) mode or one picture at a time.
 
     Use as a context manager; :meth:`process` takes an upright RGB frame and its time, and returns the poses
-    found, each ``(landmarks_px (33, 4), world_m (33, 3))``, at most ``num_poses`` of them.
+    found, each ``(landmarks_px (33, 4), world_m (33, 3))``, at most ``num_poses`` of them (one in video mode).
+
+    Video mode tracks the person from frame to frame (each frame's landmarks place the next frame's crop, so the
+    person detector runs only when the person is lost), but the Tasks API also smooths its output over time,
+    with no option to turn that off: the landmarks with a one-euro filter, which lags a fast knee drive by
+    several degrees, and the visibility with a low-pass filter, which flattens a limb swinging in and out of
+    view behind the body (a far arm read as never seen: every piston run was taken for a pocket run). So the
+    frames are handed over :data:`FRAME_GAP_MS` apart, which opens the one-euro filter fully (its smoothing
+    falls with the time between frames), and the visibility filter, whose weight does not depend on time, is
+    inverted exactly (:data:`VISIBILITY_ALPHA`). The frames' own times stay with the caller.
     """
 
     def __init__(self, model: str | os.PathLike[str] | None = None, min_detection_confidence: float = 0.5,
@@ -132,9 +149,12 @@ class PoseEstimator:
         self.single_image = single_image
         self.num_poses = num_poses
         self._det, self._trk = min_detection_confidence, min_tracking_confidence
+        if not single_image and num_poses != 1:
+            raise ValueError("video mode follows one person (its visibility is unsmoothed per person)")
         self._impl: Any = None
-        self._last_ms = -1
+        self._last_ms = -FRAME_GAP_MS
         self._calls = 0
+        self._smoothed: np.ndarray | None = None
 
     def __enter__(self) -> PoseEstimator:
         with _native_stderr_silenced():
@@ -164,7 +184,10 @@ class PoseEstimator:
             self._impl = None
 
     def process(self, rgb: np.ndarray, t_s: float) -> list[Pose]:
-        """The people in ``rgb``: landmarks in pixels (y down) with visibility, and world landmarks (m)."""
+        """The people in ``rgb``: landmarks in pixels (y down) with visibility, and world landmarks (m).
+
+        ``t_s`` is the frame's time; video mode needs frames in order, one call each.
+        """
         height, width = rgb.shape[:2]
         self._calls += 1
         mp = _mediapipe()
@@ -174,13 +197,30 @@ class PoseEstimator:
             if self.single_image:
                 result = self._impl.detect(image)
             else:
-                ms = max(round(t_s * 1000), self._last_ms + 1)
-                self._last_ms = ms
-                result = self._impl.detect_for_video(image, ms)
+                self._last_ms += FRAME_GAP_MS
+                result = self._impl.detect_for_video(image, self._last_ms)
         poses: list[Pose] = []
         for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True):
             lm = np.array([(p.x * width, p.y * height, p.z * width, p.visibility) for p in image_lms], np.float32)
             world = np.array([(p.x, p.y, p.z) for p in world_lms], np.float32)
             poses.append((lm, world))
+        if not self.single_image:
+            self._unsmooth(poses)
         return poses
 
+    def _unsmooth(self, poses: list[Pose]) -> None:
+        """Undo the video mode's low-pass filter on visibility (in place), as :data:`VISIBILITY_ALPHA` says."""
+        if len(poses) != 1:  # the filter restarts when nobody is found (one tracked person: see __init__)
+            self._smoothed = None
+            return
+        lm = poses[0][0]
+        smoothed = lm[:, 3].astype(np.float64)
+        if self._smoothed is not None:
+            raw = (smoothed - (1 - VISIBILITY_ALPHA) * self._smoothed) / VISIBILITY_ALPHA
+            lm[:, 3] = np.clip(raw, 0.0, 1.0)
+        self._smoothed = smoothed
+
+
+    def close(self) -> None:
+        """Release the model (as leaving the ``with`` block does)."""
+        self.__exit__(None, None, None)

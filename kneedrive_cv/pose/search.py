@@ -300,43 +300,59 @@ class CropFollower:
         return cls(cropped, Window.around(box, frame_hw), box)
 
 
+#: The whole frame is searched for people in every frame for this long at the start, then every LOOK_EVERY_S.
+FIRST_LOOK_S = 0.5
+LOOK_EVERY_S = 0.5
+
+#: A tracking estimator for one person's crop, and what releases it.
+Tracker = tuple[Estimate, Callable[[], None]]
+
+
 @dataclass
 class PeopleFinder:
-    """Everyone in view, frame by frame.
+    """Everyone in view, frame by frame, at about the cost of tracking one person.
 
-    Each frame is looked at whole, one picture at a time (``look``, finding up to :data:`MAX_PEOPLE`). Its
-    person detector sees the frame shrunk to 224 pixels and misses people in some frames (somebody small, or
-    beside a larger person), so everyone seen is remembered with where they were (a :class:`CropFollower`), and
-    whoever the whole frame misses is looked for in a crop around that place (``crop``).
-
-    Single pictures, not MediaPipe's video mode: in video mode the landmarks are smoothed over time, which
-    lags a fast knee drive by several degrees and flattens the visibility of a limb that swings in and out of
-    view behind the body (see the README's accuracy section).
+    One whole-frame tracker (``main``) follows one person. A single-picture pass over the whole frame that finds
+    up to :data:`MAX_PEOPLE` (``look``) runs in every frame for the first :data:`FIRST_LOOK_S` seconds and then
+    every :data:`LOOK_EVERY_S`; each other person it finds is tracked in a crop of their own (a
+    :class:`CropFollower` with a tracker from ``new_tracker``) until lost, or until the main tracker is on them.
+    (Asking MediaPipe's video mode for several people instead runs its person detector on every frame while
+    fewer are in view, about two thirds more a frame.)
     """
 
+    main: Estimate
     look: Estimate
-    crop: Estimate
-    followers: list[CropFollower] = field(default_factory=list)
+    new_tracker: Callable[[], Tracker]
+    followers: list[tuple[CropFollower, Callable[[], None]]] = field(default_factory=list)
+    started_at: float | None = None
+    looked_at: float = -np.inf
 
     def __call__(self, frame: np.ndarray, t_s: float) -> list[Pose]:
         """Everyone found in this frame (whole-frame pixels; plausible or not)."""
         hw = _hw(frame)
-        poses = list(self.look(frame, t_s))
-        claimed: set[int] = set()
-        for follower in list(self.followers):
-            overlaps = [(_iou(follower.box, _bbox(p[0])), j) for j, p in enumerate(poses) if j not in claimed]
-            best = max(overlaps, default=(0.0, -1))
-            if best[0] > _SAME_IOU:
-                claimed.add(best[1])
-                follower.seen(poses[best[1]][0], hw)
-                continue
-            found = follower(frame, t_s)
+        self.started_at = t_s if self.started_at is None else self.started_at
+        poses = list(self.main(frame, t_s))
+        for follower, release in list(self.followers):
+            taken = any(_iou(follower.box, _bbox(p[0])) > _SAME_IOU for p in poses)
+            found = None if taken else follower(frame, t_s)
             if found is not None:
-                claimed.add(len(poses))
                 poses.append(found)
-            elif follower.window is None:
-                self.followers.remove(follower)
-        for j, (lm, _) in enumerate(poses):
-            if j not in claimed and plausible(lm) and len(self.followers) < MAX_PEOPLE:
-                self.followers.append(CropFollower.on(self.crop, lm, hw))
+            elif taken or follower.window is None:
+                self.followers.remove((follower, release))
+                release()
+        if t_s - self.started_at < FIRST_LOOK_S or t_s - self.looked_at >= LOOK_EVERY_S:
+            self.looked_at = t_s
+            for lm, world in self.look(frame, t_s):
+                if len(self.followers) + 1 >= MAX_PEOPLE or not plausible(lm):
+                    continue
+                if all(_iou(_bbox(lm), _bbox(p[0])) <= _SAME_IOU for p in poses):
+                    estimate, release = self.new_tracker()
+                    self.followers.append((CropFollower.on(estimate, lm, hw), release))
+                    poses.append((lm, world))
         return poses
+
+    def close(self) -> None:
+        """Release the followers' trackers."""
+        for _, release in self.followers:
+            release()
+        self.followers.clear()
