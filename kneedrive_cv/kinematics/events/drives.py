@@ -70,8 +70,9 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
                 before, after = seg[: p + 1], seg[p:]
                 drop_before, drop_after = seg[p] - before.min(), seg[p] - after.min()
                 edge = max(1, round(0.1 * fps))
-                rising = len(before) > edge and before[edge] - before[0] > 0.1 * drop_after
-                falling = len(after) > edge and after[-1 - edge] - after[-1] > 0.1 * drop_before
+                # a peak within ``edge`` of the clip's edge has not had the time to show its way: it is on it
+                rising = len(before) <= edge or before[edge] - before[0] > 0.1 * drop_after
+                falling = len(after) <= edge or after[-1 - edge] - after[-1] > 0.1 * drop_before
                 at_start, at_end = t[a] - t[0] <= CLIP_EDGE_S, t[-1] - t[b - 1] <= CLIP_EDGE_S
                 cut_start = at_start and rising and int(before.argmin()) == 0 and drop_before < 0.85 * drop_after
                 cut_end = (at_end and falling and int(after.argmin()) == len(after) - 1
