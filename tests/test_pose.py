@@ -51,7 +51,8 @@ def test_saved_track_loads_identical(high_knees: tuple[PoseTrack, TrackCache], t
     track, _ = high_knees
     back = load_track(save_track(track, tmp_path / "t.npz"))
     assert back.equals(track)
-    assert back.meta["followed"]["frames_kept"] == 400
+    assert back.meta["athlete"]["chosen_by"] == "auto" and back.people is not None
+    assert np.array_equal(back.people.ids, track.people.ids)  # type: ignore[union-attr]
 
 
 @pytest.mark.real
