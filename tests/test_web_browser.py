@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from kneedrive_cv.web.app import create_app
@@ -134,4 +135,53 @@ def test_upload_analyse_review_and_refuse_a_fake_video(server: str, browser: Any
     assert "not_a_video.mp4" in message and "is not a video that can be read" in message
     assert page.url == server + "/"
     page.screenshot(path=str(shots / "6_refused.png"), full_page=True)
+    assert errors == []
+
+
+def _two_people(path: Path) -> Path:
+    """The piston-run sample above the walking sample (scaled to its width): two people in one picture."""
+    import cv2
+
+    from kneedrive_cv.video import VideoSink, read_frames
+
+    walk = [rgb for _, rgb in read_frames(ROOT / "sample_videos" / "walking.mp4")]
+    with VideoSink(path, 1280, 1440, 30.0) as sink:
+        for i, (t_s, rgb) in enumerate(read_frames(ROOT / "sample_videos" / "piston_run.mp4")):
+            below = cv2.resize(walk[i % len(walk)], (1280, 720), interpolation=cv2.INTER_LINEAR)
+            sink.write(np.vstack([rgb, below]), t_s)
+    return path
+
+
+def test_the_coach_clicks_the_other_athlete_in_the_picture_of_everyone(server: str, browser: Any,
+                                                                         tmp_path: Path) -> None:
+    if not (ROOT / "sample_videos" / "walking.mp4").exists():
+        pytest.skip("the walking sample is not in sample_videos/ (make samples)")
+    clip = _two_people(tmp_path / "two_athletes.mp4")
+    shots = Path(os.environ.get("KD_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/")
+    page.set_input_files("#video-input", str(clip))
+    page.click("#upload-button")
+    page.wait_for_url("**/clips/*")
+    page.wait_for_selector("#people", timeout=ANALYSIS_TIMEOUT_MS)
+    buttons = page.locator("#people button[name=person]")
+    assert buttons.count() == 2, page.inner_text("#people")
+    first = page.inner_text("#people h2")
+    assert "2 people seen" in first and "chosen automatically" in first
+    chosen = page.locator("#people button[aria-current=true]").get_attribute("value")
+    other = next(b for b in buttons.all() if b.get_attribute("value") != chosen)
+    other_id = other.get_attribute("value")
+    page.locator("#people").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "7_people.png"), full_page=False)
+    drill_before = page.inner_text(".summary")
+    other.click()
+    page.wait_for_selector(f"#people button[aria-current=true][value='{other_id}']", timeout=ANALYSIS_TIMEOUT_MS)
+    after = page.inner_text("#people h2")
+    assert f"person {other_id} (your choice)" in after
+    assert page.inner_text(".summary") != drill_before  # the other athlete's drill and scores
+    page.locator("#people").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "8_people_picked.png"), full_page=False)
     assert errors == []

@@ -301,7 +301,7 @@ class CropFollower:
 
 
 #: The whole frame is searched for people in every frame for this long at the start, then every LOOK_EVERY_S.
-FIRST_LOOK_S = 0.5
+FIRST_LOOK_S = 0.1
 LOOK_EVERY_S = 0.5
 
 #: A tracking estimator for one person's crop, and what releases it.
