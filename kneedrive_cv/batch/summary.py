@@ -38,8 +38,8 @@ def make_row(job: ClipJob, marker: dict[str, Any]) -> dict[str, str]:
     ok = marker.get("status") == "ok"
     return {"clip": job.clip, "athlete": job.athlete, "drill": str(res.get("drill", job.drill)) if ok else job.drill,
             "status": "ok" if ok else "failed", "reason": " ".join(str(marker.get("reason", "")).split()),
-            "score": _fmt(res.get("score")) if ok else "", "cadence_spm": _fmt(res.get("cadence_spm")) if ok else "",
-            "reps": str(res.get("reps", "")) if ok else "",
+            "score": _fmt(res.get("mean_score")) if ok else "",
+            "cadence_spm": _fmt(res.get("cadence_spm")) if ok else "", "reps": str(res.get("n_reps", "")) if ok else "",
             "top_faults": ";".join(top_faults(res.get("fault_counts") or {})), "date": job.date, "outputs": job.key}
 
 
