@@ -16,20 +16,19 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from kneedrive_cv.batch import ClipResult, discover, parse_name, read_manifest, run_batch
+from kneedrive_cv.batch import ClipSummary, discover, parse_name, read_manifest, run_batch
 from kneedrive_cv.batch.store import MARKER, ClipStore, locked, pid_alive
-from kneedrive_cv.batch.worker import summarise
 from kneedrive_cv.cli import main
 from kneedrive_cv.errors import ConfigError, NoPersonError, OutputError, UnknownDrillError, VideoError
+from kneedrive_cv.output.summary import summarise
 
 MODEL = "test-model"
 
 
-def fake_analyse(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipResult:
+def fake_analyse(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipSummary:
     """Stands in for analyse + write_outputs: JSON "clips" give results, anything else fails like a bad video."""
     if os.environ.get("KD_FAKE_CALLS"):
         with open(os.environ["KD_FAKE_CALLS"], "a") as fh:
@@ -53,9 +52,9 @@ def fake_analyse(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipRe
     if overlay:
         (out_dir / "overlay.mp4").write_bytes(b"not really a video")
     faults = spec.get("faults", {})
-    return ClipResult(spec.get("drill", "piston_run" if drill == "auto" else drill), spec.get("score"), 180.0,
-                      spec.get("reps", 4), faults, {c: f"cue for {c}" for c in faults},
-                      {"report": "report.html", "json": "report.json"})
+    return ClipSummary(spec.get("drill", "piston_run" if drill == "auto" else drill), spec.get("score"), 180.0,
+                       spec.get("reps", 4), fault_counts=faults, cues={c: f"cue for {c}" for c in faults},
+                       files={"report": "report.html", "json": "report.json"})
 
 
 def _clip(path: Path, **spec: object) -> Path:
@@ -155,7 +154,7 @@ def test_a_manifest_names_the_person_to_analyse_in_a_clip_with_several(tmp_path:
     assert [j.person for j in read_manifest(manifest)] == [3, None]
     asked: list[int | None] = []
 
-    def analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None) -> ClipResult:
+    def analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None) -> ClipSummary:
         asked.append(person)
         return fake_analyse(clip, out_dir, drill, overlay)
 
@@ -232,22 +231,24 @@ def test_squad_page(tmp_path: Path, calls: Path) -> None:
     assert squad.index("ana_wall_drill_take1.mp4") < squad.index("ben/clip2.MOV") < squad.index("cat.mp4")
 
 
-def test_summarise_an_analysis_result(tmp_path: Path) -> None:
-    fault = SimpleNamespace
-    reps = [SimpleNamespace(score=80.0, faults=(fault(code="low_knee", cue="drive the knee", detail=""),)),
-            SimpleNamespace(score=None, faults=()),
-            SimpleNamespace(score=60.0, faults=(fault(code="low_knee", cue="drive the knee", detail=""),
-                                                fault(code="soggy_foot", cue="toes up", detail="")))]
-    result = SimpleNamespace(drill_name="wall_drill", cadence_spm=float("nan"), reps=reps, read_truncated=False)
-    got = summarise(result, {"report": tmp_path / "report.html", "kinogram": tmp_path / "plots" / "k.png"}, tmp_path)
-    assert got == ClipResult("wall_drill", 70.0, None, 3, {"low_knee": 2, "soggy_foot": 1},
-                             {"low_knee": "drive the knee", "soggy_foot": "toes up"},
-                             {"report": "report.html", "kinogram": "plots/k.png"})
-    nothing = SimpleNamespace(drill_name="none", cadence_spm=112.9, reps=(), read_truncated=True, track=[0] * 30,
-                              recognition=SimpleNamespace(reasons=("knees peak at 31 deg (under 55)",)))
-    assert summarise(nothing, {}, tmp_path).notes == (
+def test_summarise_a_report(tmp_path: Path) -> None:
+    def rep(score: float | None, *faults: tuple[str, str]) -> dict[str, object]:
+        return {"index": 1, "side": "left", "score": score,
+                "faults": [{"code": code, "cue": cue, "detail": ""} for code, cue in faults]}
+
+    low_knee, soggy_foot = ("low_knee", "drive the knee"), ("soggy_foot", "toes up")
+    report = {"drill": "wall_drill", "cadence_spm": float("nan"), "video": {"frames": 90, "truncated": False},
+              "reps": [rep(80.0, low_knee), rep(None), rep(60.0, low_knee, soggy_foot)]}
+    got = summarise(report, {"report": tmp_path / "report.html", "kinogram": tmp_path / "plots" / "k.png"}, tmp_path)
+    assert (got.drill, got.mean_score, got.cadence_spm, got.n_reps) == ("wall_drill", 70.0, None, 3)
+    assert (got.fault_counts, got.cues, got.files, got.notes) == (
+        {"low_knee": 2, "soggy_foot": 1}, {"low_knee": "drive the knee", "soggy_foot": "toes up"},
+        {"report": "report.html", "kinogram": "plots/k.png"}, [])
+    nothing = {"drill": "none", "cadence_spm": 112.9, "reps": [], "video": {"frames": 30, "truncated": True},
+               "drill_reasons": ["knees peak at 31 deg (under 55)"]}
+    assert summarise(nothing, {}, tmp_path).notes == [
         "no knee-drive drill seen: knees peak at 31 deg (under 55)",
-        "file truncated: the 30 frames before the damage were analysed")
+        "file truncated: the 30 frames before the damage were analysed"]
 
 
 # --------------------------------------------------------------------------------------------- resume

@@ -22,6 +22,7 @@ from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Landmark, Side, sided
 from kneedrive_cv.output.annotators import (
     AngleAnnotator,
+    Corner,
     FrameState,
     KneeStripAnnotator,
     PanelAnnotator,
@@ -164,7 +165,7 @@ def test_rep_note_is_coloured_by_score(score: float | None, colour: tuple[int, i
 
 def test_panel_and_counter_sit_in_the_chosen_corner() -> None:
     state = figure()
-    for corner in ("left", "right"):
+    for corner in Corner:
         frame = np.full((720, 1280, 3), 255, np.uint8)
         RepCounterAnnotator(STYLE, corner).annotate(frame, state)
         PanelAnnotator(STYLE, corner).annotate(frame, state)

@@ -22,10 +22,10 @@ import pytest
 from conftest_web import fake_analysis, no_drill_analysis, no_person_analysis, slow_analysis, two_people_analysis
 from fastapi.testclient import TestClient
 
+from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.video import VideoSink, probe
 from kneedrive_cv.web.app import create_app, score_class
-from kneedrive_cv.web.charts import Point, line_chart
 from kneedrive_cv.web.store import DB_NAME, Store
 from kneedrive_cv.web.upload import UploadTooLarge, display_name, receive
 

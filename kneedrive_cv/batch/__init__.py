@@ -40,6 +40,6 @@ executor whose ``submit`` returns ``concurrent.futures.Future`` objects works th
 
 from kneedrive_cv.batch.discover import ClipJob, discover, parse_name, read_manifest
 from kneedrive_cv.batch.runner import BatchResult, run_batch
-from kneedrive_cv.batch.worker import ClipResult
+from kneedrive_cv.output.summary import ClipSummary
 
-__all__ = ["BatchResult", "ClipJob", "ClipResult", "discover", "parse_name", "read_manifest", "run_batch"]
+__all__ = ["BatchResult", "ClipJob", "ClipSummary", "discover", "parse_name", "read_manifest", "run_batch"]

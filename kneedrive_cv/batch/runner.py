@@ -13,6 +13,7 @@ worker is identified, gets a ``failed`` row, and the rest of the batch carries o
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import re
@@ -22,7 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,6 +36,8 @@ from kneedrive_cv.pose.cache import file_sha256
 from kneedrive_cv.pose.cores import pose_threads
 
 LOG_NAME = "batch.log"
+#: The logger whose records a batch writes to its ``batch.log``.
+LOGGER_NAME = "kneedrive_cv.batch.log"
 Marker = dict[str, Any]
 OnDone = Callable[[ClipTask, Marker], None]
 
@@ -76,16 +78,29 @@ class BatchResult:
         return self.out_dir / "index.html"
 
 
-class _Log:
-    """``batch.log``: when each run started and ended, each failure, and the traceback of each bug."""
+@contextlib.contextmanager
+def _batch_log(path: Path) -> Iterator[logging.Logger]:
+    """Send the batch's log records to ``path`` (appended, one time-stamped line each) while the batch runs.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def write(self, text: str) -> None:
-        stamp = datetime.now().isoformat(timespec="seconds")
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write("".join(f"{stamp} {line}\n" for line in text.rstrip("\n").splitlines()))
+    ``batch.log`` records when each run started and ended, each failure, and the traceback of each bug; the
+    pool's workers write their warnings to the same file (see :func:`~kneedrive_cv.batch.worker.init_worker`).
+    The records go there only, not on to the root logger, so nothing breaks the progress line on the terminal.
+    The logger's level and propagation are restored afterwards.
+    """
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S"))
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _default_model_id() -> str:
@@ -232,10 +247,9 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
     root = Path(out_dir)
     clips = discover(inputs, drill, exclude=root)
     result = BatchResult(root)
-    with locked(root):
+    with locked(root), _batch_log(root / LOG_NAME) as log:
         store = ClipStore(root)
         store.clean_stale()
-        log = _Log(root / LOG_NAME)
         markers, todo = _plan(clips, store, overlay, force, analyse_fn, model_id or _default_model_id())
         result.reused, result.analysed = len(markers), len(todo)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
@@ -243,15 +257,15 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
                          work=sum(_weight(t.job.source) for t in todo))
         where = f"{workers} worker{'s' * (workers > 1)}" if executor is None else type(executor).__name__
         note = f"{len(clips)} clips: {len(markers)} already done, {len(todo)} to analyse"
-        log.write(f"batch {__version__} started: {note} ({where})")
+        log.info("batch %s started: %s (%s)", __version__, note, where)
         shown.message(f"{note}{f' ({where})' if todo else ''}")
 
         def on_done(task: ClipTask, marker: Marker) -> None:
             markers[task.job.key] = marker
             if marker["status"] != "ok":
-                log.write(f"FAILED {task.job.clip}: {_one_line(marker.get('reason', ''))}")
+                log.warning("FAILED %s: %s", task.job.clip, _one_line(marker.get("reason", "")))
                 if marker.get("traceback"):
-                    log.write(marker["traceback"])
+                    log.error("%s", marker["traceback"].rstrip("\n"))
                 if "worker_pid" not in marker:  # lost with its worker: record it so the summary can say so
                     store.commit(store.new_temp(task.job.key), task.job.key, marker)
             shown.update(task.job.clip, marker["status"], _weight(task.job.source))
@@ -263,7 +277,7 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
             elif todo:
                 _run_in_pools(todo, workers, root / LOG_NAME, on_done)
         except KeyboardInterrupt:
-            log.write(f"batch interrupted: {len(markers)} of {len(clips)} clips done; rerun to resume")
+            log.warning("batch interrupted: %d of %d clips done; rerun to resume", len(markers), len(clips))
             raise
         finally:
             shown.close()
@@ -272,6 +286,6 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
         write_summary_csv(result.rows, result.summary_csv)
         write_index_html(result.rows, result.markers, result.index_html)
         result.elapsed_s = time.perf_counter() - start
-        log.write(f"batch finished in {format_duration(result.elapsed_s)}: {len(clips) - result.failed} ok, "
-                  f"{result.failed} failed, {result.reused} reused")
+        log.info("batch finished in %s: %d ok, %d failed, %d reused", format_duration(result.elapsed_s),
+                 len(clips) - result.failed, result.failed, result.reused)
     return result

@@ -28,7 +28,8 @@ from kneedrive_cv.errors import OutputError
 
 MARKER = "done.json"
 LOCK = ".batch.lock"
-MARKER_VERSION = 1
+#: 2: the result is a ClipSummary (``mean_score``, ``n_reps``, the reps...), as the web app keeps it.
+MARKER_VERSION = 2
 
 
 def fingerprint(content_sha256: str, model_id: str, drill: str, overlay: bool, version: str) -> dict[str, Any]:

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import shutil
 import signal
 import sys
 import time
 import traceback
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kneedrive_cv.batch.discover import ClipJob
 from kneedrive_cv.batch.store import ClipStore
 from kneedrive_cv.errors import KneedriveError, OutputError
+from kneedrive_cv.output.summary import ClipSummary, summarise
 
 log = logging.getLogger(__name__)
 
@@ -34,68 +33,21 @@ log = logging.getLogger(__name__)
 TOP_FAULTS = 3
 
 
-@dataclass(frozen=True)
-class ClipResult:
-    """What the squad summary needs from one analysed clip.
-
-    Attributes:
-        drill: the drill scored (recognised when ``auto`` was asked; ``none`` when no knee-drive drill is seen).
-        score: mean of the reps' scores 0-100, ``None`` when no rep was scored.
-        cadence_spm: steps per minute, ``None`` when not measured.
-        reps: number of reps found.
-        fault_counts: fault code -> how many reps show it.
-        cues: fault code -> the coach's cue for it.
-        files: output name -> file path relative to the clip's folder.
-        notes: what the coach should know about an ``ok`` result (no drill seen, a truncated file...).
-
-    """
-
-    drill: str
-    score: float | None
-    cadence_spm: float | None
-    reps: int
-    fault_counts: dict[str, int] = field(default_factory=dict)
-    cues: dict[str, str] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-
-#: ``fn(clip, out_dir, drill, overlay) -> ClipResult``: analyse one clip and write its outputs into ``out_dir``.
-#: (clip, output folder, drill, overlay[, person=id]) -> result; ``person`` is passed only when the job names one.
-AnalyseFn = Callable[..., ClipResult]
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None or not math.isfinite(float(value)) else float(value)
-
-
-def summarise(result: Any, files: dict[str, Path], out_dir: Path) -> ClipResult:
-    """Summarise an ``AnalysisResult`` and the files ``write_outputs`` wrote into ``out_dir``."""
-    scores = [rep.score for rep in result.reps if _number(rep.score) is not None]
-    faults = [fault for rep in result.reps for fault in rep.faults]
-    cues: dict[str, str] = {}
-    for fault in faults:
-        cues.setdefault(fault.code, fault.cue)
-    rel = {name: Path(p).resolve().relative_to(out_dir.resolve()).as_posix() for name, p in files.items()}
-    notes = []
-    if result.drill_name == "none":
-        notes.append("no knee-drive drill seen: " + "; ".join(result.recognition.reasons))
-    if result.read_truncated:
-        notes.append(f"file truncated: the {len(result.track)} frames before the damage were analysed")
-    return ClipResult(drill=str(result.drill_name), score=sum(scores) / len(scores) if scores else None,
-                      cadence_spm=_number(result.cadence_spm), reps=len(result.reps),
-                      fault_counts=dict(Counter(f.code for f in faults)), cues=cues, files=rel, notes=tuple(notes))
+#: ``fn(clip, out_dir, drill, overlay[, person=id]) -> ClipSummary``: analyse one clip and write its outputs into
+#: ``out_dir``; ``person`` is passed only when the job names one.
+AnalyseFn = Callable[..., ClipSummary]
 
 
 def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None
-                      ) -> ClipResult:
+                      ) -> ClipSummary:
     """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out OUT_DIR [--athlete PERSON]`` does."""
     from kneedrive_cv.analysis import analyse
     from kneedrive_cv.output import write_outputs
+    from kneedrive_cv.output.report import report_dict
 
     result = analyse(clip, drill=drill, athlete=person)
     files = write_outputs(result, out_dir, overlay=overlay)
-    return summarise(result, files, out_dir)
+    return summarise(report_dict(result), files, out_dir)
 
 
 @dataclass(frozen=True)
@@ -134,7 +86,7 @@ def run_clip(task: ClipTask) -> dict[str, Any]:
         try:
             chosen = {} if job.person is None else {"person": job.person}
             res = task.analyse_fn(job.source, tmp, job.drill, task.overlay, **chosen)
-            marker.update(status="ok", reason="", retry=False, result=asdict(res))
+            marker.update(status="ok", reason="", retry=False, result=res.as_dict())
         except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,
             # and the runner logs it (with the traceback of a bug) to the batch's log
             shutil.rmtree(tmp, ignore_errors=True)

@@ -11,11 +11,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kneedrive_cv.analysis import AnalysisResult
 from kneedrive_cv.errors import OutputError
 from kneedrive_cv.files import write_atomic
-from kneedrive_cv.pose.track import save_track
+
+if TYPE_CHECKING:  # importing the output package (for its summary, say) loads no video or analysis libraries
+    from kneedrive_cv.analysis import AnalysisResult
 
 
 def _ready(out_dir: Path) -> None:
@@ -45,6 +47,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
     from kneedrive_cv.output.kinogram import render_kinogram
     from kneedrive_cv.output.plots import write_plots
     from kneedrive_cv.output.report import analysis_json, frames_csv, report_json, reps_csv
+    from kneedrive_cv.pose.track import save_track
 
     out = Path(out_dir)
     _ready(out)

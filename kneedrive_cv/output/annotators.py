@@ -17,6 +17,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -221,8 +222,15 @@ def _fmt(value: float, fmt: str) -> str:
     return format(0.0, fmt) if not text.strip("+-0.") else text
 
 
-def _corner_x(frame_w: int, box_w: int, sizes: Sizes, corner: str) -> int:
-    return sizes.pad if corner == "left" else frame_w - sizes.pad - box_w
+class Corner(StrEnum):
+    """The top corner of the frame where the panels (rep counter, metrics, rep notes) sit."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+def _corner_x(frame_w: int, box_w: int, sizes: Sizes, corner: Corner) -> int:
+    return sizes.pad if corner is Corner.LEFT else frame_w - sizes.pad - box_w
 
 
 class CanvasAnnotator:
@@ -263,7 +271,7 @@ class SkeletonAnnotator(CanvasAnnotator):
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the skeleton; edges and joints with an untrusted end are left out."""
-        z = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = Sizes.of_canvas(canvas, self.style.scale)
         for side in self._order(state):
             colour = self._colour(side)
             joints: set[Landmark] = set()
@@ -271,15 +279,15 @@ class SkeletonAnnotator(CanvasAnnotator):
                 pa, pb = state.point(a), state.point(b)
                 if pa is None or pb is None:
                     continue
-                width = z.line if side is not None else z.thin  # the trunk line is the angle annotator's
-                canvas.line(pa, pb, self.style.outline, width + 2 * z.thin)
+                width = sizes.line if side is not None else sizes.thin  # the trunk line is the angle annotator's
+                canvas.line(pa, pb, self.style.outline, width + 2 * sizes.thin)
                 canvas.line(pa, pb, colour, width)
                 joints.update((a, b))
             for lm in joints:
                 p = state.point(lm)
                 assert p is not None
-                canvas.circle(p, z.joint + z.thin, self.style.outline, -1)
-                canvas.circle(p, z.joint, colour if side is not None else self.style.torso, -1)
+                canvas.circle(p, sizes.joint + sizes.thin, self.style.outline, -1)
+                canvas.circle(p, sizes.joint, colour if side is not None else self.style.torso, -1)
 
 
 class OthersAnnotator(CanvasAnnotator):
@@ -291,19 +299,19 @@ class OthersAnnotator(CanvasAnnotator):
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw each other person's skeleton and id; points not found are left out."""
-        z = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = Sizes.of_canvas(canvas, self.style.scale)
         for person_id, xy in state.others:
             ok = np.isfinite(xy).all(axis=1)
             for a, b in SKELETON_EDGES:
                 if ok[a] and ok[b]:
                     canvas.line((round(xy[a, 0]), round(xy[a, 1])), (round(xy[b, 0]), round(xy[b, 1])), self.colour,
-                                z.thin)
+                                sizes.thin)
             if ok[Landmark.NOSE]:
                 label = f"{person_id}"
-                w, _ = text_size(label, z)
+                w, _ = text_size(label, sizes)
                 x = min(max(round(xy[Landmark.NOSE, 0]) - w // 2, 0), max(canvas.width - w, 0))
-                y = min(max(round(xy[Landmark.NOSE, 1]) - 2 * z.pad, z.line_h), canvas.height - 1)
-                put_text(canvas, label, (x, y), z, self.colour)
+                y = min(max(round(xy[Landmark.NOSE, 1]) - 2 * sizes.pad, sizes.line_h), canvas.height - 1)
+                put_text(canvas, label, (x, y), sizes, self.colour)
 
 
 def _direction_deg(frm: tuple[int, int], to: tuple[float, float]) -> float:
@@ -312,12 +320,12 @@ def _direction_deg(frm: tuple[int, int], to: tuple[float, float]) -> float:
 
 
 def _arc(canvas: Canvas, centre: tuple[int, int], radius: int, a1: float, a2: float, colour: RGB,
-         z: Sizes) -> float:
+         sizes: Sizes) -> float:
     """Draw the shorter arc from angle a1 to a2; return the angle of its middle (for the label)."""
     d = (a2 - a1 + 180.0) % 360.0 - 180.0
     lo, hi = min(a1, a1 + d), max(a1, a1 + d)
-    canvas.arc(centre, radius, lo, hi, (0, 0, 0), z.line + 2)
-    canvas.arc(centre, radius, lo, hi, colour, z.line)
+    canvas.arc(centre, radius, lo, hi, (0, 0, 0), sizes.line + 2)
+    canvas.arc(centre, radius, lo, hi, colour, sizes.line)
     return a1 + d / 2
 
 
@@ -327,23 +335,23 @@ def _ray(centre: tuple[int, int], angle_deg: float, length: float) -> tuple[int,
 
 
 def _reference(canvas: Canvas, centre: tuple[int, int], angle_deg: float, length: float, colour: RGB,
-               z: Sizes) -> None:
+               sizes: Sizes) -> None:
     """A thin dashed reference line (vertical, or a neutral foot) from ``centre``."""
     n = 6
     for k in range(0, n, 2):
         p, q = _ray(centre, angle_deg, length * k / n), _ray(centre, angle_deg, length * (k + 1) / n)
-        canvas.line(p, q, (0, 0, 0), z.thin + 2)
-        canvas.line(p, q, colour, z.thin)
+        canvas.line(p, q, (0, 0, 0), sizes.thin + 2)
+        canvas.line(p, q, colour, sizes.thin)
 
 
 def _label(canvas: Canvas, centre: tuple[int, int], angle_deg: float, dist: float, text: str, colour: RGB,
-           z: Sizes) -> None:
+           sizes: Sizes) -> None:
     """Put ``text`` centred at ``dist`` from ``centre`` along ``angle_deg``."""
-    w, h = text_size(text, z)
+    w, h = text_size(text, sizes)
     x, y = _ray(centre, angle_deg, dist)
     x = min(max(x - w // 2, 0), canvas.width - w)
     y = min(max(y + h // 2, h), canvas.height - 1)
-    put_text(canvas, text, (x, y), z, colour)
+    put_text(canvas, text, (x, y), sizes, colour)
 
 
 class AngleAnnotator(CanvasAnnotator):
@@ -360,29 +368,29 @@ class AngleAnnotator(CanvasAnnotator):
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the thigh, dorsiflexion and trunk arcs that can be drawn this frame."""
-        z = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = Sizes.of_canvas(canvas, self.style.scale)
         thighs = {s: state.value(f"thigh_angle_{s.value}") for s in Side}
         measured = [s for s in Side if math.isfinite(thighs[s])]
         if measured:
             side = max(measured, key=lambda s: thighs[s])
-            self._thigh(canvas, state, side, thighs[side], z)
-            self._dorsiflexion(canvas, state, side, z)
-        self._trunk(canvas, state, z)
+            self._thigh(canvas, state, side, thighs[side], sizes)
+            self._dorsiflexion(canvas, state, side, sizes)
+        self._trunk(canvas, state, sizes)
 
-    def _thigh(self, canvas: Canvas, state: FrameState, side: Side, value: float, z: Sizes) -> None:
+    def _thigh(self, canvas: Canvas, state: FrameState, side: Side, value: float, sizes: Sizes) -> None:
         hip, knee = state.point(sided(side, "HIP")), state.point(sided(side, "KNEE"))
         if hip is None or knee is None:
             return
         length = math.dist(hip, knee)
         if length < 2:
             return
-        r = max(round(0.42 * length), 3 * z.joint)
+        r = max(round(0.42 * length), 3 * sizes.joint)
         colour = self.style.side(side)
-        _reference(canvas, hip, 90.0, 1.25 * r, colour, z)
-        mid = _arc(canvas, hip, r, 90.0, _direction_deg(hip, knee), colour, z)
-        _label(canvas, hip, mid, r + 1.7 * z.line_h, f"{_fmt(value, '.0f')}{_DEG}", colour, z)
+        _reference(canvas, hip, 90.0, 1.25 * r, colour, sizes)
+        mid = _arc(canvas, hip, r, 90.0, _direction_deg(hip, knee), colour, sizes)
+        _label(canvas, hip, mid, r + 1.7 * sizes.line_h, f"{_fmt(value, '.0f')}{_DEG}", colour, sizes)
 
-    def _dorsiflexion(self, canvas: Canvas, state: FrameState, side: Side, z: Sizes) -> None:
+    def _dorsiflexion(self, canvas: Canvas, state: FrameState, side: Side, sizes: Sizes) -> None:
         value = state.value(f"dorsiflexion_{side.value}")
         pts = [state.point(sided(side, p)) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
         if not math.isfinite(value) or any(p is None for p in pts):
@@ -396,13 +404,13 @@ class AngleAnnotator(CanvasAnnotator):
         foot = _direction_deg(heel, toe)
         # neutral foot: square to the shank, on the side the foot points to
         neutral = min((shank + 90.0, shank - 90.0), key=lambda a: abs((foot - a + 180.0) % 360.0 - 180.0))
-        r = max(round(0.9 * foot_len), round(0.3 * math.dist(ankle, knee)), 4 * z.joint)
+        r = max(round(0.9 * foot_len), round(0.3 * math.dist(ankle, knee)), 4 * sizes.joint)
         colour = self.style.side(side)
-        _reference(canvas, ankle, neutral, 1.2 * r, colour, z)
-        mid = _arc(canvas, ankle, r, neutral, foot, colour, z)
-        _label(canvas, ankle, mid, r + 1.6 * z.line_h, f"{_fmt(value, '+.0f')}{_DEG}", colour, z)
+        _reference(canvas, ankle, neutral, 1.2 * r, colour, sizes)
+        mid = _arc(canvas, ankle, r, neutral, foot, colour, sizes)
+        _label(canvas, ankle, mid, r + 1.6 * sizes.line_h, f"{_fmt(value, '+.0f')}{_DEG}", colour, sizes)
 
-    def _trunk(self, canvas: Canvas, state: FrameState, z: Sizes) -> None:
+    def _trunk(self, canvas: Canvas, state: FrameState, sizes: Sizes) -> None:
         value = state.value("trunk_lean")
         ends = [state.point(lm) for lm in (Landmark.LEFT_HIP, Landmark.RIGHT_HIP,
                                            Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)]
@@ -416,64 +424,65 @@ class AngleAnnotator(CanvasAnnotator):
         if length < 2:
             return
         colour = self.style.torso
-        canvas.line(hip, (round(sh[0]), round(sh[1])), (0, 0, 0), z.line + 2 * z.thin)
-        canvas.line(hip, (round(sh[0]), round(sh[1])), colour, z.line)
+        canvas.line(hip, (round(sh[0]), round(sh[1])), (0, 0, 0), sizes.line + 2 * sizes.thin)
+        canvas.line(hip, (round(sh[0]), round(sh[1])), colour, sizes.line)
         r = round(0.5 * length)
-        _reference(canvas, hip, -90.0, 1.05 * length, colour, z)
-        mid = _arc(canvas, hip, r, -90.0, _direction_deg(hip, sh), colour, z)
+        _reference(canvas, hip, -90.0, 1.05 * length, colour, sizes)
+        mid = _arc(canvas, hip, r, -90.0, _direction_deg(hip, sh), colour, sizes)
         text = f"{_fmt(value, '.0f')}{_DEG}"
         if state.facing:  # behind the back, level with the arc, clear of the arms and the driving knee
-            w, _ = text_size(text, z)
+            w, _ = text_size(text, sizes)
             y = round(hip[1] - 0.55 * length)
-            x = round(min(hip[0], sh[0]) - z.line_h - w if state.facing > 0 else max(hip[0], sh[0]) + z.line_h)
-            put_text(canvas, text, (min(max(x, 0), canvas.width - w), y), z, colour)
+            x = round(min(hip[0], sh[0]) - sizes.line_h - w if state.facing > 0 else max(hip[0], sh[0]) + sizes.line_h)
+            put_text(canvas, text, (min(max(x, 0), canvas.width - w), y), sizes, colour)
         else:
-            _label(canvas, hip, mid, r + 1.5 * z.line_h, text, colour, z)
+            _label(canvas, hip, mid, r + 1.5 * sizes.line_h, text, colour, sizes)
 
 
 # --- panels -------------------------------------------------------------------------------------------------
 
-def counter_height(z: Sizes) -> int:
+def counter_height(sizes: Sizes) -> int:
     """Height of the rep counter box (the live panel sits below it)."""
-    return round(2.3 * z.line_h) + z.pad
+    return round(2.3 * sizes.line_h) + sizes.pad
 
 
 _PANEL_ROWS = ("thigh", "knee height", "dorsiflexion", "trunk lean", "cadence")
 
 
-def panel_height(z: Sizes) -> int:
+def panel_height(sizes: Sizes) -> int:
     """Height of the live metrics panel."""
-    return len(_PANEL_ROWS) * z.line_h + 2 * z.pad
+    return len(_PANEL_ROWS) * sizes.line_h + 2 * sizes.pad
 
 
-def panel_width(z: Sizes) -> int:
+def panel_width(sizes: Sizes) -> int:
     """Width of the live metrics panel (the rep counter above it is as wide)."""
-    label_w = max(text_size(r, z, 0.85)[0] for r in _PANEL_ROWS) + 2 * z.pad
-    return label_w + 2 * _value_col_w(z) + z.pad
+    label_w = max(text_size(r, sizes, 0.85)[0] for r in _PANEL_ROWS) + 2 * sizes.pad
+    return label_w + 2 * _value_col_w(sizes) + sizes.pad
 
 
-def _value_col_w(z: Sizes) -> int:
-    return text_size("L +0.00", z)[0] + 2 * z.pad
+def _value_col_w(sizes: Sizes) -> int:
+    return text_size("L +0.00", sizes)[0] + 2 * sizes.pad
 
 
 class RepCounterAnnotator(CanvasAnnotator):
     """The rep counter in a top corner: reps done of the clip's total, and the drill."""
 
-    def __init__(self, style: Style | None = None, corner: str = "left") -> None:
-        self.style, self.corner = style or Style(), corner
+    def __init__(self, style: Style | None = None, corner: Corner = Corner.LEFT) -> None:
+        self.style, self.corner = style or Style(), Corner(corner)
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw "REP n/N" (or "HOLD n/N") with the drill below it."""
-        z = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = Sizes.of_canvas(canvas, self.style.scale)
         word = "HOLD" if state.rep_kind == "hold" else "REP"
         big = f"{word} {state.reps_done}/{state.reps_total}" if state.reps_total else "no reps"
-        w = max(text_size(big, z, 1.5)[0] + 2 * z.pad, text_size(state.drill, z, 0.8)[0] + 2 * z.pad,
-                panel_width(z))
-        x0, y0 = _corner_x(canvas.width, w, z, self.corner), z.pad
-        canvas.shade(x0, y0, x0 + w, y0 + counter_height(z), self.style.panel, self.style.panel_alpha)
-        put_text(canvas, big, (x0 + z.pad, y0 + z.pad + round(1.2 * z.line_h)), z, self.style.text, 1.5)
+        w = max(text_size(big, sizes, 1.5)[0] + 2 * sizes.pad, text_size(state.drill, sizes, 0.8)[0] + 2 * sizes.pad,
+                panel_width(sizes))
+        x0, y0 = _corner_x(canvas.width, w, sizes, self.corner), sizes.pad
+        canvas.shade(x0, y0, x0 + w, y0 + counter_height(sizes), self.style.panel, self.style.panel_alpha)
+        put_text(canvas, big, (x0 + sizes.pad, y0 + sizes.pad + round(1.2 * sizes.line_h)), sizes, self.style.text, 1.5)
         if state.drill:
-            put_text(canvas, state.drill, (x0 + z.pad, y0 + z.pad + round(2.0 * z.line_h)), z, self.style.muted, 0.8)
+            put_text(canvas, state.drill, (x0 + sizes.pad, y0 + sizes.pad + round(2.0 * sizes.line_h)), sizes,
+                     self.style.muted, 0.8)
 
 
 class PanelAnnotator(CanvasAnnotator):
@@ -483,8 +492,8 @@ class PanelAnnotator(CanvasAnnotator):
     so far. Unmeasured values show "--".
     """
 
-    def __init__(self, style: Style | None = None, corner: str = "left") -> None:
-        self.style, self.corner = style or Style(), corner
+    def __init__(self, style: Style | None = None, corner: Corner = Corner.LEFT) -> None:
+        self.style, self.corner = style or Style(), Corner(corner)
 
     def _rows(self, state: FrameState) -> list[tuple[str, list[tuple[str, RGB]]]]:
         st = self.style
@@ -508,16 +517,16 @@ class PanelAnnotator(CanvasAnnotator):
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the panel below the rep counter."""
-        z = Sizes.of_canvas(canvas, self.style.scale)
-        col_w, w = _value_col_w(z), panel_width(z)
-        label_w = w - 2 * col_w - z.pad
-        x0, y0 = _corner_x(canvas.width, w, z, self.corner), 2 * z.pad + counter_height(z)
-        canvas.shade(x0, y0, x0 + w, y0 + panel_height(z), self.style.panel, self.style.panel_alpha)
+        sizes = Sizes.of_canvas(canvas, self.style.scale)
+        col_w, w = _value_col_w(sizes), panel_width(sizes)
+        label_w = w - 2 * col_w - sizes.pad
+        x0, y0 = _corner_x(canvas.width, w, sizes, self.corner), 2 * sizes.pad + counter_height(sizes)
+        canvas.shade(x0, y0, x0 + w, y0 + panel_height(sizes), self.style.panel, self.style.panel_alpha)
         for k, (label, values) in enumerate(self._rows(state)):
-            y = y0 + z.pad + round((k + 0.78) * z.line_h)
-            put_text(canvas, label, (x0 + z.pad, y), z, self.style.muted, 0.85)
+            y = y0 + sizes.pad + round((k + 0.78) * sizes.line_h)
+            put_text(canvas, label, (x0 + sizes.pad, y), sizes, self.style.muted, 0.85)
             for j, (text, colour) in enumerate(values):
-                put_text(canvas, text, (x0 + label_w + j * col_w, y), z, colour)
+                put_text(canvas, text, (x0 + label_w + j * col_w, y), sizes, colour)
 
 
 class RepNoteAnnotator(CanvasAnnotator):
@@ -527,34 +536,34 @@ class RepNoteAnnotator(CanvasAnnotator):
     stack, newest on top, below the panel.
     """
 
-    def __init__(self, style: Style | None = None, corner: str = "left", max_notes: int = 2) -> None:
-        self.style, self.corner, self.max_notes = style or Style(), corner, max_notes
+    def __init__(self, style: Style | None = None, corner: Corner = Corner.LEFT, max_notes: int = 2) -> None:
+        self.style, self.corner, self.max_notes = style or Style(), Corner(corner), max_notes
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the notes of ``state.notes`` (already chosen by time)."""
-        z = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = Sizes.of_canvas(canvas, self.style.scale)
         fh, fw = canvas.height, canvas.width
-        max_w = round(min(0.42 * fw, 22 * z.line_h)) if fw > fh else round(0.6 * fw)
-        inset = z.line + z.pad  # colour stripe, then text
-        y = 3 * z.pad + counter_height(z) + panel_height(z)
+        max_w = round(min(0.42 * fw, 22 * sizes.line_h)) if fw > fh else round(0.6 * fw)
+        inset = sizes.line + sizes.pad  # colour stripe, then text
+        y = 3 * sizes.pad + counter_height(sizes) + panel_height(sizes)
         for note in state.notes[: self.max_notes]:
             score = "--" if note.score is None else f"{note.score:.0f}"
             head = f"{note.kind.capitalize()} {note.index} {note.side.value}  {score}"
-            cue = wrap(note.cue or "clean rep", max_w - inset - z.pad, z, 0.8)[:3]
-            text_w = max([text_size(head, z, 1.1)[0], *(text_size(c, z, 0.8)[0] for c in cue)])
-            w = min(max(panel_width(z), text_w + inset + z.pad), max_w)
-            h = round((1.25 + 0.85 * len(cue)) * z.line_h) + z.pad
-            if y + h > fh - z.pad:
+            cue = wrap(note.cue or "clean rep", max_w - inset - sizes.pad, sizes, 0.8)[:3]
+            text_w = max([text_size(head, sizes, 1.1)[0], *(text_size(c, sizes, 0.8)[0] for c in cue)])
+            w = min(max(panel_width(sizes), text_w + inset + sizes.pad), max_w)
+            h = round((1.25 + 0.85 * len(cue)) * sizes.line_h) + sizes.pad
+            if y + h > fh - sizes.pad:
                 break
             colour = self.style.score(note.score)
-            x0 = _corner_x(fw, w, z, self.corner)
+            x0 = _corner_x(fw, w, sizes, self.corner)
             canvas.shade(x0, y, x0 + w, y + h, self.style.panel, self.style.panel_alpha)
-            canvas.fill(x0, y, x0 + z.line - 1, y + h - 1, colour)
-            put_text(canvas, head, (x0 + inset, y + round(1.0 * z.line_h)), z, colour, 1.1)
+            canvas.fill(x0, y, x0 + sizes.line - 1, y + h - 1, colour)
+            put_text(canvas, head, (x0 + inset, y + round(1.0 * sizes.line_h)), sizes, colour, 1.1)
             for k, line in enumerate(cue):
-                put_text(canvas, line, (x0 + inset, y + round((1.9 + 0.85 * k) * z.line_h)), z, self.style.text,
+                put_text(canvas, line, (x0 + inset, y + round((1.9 + 0.85 * k) * sizes.line_h)), sizes, self.style.text,
                          0.8)
-            y += h + z.pad // 2
+            y += h + sizes.pad // 2
 
 
 # --- the knee-height strip ----------------------------------------------------------------------------------
@@ -610,10 +619,10 @@ class KneeStripAnnotator(CanvasAnnotator):
 
     def _plot_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         """(x0, x1, y top, y bottom) of the plotting area, in strip coordinates."""
-        z = Sizes.of(width, height, self.style.scale)
+        sizes = Sizes.of(width, height, self.style.scale)
         _, sh = self.rows(width, height)
-        left = z.pad + text_size("knee", z, 0.7)[0] + z.pad
-        return left, width - 2 * z.pad, round(1.15 * z.line_h), sh - z.pad
+        left = sizes.pad + text_size("knee", sizes, 0.7)[0] + sizes.pad
+        return left, width - 2 * sizes.pad, round(1.15 * sizes.line_h), sh - sizes.pad
 
     def x_of(self, t: float | np.ndarray, width: int, height: int) -> np.ndarray:
         """X pixel of time ``t`` on the strip."""
@@ -635,7 +644,7 @@ class KneeStripAnnotator(CanvasAnnotator):
         return self._cache[key]
 
     def _draw_picture(self, w: int, h: int) -> np.ndarray:
-        z, st = Sizes.of(w, h, self.style.scale), self.style
+        sizes, st = Sizes.of(w, h, self.style.scale), self.style
         pic = np.empty((self.rows(w, h)[1], w, 3), np.uint8)
         pic[:] = st.panel
         x0, x1, _, _ = self._plot_box(w, h)
@@ -643,32 +652,33 @@ class KneeStripAnnotator(CanvasAnnotator):
             if self.lo <= level <= self.hi:
                 y = round(float(self.y_of(level, w, h, in_frame=False)))
                 cv2.line(pic, (x0, y), (x1, y), st.muted, 1, cv2.LINE_AA)
-                put_text(pic, name, (z.pad, y + z.line_h // 4), z, st.muted, 0.7, outline=None)
-        put_text(pic, "knee height", (z.pad, round(0.8 * z.line_h)), z, st.text, 0.75, outline=None)
+                put_text(pic, name, (sizes.pad, y + sizes.line_h // 4), sizes, st.muted, 0.7, outline=None)
+        put_text(pic, "knee height", (sizes.pad, round(0.8 * sizes.line_h)), sizes, st.text, 0.75, outline=None)
         xs = self.x_of(self.t_s, w, h)
         for s in Side:
             ys = self.y_of(self.knee[s], w, h, in_frame=False)
             pts = np.stack([xs, np.nan_to_num(ys)], axis=1).round().astype(np.int32)
             for run in _runs(np.isfinite(ys)):
-                cv2.polylines(pic, [pts[run]], False, st.side(s), max(1, z.thin + 1), cv2.LINE_AA)
+                cv2.polylines(pic, [pts[run]], False, st.side(s), max(1, sizes.thin + 1), cv2.LINE_AA)
         self._draw_marks(pic, w, h)
         return pic
 
     def _draw_marks(self, pic: np.ndarray, w: int, h: int) -> None:
-        z, st = Sizes.of(w, h, self.style.scale), self.style
+        sizes, st = Sizes.of(w, h, self.style.scale), self.style
         x0, x1, _, _ = self._plot_box(w, h)
-        label = (x1 - x0) / max(len(self.marks), 1) > text_size("88", z, 0.65)[0] * 1.4
+        label = (x1 - x0) / max(len(self.marks), 1) > text_size("88", sizes, 0.65)[0] * 1.4
         for m in self.marks:
             x = round(float(self.x_of(m.t_s, w, h)))
             i = int(np.clip(np.searchsorted(self.t_s, m.t_s), 0, len(self.t_s) - 1))
             v = self.knee[m.side][i]
             colour = st.score(m.score)
-            y = round(float(self.y_of(v, w, h, in_frame=False))) if math.isfinite(v) else round(1.15 * z.line_h)
-            cv2.circle(pic, (x, y), z.joint + 1, (0, 0, 0), -1, cv2.LINE_AA)
-            cv2.circle(pic, (x, y), z.joint, colour, -1, cv2.LINE_AA)
+            y = round(float(self.y_of(v, w, h, in_frame=False))) if math.isfinite(v) else round(1.15 * sizes.line_h)
+            cv2.circle(pic, (x, y), sizes.joint + 1, (0, 0, 0), -1, cv2.LINE_AA)
+            cv2.circle(pic, (x, y), sizes.joint, colour, -1, cv2.LINE_AA)
             if label:
-                tw = text_size(str(m.index), z, 0.65)[0]
-                put_text(pic, str(m.index), (x - tw // 2, round(0.85 * z.line_h)), z, colour, 0.65, outline=None)
+                tw = text_size(str(m.index), sizes, 0.65)[0]
+                put_text(pic, str(m.index), (x - tw // 2, round(0.85 * sizes.line_h)), sizes, colour, 0.65,
+                         outline=None)
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the strip; mark the current time and where both knees are now."""
@@ -677,16 +687,16 @@ class KneeStripAnnotator(CanvasAnnotator):
         if sh <= 0:
             return
         canvas.paste(y0, self._picture(w, h), 1.0 if self.picture_h is not None else self.style.strip_alpha)
-        z = Sizes.of(w, h, self.style.scale)
+        sizes = Sizes.of(w, h, self.style.scale)
         x = round(float(self.x_of(state.t_s, w, h)))
         strip = canvas.band(y0, sh)
-        strip.line((x, 0), (x, sh - 1), self.style.text, z.thin)
+        strip.line((x, 0), (x, sh - 1), self.style.text, sizes.thin)
         for s in Side:
             v = state.value(f"knee_height_{s.value}")
             if math.isfinite(v):
                 y = round(float(self.y_of(v, w, h, in_frame=False)))
-                strip.circle((x, y), z.joint + 1, (0, 0, 0), -1)
-                strip.circle((x, y), z.joint, self.style.side(s), -1)
+                strip.circle((x, y), sizes.joint + 1, (0, 0, 0), -1)
+                strip.circle((x, y), sizes.joint, self.style.side(s), -1)
 
 
 def _runs(mask: np.ndarray) -> list[slice]:

@@ -101,20 +101,20 @@ def _tile(frame: np.ndarray, result: AnalysisResult, xy: np.ndarray, rep: Scored
     state = FrameState(pts, metrics, facing=facing)
     SkeletonAnnotator(style).annotate(tile, state)
     AngleAnnotator(style).annotate(tile, state)
-    z = Sizes.of_frame(tile, style.scale)
-    band = round(2.0 * z.line_h)
+    sizes = Sizes.of_frame(tile, style.scale)
+    band = round(2.0 * sizes.line_h)
     shade(tile, 0, 0, tile_w, band, style.panel, 0.75)
     colour = style.score(rep.score)
-    y = round(1.45 * z.line_h)
-    x = z.pad + put_text(tile, f"{rep.index}", (z.pad, y), z, style.text, 1.6)
-    put_text(tile, f" {rep.side.value}", (x, y), z, style.side(rep.side), 1.3)
+    y = round(1.45 * sizes.line_h)
+    x = sizes.pad + put_text(tile, f"{rep.index}", (sizes.pad, y), sizes, style.text, 1.6)
+    put_text(tile, f" {rep.side.value}", (x, y), sizes, style.side(rep.side), 1.3)
     score = "--" if rep.score is None else f"{rep.score:.0f}"
-    put_text(tile, score, (tile_w - z.pad - text_size(score, z, 1.6)[0], y), z, colour, 1.6)
-    cv2.rectangle(tile, (0, band - max(2, z.line // 2)), (tile_w - 1, band), colour, -1)
+    put_text(tile, score, (tile_w - sizes.pad - text_size(score, sizes, 1.6)[0], y), sizes, colour, 1.6)
+    cv2.rectangle(tile, (0, band - max(2, sizes.line // 2)), (tile_w - 1, band), colour, -1)
     if rep.main_fault is not None:
         label = rep.main_fault.code.replace("_", " ")
-        shade(tile, 0, tile_h - round(1.4 * z.line_h), tile_w, tile_h, style.panel, 0.75)
-        put_text(tile, label, (z.pad, tile_h - round(0.45 * z.line_h)), z, colour, 1.1)
+        shade(tile, 0, tile_h - round(1.4 * sizes.line_h), tile_w, tile_h, style.panel, 0.75)
+        put_text(tile, label, (sizes.pad, tile_h - round(0.45 * sizes.line_h)), sizes, colour, 1.1)
     return tile
 
 
@@ -134,9 +134,9 @@ class Layout:
     def of(n: int, style: Style) -> Layout:
         """The layout of ``n`` tiles (wrapping after :data:`MAX_COLS`)."""
         tile_h, tile_w = TILE_H, round(TILE_H * _ASPECT)
-        z = Sizes.of(tile_w, tile_h, style.scale)
+        sizes = Sizes.of(tile_w, tile_h, style.scale)
         cols = max(1, min(n, MAX_COLS))
-        return Layout(n, cols, max(1, math.ceil(n / cols)), tile_w, tile_h, z.pad, round(2.2 * z.line_h))
+        return Layout(n, cols, max(1, math.ceil(n / cols)), tile_w, tile_h, sizes.pad, round(2.2 * sizes.line_h))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -155,8 +155,8 @@ def _sheet(tiles: list[np.ndarray], title: str, style: Style) -> np.ndarray:
     w, h = lay.size
     sheet = np.empty((h, w, 3), np.uint8)
     sheet[:] = style.panel
-    z = Sizes.of(lay.tile_w, lay.tile_h, style.scale)
-    put_text(sheet, title, (lay.gap, round(1.5 * z.line_h)), z, style.text, 1.4, outline=None)
+    sizes = Sizes.of(lay.tile_w, lay.tile_h, style.scale)
+    put_text(sheet, title, (lay.gap, round(1.5 * sizes.line_h)), sizes, style.text, 1.4, outline=None)
     for k, tile in enumerate(tiles):
         x, y = lay.origin(k)
         sheet[y:y + lay.tile_h, x:x + lay.tile_w] = tile

@@ -35,6 +35,7 @@ from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import (
     AngleAnnotator,
+    Corner,
     FrameState,
     KneeStripAnnotator,
     OthersAnnotator,
@@ -87,7 +88,7 @@ class OverlayPlan:
         reps_done: (frames,) reps whose peak has passed; ``reps_total`` in the clip; ``rep_kind`` drive/hold.
         cadence_spm: (frames,) cadence over the events so far (NaN before three events).
         note_from_s, note_to_s, notes: when each rep's note shows (sorted by ``note_from_s``).
-        corner: "left" or "right", the top corner the panels use (the one the athlete occupies least).
+        corner: the top corner the panels use (the one the athlete occupies least).
         facing: +1 the athlete faces image-right, -1 image-left, 0 unknown.
         others_xy, others_ids: (frames, slots, 33, 2) and (frames, slots) everyone else seen (ids -1 where none).
 
@@ -105,7 +106,7 @@ class OverlayPlan:
     note_to_s: np.ndarray
     notes: tuple[RepNote, ...]
     marks: tuple[StripMark, ...]
-    corner: str
+    corner: Corner
     facing: int
     others_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 33, 2), np.float32))
     others_ids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
@@ -154,13 +155,13 @@ def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
     return out
 
 
-def _quiet_corner(xy: np.ndarray, width: int, height: int) -> str:
+def _quiet_corner(xy: np.ndarray, width: int, height: int) -> Corner:
     """The top corner (left/right) where the athlete's landmarks fall least often over the clip."""
     x, y = xy[..., 0], xy[..., 1]
     top = np.isfinite(y) & (y < 0.5 * height)
     left = int(np.sum(top & (x < 0.35 * width)))
     right = int(np.sum(top & (x > 0.65 * width)))
-    return "left" if left <= right else "right"
+    return Corner.LEFT if left <= right else Corner.RIGHT
 
 
 #: Angles measured in the image plane: only meaningful when the camera is side-on (the report says so too).
@@ -170,12 +171,12 @@ SIDE_VIEW_ANGLES = ("thigh_angle_left", "thigh_angle_right", "dorsiflexion_left"
 
 def shown_metrics(result: AnalysisResult) -> dict[str, np.ndarray]:
     """The metric columns to show: side-view angles are blanked when the camera is not side-on."""
-    k = result.kinematics
-    columns = dict(k.frames.columns)
-    if not k.side_view:
+    kinematics = result.kinematics
+    columns = dict(kinematics.frames.columns)
+    if not kinematics.side_view:
         for name in SIDE_VIEW_ANGLES:
             if name in columns:
-                columns[name] = np.full(len(k.t_s), np.nan)
+                columns[name] = np.full(len(kinematics.t_s), np.nan)
     return columns
 
 
@@ -186,12 +187,13 @@ def plan_overlay(result: AnalysisResult) -> OverlayPlan:
     drawn for them; when the camera is not side-on, the side-view angles are blanked as well (the report
     lists them as not measured).
     """
-    k = result.kinematics
-    trusted = (k.visibility >= CONFIDENCE_FLOOR) & np.isfinite(k.xy).all(axis=2)
-    xy = np.where(trusted[:, :, None], k.xy, np.nan).astype(np.float32)
+    kinematics = result.kinematics
+    trusted = (kinematics.visibility >= CONFIDENCE_FLOOR) & np.isfinite(kinematics.xy).all(axis=2)
+    xy = np.where(trusted[:, :, None], kinematics.xy, np.nan).astype(np.float32)
     reps = result.reps
     peaks = np.array([r.t_peak_s for r in reps], np.float64)
-    reps_done = np.searchsorted(np.sort(peaks), k.t_s, side="right") if len(reps) else np.zeros(len(k.t_s), int)
+    reps_done = (np.searchsorted(np.sort(peaks), kinematics.t_s, side="right") if len(reps)
+                 else np.zeros(len(kinematics.t_s), int))
     ordered = sorted(reps, key=_note_from)
     notes = tuple(RepNote(r.index, r.side, r.score, r.main_fault.cue if r.main_fault else None, r.kind)
                   for r in ordered)
@@ -200,10 +202,10 @@ def plan_overlay(result: AnalysisResult) -> OverlayPlan:
     kind = reps[0].kind if reps else ("hold" if result.drill is not None and result.drill.rep == "hold" else "drive")
     drill = result.drill.title if result.drill is not None else "no knee-drive drill"
     others_xy, others_ids = _others(result)
-    return OverlayPlan(np.asarray(k.t_s, np.float64), xy, shown_metrics(result), np.asarray(reps_done),
+    return OverlayPlan(np.asarray(kinematics.t_s, np.float64), xy, shown_metrics(result), np.asarray(reps_done),
                        len(reps), kind, drill, _cadence_so_far(result), note_from, note_from + NOTE_S, notes,
                        marks, _quiet_corner(xy, result.video.width, result.video.height),
-                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[k.facing], others_xy, others_ids)
+                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[kinematics.facing], others_xy, others_ids)
 
 
 def _others(result: AnalysisResult) -> tuple[np.ndarray, np.ndarray]:

@@ -25,10 +25,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
+from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.web import upload
-from kneedrive_cv.web.charts import Point, line_chart
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
 from kneedrive_cv.web.store import Clip, Store
 

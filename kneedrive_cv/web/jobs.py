@@ -15,14 +15,13 @@ import multiprocessing
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from kneedrive_cv.errors import KneedriveError
-from kneedrive_cv.files import json_ready
 from kneedrive_cv.pose.cores import share_cores
 from kneedrive_cv.web.store import Store, now_iso
 
@@ -44,7 +43,10 @@ PROGRESS_INTERVAL_S = 0.5
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None
                  ) -> dict[str, Any]:
-    """Analyse one clip, write its outputs with the overlay video, and return a JSON-ready summary.
+    """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
+
+    The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
+    (everyone's id) added when several people are seen.
 
     ``person``: the id of the person to analyse in a clip with several; None to choose automatically. When
     several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
@@ -52,6 +54,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
     from kneedrive_cv.output.report import report_dict
+    from kneedrive_cv.output.summary import summarise
 
     def pose_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE * min(1.0, done / max(expected, 1)), "finding the pose in every frame")
@@ -71,28 +74,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
         athlete = (result.track.meta.get("athlete") or {}).get("id")
         files = {**files, "people": render_people_sheet(clip_path, result.track, persons, athlete,
                                                         out_dir / "people.png")}
-        return {**summarise(report_dict(result), files, out_dir), "people": [p.id for p in persons]}
-    return summarise(report_dict(result), files, out_dir)
-
-
-def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Path) -> dict[str, Any]:
-    """Pick from a report (report.json's content) what the pages show, with the output files by name."""
-    summary = report.get("summary") or {}
-    reps = [{key: rep.get(key) for key in ("index", "side", "t_start_s", "t_peak_s", "t_end_s", "score", "faults")}
-            for rep in report.get("reps", [])]
-    scores = [r["score"] for r in reps if r["score"] is not None]
-    root = out_dir.resolve()
-    return json_ready({
-        "drill": report.get("drill"), "drill_title": report.get("drill_title"),
-        "drill_confidence": report.get("drill_confidence"), "drill_source": report.get("drill_source"),
-        "cadence_spm": report.get("cadence_spm"), "hold_s": report.get("hold_s"),
-        "facing": report.get("facing"), "view": report.get("view"),
-        "n_reps": len(reps), "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
-        "reps": reps, "top_faults": summary.get("top_faults", []), "set_faults": summary.get("set_faults", []),
-        "unmeasured": report.get("unmeasured", []), "athlete": report.get("athlete"),
-        "files": {key: Path(p).resolve().relative_to(root).as_posix() for key, p in files.items()
-                  if Path(p).resolve().is_relative_to(root)},
-    })
+        return {**summarise(report_dict(result), files, out_dir).as_dict(), "people": [p.id for p in persons]}
+    return summarise(report_dict(result), files, out_dir).as_dict()
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,

@@ -1,4 +1,9 @@
-"""Small inline SVG charts for the athlete page: a value by date, drawn in Python, no plotting library needed."""
+"""Small inline SVG charts for HTML pages, drawn in Python with no plotting library: the one chart helper.
+
+:func:`line_chart` draws a value by date (the web app's athlete page); :func:`bar_chart` draws labelled
+horizontal bars (the batch's squad page). Both return markup to put straight into a page, or a short note
+when there is nothing to draw, and style their text with the page's CSS.
+"""
 
 from __future__ import annotations
 
@@ -78,5 +83,27 @@ def line_chart(points: list[Point], *, title: str, unit: str = "", y_fixed: tupl
         tip = escape(f"{p.day.isoformat()}: {value}{' · ' + p.label if p.label else ''}")
         out.append(f'<circle cx="{x(p.day):.1f}" cy="{y(p.value):.1f}" r="4.5" fill="{colour}"><title>{tip}</title>'
                    "</circle>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def bar_chart(bars: list[tuple[str, float, str]], *, x_max: float, colour: str, label_width: int = 150,
+              bar_width: int = 300, row_height: int = 24) -> str:
+    """Draw horizontal bars as SVG markup, one ``(label, value, value text)`` each, ``x_max`` at full length.
+
+    Labels are cut to 22 characters; values are clipped to ``0..x_max``.
+    """
+    if not bars:
+        return '<p class="meta">nothing to show yet</p>'
+    width, height = label_width + bar_width + 60, row_height * len(bars) + 6
+    out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" '
+           'xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, value, text) in enumerate(bars):
+        y = 3 + i * row_height
+        w = 0 if x_max <= 0 else bar_width * max(0.0, min(value, x_max)) / x_max
+        out.append(f'<text x="{label_width - 6}" y="{y + 16}" text-anchor="end">{escape(label[:22])}</text>'
+                   f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="{row_height - 8}" fill="{colour}" '
+                   'rx="2"/>'
+                   f'<text x="{label_width + w + 5:.1f}" y="{y + 16}">{escape(text)}</text>')
     out.append("</svg>")
     return "".join(out)
