@@ -13,9 +13,9 @@ Clips: two real clips from ``../shared/real_videos`` (skipped where absent) and 
   analyse       ``kneedrive analyse CLIP --out DIR`` as a whole process (start-up, imports, pose, analysis,
                 every report file; no overlay) with an empty temporary ``KNEEDRIVE_CACHE``: frames per
                 second, wall time, peak memory (maximum resident set of that process), CPU cores used
-  bare loop     ``../shared/acceptance/bare_loop.py CLIP`` as a whole process: OpenCV decode + MediaPipe's
-                legacy pose on every frame, nothing else; the overhead is analyse wall time / bare wall time,
-                each pair run back to back (target <= 1.10)
+  bare loop     ``../shared/acceptance/bare_loop.py CLIP`` as a whole process: OpenCV decode + MediaPipe
+                pose on every frame (the Tasks API with models/*.task), nothing else; the overhead is
+                analyse wall time / bare wall time, each pair run back to back (target <= 1.10)
   re-score      the same ``kneedrive analyse`` again with the cache warm (whole process), and in this process
                 ``analyse()`` alone (cache warm, imports done) and ``write_outputs()`` alone (target < 1 s)
 

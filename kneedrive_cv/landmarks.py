@@ -13,7 +13,7 @@ import numpy as np
 
 
 class Landmark(enum.IntEnum):
-    """MediaPipe BlazePose landmark indices (same numbering as ``mp.solutions.pose.PoseLandmark``)."""
+    """MediaPipe BlazePose landmark indices (the pose landmarker's numbering)."""
 
     NOSE = 0
     LEFT_EYE_INNER = 1

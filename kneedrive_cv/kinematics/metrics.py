@@ -20,12 +20,35 @@ CONFIDENCE_FLOOR = 0.5
 #: Confidence down to which the thigh angle is used to time events (not reported or scored).
 TIMING_FLOOR = 0.25
 
-#: Per-frame columns of frames.csv, in order (docs/METRICS.md first, then extras). Confidence columns follow.
-METRIC_COLUMNS = (
-    "thigh_angle_left", "thigh_angle_right", "knee_height_left", "knee_height_right",
-    "dorsiflexion_left", "dorsiflexion_right", "trunk_lean", "body_line", "elbow_angle_left", "elbow_angle_right",
-    "hip_height", "knee_angle_left", "knee_angle_right", "body_angle",
-)
+class Metric(enum.StrEnum):
+    """The per-frame metrics, named as frames.csv's columns (docs/METRICS.md first, then extras), with units.
+
+    A member is its column's name (``Metric.TRUNK_LEAN == "trunk_lean"``), so code and files share one spelling.
+    """
+
+    THIGH_ANGLE_LEFT = "thigh_angle_left"
+    THIGH_ANGLE_RIGHT = "thigh_angle_right"
+    KNEE_HEIGHT_LEFT = "knee_height_left"
+    KNEE_HEIGHT_RIGHT = "knee_height_right"
+    DORSIFLEXION_LEFT = "dorsiflexion_left"
+    DORSIFLEXION_RIGHT = "dorsiflexion_right"
+    TRUNK_LEAN = "trunk_lean"
+    BODY_LINE = "body_line"
+    ELBOW_ANGLE_LEFT = "elbow_angle_left"
+    ELBOW_ANGLE_RIGHT = "elbow_angle_right"
+    HIP_HEIGHT = "hip_height"
+    KNEE_ANGLE_LEFT = "knee_angle_left"
+    KNEE_ANGLE_RIGHT = "knee_angle_right"
+    BODY_ANGLE = "body_angle"
+
+    @property
+    def unit(self) -> str:
+        """``deg`` for the angles; ``thigh lengths`` for the heights (above the hip, or of the hip above the feet)."""
+        return "thigh lengths" if "height" in self.value else "deg"
+
+
+#: Per-frame columns of frames.csv, in order. Confidence columns follow.
+METRIC_COLUMNS = tuple(m.value for m in Metric)
 
 
 @dataclass(frozen=True, eq=False)

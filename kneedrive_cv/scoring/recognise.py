@@ -79,28 +79,28 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def clip_features(k: Kinematics, events: Events) -> ClipFeatures:
+def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     """The features recognition looks at."""
     drives = events.complete_drives
     by_side = [[d.peak_thigh_deg for d in drives if d.side is s and np.isfinite(d.peak_thigh_deg)] for s in Side]
     # the better side's typical peak: a dragged pocket-run leg must not hide the drill
     medians = [float(np.median(p)) for p in by_side if len(p) >= 2]
-    t = k.t_s
+    t = kinematics.t_s
     early = t <= t[0] + 1.0 if len(t) else np.zeros(0, bool)
-    lean = k.frames["trunk_lean"]
-    frozen, motion = frozen_side_of(k)
+    lean = kinematics.frames["trunk_lean"]
+    frozen, motion = frozen_side_of(kinematics)
     with np.errstate(all="ignore"):
         return ClipFeatures(
-            view=k.view,
+            view=kinematics.view,
             complete_drives=len(drives),
             median_peak_thigh_deg=max(medians) if medians else None,
             longest_hold_s=max((h.duration_s for h in events.holds), default=0.0),
-            median_body_angle_deg=_nanmedian(k.frames["body_angle"]),
+            median_body_angle_deg=_nanmedian(kinematics.frames["body_angle"]),
             median_trunk_lean_deg=_nanmedian(lean),
             early_trunk_lean_deg=_nanmedian(lean[early]) if early.any() else None,
-            travel_thighs=round(k.travel_thighs, 2),
-            feet_cycle_through=feet_cycle_through(k),
-            foot_sweep_behind_thighs=foot_sweep_behind(k),
+            travel_thighs=round(kinematics.travel_thighs, 2),
+            feet_cycle_through=feet_cycle_through(kinematics),
+            foot_sweep_behind_thighs=foot_sweep_behind(kinematics),
             frozen_side=frozen,
             arm_swing_deg=motion,
         )
@@ -111,12 +111,12 @@ def _nanmedian(x: np.ndarray) -> float | None:
     return float(np.median(x)) if len(x) else None
 
 
-def recognise(k: Kinematics, events: Events) -> Recognition:
+def recognise(kinematics: Kinematics, events: Events) -> Recognition:
     """The drill the clip shows, or ``none`` when no knee-drive drill is seen."""
-    f = clip_features(k, events)
+    f = clip_features(kinematics, events)
     drives, peak, hold, body = f.complete_drives, f.median_peak_thigh_deg, f.longest_hold_s, f.median_body_angle_deg
-    if k.view is View.FRONT:
-        return Recognition("none", round(_sigmoid((k.view_ratio - 0.4) * 20), 2),
+    if kinematics.view is View.FRONT:
+        return Recognition("none", round(_sigmoid((kinematics.view_ratio - 0.4) * 20), 2),
                            ("camera is front-on: knee-drive drills are judged from the side",), f)
     raises = len(events.raises)
     moves = abs(f.travel_thighs) > TRAVEL_THIGHS

@@ -34,8 +34,8 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if len(values) else float("nan")
 
 
-def _mid_shoulder(k: Kinematics) -> np.ndarray:
-    return (k.xy[:, Landmark.LEFT_SHOULDER] + k.xy[:, Landmark.RIGHT_SHOULDER]) / 2
+def _mid_shoulder(kinematics: Kinematics) -> np.ndarray:
+    return (kinematics.xy[:, Landmark.LEFT_SHOULDER] + kinematics.xy[:, Landmark.RIGHT_SHOULDER]) / 2
 
 
 #: An arm counts as seen in a frame when its elbow and wrist are both at least this visible.
@@ -44,22 +44,22 @@ _ARM_SEEN = 0.5
 ARM_SWING_DEG = 40.0
 
 
-def arm_angle(k: Kinematics, side: Side) -> tuple[np.ndarray, np.ndarray]:
+def arm_angle(kinematics: Kinematics, side: Side) -> tuple[np.ndarray, np.ndarray]:
     """Upper-arm angle from the trunk line (deg, forward positive) and whether the arm was seen, per frame."""
-    f = forward_sign(k.facing)
-    shoulder, elbow = k.xy[:, int(sided(side, "SHOULDER"))], k.xy[:, int(sided(side, "ELBOW"))]
-    trunk = _mid_shoulder(k) - mid_hip(k.xy)
+    f = forward_sign(kinematics.facing)
+    shoulder, elbow = kinematics.xy[:, int(sided(side, "SHOULDER"))], kinematics.xy[:, int(sided(side, "ELBOW"))]
+    trunk = _mid_shoulder(kinematics) - mid_hip(kinematics.xy)
     trunk_deg = np.degrees(np.arctan2(f * trunk[:, 0], -trunk[:, 1]))
     arm = elbow - shoulder
     angle = np.degrees(np.arctan2(f * arm[:, 0], arm[:, 1])) + trunk_deg
-    vis = k.visibility
+    vis = kinematics.visibility
     seen = (vis[:, int(sided(side, "ELBOW"))] >= _ARM_SEEN) & (vis[:, int(sided(side, "WRIST"))] >= _ARM_SEEN)
     return angle, seen & ~np.isnan(angle)
 
 
-def arm_swing_deg(k: Kinematics, side: Side, a: int = 0, b: int | None = None) -> float:
+def arm_swing_deg(kinematics: Kinematics, side: Side, a: int = 0, b: int | None = None) -> float:
     """Range (5th to 95th percentile) of the upper arm's swing over the frames it was seen; NaN if barely seen."""
-    angle, seen = arm_angle(k, side)
+    angle, seen = arm_angle(kinematics, side)
     b = len(angle) if b is None else b
     values = angle[a:b][seen[a:b]]
     if len(values) < max(3, 0.1 * (b - a)):
@@ -67,7 +67,7 @@ def arm_swing_deg(k: Kinematics, side: Side, a: int = 0, b: int | None = None) -
     return float(np.percentile(values, 95) - np.percentile(values, 5))
 
 
-def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]:
+def frozen_side_of(kinematics: Kinematics) -> tuple[Side | None, dict[str, float | None]]:
     """The pocket-run side whose arm is kept still, and each arm's swing (deg, None where never seen).
 
     In a side view the far arm hides behind the body, so what counts is how often each arm is seen:
@@ -76,8 +76,8 @@ def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]
     swings like a running arm is frozen (a swinging far arm keeps showing in front of the body); a far arm
     seen only part of the time is moving.
     """
-    seen_share = {s: float(arm_angle(k, s)[1].mean()) for s in Side}
-    swing = {s: arm_swing_deg(k, s) for s in Side}
+    seen_share = {s: float(arm_angle(kinematics, s)[1].mean()) for s in Side}
+    swing = {s: arm_swing_deg(kinematics, s) for s in Side}
     shown: dict[str, float | None] = {s.value: (round(v, 1) if np.isfinite(v) else None) for s, v in swing.items()}
     throughout = [s for s in Side if seen_share[s] >= 0.9 and np.isfinite(swing[s])]
     if len(throughout) == 2:
@@ -92,35 +92,35 @@ def frozen_side_of(k: Kinematics) -> tuple[Side | None, dict[str, float | None]]
     return None, shown
 
 
-def clip_context(k: Kinematics, events: Events) -> ClipContext:
+def clip_context(kinematics: Kinematics, events: Events) -> ClipContext:
     """Clip-level facts: which arm is frozen, each side's typical peak, where the hips sit."""
     drives = events.complete_drives
     peaks = {s: _median(np.array([d.peak_thigh_deg for d in drives if d.side is s])) for s in Side}
-    hips = mid_hip(k.xy)
+    hips = mid_hip(kinematics.xy)
     idx = np.array([d.i_peak for d in drives], int)
     set_hip = np.nanmedian(hips[idx], axis=0) if len(idx) else np.nanmedian(hips, axis=0)
-    return ClipContext(frozen_side_of(k)[0], peaks, set_hip)
+    return ClipContext(frozen_side_of(kinematics)[0], peaks, set_hip)
 
 
-def _swing_metrics(k: Kinematics, side: Side, a: int, b: int, thigh: np.ndarray) -> dict[str, float]:
-    dorsi = k.frames.side("dorsiflexion", side)[a:b]
-    lean = k.frames["trunk_lean"][a:b]
+def _swing_metrics(kinematics: Kinematics, side: Side, a: int, b: int, thigh: np.ndarray) -> dict[str, float]:
+    dorsi = kinematics.frames.side("dorsiflexion", side)[a:b]
+    lean = kinematics.frames["trunk_lean"][a:b]
     valid = dorsi[~np.isnan(dorsi)]
     peak = np.nanmax(thigh[a:b]) if np.any(~np.isnan(thigh[a:b])) else np.nan
     top = (thigh[a:b] >= peak - _TOP_BAND_DEG) if np.isfinite(peak) else np.zeros(b - a, bool)
-    other = k.frames.side("knee_angle", side.other)[a:b]
+    other = kinematics.frames.side("knee_angle", side.other)[a:b]
     return {
         "top_dorsiflexion_deg": _median(dorsi[top]),
         "soggy_share": float(np.mean(valid < 0)) if len(valid) >= 3 else float("nan"),
         "trunk_lean_deg": _median(lean),
         "trunk_lean_abs_deg": _median(np.abs(lean)),
-        "body_angle_deg": _median(k.frames["body_angle"][a:b]),
-        "body_line_deg": _median(k.frames["body_line"][a:b]),
+        "body_angle_deg": _median(kinematics.frames["body_angle"][a:b]),
+        "body_line_deg": _median(kinematics.frames["body_line"][a:b]),
         "stance_knee_deg": _median(other),
     }
 
 
-def _touchdown_ahead(k: Kinematics, drive: KneeDrive, contacts: tuple[FootContact, ...]) -> float | None:
+def _touchdown_ahead(kinematics: Kinematics, drive: KneeDrive, contacts: tuple[FootContact, ...]) -> float | None:
     """Where the foot lands after the drive: heel ahead of the hips, thigh lengths.
 
     The contact event marks the heel's furthest-forward point; a piston-run foot then paws back down, so the
@@ -131,48 +131,50 @@ def _touchdown_ahead(k: Kinematics, drive: KneeDrive, contacts: tuple[FootContac
         return None
     if not after:
         return float("nan")
-    f = forward_sign(k.facing)
-    t = k.t_s
-    heel = k.xy[:, int(sided(drive.side, "HEEL"))]
+    f = forward_sign(kinematics.facing)
+    t = kinematics.t_s
+    heel = kinematics.xy[:, int(sided(drive.side, "HEEL"))]
     window = np.flatnonzero((t >= after[0].t_on_s) & (t <= after[0].t_on_s + 0.25))
     ys = heel[window, 1]
     if len(window) == 0 or np.all(np.isnan(ys)):
         return float("nan")
     lowest = np.nanmax(ys)
-    i = int(window[np.flatnonzero(ys >= lowest - 0.02 * k.thigh_px)[0]])  # first frame at ground level
-    return float(f * (heel[i, 0] - mid_hip(k.xy)[i, 0]) / k.thigh_px)
+    i = int(window[np.flatnonzero(ys >= lowest - 0.02 * kinematics.thigh_px)[0]])  # first frame at ground level
+    return float(f * (heel[i, 0] - mid_hip(kinematics.xy)[i, 0]) / kinematics.thigh_px)
 
 
-def _elbow_knee_lag(k: Kinematics, drive: KneeDrive) -> float:
+def _elbow_knee_lag(kinematics: Kinematics, drive: KneeDrive) -> float:
     """Seconds between the elbow's furthest-back point and the knee peak, on the drive's side."""
-    f = forward_sign(k.facing)
-    t = k.t_s
+    f = forward_sign(kinematics.facing)
+    t = kinematics.t_s
     window = np.flatnonzero(np.abs(t - drive.t_peak_s) <= 0.3)
-    rel = f * (k.xy[window, int(sided(drive.side, "ELBOW")), 0] - k.xy[window, int(sided(drive.side, "SHOULDER")), 0])
+    xy = kinematics.xy[window]
+    rel = f * (xy[:, int(sided(drive.side, "ELBOW")), 0] - xy[:, int(sided(drive.side, "SHOULDER")), 0])
     if np.all(np.isnan(rel)):
         return float("nan")
     return float(abs(t[window[int(np.nanargmin(rel))]] - drive.t_peak_s))
 
 
-def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipContext) -> dict[str, float | None]:
+def drive_metrics(kinematics: Kinematics, drive: KneeDrive, events: Events, ctx: ClipContext
+                  ) -> dict[str, float | None]:
     """Every per-rep metric of one knee drive."""
     a, b = drive.i_start, drive.i_end + 1
-    thigh = k.frames.side("thigh_angle", drive.side)
+    thigh = kinematics.frames.side("thigh_angle", drive.side)
     m: dict[str, float | None] = {"peak_thigh_deg": drive.peak_thigh_deg, "peak_knee_height": drive.peak_knee_height}
     rise = slice(drive.i_start, drive.i_peak + 1)
     if drive.i_peak - drive.i_start >= 2:
-        speed = np.gradient(thigh[rise], k.t_s[rise])
+        speed = np.gradient(thigh[rise], kinematics.t_s[rise])
         m["peak_thigh_speed_deg_s"] = float(np.nanmax(speed)) if np.any(~np.isnan(speed)) else float("nan")
     else:
         m["peak_thigh_speed_deg_s"] = float("nan")
-    m.update(_swing_metrics(k, drive.side, a, b, thigh))
-    hip = np.nanmedian(mid_hip(k.xy)[a:b], axis=0)
-    m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
-    m["touchdown_ahead"] = _touchdown_ahead(k, drive, events.contacts)
+    m.update(_swing_metrics(kinematics, drive.side, a, b, thigh))
+    hip = np.nanmedian(mid_hip(kinematics.xy)[a:b], axis=0)
+    m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / kinematics.thigh_px)
+    m["touchdown_ahead"] = _touchdown_ahead(kinematics, drive, events.contacts)
     if ctx.frozen_side is not None:
-        m["frozen_arm_swing_deg"] = arm_swing_deg(k, ctx.frozen_side, a, b)
+        m["frozen_arm_swing_deg"] = arm_swing_deg(kinematics, ctx.frozen_side, a, b)
         moving = drive.side is not ctx.frozen_side
-        m["elbow_knee_lag_s"] = _elbow_knee_lag(k, drive) if moving else None
+        m["elbow_knee_lag_s"] = _elbow_knee_lag(kinematics, drive) if moving else None
         m["peak_vs_other_side_deg"] = None if moving else drive.peak_thigh_deg - ctx.median_peak[drive.side.other]
     else:
         m["frozen_arm_swing_deg"] = m["elbow_knee_lag_s"] = m["peak_vs_other_side_deg"] = float("nan")
@@ -180,7 +182,7 @@ def drive_metrics(k: Kinematics, drive: KneeDrive, events: Events, ctx: ClipCont
     return m
 
 
-def raise_metrics(k: Kinematics, rise: HeelRaise, ctx: ClipContext) -> dict[str, float | None]:
+def raise_metrics(kinematics: Kinematics, rise: HeelRaise, ctx: ClipContext) -> dict[str, float | None]:
     """Every per-rep metric of one heel raise: its height and the body position held through it."""
     a, b = rise.i_start, rise.i_end + 1
     m: dict[str, float | None] = {name: None for name in ("peak_thigh_deg", "peak_knee_height", "hold_s", "sway",
@@ -189,30 +191,30 @@ def raise_metrics(k: Kinematics, rise: HeelRaise, ctx: ClipContext) -> dict[str,
                                                           "peak_thigh_speed_deg_s", "soggy_share",
                                                           "top_dorsiflexion_deg", "stance_knee_deg")}
     m["heel_rise_thighs"] = rise.rise_thighs
-    lean = k.frames["trunk_lean"][a:b]
+    lean = kinematics.frames["trunk_lean"][a:b]
     m["trunk_lean_deg"], m["trunk_lean_abs_deg"] = _median(lean), _median(np.abs(lean))
-    m["body_angle_deg"] = _median(k.frames["body_angle"][a:b])
-    m["body_line_deg"] = _median(k.frames["body_line"][a:b])
-    hip = np.nanmedian(mid_hip(k.xy)[a:b], axis=0)
-    m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / k.thigh_px)
+    m["body_angle_deg"] = _median(kinematics.frames["body_angle"][a:b])
+    m["body_line_deg"] = _median(kinematics.frames["body_line"][a:b])
+    hip = np.nanmedian(mid_hip(kinematics.xy)[a:b], axis=0)
+    m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / kinematics.thigh_px)
     return m
 
 
-def hold_metrics(k: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str, float | None]:
+def hold_metrics(kinematics: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str, float | None]:
     """Every per-rep metric of one hold; ``hold_s`` counts the frames with the knee at its target."""
     a, b = hold.i_start, hold.i_end + 1
-    thigh = k.frames.side("thigh_angle", hold.side)
+    thigh = kinematics.frames.side("thigh_angle", hold.side)
     m: dict[str, float | None] = {"peak_thigh_deg": _median(thigh[a:b]),
-                                  "peak_knee_height": _median(k.frames.side("knee_height", hold.side)[a:b])}
-    m.update(_swing_metrics(k, hold.side, a, b, np.full(len(thigh), np.nan)))
-    m["top_dorsiflexion_deg"] = _median(k.frames.side("dorsiflexion", hold.side)[a:b])
-    t = k.t_s
+                                  "peak_knee_height": _median(kinematics.frames.side("knee_height", hold.side)[a:b])}
+    m.update(_swing_metrics(kinematics, hold.side, a, b, np.full(len(thigh), np.nan)))
+    m["top_dorsiflexion_deg"] = _median(kinematics.frames.side("dorsiflexion", hold.side)[a:b])
+    t = kinematics.t_s
     dt = np.diff(t[a:b + 1]) if b < len(t) else np.append(np.diff(t[a:b]), np.median(np.diff(t[a:b])))
     at_target = np.nan_to_num(thigh[a:b], nan=-np.inf) >= knee_target_deg - HOLD_NOISE_DEG
     m["hold_s"] = float(np.sum(dt[: len(at_target)][at_target]))
-    knee = k.xy[a:b, int(sided(hold.side, "KNEE"))]
-    hip = mid_hip(k.xy)[a:b]
-    m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / k.thigh_px)
+    knee = kinematics.xy[a:b, int(sided(hold.side, "KNEE"))]
+    hip = mid_hip(kinematics.xy)[a:b]
+    m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / kinematics.thigh_px)
     m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_swing_deg": None,
               "elbow_knee_lag_s": None,
               "peak_vs_other_side_deg": None})

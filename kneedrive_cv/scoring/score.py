@@ -152,38 +152,39 @@ def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, even
     return out, findings
 
 
-def score_clip(drill: Drill, k: Kinematics, events: Events, book: DrillBook) -> ClipScore:
+def score_clip(drill: Drill, kinematics: Kinematics, events: Events, book: DrillBook) -> ClipScore:
     """Score every rep of ``drill`` found in the clip, and the set as a whole."""
-    ctx = clip_context(k, events)
+    ctx = clip_context(kinematics, events)
     reps: list[ScoredRep] = []
     findings_start: float | None = None
-    t = k.t_s
+    t = kinematics.t_s
     if drill.rep is RepKind.HOLD:
         target = next((c.min for c in drill.criteria if c.metric == "peak_thigh_deg" and c.min is not None), 85.0)
         for h in events.holds:
-            m = hold_metrics(k, h, target)
+            m = hold_metrics(kinematics, h, target)
             score, faults, unmeasured = score_metrics(drill, m, book)
             reps.append(ScoredRep(len(reps) + 1, RepKind.HOLD, h.side, h.i_start, h.i_start, h.i_end, h.t_start_s,
                                   h.t_start_s, h.t_end_s, m, score, faults, unmeasured))
     elif drill.rep is RepKind.RAISE:
         for rise in events.raises:
-            m = raise_metrics(k, rise, ctx)
+            m = raise_metrics(kinematics, rise, ctx)
             score, faults, unmeasured = score_metrics(drill, m, book)
-            reps.append(ScoredRep(len(reps) + 1, RepKind.RAISE, Side.LEFT if k.facing is Side.LEFT else Side.RIGHT,
+            side = Side.LEFT if kinematics.facing is Side.LEFT else Side.RIGHT
+            reps.append(ScoredRep(len(reps) + 1, RepKind.RAISE, side,
                                   rise.i_start, rise.i_peak, rise.i_end, rise.t_start_s, rise.t_peak_s,
                                   rise.t_end_s, m, score, faults, unmeasured))
     else:
         drives = list(events.complete_drives)
         if drill.first_strides:  # the first strides out of the start, not a twitch in the blocks
-            go = start_time(k)
+            go = start_time(kinematics)
             findings_start = go
             drives = [d for d in drives if go is None or d.t_peak_s >= go][: drill.first_strides]
         for d in drives:
-            m = drive_metrics(k, d, events, ctx)
+            m = drive_metrics(kinematics, d, events, ctx)
             score, faults, unmeasured = score_metrics(drill, m, book)
             reps.append(ScoredRep(len(reps) + 1, RepKind.DRIVE, d.side, d.i_start, d.i_peak, d.i_end,
                                   float(t[d.i_start]), d.t_peak_s, float(t[d.i_end]), m, score, faults, unmeasured))
-    cadence, source = clip_cadence(drill.cadence_from, events, k)
+    cadence, source = clip_cadence(drill.cadence_from, events, kinematics)
     hold_s = max((r.metrics.get("hold_s") or 0.0 for r in reps), default=None) if drill.rep is RepKind.HOLD else None
     set_faults, findings = _set_faults(drill, reps, cadence, events, book)
     if drill.first_strides:

@@ -36,18 +36,19 @@ class Events:
         return tuple(d for d in self.drives if not d.partial)
 
 
-def detect_events(k: Kinematics, settings: EventSettings | None = None, travelling: bool | None = None) -> Events:
+def detect_events(kinematics: Kinematics, settings: EventSettings | None = None,
+                  travelling: bool | None = None) -> Events:
     """Knee drives, holds, heel raises and foot contacts.
 
     ``travelling`` picks the contact method (None: decide from motion).
     """
     s = settings or EventSettings()
     if travelling is None:
-        travelling = feet_cycle_through(k)
-    contacts = contacts_from_pelvis(k, s) if travelling else contacts_from_ground(k, s)
-    return Events(tuple(knee_drives(k, s)), tuple(contacts), tuple(holds(k, s)),
+        travelling = feet_cycle_through(kinematics)
+    contacts = contacts_from_pelvis(kinematics, s) if travelling else contacts_from_ground(kinematics, s)
+    return Events(tuple(knee_drives(kinematics, s)), tuple(contacts), tuple(holds(kinematics, s)),
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",
-                  tuple(heel_raises(k, s)))
+                  tuple(heel_raises(kinematics, s)))
 
 
 __all__ = ["EventSettings", "Events", "FootContact", "HeelRaise", "Hold", "KneeDrive", "detect_events"]

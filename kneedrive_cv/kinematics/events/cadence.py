@@ -116,16 +116,17 @@ def step_cadence_spm(contacts: list[FootContact] | tuple[FootContact, ...]) -> f
     return periodic_rate_per_min([c.t_on_s for c in contacts])
 
 
-def bounce_rate_per_min(k: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0) -> tuple[float, float] | None:
+def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0
+                        ) -> tuple[float, float] | None:
     """Steps per minute from the hips' bounce, and how periodic the bounce is (autocorrelation at one step, 0-1).
 
     The hips rise and fall once per step whichever leg is which. The autocorrelation of the mid-hip's height
     (gap-free stretches of at least 1.5 s, resampled evenly) peaks at one step; None when no bounce is seen.
     """
-    hips = mid_hip(k.xy)[:, 1]
+    hips = mid_hip(kinematics.xy)[:, 1]
     best: tuple[float, float] | None = None
     for a, b in runs_of(~np.isnan(hips)):
-        t = k.t_s[a:b]
+        t = kinematics.t_s[a:b]
         if len(t) < 10 or t[-1] - t[0] < 1.5:
             continue
         dt = float(np.median(np.diff(t)))
@@ -155,7 +156,8 @@ def bounce_rate_per_min(k: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360
 BOUNCE_TRUSTED = 0.5
 
 
-def clip_cadence(cadence_from: CadenceFrom, events: Events, k: Kinematics | None = None) -> tuple[float | None, str]:
+def clip_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinematics | None = None
+                 ) -> tuple[float | None, str]:
     """The clip's cadence (docs/METRICS.md), and what it was counted from.
 
     From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``). Step cadence from
@@ -168,7 +170,7 @@ def clip_cadence(cadence_from: CadenceFrom, events: Events, k: Kinematics | None
     if cadence_from == CadenceFrom.CONTACTS:
         rate = step_cadence_spm(events.contacts)
         if rate is not None:
-            bounce = bounce_rate_per_min(k) if k is not None else None
+            bounce = bounce_rate_per_min(kinematics) if kinematics is not None else None
             if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
                 times = round(rate / bounce[0])
                 if times >= 2 and abs(rate / bounce[0] / times - 1) < 0.1:

@@ -35,20 +35,21 @@ class FootContact:
         return self.t_off_s - self.t_on_s
 
 
-def contacts_from_pelvis(k: Kinematics, settings: EventSettings | None = None) -> list[FootContact]:
+def contacts_from_pelvis(kinematics: Kinematics, settings: EventSettings | None = None) -> list[FootContact]:
     """Touchdown and toe-off from foot motion relative to the pelvis (Zeni et al. 2008), for running.
 
     Touchdown is where the heel is furthest forward of the pelvis, toe-off where the toe is furthest behind
     it; works on treadmills and over ground, moving camera or not.
     """
     s = settings or EventSettings()
-    f = forward_sign(k.facing)
-    t = k.t_s
-    pelvis = mid_hip(k.xy)[:, 0]
+    f = forward_sign(kinematics.facing)
+    t = kinematics.t_s
+    pelvis = mid_hip(kinematics.xy)[:, 0]
     out: list[FootContact] = []
     for side in Side:
-        heel = bridged(t, f * (foot_point(k, side, "HEEL")[:, 0] - pelvis) / k.thigh_px, s.bridge_gap_s)
-        toe = bridged(t, f * (foot_point(k, side, "FOOT_INDEX")[:, 0] - pelvis) / k.thigh_px, s.bridge_gap_s)
+        thigh_px = kinematics.thigh_px
+        heel = bridged(t, f * (foot_point(kinematics, side, "HEEL")[:, 0] - pelvis) / thigh_px, s.bridge_gap_s)
+        toe = bridged(t, f * (foot_point(kinematics, side, "FOOT_INDEX")[:, 0] - pelvis) / thigh_px, s.bridge_gap_s)
         for a, b in runs_of(~np.isnan(heel) & ~np.isnan(toe)):
             if b - a < 5:
                 continue
@@ -66,19 +67,19 @@ def contacts_from_pelvis(k: Kinematics, settings: EventSettings | None = None) -
     return out
 
 
-def contacts_from_ground(k: Kinematics, settings: EventSettings | None = None) -> list[FootContact]:
+def contacts_from_ground(kinematics: Kinematics, settings: EventSettings | None = None) -> list[FootContact]:
     """Touchdown and toe-off from the foot's height above its own ground level, for drills on the spot."""
     s = settings or EventSettings()
-    t = k.t_s
+    t = kinematics.t_s
     out: list[FootContact] = []
     for side in Side:
-        low = np.fmax(foot_point(k, side, "HEEL")[:, 1], foot_point(k, side, "FOOT_INDEX")[:, 1])
+        low = np.fmax(foot_point(kinematics, side, "HEEL")[:, 1], foot_point(kinematics, side, "FOOT_INDEX")[:, 1])
         ok = ~np.isnan(low)
         if ok.sum() < 5:
             continue
         ground = np.nanpercentile(low, 90)
-        height = (ground - low) / k.thigh_px
-        speed = np.abs(np.gradient(np.nan_to_num(low), t)) / k.thigh_px
+        height = (ground - low) / kinematics.thigh_px
+        speed = np.abs(np.gradient(np.nan_to_num(low), t)) / kinematics.thigh_px
         on_ground = ok & (height < s.contact_ground_tol) & (speed < s.contact_max_speed)
         for a, b in runs_of(on_ground):
             if t[b - 1] - t[a] < 0.04:
@@ -89,41 +90,41 @@ def contacts_from_ground(k: Kinematics, settings: EventSettings | None = None) -
     return out
 
 
-def foot_sweep_behind(k: Kinematics) -> float | None:
+def foot_sweep_behind(kinematics: Kinematics) -> float | None:
     """How far behind the hips the heels sweep (5th percentile, median of both feet), in thigh lengths.
 
     Running and walking push the feet well behind the hips (measured 0.9-1.7); drills on the spot and a
     piston run keep them under the body.
     """
-    f = forward_sign(k.facing)
-    pelvis = mid_hip(k.xy)[:, 0]
+    f = forward_sign(kinematics.facing)
+    pelvis = mid_hip(kinematics.xy)[:, 0]
     behind = []
     for side in Side:
-        rel = f * (foot_point(k, side, "HEEL")[:, 0] - pelvis) / k.thigh_px
+        rel = f * (foot_point(kinematics, side, "HEEL")[:, 0] - pelvis) / kinematics.thigh_px
         rel = rel[~np.isnan(rel)]
         if len(rel) > 10:
             behind.append(-float(np.percentile(rel, 5)))
     return float(np.median(behind)) if behind else None
 
 
-def feet_cycle_through(k: Kinematics) -> bool:
+def feet_cycle_through(kinematics: Kinematics) -> bool:
     """True for a running or walking gait: the feet sweep well behind the hips."""
-    sweep = foot_sweep_behind(k)
+    sweep = foot_sweep_behind(kinematics)
     return sweep is not None and sweep > FEET_CYCLE_THIGHS
 
 
-def start_time(k: Kinematics, moved_thighs: float = 0.5) -> float | None:
+def start_time(kinematics: Kinematics, moved_thighs: float = 0.5) -> float | None:
     """When a start happens: the first time the hips are half a thigh length forward of where they sat.
 
     Where they sat is the median hip position over the first second with the athlete in view.
     """
-    f = forward_sign(k.facing)
-    hips = mid_hip(k.xy)[:, 0]
+    f = forward_sign(kinematics.facing)
+    hips = mid_hip(kinematics.xy)[:, 0]
     seen = np.flatnonzero(~np.isnan(hips))
     if len(seen) < 5:
         return None
-    first = seen[k.t_s[seen] <= k.t_s[seen[0]] + 1.0]
-    forward = f * (hips - np.median(hips[first])) / k.thigh_px
+    first = seen[kinematics.t_s[seen] <= kinematics.t_s[seen[0]] + 1.0]
+    forward = f * (hips - np.median(hips[first])) / kinematics.thigh_px
     moved = np.flatnonzero(np.nan_to_num(forward, nan=-np.inf) > moved_thighs)
-    return float(k.t_s[moved[0]]) if len(moved) else None
+    return float(kinematics.t_s[moved[0]]) if len(moved) else None
 

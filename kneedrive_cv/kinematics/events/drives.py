@@ -35,17 +35,17 @@ class KneeDrive:
     partial: bool
 
 
-def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[KneeDrive]:
+def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -> list[KneeDrive]:
     """Peaks of each thigh's angle, with the troughs either side as the drive's start and end."""
     s = settings or EventSettings()
-    t = k.t_s
+    t = kinematics.t_s
     per_side: dict[Side, list[tuple[float, KneeDrive]]] = {}
     for side in Side:
         found: list[tuple[float, KneeDrive]] = per_side.setdefault(side, [])
         # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
         # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
-        theta = bridged(t, k.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
-        height = k.frames.side("knee_height", side)
+        theta = bridged(t, kinematics.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
+        height = kinematics.frames.side("knee_height", side)
         for a, b in runs_of(~np.isnan(theta)):
             if b - a < 3:
                 continue
@@ -79,7 +79,7 @@ def knee_drives(k: Kinematics, settings: EventSettings | None = None) -> list[Kn
                            and drop_after < 0.85 * drop_before)
                 partial = cut_start or cut_end
                 ip = a + int(p)
-                trusted = k.frames.side("thigh_angle", side)[ip]
+                trusted = kinematics.frames.side("thigh_angle", side)[ip]
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
                                                        float(height[ip]), bool(partial))))

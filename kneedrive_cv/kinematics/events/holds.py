@@ -42,13 +42,13 @@ class HeelRaise:
     rise_thighs: float
 
 
-def holds(k: Kinematics, settings: EventSettings | None = None) -> list[Hold]:
+def holds(kinematics: Kinematics, settings: EventSettings | None = None) -> list[Hold]:
     """Intervals where a thigh stays at or above the hold threshold and moves slowly, at least ``hold_min_s``."""
     s = settings or EventSettings()
-    t = k.t_s
+    t = kinematics.t_s
     out: list[Hold] = []
     for side in Side:
-        theta = bridged(t, k.frames.side("thigh_angle", side), s.bridge_gap_s)
+        theta = bridged(t, kinematics.frames.side("thigh_angle", side), s.bridge_gap_s)
         speed = np.abs(np.gradient(np.nan_to_num(theta), t)) if len(t) > 1 else np.zeros_like(t)
         up = ~np.isnan(theta) & (theta >= s.hold_min_thigh_deg) & (speed <= s.hold_max_speed_deg_s)
         for a, b in runs_of(_close_short_breaks(up, t, s.hold_bridge_s)):
@@ -66,28 +66,29 @@ def _close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.nda
     return out
 
 
-def heel_height(k: Kinematics) -> np.ndarray:
+def heel_height(kinematics: Kinematics) -> np.ndarray:
     """How far the heels are raised above the toes, both feet averaged, in thigh lengths above standing flat.
 
     Measured against the toes, not the image, so a camera that drifts or a floor that slopes does not count.
     """
     rises = []
     for side in Side:
-        rise = (foot_point(k, side, "FOOT_INDEX")[:, 1] - foot_point(k, side, "HEEL")[:, 1]) / k.thigh_px
+        toe, heel = foot_point(kinematics, side, "FOOT_INDEX"), foot_point(kinematics, side, "HEEL")
+        rise = (toe[:, 1] - heel[:, 1]) / kinematics.thigh_px
         if np.any(~np.isnan(rise)):
             rises.append(rise - np.nanpercentile(rise, 10))
     if not rises:
-        return np.full(len(k.t_s), np.nan)
+        return np.full(len(kinematics.t_s), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.asarray(np.nanmean(np.stack(rises), axis=0))
 
 
-def heel_raises(k: Kinematics, settings: EventSettings | None = None) -> list[HeelRaise]:
+def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -> list[HeelRaise]:
     """Heel raises: peaks of the heels' height above the toes, at least ``raise_min_thighs`` high."""
     s = settings or EventSettings()
-    t = k.t_s
-    height = bridged(t, heel_height(k), s.bridge_gap_s)
+    t = kinematics.t_s
+    height = bridged(t, heel_height(kinematics), s.bridge_gap_s)
     out: list[HeelRaise] = []
     for a, b in runs_of(~np.isnan(height)):
         if b - a < 5:

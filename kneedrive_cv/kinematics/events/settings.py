@@ -54,6 +54,6 @@ def crossing(seg: np.ndarray, base: int, peak: int, share: float) -> int:
 
 
 
-def foot_point(k: Kinematics, side: Side, part: str) -> np.ndarray:
+def foot_point(kinematics: Kinematics, side: Side, part: str) -> np.ndarray:
     """(frames, 2) positions of one foot landmark (``HEEL`` or ``FOOT_INDEX``)."""
-    return k.xy[:, int(sided(side, part))]
+    return kinematics.xy[:, int(sided(side, part))]
