@@ -124,3 +124,24 @@ def test_nobody_at_all() -> None:
     people = link_people([[] for _ in range(20)], _times(20))
     lm, _, choice = athlete_of(people, _times(20), (1280, 720))
     assert choice is None and np.isnan(lm).all() and people.person_ids == []
+
+
+def test_one_glitched_frame_does_not_cut_a_person_in_two() -> None:
+    athlete = _drilling()
+    athlete[90, :, 1] = athlete[90, :, 1] * 0.6 + 0.4 * athlete[90, 23, 1]  # torso read far too short, once
+    n = len(athlete)
+    people = link_people(_frames(athlete), _times(n))
+    assert people.person_ids == [1]
+
+
+def test_a_stretch_where_the_athletes_pose_jumped_is_joined_back() -> None:
+    athlete = _drilling()
+    n = len(athlete)
+    ids = link_people(_frames(athlete), _times(n))
+    # the same athlete, split by hand into 1 (frames 0-79 and 121-) and 2 (80-120), as a size jump does
+    cut = ids.ids.copy()
+    cut[80:121] = 2
+    people = type(ids)(ids.landmarks_px, ids.world_m, cut)
+    lm, _, choice = athlete_of(people, _times(n), (1280, 720))
+    assert choice is not None and choice.id == 1 and choice.joined == (2,)
+    assert not np.isnan(lm[:, 0, 0]).any()

@@ -13,8 +13,6 @@ from kneedrive_cv.analysis import analyse
 pytestmark = [pytest.mark.model, pytest.mark.real]
 
 
-@pytest.mark.xfail(strict=True, reason="Tasks backend (issue 16): the small athlete is found in 83 % of frames, "
-                                       "not 85 %")
 def test_sprint_start_first_strides() -> None:
     """The athlete is about 150 px tall in 1280x720: found by searching tiles (the whole-frame detector
     missed them), facing left, and the first strides out of the blocks show the trunk rising from a big

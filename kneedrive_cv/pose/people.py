@@ -101,24 +101,39 @@ def _distinct(poses: list[Pose]) -> list[Pose]:
     return kept
 
 
+#: A new pose is compared with this many of a person's latest poses, so one glitched frame (a torso read far
+#: too short, say) does not cut the person in two.
+_RECENT = 3
+
+
 @dataclass
 class _Open:
-    """A person still being linked: their id, last pose and when it was seen."""
+    """A person still being linked: their id and latest poses, ``(time, (33, 2) pixels, box)``, newest last."""
 
     person_id: int
-    xy: np.ndarray
-    box: np.ndarray
-    t_s: float
+    recent: list[tuple[float, np.ndarray, np.ndarray]]
+
+    @property
+    def t_s(self) -> float:
+        """When the person was last seen."""
+        return self.recent[-1][0]
+
+    def seen(self, t_s: float, xy: np.ndarray, box: np.ndarray) -> None:
+        """The person was found again."""
+        self.recent = [*self.recent[-(_RECENT - 1):], (t_s, xy, box)]
 
 
 def _cost(person: _Open, xy: np.ndarray, box: np.ndarray, t_s: float) -> float:
-    """How unlike ``person`` a pose is (inf where it cannot be them)."""
-    dt = t_s - person.t_s
-    if not continues(person.xy, xy, dt):
-        return np.inf
-    centre0, scale0 = centre_and_scale(person.xy[None])
-    centre1, _ = centre_and_scale(xy[None])
-    return (1.0 - _iou(person.box, box)) + float(np.linalg.norm(centre1[0] - centre0[0])) / max(float(scale0[0]), 1.0)
+    """How unlike ``person`` a pose is: the least over their latest poses it can continue (inf where none)."""
+    best = np.inf
+    for seen_s, seen_xy, seen_box in person.recent:
+        if not continues(seen_xy, xy, t_s - seen_s):
+            continue
+        centre0, scale0 = centre_and_scale(seen_xy[None])
+        centre1, _ = centre_and_scale(xy[None])
+        cost = (1.0 - _iou(seen_box, box)) + float(np.linalg.norm(centre1[0] - centre0[0])) / max(float(scale0[0]), 1.0)
+        best = min(best, cost)
+    return best
 
 
 def link_people(frames: list[list[Pose]], t_s: np.ndarray) -> People:
@@ -151,11 +166,11 @@ def link_people(frames: list[list[Pose]], t_s: np.ndarray) -> People:
         for j, (pose, box) in enumerate(zip(found, boxes, strict=True)):
             if j in taken:
                 person = open_[taken[j]]
+                person.seen(t, pose[0][:, :2].copy(), box)
             else:
-                person = _Open(next_id, pose[0][:, :2], box, t)
+                person = _Open(next_id, [(t, pose[0][:, :2].copy(), box)])
                 open_.append(person)
                 next_id += 1
-            person.xy, person.box, person.t_s = pose[0][:, :2].copy(), box, t
             placed.append((person.person_id, pose))
         for slot, (pid, pose) in enumerate(sorted(placed, key=lambda p: p[0])):
             lm[i, slot], world[i, slot], ids[i, slot] = pose[0], pose[1], pid
@@ -259,40 +274,45 @@ class AthleteChoice:
                 "joined_ids": list(self.joined)}
 
 
-def continuing(people: People, t_s: np.ndarray, person_id: int) -> tuple[int, ...]:
-    """``person_id`` and the people who continue them before and after, never seen beside them.
+def _xy_at(people: People, frame: int, person_ids: list[int]) -> np.ndarray:
+    """(33, 2) pixels of whichever of these people is seen in ``frame``."""
+    slot = int(np.flatnonzero(np.isin(people.ids[frame], person_ids))[0])
+    return people.landmarks_px[frame, slot, :, :2]
 
-    A person lost for longer than :data:`MEMORY_S` (hidden, turned away, missed by the model) comes back under a
-    new id; a later (or earlier) person who is never seen in the same frame as them, and whose first pose
-    continues from their last (near enough for the time between, about the same size), is taken for them.
+
+def continuing(people: People, t_s: np.ndarray, person_id: int) -> tuple[int, ...]:
+    """``person_id`` and the people who continue them, before, after or in a gap, never seen beside them.
+
+    A person lost for longer than :data:`MEMORY_S` (hidden, turned away, missed by the model), or whose pose
+    jumped for a while, comes back under a new id. Another person who is never seen in the same frame as them,
+    and who continues from where they were just before (or leads to where they are just after: near enough
+    for the time between, about the same size), is taken for them; the nearest in time first.
     """
-    chain = [person_id]
     frames_of = {pid: np.flatnonzero((people.ids == pid).any(axis=1)) for pid in people.person_ids}
+    chain = [person_id]
     used = np.zeros(len(people), bool)
     used[frames_of[person_id]] = True
-    for forward in (True, False):
-        edge = person_id
-        while True:
-            end = frames_of[edge][-1] if forward else frames_of[edge][0]
-            edge_xy = people.of(edge)[0][end, :, :2]
-            best: tuple[float, int] | None = None
-            for pid, fr in frames_of.items():
-                if pid in chain or used[fr].any():
-                    continue
-                start = fr[0] if forward else fr[-1]
-                if (start <= end) if forward else (start >= end):
-                    continue
-                xy = people.of(pid)[0][start, :, :2]
-                if continues(edge_xy, xy, abs(float(t_s[start] - t_s[end]))):
-                    gap = abs(float(t_s[start] - t_s[end]))
-                    if best is None or gap < best[0]:
-                        best = (gap, pid)
-            if best is None:
-                break
-            chain.append(best[1])
-            used[frames_of[best[1]]] = True
-            edge = best[1]
-    return tuple(chain)
+    while True:
+        best: tuple[float, int] | None = None
+        for pid, fr in frames_of.items():
+            if pid in chain or used[fr].any():
+                continue
+            first, last = int(fr[0]), int(fr[-1])
+            gaps = []
+            before = np.flatnonzero(used[:first])
+            if len(before) and continues(_xy_at(people, int(before[-1]), chain), _xy_at(people, first, [pid]),
+                                         float(t_s[first] - t_s[before[-1]])):
+                gaps.append(float(t_s[first] - t_s[before[-1]]))
+            after = np.flatnonzero(used[last + 1:]) + last + 1
+            if len(after) and continues(_xy_at(people, last, [pid]), _xy_at(people, int(after[0]), chain),
+                                        float(t_s[after[0]] - t_s[last])):
+                gaps.append(float(t_s[after[0]] - t_s[last]))
+            if gaps and (best is None or min(gaps) < best[0]):
+                best = (min(gaps), pid)
+        if best is None:
+            return tuple(chain)
+        chain.append(best[1])
+        used[frames_of[best[1]]] = True
 
 
 def athlete_of(people: People, t_s: np.ndarray, frame_size: tuple[int, int], athlete: int | None = None
