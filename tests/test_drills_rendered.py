@@ -163,9 +163,8 @@ def test_hold_time(results: dict[str, AnalysisResult], clips: dict[str, tuple[Pa
 SAMPLE_DIR = ROOT / "sample_videos"
 
 
-@pytest.mark.parametrize("stem", ["piston_run", pytest.param("hip_flexion_hold", marks=pytest.mark.xfail(
-    strict=True, reason="Tasks backend (issue 16): the clean hold sample's hold measured short (false short_hold)")),
-    "wall_drill", "pocket_run", "walking", "piston_run_faults"])
+@pytest.mark.parametrize("stem", ["piston_run", "hip_flexion_hold", "wall_drill", "pocket_run", "walking",
+                                  "piston_run_faults"])
 def test_every_sample_clip_is_recognised_and_counted_exactly(stem: str) -> None:
     """The clips a new user tries first: drill recognised, every drive seen whole counted, clean ones clean."""
     clip = SAMPLE_DIR / f"{stem}.mp4"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, FootContact, HeelRaise, Hold, KneeDrive
+from kneedrive_cv.kinematics.events.settings import EventSettings, bridged
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Landmark, Side, forward_sign, mid_hip, sided
 
@@ -201,7 +202,10 @@ def raise_metrics(kinematics: Kinematics, rise: HeelRaise, ctx: ClipContext) -> 
 
 
 def hold_metrics(kinematics: Kinematics, hold: Hold, knee_target_deg: float) -> dict[str, float | None]:
-    """Every per-rep metric of one hold; ``hold_s`` counts the frames with the knee at its target."""
+    """Every per-rep metric of one hold; ``hold_s`` counts the frames with the knee at its target.
+
+    Gaps in the thigh angle up to the events' ``bridge_gap_s`` are bridged first, as the hold detection does.
+    """
     a, b = hold.i_start, hold.i_end + 1
     thigh = kinematics.frames.side("thigh_angle", hold.side)
     m: dict[str, float | None] = {"peak_thigh_deg": _median(thigh[a:b]),
@@ -210,7 +214,9 @@ def hold_metrics(kinematics: Kinematics, hold: Hold, knee_target_deg: float) -> 
     m["top_dorsiflexion_deg"] = _median(kinematics.frames.side("dorsiflexion", hold.side)[a:b])
     t = kinematics.t_s
     dt = np.diff(t[a:b + 1]) if b < len(t) else np.append(np.diff(t[a:b]), np.median(np.diff(t[a:b])))
-    at_target = np.nan_to_num(thigh[a:b], nan=-np.inf) >= knee_target_deg - HOLD_NOISE_DEG
+    # short stretches where the thigh was not measured are bridged, as the hold's detection bridges them
+    held = bridged(t, thigh, EventSettings().bridge_gap_s)[a:b]
+    at_target = np.nan_to_num(held, nan=-np.inf) >= knee_target_deg - HOLD_NOISE_DEG
     m["hold_s"] = float(np.sum(dt[: len(at_target)][at_target]))
     knee = kinematics.xy[a:b, int(sided(hold.side, "KNEE"))]
     hip = mid_hip(kinematics.xy)[a:b]
