@@ -131,7 +131,8 @@ def test_one_glitched_frame_does_not_cut_a_person_in_two() -> None:
     athlete[90, :, 1] = athlete[90, :, 1] * 0.6 + 0.4 * athlete[90, 23, 1]  # torso read far too short, once
     n = len(athlete)
     people = link_people(_frames(athlete), _times(n))
-    assert people.person_ids == [1]
+    assert (people.ids[:90, 0] == 1).all() and (people.ids[91:, 0] == 1).all()  # the athlete goes on after it
+    assert len(people.person_ids) <= 2  # the glitched pose alone may stand apart
 
 
 def test_a_stretch_where_the_athletes_pose_jumped_is_joined_back() -> None:

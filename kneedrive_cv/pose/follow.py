@@ -27,14 +27,16 @@ def centre_and_scale(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre, scale
 
 
-def continues(before: np.ndarray, after: np.ndarray, dt_s: float) -> bool:
+def continues(before: np.ndarray, after: np.ndarray, dt_s: float, torso_px: float | None = None) -> bool:
     """Whether the pose ``after`` (33, 2 pixels) can be the person of ``before``, ``dt_s`` seconds later.
 
-    Near enough for the time between them, and about the same size.
+    Near enough for the time between them, and about the same size. ``torso_px``: the person's torso length to
+    judge by (say, the median of their latest poses, so one pose read too short does not decide); by default
+    the torso of ``before``.
     """
     c0, s0 = centre_and_scale(np.asarray(before, np.float64)[None])
     c1, s1 = centre_and_scale(np.asarray(after, np.float64)[None])
-    ref = max(float(s0[0]), 1.0)
+    ref = max(float(s0[0]) if torso_px is None else torso_px, 1.0)
     close = float(np.linalg.norm(c1[0] - c0[0])) / ref <= 1.5 + _MAX_SPEED_TORSOS_S * dt_s
-    same_size = abs(float(s1[0]) - float(s0[0])) / ref <= _MAX_SCALE_CHANGE + dt_s
+    same_size = abs(float(s1[0]) - ref) / ref <= _MAX_SCALE_CHANGE + dt_s
     return bool(close and same_size)

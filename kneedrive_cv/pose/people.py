@@ -101,8 +101,8 @@ def _distinct(poses: list[Pose]) -> list[Pose]:
     return kept
 
 
-#: A new pose is compared with this many of a person's latest poses, so one glitched frame (a torso read far
-#: too short, say) does not cut the person in two.
+#: A person's size is judged by the median torso of this many of their latest poses, so one glitched frame (a
+#: torso read far too short, say) does not cut them in two.
 _RECENT = 3
 
 
@@ -124,16 +124,18 @@ class _Open:
 
 
 def _cost(person: _Open, xy: np.ndarray, box: np.ndarray, t_s: float) -> float:
-    """How unlike ``person`` a pose is: the least over their latest poses it can continue (inf where none)."""
-    best = np.inf
-    for seen_s, seen_xy, seen_box in person.recent:
-        if not continues(seen_xy, xy, t_s - seen_s):
-            continue
-        centre0, scale0 = centre_and_scale(seen_xy[None])
-        centre1, _ = centre_and_scale(xy[None])
-        cost = (1.0 - _iou(seen_box, box)) + float(np.linalg.norm(centre1[0] - centre0[0])) / max(float(scale0[0]), 1.0)
-        best = min(best, cost)
-    return best
+    """How unlike ``person`` a pose is (inf where it cannot be them).
+
+    Judged from where they were last, at their usual size: the median torso of their latest poses, so that
+    one pose read with the torso far too short (or too long) does not cut them in two.
+    """
+    seen_s, seen_xy, seen_box = person.recent[-1]
+    torso = float(np.median([centre_and_scale(p[None])[1][0] for _, p, _ in person.recent]))
+    if not continues(seen_xy, xy, t_s - seen_s, torso):
+        return np.inf
+    centre0, _ = centre_and_scale(seen_xy[None])
+    centre1, _ = centre_and_scale(xy[None])
+    return (1.0 - _iou(seen_box, box)) + float(np.linalg.norm(centre1[0] - centre0[0])) / max(torso, 1.0)
 
 
 def link_people(frames: list[list[Pose]], t_s: np.ndarray) -> People:
