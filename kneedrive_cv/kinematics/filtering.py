@@ -65,8 +65,8 @@ def fill_gaps(t_s: np.ndarray, values: np.ndarray, max_gap_s: float) -> tuple[np
             continue
         idx = np.flatnonzero(ok)
         gaps = np.flatnonzero(np.diff(idx) > 1)
-        for g in gaps:
-            a, b = idx[g], idx[g + 1]
+        for g in gaps.tolist():
+            a, b = int(idx[g]), int(idx[g + 1])
             frame_s = (t_s[b] - t_s[a]) / (b - a)
             if t_s[b] - t_s[a] - frame_s <= max_gap_s + 1e-9:
                 col[a + 1:b] = np.interp(t_s[a + 1:b], [t_s[a], t_s[b]], [col[a], col[b]])

@@ -58,8 +58,8 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                 # the low points are looked for between this leg's neighbouring peaks, never across them
                 lb = max(lb, peaks[j - 1] if j > 0 else 0)
                 rb = min(rb, peaks[j + 1] if j + 1 < len(peaks) else len(seg) - 1)
-                lo = seg[lb:p + 1].argmin() + lb if p > lb else lb
-                hi = seg[p:rb + 1].argmin() + p if rb > p else rb
+                lo = int(np.argmin(seg[lb:p + 1])) + lb if p > lb else lb
+                hi = int(np.argmin(seg[p:rb + 1])) + p if rb > p else rb
                 # start/end: where the thigh passes 20 % of the way up from each side's low point
                 lo = crossing(seg, lo, p, 0.2)
                 hi = crossing(seg, hi, p, 0.2)
@@ -74,8 +74,8 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                 rising = len(before) <= edge or before[edge] - before[0] > 0.1 * drop_after
                 falling = len(after) <= edge or after[-1 - edge] - after[-1] > 0.1 * drop_before
                 at_start, at_end = t[a] - t[0] <= CLIP_EDGE_S, t[-1] - t[b - 1] <= CLIP_EDGE_S
-                cut_start = at_start and rising and int(before.argmin()) == 0 and drop_before < 0.85 * drop_after
-                cut_end = (at_end and falling and int(after.argmin()) == len(after) - 1
+                cut_start = at_start and rising and int(np.argmin(before)) == 0 and drop_before < 0.85 * drop_after
+                cut_end = (at_end and falling and int(np.argmin(after)) == len(after) - 1
                            and drop_after < 0.85 * drop_before)
                 partial = cut_start or cut_end
                 ip = a + int(p)
