@@ -56,8 +56,9 @@ def print_rep_table(result: AnalysisResult) -> None:
     athlete = result.track.meta.get("athlete")
     if athlete and athlete["others_seen"]:
         how = "chosen by you" if athlete["chosen_by"] == "given" else "chosen automatically"
-        print(f"note: {athlete['others_seen']} other people seen; analysing person {athlete['id']} ({how}; "
-              "`kneedrive people CLIP` lists them)")
+        others = athlete["others_seen"]
+        print(f"note: {others} other {'person' if others == 1 else 'people'} seen; analysing person "
+              f"{athlete['id']} ({how}; `kneedrive people CLIP` lists everyone)")
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
         return
