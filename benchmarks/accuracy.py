@@ -31,7 +31,6 @@ tables to the ``.txt`` beside it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing
 import os
@@ -45,9 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Report, machine  # benchmarks/common.py, beside this script
+from common import Report, machine, num, renderer_hash, rep_counts  # benchmarks/common.py, beside this script
 
-from kneedrive_cv.synth.truth import drives_seen_whole, truth_series
+from kneedrive_cv.synth.truth import truth_series
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_videos"
@@ -126,14 +125,6 @@ class Job:
     fps: float = 30.0
 
 
-def renderer_hash() -> str:
-    """Hash of the renderer's source: rendered clips are reused until it changes."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "kneedrive_cv" / "synth").glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def make_jobs(quick: bool, tracks: Path) -> list[Job]:
     folder = ROOT / ".cache" / "bench-clips" / renderer_hash()
     jobs = []
@@ -159,8 +150,8 @@ def run_job(job: Job) -> dict[str, Any]:
     result = analyse(job.clip, cache=TrackCache(job.tracks))
     out = {"name": job.name, "analyse_s": time.perf_counter() - start, "from_cache": result.from_cache,
            "drill": result.drill_name, "drill_confidence": result.recognition.confidence,
-           "cadence_spm": _num(result.cadence_spm), "reps": len(result.reps),
-           "complete_drives": [(d.side.value, d.t_peak_s, _num(d.peak_thigh_deg))
+           "cadence_spm": num(result.cadence_spm), "reps": len(result.reps),
+           "complete_drives": [(d.side.value, d.t_peak_s, num(d.peak_thigh_deg))
                                for d in result.events.complete_drives]}
     if truth is not None and job.setting is not None:
         out.update(compare(result, truth, job))
@@ -195,10 +186,6 @@ def render_if_missing(job: Job) -> dict[str, Any]:
     return json.loads(truth_file.read_text())
 
 
-def _num(x: float | None) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
-
-
 def compare(result: Any, truth: dict[str, Any], job: Job) -> dict[str, Any]:
     """Everything this clip says about accuracy (per-frame errors kept raw, for pooling)."""
     near = truth["near_side"]
@@ -213,7 +200,7 @@ def compare(result: Any, truth: dict[str, Any], job: Job) -> dict[str, Any]:
         errors[label] = got[both] - want[both]
         seen[label] = (int(both.sum()), int(np.isfinite(want).sum()))
     assert job.setting is not None
-    want_cad, got_cad = truth["cadence_spm"], _num(result.cadence_spm)
+    want_cad, got_cad = truth["cadence_spm"], num(result.cadence_spm)
     unmeasured = sorted({m for r in result.reps for m in r.unmeasured})
     return {"setting": job.setting.name, "drill_rendered": truth["drill"], "expected_drill": truth["expected_drill"],
             "facing": job.facing, "fps": job.fps, "frames": truth["n_frames"], "signed_errors": errors,
@@ -221,7 +208,7 @@ def compare(result: Any, truth: dict[str, Any], job: Job) -> dict[str, Any]:
             "truth_cadence_spm": want_cad,
             "cadence_error_pct": 100 * (got_cad - want_cad) / want_cad if want_cad and got_cad else None,
             **rep_counts(result, truth), **judge_faults(result, truth),
-            "hold_s": _num(result.score.hold_s) if result.score else None, "truth_hold_s": truth["hold_s"]}
+            "hold_s": num(result.score.hold_s) if result.score else None, "truth_hold_s": truth["hold_s"]}
 
 
 def legs_swapped(result: Any, truth: dict[str, Any]) -> tuple[int, int]:
@@ -235,16 +222,6 @@ def legs_swapped(result: Any, truth: dict[str, Any]) -> tuple[int, int]:
     swapped = np.abs(got_l - right) + np.abs(got_r - left)
     judged = np.isfinite(kept) & np.isfinite(swapped) & (np.abs(left - right) > 15.0)
     return int(np.sum(swapped[judged] < kept[judged])), int(judged.sum())
-
-
-def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
-    """Reps counted against truth: complete drives for drills with drives, reps scored for holds and walking."""
-    if truth["drill"] == "hip_flexion_hold":
-        return {"count_basis": "holds scored", "count_got": len(result.reps), "count_want": truth["rep_count"]}
-    if truth["expected_drill"] == "none":
-        return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
-    return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
-            "count_want": drives_seen_whole(truth)}
 
 
 def judge_faults(result: Any, truth: dict[str, Any]) -> dict[str, Any]:

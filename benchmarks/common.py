@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import platform
@@ -10,6 +11,10 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from kneedrive_cv.synth.truth import drives_seen_whole
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +49,26 @@ def machine() -> dict[str, Any]:
         commit += " with uncommitted changes in kneedrive_cv/"
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
             "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def renderer_hash() -> str:
+    """Hash of the renderer's source: rendered clips are reused until it changes."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "kneedrive_cv" / "synth").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def num(x: float | None) -> float | None:
+    """A finite float, or None."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """Reps counted against truth: complete drives for drills with drives, reps scored for holds and walking."""
+    if truth["drill"] == "hip_flexion_hold":
+        return {"count_basis": "holds scored", "count_got": len(result.reps), "count_want": truth["rep_count"]}
+    if truth["expected_drill"] == "none":
+        return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
+    return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
+            "count_want": drives_seen_whole(truth)}

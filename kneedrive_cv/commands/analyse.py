@@ -42,11 +42,19 @@ def _progress(done: int, total: int) -> None:
         print(f"\rpose: {done}/{total} frames {pct}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
+def _sure(result: AnalysisResult) -> str:
+    rec = result.recognition
+    sure = f"{100 * rec.confidence:.0f} % sure"
+    if rec.uncertain and rec.runner_up is not None and result.drill_asked == "auto":
+        sure += f", a best guess: next {rec.runner_up.drill} at {100 * rec.runner_up.fit:.0f} %"
+    return sure
+
+
 def print_rep_table(result: AnalysisResult) -> None:
     """The terminal summary: drill, cadence, one row per rep."""
     cadence = f"{result.cadence_spm:.1f} per min" if result.cadence_spm else "not measured"
     print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
-          f"(drill {result.drill_name}, {100 * result.recognition.confidence:.0f} % sure); cadence {cadence}; "
+          f"(drill {result.drill_name}, {_sure(result)}); cadence {cadence}; "
           f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
     for limit in result.unmeasured:
         if limit.kind is UnmeasuredKind.TURNED:

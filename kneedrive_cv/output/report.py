@@ -35,6 +35,11 @@ def summary_dict(result: AnalysisResult) -> dict[str, Any]:
     }
 
 
+def _runner_up(result: AnalysisResult) -> dict[str, Any] | None:
+    second = result.recognition.runner_up
+    return None if second is None else {"drill": second.drill, "confidence": second.fit, "why": second.why}
+
+
 def report_dict(result: AnalysisResult) -> dict[str, Any]:
     """The content of report.json (its fields are described in the README's output table)."""
     kinematics, score, events = result.kinematics, result.score, result.events
@@ -48,6 +53,8 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
         "drill_title": result.drill.title if result.drill else "no knee-drive drill",
         "drill_confidence": result.recognition.confidence,
         "drill_reasons": list(result.recognition.reasons),
+        "drill_uncertain": result.recognition.uncertain,
+        "drill_runner_up": _runner_up(result),
         "drill_source": "auto" if result.drill_asked == "auto" else "given",
         "cadence_spm": _round(result.cadence_spm, 2),
         "cadence_source": result.cadence_source,

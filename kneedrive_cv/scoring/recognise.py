@@ -29,6 +29,10 @@ START_LEAN_DEG = 30.0
 #: Feet swept further than this behind the hips (thigh lengths) mean running or sprinting: a piston run keeps
 #: them under the body. Measured: treadmill and track running 1.15-1.7, drills on the spot under 0.55.
 RUNNING_SWEEP_THIGHS = 1.0
+#: ... and further per degree the knees peak above DRIVE_PEAK_DEG (a drill's higher knees allow a longer push).
+RUNNING_SWEEP_PER_DEG = 0.01
+#: A best guess less sure than this is reported as uncertain, with the runner-up.
+UNCERTAIN_BELOW = 0.6
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,28 @@ class ClipFeatures:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A drill the clip may show: how well the evidence fits it (0-1) and the evidence in words."""
+
+    drill: str
+    fit: float
+    why: str
+
+
+@dataclass(frozen=True)
 class Recognition:
-    """The drill recognised (or ``none``), a confidence 0-1 and the features and reasons behind it."""
+    """The drill recognised (or ``none``), a confidence 0-1 and the features and reasons behind it.
+
+    ``runner_up`` is the next most likely drill (or ``none``) and its confidence; ``uncertain`` says the best
+    guess was taken with little to spare (the report says so beside the scores).
+    """
 
     drill: str
     confidence: float
     reasons: tuple[str, ...]
     features: ClipFeatures
+    runner_up: Candidate | None = None
+    uncertain: bool = False
 
 
 def _sigmoid(x: float) -> float:
@@ -111,52 +130,97 @@ def _nanmedian(x: np.ndarray) -> float | None:
     return float(np.median(x)) if len(x) else None
 
 
-def recognise(kinematics: Kinematics, events: Events) -> Recognition:
-    """The drill the clip shows, or ``none`` when no knee-drive drill is seen."""
-    f = clip_features(kinematics, events)
+def _fit(x: float) -> float:
+    """A soft yes: 0.5 at ``x`` = 0, 0.95 at ``x`` = 3 (a logistic, kept clear of overflow)."""
+    return _sigmoid(float(np.clip(x, -30, 30)))
+
+
+def running_fit(peak_thigh_deg: float | None, sweep_thighs: float | None) -> float:
+    """How much the legs move like running or sprinting rather than a drill: the feet sweep far behind the hips.
+
+    Running and sprinting push the feet 1.15-1.7 thigh lengths behind the hips (measured); a piston run keeps
+    them under the body or finishes a short push behind. The higher the knees, the further a drill's push may
+    go before it reads as running.
+    """
+    if sweep_thighs is None:
+        return 0.0
+    reach = RUNNING_SWEEP_THIGHS + RUNNING_SWEEP_PER_DEG * max(0.0, (peak_thigh_deg or 0.0) - DRIVE_PEAK_DEG)
+    return _fit((sweep_thighs - reach) / 0.05)
+
+
+def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
+    """How well each drill, and ``none``, fits the clip's evidence; no single rule vetoes the rest."""
     drives, peak, hold, body = f.complete_drives, f.median_peak_thigh_deg, f.longest_hold_s, f.median_body_angle_deg
+    lean, early_lean = f.median_trunk_lean_deg, f.early_trunk_lean_deg
+    driven = _fit((drives - MIN_DRIVES + 0.5) * 3)
+    knees_up = 0.0 if peak is None else _fit((peak - DRIVE_PEAK_DEG) / 3)
+    driving = driven * knees_up
+    held = _fit((hold - HOLD_MIN_S) / 0.1) * _fit((4.5 - drives) * 3)
+    leaning = 0.0 if body is None else _fit((body - WALL_BODY_ANGLE_DEG) / 3)
+    moves = _fit((abs(f.travel_thighs) - TRAVEL_THIGHS) / 0.3)
+    upright = lean is not None and abs(lean) < WALL_BODY_ANGLE_DEG
+    # feet sweeping behind the hips mean travelling only when upright: leaning into a wall puts them there too
+    travelling = max(moves, 1.0 if f.feet_cycle_through and upright else 0.0)
+    frozen = 1.0 if f.frozen_side else 0.0
+    running = running_fit(peak, f.foot_sweep_behind_thighs)
+    start = 0.0 if early_lean is None or drives < 1 else _fit((early_lean - START_LEAN_DEG) / 2) * travelling
+    calves = (1 - moves) * leaning * (1 - driven) * (1.0 if raises >= MIN_DRIVES else 0.0)
+    knees = "no knee drives" if peak is None else f"knees to {peak:.0f} deg"
+    sweep = f.foot_sweep_behind_thighs
+    swept = "" if sweep is None else f", feet {sweep:.1f} thigh lengths behind the hips"
+    out = [
+        Candidate("hip_flexion_hold", held, f"a knee held up for {hold:.1f} s"),
+        Candidate("wall_calves", calves, f"body leaning {body or 0:.0f} deg on the spot with {raises} heel raises: "
+                                         "sprinter's calves"),
+        Candidate("wall_drill", driving * leaning * (1 - moves),
+                  f"body leaning {body or 0:.0f} deg on the spot, {knees}: wall drill"),
+        Candidate("sprint_start", start,
+                  f"trunk {early_lean or 0:.0f} deg forward in the first second, travelling: a start"),
+        Candidate("pocket_run", driving * travelling * frozen * (1 - start),
+                  f"travelling, {knees}, with the {f.frozen_side.value if f.frozen_side else '?'} arm "
+                  f"{_arm_how(f)}: pocket run"),
+        Candidate("piston_run", driving * travelling * (1 - frozen) * (1 - running) * (1 - start),
+                  f"travelling knee drives, {knees}{swept}: piston run"),
+        Candidate("high_knees", driving * (1 - travelling) * (1 - leaning),
+                  f"alternating knee drives on the spot, {knees}"),
+    ]
+    best_drill = max(c.fit for c in out)
+    if drives < MIN_DRIVES or peak is None:
+        why = f"{drives} knee drives"
+    elif peak < DRIVE_PEAK_DEG:
+        why = f"knees peak at {peak:.0f} deg (under {DRIVE_PEAK_DEG:.0f}): walking or running, not a drill"
+    else:
+        why = f"{knees}{swept}: running or sprinting, not a drill"
+    no_drill = max(1 - max(driving, held, start, calves), running * travelling * (1 - frozen))
+    return [*out, Candidate("none", max(no_drill, 1e-3) if best_drill < 1e-3 else no_drill, why)]
+
+
+def _arm_how(f: ClipFeatures) -> str:
+    if f.frozen_side is None:
+        return "still"
+    hidden = f.arm_swing_deg.get(f.frozen_side.value) is None
+    return "never seen swinging (hidden behind the body)" if hidden else "still"
+
+
+def recognise(kinematics: Kinematics, events: Events) -> Recognition:
+    """The drill the clip shows, or ``none`` when no knee-drive drill is seen.
+
+    Every drill's fit to the evidence is weighed (:func:`candidates`); the best one is taken with its share of
+    the total as the confidence, and the runner-up is kept. A best guess under :data:`UNCERTAIN_BELOW` is
+    still reported (and scored), marked uncertain, with the runner-up in the reasons.
+    """
+    f = clip_features(kinematics, events)
     if kinematics.view is View.FRONT:
         return Recognition("none", round(_sigmoid((kinematics.view_ratio - 0.4) * 20), 2),
                            ("camera is front-on: knee-drive drills are judged from the side",), f)
-    raises = len(events.raises)
-    moves = abs(f.travel_thighs) > TRAVEL_THIGHS
-    leaning = body is not None and body >= WALL_BODY_ANGLE_DEG
-    if not moves and body is not None and leaning and drives < MIN_DRIVES and raises >= MIN_DRIVES:
-        why = f"body leaning {body:.0f} deg on the spot with {raises} heel raises: sprinter's calves"
-        return Recognition("wall_calves", round(_sigmoid((body - WALL_BODY_ANGLE_DEG) / 5) * 0.85, 2), (why,), f)
-    if hold >= HOLD_MIN_S and drives <= 4:
-        return Recognition("hip_flexion_hold", round(_sigmoid(hold - 1.0) * 0.95, 2),
-                           (f"a knee held up for {hold:.1f} s",), f)
-    lean = f.median_trunk_lean_deg
-    upright = lean is not None and abs(lean) < WALL_BODY_ANGLE_DEG
-    # feet sweeping behind the hips mean running only when upright: leaning into a wall puts them there too
-    travelling = moves or (f.feet_cycle_through and upright)
-    early_lean = f.early_trunk_lean_deg
-    driving = drives >= MIN_DRIVES and peak is not None and peak >= DRIVE_PEAK_DEG
-    if not moves and body is not None and leaning and driving and peak is not None:
-        conf = _sigmoid((peak - DRIVE_PEAK_DEG) / 10) * _sigmoid((body - WALL_BODY_ANGLE_DEG) / 5)
-        return Recognition("wall_drill", round(conf, 2), (f"body leaning {body:.0f} deg on the spot: wall drill",), f)
-    if travelling and early_lean is not None and early_lean >= START_LEAN_DEG and drives >= 1:
-        return Recognition("sprint_start", round(_sigmoid((early_lean - START_LEAN_DEG) / 5) * 0.9, 2),
-                           (f"trunk {early_lean:.0f} deg forward in the first second, travelling: a start",), f)
-    if drives < MIN_DRIVES or peak is None or peak < DRIVE_PEAK_DEG:
-        why = (f"{drives} knee drives" if drives < MIN_DRIVES or peak is None else
-               f"knees peak at {peak:.0f} deg (under {DRIVE_PEAK_DEG:.0f}): walking or running, not a drill")
-        margin = (DRIVE_PEAK_DEG - peak) / 10 if peak is not None else 2.0
-        return Recognition("none", round(_sigmoid(margin), 2), (why,), f)
-    conf_drive = _sigmoid((peak - DRIVE_PEAK_DEG) / 10)
-    if travelling:
-        if f.frozen_side:
-            hidden = f.arm_swing_deg.get(f.frozen_side.value) is None
-            how = "never seen swinging (hidden behind the body)" if hidden else "still"
-            return Recognition("pocket_run", round(conf_drive * 0.85, 2),
-                               (f"travelling with the {f.frozen_side.value} arm {how}: pocket run",), f)
-        sweep = f.foot_sweep_behind_thighs
-        if sweep is not None and sweep > RUNNING_SWEEP_THIGHS:
-            return Recognition("none", round(_sigmoid((sweep - RUNNING_SWEEP_THIGHS) * 8), 2),
-                               (f"feet sweep {sweep:.1f} thigh lengths behind the hips: running or sprinting, "
-                                "not a piston run (legs under the body)",), f)
-        return Recognition("piston_run", round(conf_drive * 0.8, 2),
-                           ("travelling knee drives with the feet kept under the body: piston run",), f)
-    return Recognition("high_knees", round(conf_drive * 0.85, 2),
-                       (f"alternating knee drives on the spot, knees to {peak:.0f} deg",), f)
+    ranked = sorted(candidates(f, len(events.raises)), key=lambda c: -c.fit)
+    total = sum(c.fit for c in ranked) or 1.0
+    best, second = ranked[0], ranked[1]
+    confidence, second_conf = best.fit / total, second.fit / total
+    runner_up = Candidate(second.drill, round(second_conf, 2), second.why)
+    uncertain = confidence < UNCERTAIN_BELOW and best.drill != "none"
+    reasons = [best.why]
+    if uncertain:
+        reasons.append(f"uncertain: the best guess, {100 * confidence:.0f} % sure; next {second.drill} "
+                       f"({100 * second_conf:.0f} %: {second.why})")
+    return Recognition(best.drill, round(confidence, 2), tuple(reasons), f, runner_up, uncertain)
