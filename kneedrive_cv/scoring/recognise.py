@@ -52,6 +52,8 @@ class ClipFeatures:
         foot_sweep_behind_thighs: how far behind the hips the heels sweep, thigh lengths.
         frozen_side: the side whose arm is kept still (a pocket run), or None.
         arm_swing_deg: each arm's swing against the trunk (None where never seen).
+        both_legs_share: how evenly both legs take part: the smaller side's share of the knee drives or of the
+            foot contacts, whichever is larger (0.5 when they alternate, 0 when one leg does everything).
 
     """
 
@@ -67,6 +69,7 @@ class ClipFeatures:
     foot_sweep_behind_thighs: float | None
     frozen_side: Side | None
     arm_swing_deg: dict[str, float | None]
+    both_legs_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,17 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
             foot_sweep_behind_thighs=foot_sweep_behind(kinematics),
             frozen_side=frozen,
             arm_swing_deg=motion,
+            both_legs_share=_both_legs_share(events),
         )
+
+
+def _both_legs_share(events: Events) -> float:
+    """The smaller side's share of the drives or of the contacts, whichever is larger (0.5 when they alternate)."""
+    shares = []
+    for sides in ([d.side for d in events.drives], [c.side for c in events.contacts]):
+        if len(sides) >= MIN_DRIVES:
+            shares.append(min(sides.count(s) for s in Side) / len(sides))
+    return round(max(shares), 2) if shares else 0.5
 
 
 def _nanmedian(x: np.ndarray) -> float | None:
@@ -163,6 +176,8 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     travelling = max(moves, 1.0 if f.feet_cycle_through and upright else 0.0)
     frozen = 1.0 if f.frozen_side else 0.0
     running = running_fit(peak, f.foot_sweep_behind_thighs)
+    # running drills alternate the legs; one leg driving again and again (a lunge and drive) is not one of them
+    both = _fit((f.both_legs_share - 0.2) / 0.04)
     start = 0.0 if early_lean is None or drives < 1 else _fit((early_lean - START_LEAN_DEG) / 2) * travelling
     calves = (1 - moves) * leaning * (1 - driven) * (1.0 if raises >= MIN_DRIVES else 0.0)
     knees = "no knee drives" if peak is None else f"knees to {peak:.0f} deg"
@@ -176,23 +191,25 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
                   f"body leaning {body or 0:.0f} deg on the spot, {knees}: wall drill"),
         Candidate("sprint_start", start,
                   f"trunk {early_lean or 0:.0f} deg forward in the first second, travelling: a start"),
-        Candidate("pocket_run", driving * travelling * frozen * (1 - start),
+        Candidate("pocket_run", driving * both * travelling * frozen * (1 - start),
                   f"travelling, {knees}, with the {f.frozen_side.value if f.frozen_side else '?'} arm "
                   f"{_arm_how(f)}: pocket run"),
-        Candidate("piston_run", driving * travelling * (1 - frozen) * (1 - running) * (1 - start),
+        Candidate("piston_run", driving * both * travelling * (1 - frozen) * (1 - running) * (1 - start),
                   f"travelling knee drives, {knees}{swept}: piston run"),
-        Candidate("high_knees", driving * (1 - travelling) * (1 - leaning),
+        Candidate("high_knees", driving * both * (1 - travelling) * (1 - leaning),
                   f"alternating knee drives on the spot, {knees}"),
     ]
-    best_drill = max(c.fit for c in out)
     if drives < MIN_DRIVES or peak is None:
         why = f"{drives} knee drives"
     elif peak < DRIVE_PEAK_DEG:
         why = f"knees peak at {peak:.0f} deg (under {DRIVE_PEAK_DEG:.0f}): walking or running, not a drill"
     else:
         why = f"{knees}{swept}: running or sprinting, not a drill"
-    no_drill = max(1 - max(driving, held, start, calves), running * travelling * (1 - frozen))
-    return [*out, Candidate("none", max(no_drill, 1e-3) if best_drill < 1e-3 else no_drill, why)]
+    if f.both_legs_share < 0.2 and drives >= MIN_DRIVES:
+        why = f"knee drives of one leg only ({f.complete_drives}): not a running drill"
+    no_drill = max(1 - max(driving, held, start, calves), running * travelling * (1 - frozen),
+                   driving * (1 - both) * (1 - leaning))
+    return [*out, Candidate("none", max(no_drill, 1e-3), why)]
 
 
 def _arm_how(f: ClipFeatures) -> str:
