@@ -24,11 +24,13 @@ piston_run          cadence 150-300 steps/min (rising up to 8 % in 40 % of clips
 pocket_run          frozen side left/right, frozen arm drifting 0-15 deg, cadence 180-270/min, steps 0.5-0.95 m
                     (travel speed 1.5-4.3 m/s), thigh peak 55-85 deg, lean 3-18 deg, contact 48-62 %
 wall_drill          body angle 35-60 deg, repeated (same side) 45 %, alternating 45 %, single 10 %; 4-8 drives
-                    at 0.8-2.2 per second; thigh peak 75-100 deg, dorsiflexion -5-18 deg, heel raised 15-40 deg
+                    at 0.8-2.2 per second; thigh peak from max(78, 2 x body angle - 12) deg up 15 deg (a steeper
+                    body needs a higher knee for the foot to clear the floor), dorsiflexion -5-18 deg, heel
+                    raised 28-40 deg
 hip_flexion_hold    1 or 2 holds of 1.5-5 s (clip under 10 s), thigh 70-110 deg, foot sprung (70 %) or soggy,
                     trunk -3-8 deg, sway 0.2-3 deg
 high_knees          2.5-4 drives per second on the spot, thighs 85-115 deg, lean -3-8 deg, arms 30-60 deg
-walking             cadence 90-126/min, steps 0.5-0.8 m, arm swing 8-30 deg, lean 0-5 deg (drill ``none``)
+walking             cadence 90-126/min, steps 0.45-0.6 m, arm swing 8-30 deg, lean 0-5 deg (drill ``none``)
 running             jog 40 % (150-180/min, knees 35-50 deg, steps 0.85-1.1 m), run 35 % (165-200/min, knees
                     45-60 deg, steps 1.1-1.5 m), sprint 25 % (220-276/min, knees 60-80 deg, strides 1.7-2.1 m);
                     the feet land 0.15-0.3 m ahead, the hips travel 0.45-0.62 m over them (drill ``none``)
@@ -129,10 +131,13 @@ def _pocket(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _wall(rng: np.random.Generator) -> dict[str, Any]:
+    angle = _u(rng, 35, 60, 1)
+    # the steeper the body, the higher the knee must drive for the foot to clear the floor on its way up
+    low = max(78.0, 2 * angle - 12.0)
     return {"mode": _pick(rng, {"repeated": 0.45, "alternating": 0.45, "single": 0.1}),
             "drives": int(rng.integers(4, 9)), "rate_hz": _u(rng, 0.8, 2.2), "side": _side(rng),
-            "body_angle_deg": _u(rng, 35, 60, 1), "thigh_peak_deg": _u(rng, 75, 100, 1),
-            "dorsiflexion_deg": _u(rng, -5, 18, 1), "heel_pitch_deg": _u(rng, 15, 40, 1)}
+            "body_angle_deg": angle, "thigh_peak_deg": _u(rng, low, low + 15, 1),
+            "dorsiflexion_deg": _u(rng, -5, 18, 1), "heel_pitch_deg": _u(rng, 28, 40, 1)}
 
 
 def _hold(rng: np.random.Generator) -> dict[str, Any]:
@@ -149,7 +154,7 @@ def _high_knees(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _walking(rng: np.random.Generator) -> dict[str, Any]:
-    return {"cadence_hz": _u(rng, 1.5, 2.1), "step_length_m": _u(rng, 0.5, 0.8), "arm_swing_deg": _u(rng, 8, 30, 1),
+    return {"cadence_hz": _u(rng, 1.5, 2.1), "step_length_m": _u(rng, 0.45, 0.6), "arm_swing_deg": _u(rng, 8, 30, 1),
             "lean_deg": _u(rng, 0, 5, 1), "first_side": _side(rng)}
 
 
@@ -257,9 +262,12 @@ def _inside(pl: Plan) -> bool:
     return True
 
 
-def _sample(drill: str, seed: int) -> tuple[dict[str, Any], dict[str, Any], Camera, _Draws]:
-    """Draw everything for one clip, always in the same order (so a seed means the same clip)."""
-    rng = np.random.default_rng([seed, zlib.crc32(drill.encode())])
+def _sample(drill: str, seed: int, draw: int) -> tuple[dict[str, Any], dict[str, Any], Camera, _Draws]:
+    """Draw everything for one clip, always in the same order (so a seed means the same clip).
+
+    ``draw`` counts the tries of one seed: a try whose motion is not physical is drawn again with the next.
+    """
+    rng = np.random.default_rng([seed, zlib.crc32(drill.encode()), draw])
     style = STYLES[drill](rng)
     person = {"facing": _side(rng), "stature_m": _u(rng, 1.50, 1.95),
               "physique": Physique(_u(rng, 0.94, 1.06), _u(rng, 0.94, 1.06), _u(rng, 0.95, 1.05), _u(rng, 0.8, 1.3)),
@@ -294,6 +302,8 @@ def _setup_and_plan(drill: str, seed: int, params: Mapping[str, Any] | None = No
 
     ``params`` (drill parameters, text or typed) and ``settings`` (:class:`RenderSettings` fields: ``fps``,
     ``size``, ``facing``, ``seconds``, ``crf``) replace the sampled values; everything else comes from the seed.
+    A style whose motion is not physical (a foot through the floor, a leg out of reach: the motion programs
+    hold only over most of the ranges) is drawn again, and the truth says how many draws it took.
 
     Raises:
         UnknownDrillError: no such drill.
@@ -301,16 +311,39 @@ def _setup_and_plan(drill: str, seed: int, params: Mapping[str, Any] | None = No
 
     """
     spec = get_synth_drill(drill)
-    style, shot, cam, draws = _sample(spec.name, seed)
+    unknown = sorted(set(settings or {}) - {"fps", "size", "facing", "seconds", "crf"})
+    if unknown:
+        raise KneedriveError(f"random renders take fps, size, facing, seconds and crf, not {', '.join(unknown)}.")
+    for draw in range(MAX_DRAWS):
+        found = _try(spec.name, seed, draw, params, settings)
+        if found is not None:
+            return found
+    raise KneedriveError(f"{spec.name} seed {seed}: no physical motion in {MAX_DRAWS} draws with the parameters "
+                         "given; give other --param values or another seed.")
+
+
+#: How many times one seed may draw again; how far (metres) a foot may graze below the floor.
+MAX_DRAWS = 8
+FLOOR_TOLERANCE_M = 0.01
+
+
+def _grounded(pl: Plan) -> bool:
+    j = pl.joints
+    return all(float(pts[side][:, 1].min()) >= -FLOOR_TOLERANCE_M
+               for pts in (j.sole, j.ball, j.heel, j.toe) for side in pts)
+
+
+def _try(drill: str, seed: int, draw: int, params: Mapping[str, Any] | None,
+         settings: Mapping[str, Any] | None) -> tuple[RandomSetup, Plan] | None:
+    """One draw of :func:`_setup_and_plan`, or None when its motion is not physical."""
+    spec = get_synth_drill(drill)
+    style, shot, cam, draws = _sample(spec.name, seed, draw)
     cls = StyledPistonRunParams if spec.name == "piston_run" else spec.params
     values = {k: v for k, v in style.items() if k != "pace"}
     values.update(params or {})
     p = make_params(spec, values, cls)
     chosen = {"fps": shot["fps"], "size": shot["size"], "facing": shot["facing"], "seconds": shot["seconds"],
               "crf": shot["crf"], **{k: v for k, v in (settings or {}).items() if v is not None}}
-    unknown = sorted(set(chosen) - {"fps", "size", "facing", "seconds", "crf"})
-    if unknown:
-        raise KneedriveError(f"random renders take fps, size, facing, seconds and crf, not {', '.join(unknown)}.")
     travel = spec.name in TRAVELLING
     if not travel:  # a still camera, on a tripod or held
         cam = dataclasses.replace(cam, pan="cross", lag_s=0.0, tilt=0.0, roll_wobble_deg=0.0,
@@ -319,13 +352,16 @@ def _setup_and_plan(drill: str, seed: int, params: Mapping[str, Any] | None = No
                           seconds=chosen["seconds"], crf=int(chosen["crf"]), seed=shot["seed"],
                           stature_m=shot["stature_m"], physique=shot["physique"], palette=shot["palette"])
     base.check()
-    extent = _extent(spec.name, p, base, travel)
+    try:
+        extent = _extent(spec.name, p, base, travel)
+    except ValueError:  # a leg out of reach: the motion program cannot pose this body in this style
+        return None
     speed = float(getattr(p, "step_length_m", 0.0) * getattr(p, "cadence_hz", 0.0))
     w, h = base.size
     width_m = extent[1] - extent[0]
     share = min(draws.share, 0.9 * base.stature_m / extent[2], 0.8 * w * base.stature_m / (width_m * h))
     description = {
-        "seed": seed, "drill": spec.name, "style": style,
+        "seed": seed, "draw": draw, "drill": spec.name, "style": style,
         "athlete": {"stature_m": base.stature_m, "physique": dataclasses.asdict(base.physique),
                     "palette": dataclasses.asdict(base.palette), "facing": base.facing},
         "filming": {"size": list(base.size), "orientation": "portrait" if h > w else "landscape", "fps": base.fps,
@@ -336,7 +372,12 @@ def _setup_and_plan(drill: str, seed: int, params: Mapping[str, Any] | None = No
     for _ in range(12):
         fitted = _fit(cam, draws, round(share, 4), extent, base, speed, travel)
         setup = RandomSetup(p, dataclasses.replace(base, camera=fitted), description)
-        pl = plan(spec.name, p, setup.settings)
+        try:
+            pl = plan(spec.name, p, setup.settings)
+        except ValueError:
+            return None
+        if not _grounded(pl):
+            return None
         if _inside(pl):
             description["camera"] = dataclasses.asdict(fitted)
             return setup, pl
