@@ -77,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
           f"{truth['height']}, facing {truth['facing']}; {truth['rep_count']} reps{cadence}; faults planted: {faults}")
     if args.random:
         shot = truth["random"]
-        print(f"random seed {args.seed}: athlete {100 * shot['camera']['stature_share']:.0f} % of the frame, "
-              f"roll {shot['camera']['roll_deg']:+.1f} deg, camera {shot['camera']['pan']}s; "
-              f"{shot['reps_seen_whole']} reps seen whole")
+        cam = shot["camera"]
+        how = ("still" if not truth["travelling"] else
+               "following the athlete" if cam["pan"] == "follow" else "panning as the athlete crosses")
+        print(f"random seed {args.seed}: athlete {100 * cam['stature_share']:.0f} % of the frame, "
+              f"roll {cam['roll_deg']:+.1f} deg, camera {how}; {shot['reps_seen_whole']} reps seen whole")
     print(f"truth written to {truth_path}")
     return 0
