@@ -139,8 +139,9 @@ def test_pocket_run_dragged_leg_shows_on_the_frozen_side_only() -> None:
 
 def test_names_and_parameters_are_checked() -> None:
     assert get_synth_drill("piston-run").name == "piston_run"
-    with pytest.raises(UnknownDrillError, match="hip_flexion_hold, wall_drill, pocket_run, piston_run, walking"):
-        get_synth_drill("high_knees")
+    with pytest.raises(UnknownDrillError, match="hip_flexion_hold, wall_drill, pocket_run, piston_run, walking, "
+                                                "high_knees, running"):
+        get_synth_drill("sprint")
     with pytest.raises(KneedriveError, match="cadence_hz"):
         plan("piston_run", {"cadense_hz": "4"})
     with pytest.raises(KneedriveError, match="expected a float"):
@@ -200,7 +201,8 @@ def test_sample_videos_have_their_truth() -> None:
         truth = load_truth(clip.with_name(f"{clip.stem}.truth.json"))
         drills.add(truth["drill"])
         assert probe(clip).n_frames == truth["n_frames"]
-    assert drills == set(SYNTH_DRILLS)
+    # the four drills and walking; high_knees and running are rendered by the tests that need them
+    assert drills == set(SYNTH_DRILLS) - {"high_knees", "running"}
     assert sum(p.stat().st_size for p in folder.iterdir()) < 8e6
 
 

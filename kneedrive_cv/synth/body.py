@@ -22,28 +22,45 @@ from kneedrive_cv.landmarks import Side
 
 
 @dataclass(frozen=True)
+class Physique:
+    """How one athlete departs from Winter's average body: multipliers of the legs, arms and trunk, and build.
+
+    ``legs`` scales thigh and shank, ``arms`` upper arm, forearm and hand, ``trunk`` the hip-to-shoulder
+    length; ``girth`` widens (over 1) or slims (under 1) the drawn limbs and torso without moving a joint.
+    All 1.0 is the average athlete every non-random render uses.
+    """
+
+    legs: float = 1.0
+    arms: float = 1.0
+    trunk: float = 1.0
+    girth: float = 1.0
+
+
+@dataclass(frozen=True)
 class Proportions:
     """Segment lengths in metres from stature, after Winter's anthropometric ratios (Biomechanics, 4th ed.).
 
-    The foot is a rigid shoe hinged at the ankle; its points are given by :meth:`foot_point`.
+    The foot is a rigid shoe hinged at the ankle; its points are given by :meth:`foot_point`. ``physique``
+    stretches the segments of one athlete (the stature names the average athlete they are built from).
     """
 
     stature_m: float = 1.78
+    physique: Physique = Physique()
 
     @property
     def thigh(self) -> float:
         """Hip joint to knee joint (0.245 H)."""
-        return 0.245 * self.stature_m
+        return 0.245 * self.stature_m * self.physique.legs
 
     @property
     def shank(self) -> float:
         """Knee joint to ankle joint (0.246 H)."""
-        return 0.246 * self.stature_m
+        return 0.246 * self.stature_m * self.physique.legs
 
     @property
     def trunk(self) -> float:
         """Hip joint to shoulder joint (0.288 H minus the hip joint sitting above the trochanter)."""
-        return 0.270 * self.stature_m
+        return 0.270 * self.stature_m * self.physique.trunk
 
     @property
     def neck(self) -> float:
@@ -58,17 +75,17 @@ class Proportions:
     @property
     def upper_arm(self) -> float:
         """Shoulder to elbow (0.186 H)."""
-        return 0.186 * self.stature_m
+        return 0.186 * self.stature_m * self.physique.arms
 
     @property
     def forearm(self) -> float:
         """Elbow to wrist (0.146 H)."""
-        return 0.146 * self.stature_m
+        return 0.146 * self.stature_m * self.physique.arms
 
     @property
     def hand(self) -> float:
         """Wrist to the knuckles of a loose fist (about half of Winter's 0.108 H open hand)."""
-        return 0.060 * self.stature_m
+        return 0.060 * self.stature_m * self.physique.arms
 
     @property
     def shoe(self) -> float:

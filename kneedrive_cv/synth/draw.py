@@ -112,10 +112,11 @@ class FigureDrawer:
         self.pal = palette or Palette()
         k = view.scale * body.stature_m / 1.78  # pixels per metre of a 1.78 m athlete's shapes
         self.k = k
+        self.kw = k * body.physique.girth  # the same for the widths of limbs and torso (the athlete's build)
 
     # -- the pieces -------------------------------------------------------------------------------------
     def _leg(self, img: np.ndarray, j: Joints, side: Side, i: int, shade: float) -> None:
-        v, k, pal = self.view, self.k, self.pal
+        v, k, pal = self.view, self.kw, self.pal
         hip, knee = v.px(j.hip[i]), v.px(j.knee[side][i])
         ankle = v.px(j.ankle[side][i])
         skin = _dim(pal.skin, shade)
@@ -165,7 +166,7 @@ class FigureDrawer:
                      _dim(pal.sole, shade * 0.9), max(1, round(0.006 * k)), cv2.LINE_AA, _SHIFT)
 
     def _arm(self, img: np.ndarray, j: Joints, side: Side, i: int, shade: float) -> None:
-        v, k, pal = self.view, self.k, self.pal
+        v, k, pal = self.view, self.kw, self.pal
         sh, el = v.px(j.shoulder[i]), v.px(j.elbow[side][i])
         wr, kn = v.px(j.wrist[side][i]), v.px(j.knuckles[side][i])
         skin = _dim(pal.skin, shade)
@@ -200,7 +201,7 @@ class FigureDrawer:
                 centre, axis = mid + (sh - mid) * ((a - 0.5) / 0.5), sh - mid
             axis = axis / (np.hypot(*axis) or 1.0)
             fwd = np.array([axis[1], -axis[0]])
-            scale = self.k / self.view.scale
+            scale = self.kw / self.view.scale
             pts_f.append(centre + fwd * f_off * scale)
             pts_b.append(centre + fwd * b_off * scale)
         return self.view.px(np.array(pts_f + pts_b[::-1]))

@@ -1,4 +1,4 @@
-"""Motion programs for the drills on the spot: the isometric hip-flexion hold and the wall drill.
+"""Motion programs for the drills on the spot: the isometric hip-flexion hold, the wall drill and high knees.
 
 The stance foot's ball is pinned to the floor and the stance leg reaches it by inverse kinematics, so the
 foot never slides. Defaults are a clean rep; faults are planted through the parameters.
@@ -22,8 +22,8 @@ from kneedrive_cv.synth.body import (
     unit,
     unit_up,
 )
-from kneedrive_cv.synth.gait import Contact, Drive
-from kneedrive_cv.synth.program import ProgramResult, choice, constant, keyframes, side_of
+from kneedrive_cv.synth.gait import Contact, Drive, GaitSpec, run_gait
+from kneedrive_cv.synth.program import ProgramResult, choice, constant, head_tilt, keyframes, side_of, sprint_arm
 
 #: Dorsiflexion (deg) of the lifted foot for the named foot positions.
 FEET = {"sprung": 12.0, "soggy": -28.0}
@@ -79,6 +79,23 @@ class WallDrillParams:
     heel_pitch_deg: float = 30.0
     hold_top_s: float = 0.8
     lead_s: float = 0.6
+
+
+@dataclass(frozen=True)
+class HighKneesParams:
+    """High knees on the spot: alternating knee drives, ``rate_hz`` drives per second, thighs to ``thigh_peak_deg``.
+
+    Each drive lands the foot back under the hip on the ball of the foot (no travel). Not one of the four
+    drills, but the analysis knows it (``high_knees``) and counts and scores its drives.
+    """
+
+    rate_hz: float = 3.0
+    thigh_peak_deg: float = 95.0
+    contact_ratio: float = 0.55
+    lean_deg: float = 2.0
+    arm_swing_deg: float = 45.0
+    dorsiflexion_deg: float = 8.0
+    first_side: str = "left"
 
 
 def _standing_leg(hip: np.ndarray, ball: np.ndarray, pitch: float, body: Proportions) -> LegAngles:
@@ -269,3 +286,27 @@ def wall_drill(p: WallDrillParams, t_s: np.ndarray, body: Proportions) -> Progra
         faults.append("soggy_foot")
     return ProgramResult(motion, drives, [c for c in contacts if c.t_off_s > 0], False, "wall_drill", faults,
                          layout="wall", notes={"hip_bend_deg": bend0, "mode": p.mode})
+
+
+def high_knees(p: HighKneesParams, t_s: np.ndarray, body: Proportions) -> ProgramResult:
+    """Drive the knees in turn on the spot, landing under the hips on the balls of the feet."""
+    n = len(t_s)
+    peak = p.thigh_peak_deg
+    spec = GaitSpec(p.rate_hz, 0.0, p.contact_ratio, {s: peak for s in Side}, landing_offset_m=0.04,
+                    touchdown_pitch_deg=22.0, toeoff_pitch_deg=30.0, peak_at=0.55, recovery_at=0.25,
+                    knee_recovery_deg=peak + 25.0, knee_peak_deg=peak + 12.0,
+                    swing_dorsiflexion_deg=p.dorsiflexion_deg, pelvis_bob_m=0.02, stance_knee_min_deg=8.0,
+                    first_side=side_of(p.first_side, "first_side"))
+    g = run_gait(spec, t_s, body)
+    trunk = p.lean_deg + 0.8 * np.sin(2 * np.pi * p.rate_hz * t_s)
+    arms = {s: sprint_arm(g.legs[s].thigh, t_s, amplitude_deg=p.arm_swing_deg) for s in Side}
+    motion = Motion(t_s, g.pelvis, trunk, constant(n, 0.0), head_tilt(trunk), g.legs, arms, g.contact)
+    faults = []
+    if peak < 80.0:
+        faults.append("low_knee")
+    if abs(p.lean_deg) > 10.0:
+        faults.append("trunk_not_upright")
+    if p.dorsiflexion_deg < -5.0:
+        faults.append("soggy_foot")
+    return ProgramResult(motion, g.drives, g.contacts, False, "high_knees", faults, layout="spot",
+                         notes=dict(g.notes))

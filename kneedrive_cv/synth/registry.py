@@ -13,14 +13,23 @@ import numpy as np
 
 from kneedrive_cv.errors import KneedriveError, UnknownDrillError
 from kneedrive_cv.synth.body import Proportions
-from kneedrive_cv.synth.on_the_spot import HipFlexionHoldParams, WallDrillParams, hip_flexion_hold, wall_drill
+from kneedrive_cv.synth.on_the_spot import (
+    HighKneesParams,
+    HipFlexionHoldParams,
+    WallDrillParams,
+    high_knees,
+    hip_flexion_hold,
+    wall_drill,
+)
 from kneedrive_cv.synth.program import ProgramResult
 from kneedrive_cv.synth.travelling import (
     PistonRunParams,
     PocketRunParams,
+    RunningParams,
     WalkingParams,
     piston_run,
     pocket_run,
+    running,
     walking,
 )
 
@@ -56,6 +65,8 @@ SYNTH_DRILLS: dict[str, SynthDrill] = {d.name: d for d in (
     SynthDrill("pocket_run", PocketRunParams, pocket_run, 6.0, "travelling run with one arm in the pocket"),
     SynthDrill("piston_run", PistonRunParams, piston_run, 6.0, "travelling run, legs like pistons"),
     SynthDrill("walking", WalkingParams, walking, 5.0, "plain walking (not a drill)"),
+    SynthDrill("high_knees", HighKneesParams, high_knees, 5.0, "alternating high knees on the spot"),
+    SynthDrill("running", RunningParams, running, 5.0, "running, jogging or sprinting (not a drill)"),
 )}
 
 
@@ -93,22 +104,25 @@ def _convert(text: str, annotation: Any, key: str) -> Any:
     return text.strip()
 
 
-def make_params(drill: SynthDrill, values: Mapping[str, Any] | None = None) -> Any:
+def make_params(drill: SynthDrill, values: Mapping[str, Any] | None = None, cls: type | None = None) -> Any:
     """Build the drill's parameters: defaults overridden by ``values`` (text from the command line, or typed).
+
+    ``cls`` builds a subclass of the drill's parameters instead (one with style knobs, for randomised renders).
 
     Raises:
         KneedriveError: an unknown key (the message lists the valid ones) or a value of the wrong type.
 
     """
     values = dict(values or {})
-    hints = typing.get_type_hints(drill.params)
-    names = [f.name for f in dataclasses.fields(drill.params)]
+    cls = cls or drill.params
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(values) - set(names))
     if unknown:
         raise KneedriveError(f"{drill.name} has no parameter {', '.join(unknown)}; its parameters are: "
                              f"{', '.join(names)}.")
     typed = {k: _convert(v, hints[k], k) if isinstance(v, str) else v for k, v in values.items()}
-    return drill.params(**typed)
+    return cls(**typed)
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, str]:

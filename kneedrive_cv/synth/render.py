@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,20 @@ import numpy as np
 
 from kneedrive_cv.errors import KneedriveError
 from kneedrive_cv.landmarks import Side
-from kneedrive_cv.synth.body import Joints, Proportions, solve
+from kneedrive_cv.synth.body import Joints, Physique, Proportions, solve
+from kneedrive_cv.synth.camera import (
+    MAX_PANORAMA_PX,
+    Camera,
+    CameraPath,
+    finish,
+    frame_matrices,
+    mirrored_columns,
+    pan_columns,
+)
 from kneedrive_cv.synth.draw import FigureDrawer, Palette, View
 from kneedrive_cv.synth.program import ProgramResult
 from kneedrive_cv.synth.registry import get_synth_drill, make_params, natural_seconds
-from kneedrive_cv.synth.scene import draw_shadow, draw_wall, make_backdrop
+from kneedrive_cv.synth.scene import SceneLayout, draw_shadow, draw_wall, make_backdrop
 from kneedrive_cv.synth.truth import build_truth, landmarks_px, truth_path_for, write_truth
 from kneedrive_cv.video import VideoSink
 
@@ -30,7 +39,12 @@ STATURE_SHARE = 0.60
 
 @dataclass(frozen=True)
 class RenderSettings:
-    """How to film the drill: frame rate (float; 29.97 works), size (width, height), facing, length."""
+    """How to film the drill: frame rate (float; 29.97 works), size (width, height), facing, length.
+
+    ``seed`` is the backdrop's texture. ``physique`` and ``palette`` make the athlete another body in other
+    clothes; ``camera`` films with another framing, a following pan, shake, roll and blur (None: the fixed
+    framing of every non-random clip). Their defaults draw today's athlete to the byte.
+    """
 
     fps: float = 30.0
     size: tuple[int, int] = (1280, 720)
@@ -39,6 +53,9 @@ class RenderSettings:
     crf: int = 23
     seed: int = 0
     stature_m: float = 1.78
+    physique: Physique = field(default_factory=Physique)
+    palette: Palette = field(default_factory=Palette)
+    camera: Camera | None = None
 
     def check(self) -> None:
         """Raise a clear error for settings that cannot be filmed."""
@@ -52,6 +69,8 @@ class RenderSettings:
             raise KneedriveError(f"facing {self.facing!r}: expected 'left' or 'right'.")
         if self.seconds is not None and not (0 < self.seconds <= 600):
             raise KneedriveError(f"seconds {self.seconds}: expected a clip length between 0 and 600 s.")
+        if self.camera is not None:
+            self.camera.check()
 
 
 @dataclass
@@ -68,6 +87,12 @@ class Plan:
     floor_px: float
     camera_px: np.ndarray  # (frames,) integer pixel column of world x = 0 ... as a camera pan
     truth: dict[str, Any]
+    path: CameraPath | None = None  # a randomised camera's turn and shake (None: the frame is the canvas)
+
+    @property
+    def margin_px(self) -> tuple[int, int]:
+        """How much wider and taller than the frame the canvas is, on each side."""
+        return (0, 0) if self.path is None else self.path.margin_px
 
     @property
     def facing(self) -> Side:
@@ -75,8 +100,9 @@ class Plan:
         return Side(self.settings.facing)
 
     def view(self, i: int) -> View:
-        """Return the camera of frame ``i`` (drawing as if facing right)."""
-        return View(self.scale, float(self.camera_px[i]) / self.scale, 0.0, self.floor_px)
+        """Return the camera of frame ``i`` on the canvas (drawing as if facing right)."""
+        mx, my = self.margin_px
+        return View(self.scale, float(self.camera_px[i]) / self.scale, float(mx), self.floor_px + my)
 
 
 def _camera(prog: ProgramResult, width: int, scale: float, t_s: np.ndarray) -> np.ndarray:
@@ -106,13 +132,20 @@ def plan(drill: str, params: Mapping[str, Any] | Any = None, settings: RenderSet
     seconds = settings.seconds if settings.seconds is not None else natural_seconds(spec, p)
     n = max(2, round(seconds * settings.fps))
     t_s = np.arange(n) / settings.fps
-    body = Proportions(settings.stature_m)
+    body = Proportions(settings.stature_m, settings.physique)
     prog = spec.program(p, t_s, body)
     joints = solve(prog.motion, body)
     w, h = settings.size
-    scale = STATURE_SHARE * h / settings.stature_m
-    floor_px = FLOOR_ROW * h
-    camera = _camera(prog, w, scale, t_s)
+    cam = settings.camera
+    scale = (STATURE_SHARE if cam is None else cam.stature_share) * h / settings.stature_m
+    floor_px = (FLOOR_ROW if cam is None else cam.floor_row) * h
+    path = None
+    if cam is None:
+        camera = _camera(prog, w, scale, t_s)
+    else:
+        camera = pan_columns(cam, prog.layout, prog.motion.pelvis[:, 0], _middle_x(joints), t_s, w, scale)
+        matrices, margin = frame_matrices(cam, t_s, (w, h))
+        path = CameraPath(camera, matrices, margin)
     facing = Side(settings.facing)
 
     def to_px(p_world: np.ndarray) -> np.ndarray:
@@ -120,38 +153,76 @@ def plan(drill: str, params: Mapping[str, Any] | Any = None, settings: RenderSet
         y = floor_px - p_world[..., 1] * scale
         if facing is Side.LEFT:
             x = (w - 1) - x
-        return np.stack([x, y], axis=-1)
+        xy = np.stack([x, y], axis=-1)
+        return xy if path is None else path.to_frame(xy + np.asarray(path.margin_px, float))
 
     lm = landmarks_px(joints, to_px)
     truth = build_truth(prog, lm, drill=spec.name, facing=facing, fps=settings.fps, size=(w, h),
                         px_per_m=scale, thigh_length_m=body.thigh, stature_m=settings.stature_m, params=p)
-    return Plan(spec.name, p, settings, prog, joints, body, scale, floor_px, camera, truth)
+    return Plan(spec.name, p, settings, prog, joints, body, scale, floor_px, camera, truth, path)
+
+
+def _middle_x(j: Joints) -> float:
+    """The middle (metres) of the span the figure covers over the clip, from its hind-most to its fore-most point."""
+    pts = [j.hip, j.shoulder, j.head_centre, *j.knee.values(), *j.heel.values(), *j.toe.values(),
+           *j.knuckles.values(), *j.elbow.values()]
+    xs = np.concatenate([p[:, 0] for p in pts])
+    return float(np.min(xs) + np.max(xs)) / 2
+
+
+def _scene(pl: Plan, canvas_h: int) -> SceneLayout | None:
+    """The set's rows on the canvas: the fixed set, or a horizon at the camera's height above the floor."""
+    cam, h = pl.settings.camera, pl.settings.size[1]
+    if cam is None:
+        return None
+    my = pl.margin_px[1]
+    if cam.height_m is None:
+        base = SceneLayout()
+        rows = [base.horizon * h + my, base.trees_bottom * h + my, base.fence_bottom * h + my]
+    else:
+        floor = pl.floor_px + my
+        horizon = floor - cam.height_m * pl.scale
+        rows = [horizon, floor - 0.72 * (floor - horizon), floor - 0.48 * (floor - horizon)]
+    lo = 0.02 * canvas_h
+    r0 = max(rows[0], lo)
+    r1 = max(rows[1], r0 + lo)
+    r2 = min(max(rows[2], r1 + lo), pl.floor_px + my - lo)
+    return SceneLayout(r0 / canvas_h, r1 / canvas_h, r2 / canvas_h)
 
 
 def frames(pl: Plan) -> Iterator[tuple[float, np.ndarray]]:
     """Draw the clip frame by frame: ``(t_s, rgb uint8)``."""
     w, h = pl.settings.size
+    mx, my = pl.margin_px
+    cw, ch = w + 2 * mx, h + 2 * my  # the canvas: the frame itself unless a camera turns or shakes it
+    floor_c = pl.floor_px + my
     cam = pl.camera_px.astype(int)
     x_lo = int(cam.min())
-    pano = make_backdrop(int(cam.max() - x_lo) + w + 2, h, pl.floor_px, seed=pl.settings.seed)
+    pano_w = int(cam.max() - x_lo) + cw + 2
+    wrap = pl.path is not None and pano_w > max(MAX_PANORAMA_PX, 2 * cw)
+    if wrap:
+        pano_w = max(MAX_PANORAMA_PX, 2 * cw)
+    pano = make_backdrop(pano_w, ch, floor_c, seed=pl.settings.seed, layout=_scene(pl, ch))
     motion = pl.program.motion
     if motion.wall_x is not None:
-        draw_wall(pano, motion.wall_x * pl.scale - x_lo, pl.floor_px)
-    drawer = FigureDrawer(pl.body, pl.view(0), pl.facing, Palette())
+        draw_wall(pano, motion.wall_x * pl.scale - x_lo + mx, floor_c)
+    drawer = FigureDrawer(pl.body, pl.view(0), pl.facing, pl.settings.palette)
     j = pl.joints
     for i, t in enumerate(motion.t_s):
         c0 = int(cam[i]) - x_lo
-        img = pano[:, c0: c0 + w].copy()
+        img = np.ascontiguousarray(pano[:, mirrored_columns(c0, cw, pano_w)]) if wrap else pano[:, c0: c0 + cw].copy()
         view = pl.view(i)
         drawer.view = view
         feet = np.array([j.ankle[s][i] for s in Side])
         foot_x = float(np.mean(feet[:, 0]))
         lift = float(np.min(feet[:, 1]))
-        draw_shadow(img, (float(view.px(np.array([foot_x, 0.0]))[0]), pl.floor_px), 0.32 * pl.scale,
+        draw_shadow(img, (float(view.px(np.array([foot_x, 0.0]))[0]), floor_c), 0.32 * pl.scale,
                     0.38 * float(np.clip(1.0 - 2.0 * lift, 0.3, 1.0)))
         drawer.draw(img, j, i)
         if pl.facing is Side.LEFT:
             img = np.ascontiguousarray(img[:, ::-1])
+        if pl.path is not None and pl.settings.camera is not None:
+            img = finish(img, pl.path.matrices[i], (w, h), pl.settings.camera)
         yield float(t), img
 
 
@@ -167,7 +238,11 @@ def render(drill: str, out: str | os.PathLike[str], params: Mapping[str, Any] | 
         OutputError: the clip cannot be written.
 
     """
-    pl = plan(drill, params, settings)
+    return render_plan(plan(drill, params, settings), out)
+
+
+def render_plan(pl: Plan, out: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, Any]]:
+    """Draw and encode a clip already planned, and write its truth beside it (see :func:`render`)."""
     out = Path(out)
     w, h = pl.settings.size
     with VideoSink(out, w, h, pl.settings.fps, crf=pl.settings.crf, reproducible=True) as sink:

@@ -1,4 +1,4 @@
-"""Motion programs for the travelling drills (piston run, pocket run) and plain walking.
+"""Motion programs for the travelling drills (piston run, pocket run) and for walking and running (not drills).
 
 Each parameter class's defaults are a clean rep of the drill; a fault is planted by moving a parameter
 out of the docs/DRILLS.md band (the planted codes are worked out from the parameters and written to the truth).
@@ -47,6 +47,18 @@ class PistonRunParams:
 
 
 @dataclass(frozen=True)
+class StyledPistonRunParams(PistonRunParams):
+    """A piston run with the arm action of one athlete: how far the arms swing and where they swing about.
+
+    Kept apart from :class:`PistonRunParams` so a render with the plain parameters writes the same truth
+    as it always has; randomised renders use this one.
+    """
+
+    arm_swing_deg: float = 45.0
+    arm_mean_deg: float = 5.0
+
+
+@dataclass(frozen=True)
 class PocketRunParams:
     """Pocket run: one arm frozen at the side (``frozen_side``), the other side running normally.
 
@@ -78,6 +90,27 @@ class WalkingParams:
     step_length_m: float = 0.65
     arm_swing_deg: float = 18.0
     lean_deg: float = 2.0
+    first_side: str = "left"
+
+
+@dataclass(frozen=True)
+class RunningParams:
+    """Running, jogging or sprinting: a clip that is not a knee-drive drill (the analysis should say ``none``).
+
+    Unlike the piston run the feet land ahead of the hips (``landing_offset_m``) and sweep well behind them
+    before they leave the floor (long steps x ``contact_ratio``), and the heel cycles up behind on the way
+    through (``knee_recovery_deg``). A jog: knees to 30-50 deg at 150-180 steps/min; a sprint: knees to 60-80
+    deg at 220-280 steps/min with strides of about 2 m.
+    """
+
+    cadence_hz: float = 2.8
+    step_length_m: float = 1.0
+    thigh_peak_deg: float = 40.0
+    contact_ratio: float = 0.72
+    landing_offset_m: float = 0.22
+    knee_recovery_deg: float = 100.0
+    lean_deg: float = 5.0
+    arm_swing_deg: float = 35.0
     first_side: str = "left"
 
 
@@ -116,8 +149,12 @@ def piston_run(p: PistonRunParams, t_s: np.ndarray, body: Proportions) -> Progra
     g = run_gait(spec, t_s, body)
     n = len(t_s)
     trunk = _trunk(t_s, lean, p.cadence_hz)
-    motion = Motion(t_s, g.pelvis, trunk, constant(n, hunch), head_tilt(trunk) + 0.4 * hunch, g.legs,
-                    _legs_arms(g, t_s), g.contact)
+    if isinstance(p, StyledPistonRunParams):
+        arms = {s: sprint_arm(g.legs[s].thigh, t_s, 0.0, p.arm_swing_deg, p.arm_mean_deg) for s in Side}
+    else:
+        arms = _legs_arms(g, t_s)
+    motion = Motion(t_s, g.pelvis, trunk, constant(n, hunch), head_tilt(trunk) + 0.4 * hunch, g.legs, arms,
+                    g.contact)
     faults = _running_faults(p.cadence_hz, cad_end, peak)
     if lean < 5.0:
         faults.append("leaning_back")
@@ -183,3 +220,21 @@ def walking(p: WalkingParams, t_s: np.ndarray, body: Proportions) -> ProgramResu
         arms[s] = ArmAngles(a.shoulder, 20.0 + 0.4 * (a.shoulder + p.arm_swing_deg))
     motion = Motion(t_s, g.pelvis, trunk, constant(n, 0.0), head_tilt(trunk, 0.2), g.legs, arms, g.contact)
     return ProgramResult(motion, g.drives, g.contacts, True, "none", [], notes=dict(g.notes))
+
+
+def running(p: RunningParams, t_s: np.ndarray, body: Proportions) -> ProgramResult:
+    """Run: feet landing ahead and sweeping far behind the hips, the heel cycling up, arms swinging."""
+    peak = p.thigh_peak_deg
+    spec = GaitSpec(p.cadence_hz, p.step_length_m, p.contact_ratio, {s: peak for s in Side},
+                    landing_offset_m=p.landing_offset_m, touchdown_pitch_deg=6.0, toeoff_pitch_deg=40.0,
+                    knee_recovery_deg=max(p.knee_recovery_deg, peak + 75.0), knee_peak_deg=peak + 70.0,
+                    swing_dorsiflexion_deg=25.0, pelvis_bob_m=0.04, stance_knee_min_deg=15.0,
+                    first_side=side_of(p.first_side, "first_side"))
+    g = run_gait(spec, t_s, body)
+    n = len(t_s)
+    trunk = _trunk(t_s, p.lean_deg, p.cadence_hz)
+    arms = {s: sprint_arm(g.legs[s].thigh, t_s, amplitude_deg=p.arm_swing_deg, mean_deg=0.0) for s in Side}
+    motion = Motion(t_s, g.pelvis, trunk, constant(n, 0.0), head_tilt(trunk), g.legs, arms, g.contact)
+    behind = p.step_length_m * p.contact_ratio - p.landing_offset_m
+    return ProgramResult(motion, g.drives, g.contacts, True, "none", [],
+                         notes={"toe_off_behind_m": behind, **g.notes})
