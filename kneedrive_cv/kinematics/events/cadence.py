@@ -109,6 +109,11 @@ def rate_change(times_s: list[float] | np.ndarray) -> float | None:
     return float(start / end - 1.0)
 
 
+#: The hips' height must vary by at least this (standard deviation, thigh lengths) to show a bounce: running
+#: bounces them by a tenth of a thigh or more, and a still series' rounding noise is no rhythm.
+MIN_BOUNCE_THIGHS = 0.005
+
+
 def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0
                         ) -> tuple[float, float] | None:
     """Steps per minute from the hips' bounce, and how periodic the bounce is (autocorrelation at one step, 0-1).
@@ -131,8 +136,10 @@ def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: fl
         width = max(3, round(1.0 / dt) | 1)  # a one-second running mean: drift slower than any step
         y = y - np.convolve(y, np.ones(width) / width, mode="same")
         y = y[width // 2: len(y) - width // 2]
+        if len(y) < 3 or np.std(y) < MIN_BOUNCE_THIGHS * kinematics.thigh_px:  # hips still: no bounce to read
+            continue
         ac = np.correlate(y, y, mode="full")[len(y) - 1:]
-        if len(ac) < 3 or ac[0] <= 0:
+        if ac[0] <= 0:
             continue
         ac = ac / ac[0]
         peaks, props = scipy_signal().find_peaks(ac, height=0.3)
@@ -280,10 +287,10 @@ BOTH_LEGS_SHARE = 0.25
 
 def body_keeps_the_rhythm(kinematics: Kinematics, contacts: list[FootContact] | tuple[FootContact, ...],
                           rate_spm: float) -> bool:
-    """True when the whole body shows steps at ``rate_spm``: the hips bounce once per step (twice per stride)
-    at that rate, clearly, and both legs make contacts.
+    """True when the whole body shows steps at ``rate_spm``: the hips and both feet keep that rhythm.
 
-    A step rate from one leg's contacts, or from contacts with the hips still, is not the body's rhythm.
+    The hips bounce once per step (twice per stride) at that rate, clearly, and both legs make contacts. A step
+    rate from one leg's contacts, or from contacts with the hips still, is not the body's rhythm.
     """
     bounce = bounce_rate_per_min(kinematics, lo_spm=min(60.0, 0.8 * rate_spm))
     if bounce is None or bounce[1] < BOUNCE_TRUSTED or abs(bounce[0] / rate_spm - 1) > BOUNCE_AGREES:
