@@ -109,7 +109,8 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     score = score_clip(picked, kinematics, events, book) if picked else None
     cadence_spm, cadence_source = (score.cadence_spm, score.cadence_source) if score else clip_cadence(
         CadenceFrom.CONTACTS if events.contacts else CadenceFrom.DRIVES, events, kinematics)
-    limits = unmeasured(track, kinematics, recognition, picked, score, cadence_spm, truncated, video.turn_deg)
+    limits = unmeasured(track, kinematics, recognition, picked, score, cadence_spm, truncated, video.turn_deg,
+                        events)
     return AnalysisResult(clip=clip, video=video, track=track, kinematics=kinematics, events=events,
                           recognition=recognition, drill=picked, score=score, cadence_spm=cadence_spm,
                           cadence_source=cadence_source, book=book, from_cache=from_cache, unmeasured=limits,

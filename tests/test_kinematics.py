@@ -11,6 +11,7 @@ from kneedrive_cv.kinematics.events.cadence import (
     CadenceFrom,
     bounce_rate_per_min,
     clip_cadence,
+    measure_cadence,
     periodic_rate_per_min,
     rate_change,
     regular_events,
@@ -18,8 +19,11 @@ from kneedrive_cv.kinematics.events.cadence import (
 )
 from kneedrive_cv.kinematics.events.drives import _without_crossing_flicker, _without_glitch_doubles, knee_drives
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
-from kneedrive_cv.kinematics.measure import measure_track
-from kneedrive_cv.landmarks import Landmark, Side
+from kneedrive_cv.kinematics.measure import Kinematics, measure_track
+from kneedrive_cv.landmarks import Landmark, Side, sided
+from kneedrive_cv.pose.track import PoseTrack
+from kneedrive_cv.scoring.recognise import recognise
+from kneedrive_cv.scoring.unmeasured import UnmeasuredKind, unmeasured
 
 
 def alternating(n: int, period_s: float, start_s: float = 0.5) -> list[tuple[float, Side]]:
@@ -298,3 +302,100 @@ def test_a_far_knee_glitch_at_the_clip_end_is_not_taken_for_a_swap() -> None:
     k = measure_track(track.replace(landmarks_px=lm))
     assert k.legs.frames_repaired == 0
     assert np.nanmax(np.abs(k.frames["thigh_angle_right"] - truth["thigh_angle_right"])) < 5.0
+
+
+def running(step_s: float, bounce: bool = True, sweep_thighs: float = 1.3, duration_s: float = 8.0,
+            fps: float = 30.0) -> Kinematics:
+    """A side-view runner: each foot swings from ``sweep_thighs`` behind the hips to as far in front once per
+    stride (two steps), the feet half a stride apart, and the hips dip once per step (when ``bounce``)."""
+    track, _ = build(Athlete(fps=fps, duration_s=duration_s))
+    lm = track.landmarks_px.copy()
+    t = track.t_s
+    for side, phase in ((Side.LEFT, 0.0), (Side.RIGHT, np.pi)):
+        dx = sweep_thighs * THIGH_PX * np.cos(2 * np.pi * t / (2 * step_s) + phase)
+        for part in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+            lm[:, int(sided(side, part)), 0] += (dx if part != "KNEE" else dx / 2).astype(np.float32)
+    if bounce:
+        lm[:, :, 1] += (6.0 * np.cos(2 * np.pi * t / step_s))[:, None].astype(np.float32)
+    return measure_track(track.replace(landmarks_px=lm))
+
+
+def contacts_at(times_s: list[float] | np.ndarray, sides: list[Side]) -> Events:
+    return Events((), tuple(FootContact(s, 0, 0, float(t), float("nan")) for t, s in zip(times_s, sides, strict=True)),
+                  (), "test")
+
+
+@pytest.mark.parametrize("bounce", [True, False])
+def test_one_legs_contacts_missed_give_the_true_cadence(bounce: bool) -> None:
+    """A far leg hidden behind the body: only the near foot's touchdowns are found, a stride apart. The hips
+    (once per step) or the foot's own cycle (two steps) say so, and the cadence is not halved."""
+    k = running(0.355, bounce=bounce)
+    near = np.arange(0.2, 7.8, 2 * 0.355)
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(near, [Side.RIGHT] * len(near)), k)
+    assert cadence.spm == pytest.approx(60 / 0.355, rel=0.01) and cadence.unmeasured_why is None
+
+
+def test_every_other_contact_missed_with_labels_alternating_gives_the_true_cadence() -> None:
+    """Contacts found every 0.71 s, labelled left, right, left...: the runner lands every 0.355 s, as the hips say."""
+    k = running(0.355)
+    found = np.arange(0.2, 7.8, 2 * 0.355) + np.random.default_rng(1).uniform(-0.02, 0.02, 11)
+    sides = [Side.LEFT if i % 2 == 0 else Side.RIGHT for i in range(len(found))]
+    assert periodic_rate_per_min(found) == pytest.approx(60 / 0.71, rel=0.02)  # on their own: half the cadence
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(found, sides), k)
+    assert cadence.spm == pytest.approx(60 / 0.355, rel=0.015)
+
+
+def test_the_hips_bounce_is_read_between_frames() -> None:
+    """At 30 fps one step of 0.355 s is 10.65 frames: a whole-frame lag would read 163.6 or 180 steps/min."""
+    rate, strength = bounce_rate_per_min(running(0.355)) or (0.0, 0.0)
+    assert rate == pytest.approx(60 / 0.355, rel=0.01) and strength > 0.8
+
+
+@pytest.mark.parametrize(("times", "why"), [
+    (np.arange(0.2, 4.0, 0.15), "beyond what any sprinter"),  # 400 per minute: not one athlete's steps
+    ([0.3, 0.9, 1.2, 2.1, 2.4, 3.5, 3.8, 4.9, 5.3, 6.6, 7.0], "scattered"),
+    ([0.5, 0.85, 1.2, 1.55], "too few"),
+])
+def test_an_impossible_or_scattered_cadence_is_not_measured(times: list[float], why: str) -> None:
+    k = running(0.355, bounce=False)
+    sides = [Side.LEFT if i % 2 == 0 else Side.RIGHT for i in range(len(times))]
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(times, sides), k)
+    assert cadence.spm is None and cadence.unmeasured_why is not None and why in cadence.unmeasured_why
+    drives = Events(tuple(KneeDrive(s, 0, 0, 0, t, t, t, 80.0, 1.0, False) for t, s in zip(times, sides, strict=True)),
+                    (), (), "test")
+    assert clip_cadence(CadenceFrom.DRIVES, drives)[0] is None
+
+
+def _unmeasured_of(k: Kinematics, step_s: float) -> tuple[float | None, set[UnmeasuredKind]]:
+    events = detect_events(k, travelling=True)
+    cadence = measure_cadence(CadenceFrom.CONTACTS, events, k)
+    track = PoseTrack(np.zeros((len(k.t_s), 33, 4), np.float32), np.zeros((len(k.t_s), 33, 3), np.float32), k.t_s,
+                      30.0, (1280, 720), "synthetic", {})
+    kinds = {u.kind for u in unmeasured(track, k, recognise(k, events), None, None, cadence.spm, False,
+                                        events=events)}
+    return cadence.spm, kinds
+
+
+def test_a_slow_motion_run_is_called_slow_motion() -> None:
+    """A run at 169 steps/min played at half speed: both feet land every 0.71 s and the hips bounce with them."""
+    spm, kinds = _unmeasured_of(running(0.71, duration_s=12.0), 0.71)
+    assert spm == pytest.approx(60 / 0.71, rel=0.02)
+    assert UnmeasuredKind.SLOW_MOTION in kinds and UnmeasuredKind.CADENCE not in kinds
+
+
+def test_a_slow_rate_the_body_does_not_keep_is_not_slow_motion() -> None:
+    """The same slow contacts with the hips still (the bounce does not agree): not slow motion, and no figure."""
+    spm, kinds = _unmeasured_of(running(0.71, bounce=False, duration_s=12.0), 0.71)
+    assert spm is None and UnmeasuredKind.CADENCE in kinds and UnmeasuredKind.SLOW_MOTION not in kinds
+
+
+def test_a_slow_series_that_is_not_running_is_not_slow_motion() -> None:
+    """Feet kept under the body (half a thigh either way: no running) at a slow rhythm, hips dipping with it."""
+    k = running(0.71, sweep_thighs=0.5, duration_s=12.0)
+    events = contacts_at(np.arange(0.2, 11.5, 0.71), [Side.LEFT, Side.RIGHT] * 8)
+    track = PoseTrack(np.zeros((len(k.t_s), 33, 4), np.float32), np.zeros((len(k.t_s), 33, 3), np.float32), k.t_s,
+                      30.0, (1280, 720), "synthetic", {})
+    spm = measure_cadence(CadenceFrom.CONTACTS, events, k).spm
+    assert spm == pytest.approx(60 / 0.71, rel=0.02)
+    kinds = {u.kind for u in unmeasured(track, k, recognise(k, events), None, None, spm, False, events=events)}
+    assert UnmeasuredKind.SLOW_MOTION not in kinds

@@ -61,6 +61,8 @@ def print_rep_table(result: AnalysisResult) -> None:
             print(f"note: {limit.why}")
         if limit.kind is UnmeasuredKind.SLOW_MOTION:  # the cadence above is then not the athlete's
             print(f"warning: {limit.why}")
+        if limit.kind is UnmeasuredKind.CADENCE:  # why no cadence is printed above
+            print(f"note: cadence not measured: {limit.why}")
     athlete = result.track.meta.get("athlete")
     if athlete and athlete["others_seen"]:
         how = "chosen by you" if athlete["chosen_by"] == "given" else "chosen automatically"

@@ -10,6 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kneedrive_cv.kinematics.events import Events
+from kneedrive_cv.kinematics.events.cadence import (
+    RUNNING_SWEEP_THIGHS,
+    SLOW_MOTION_SPM,
+    CadenceFrom,
+    body_keeps_the_rhythm,
+    measure_cadence,
+)
 from kneedrive_cv.kinematics.events.contacts import CONTACT_TIMING_FPS
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
@@ -18,10 +26,6 @@ from kneedrive_cv.scoring.drills import Drill
 from kneedrive_cv.scoring.recognise import Recognition
 from kneedrive_cv.scoring.score import ClipScore
 
-#: Running (feet sweeping behind the hips) below this many steps per minute is a slow-motion clip.
-SLOW_MOTION_SPM = 100.0
-#: Feet swept further behind the hips than this (thigh lengths) mean the athlete runs.
-_RUNNING_SWEEP_THIGHS = 1.0
 #: A metric whose landmarks are not trusted in more than this share of frames is reported as unmeasured.
 _UNTRUSTED_SHARE = 0.25
 _TURNS = {90: "a quarter turn anticlockwise", 180: "upside down", 270: "a quarter turn clockwise"}
@@ -39,6 +43,7 @@ class UnmeasuredKind(enum.StrEnum):
     FACING = "facing"
     TRUNCATED = "truncated"
     REP_SCORES = "rep_scores"
+    CADENCE = "cadence"  # no figure given: too few or scattered events, or beyond any sprinter
     SLOW_MOTION = "slow_motion"  # the cadence is the file's, not the athlete's (a warning the CLI shows)
     METRIC = "metric"
     REP_METRIC = "rep_metric"
@@ -59,8 +64,12 @@ class Unmeasured:
 
 def unmeasured(track: PoseTrack, kinematics: Kinematics, recognition: Recognition, drill: Drill | None,
                score: ClipScore | None, cadence_spm: float | None, truncated: bool,
-               turn_deg: int = 0) -> tuple[Unmeasured, ...]:
-    """What the report could not measure, and why (and how the pictures were turned, when they were)."""
+               turn_deg: int = 0, events: Events | None = None) -> tuple[Unmeasured, ...]:
+    """What the report could not measure, and why (and how the pictures were turned, when they were).
+
+    ``events`` are the clip's (the cadence's reasons and the slow-motion check need them; without them
+    neither is said).
+    """
     out: list[Unmeasured] = []
     if turn_deg:
         out.append(Unmeasured(UnmeasuredKind.TURNED, "picture orientation",
@@ -85,14 +94,33 @@ def unmeasured(track: PoseTrack, kinematics: Kinematics, recognition: Recognitio
                               "the file is truncated or damaged; the frames before the damage were analysed"))
     if drill is None:
         out.append(Unmeasured(UnmeasuredKind.REP_SCORES, "rep scores", "; ".join(recognition.reasons)))
-    return (*out, *_slow_motion(recognition, cadence_spm), *_metric_limits(kinematics, score))
+    if events is not None:
+        out += _cadence(kinematics, events, drill, cadence_spm)
+        out += _slow_motion(recognition, kinematics, events, cadence_spm)
+    return (*out, *_metric_limits(kinematics, score))
 
 
-def _slow_motion(recognition: Recognition, cadence_spm: float | None) -> list[Unmeasured]:
-    """A running athlete whose cadence is implausibly slow: the clip is slow motion."""
+def _cadence(kinematics: Kinematics, events: Events, drill: Drill | None, cadence_spm: float | None
+             ) -> list[Unmeasured]:
+    """The cadence, when no figure could be given as a fact (too few or scattered events, or impossible)."""
+    if cadence_spm is not None:
+        return []
+    why = measure_cadence(drill.cadence_from if drill else CadenceFrom.CONTACTS, events, kinematics).unmeasured_why
+    return [Unmeasured(UnmeasuredKind.CADENCE, "cadence", why)] if why else []
+
+
+def _slow_motion(recognition: Recognition, kinematics: Kinematics, events: Events, cadence_spm: float | None
+                 ) -> list[Unmeasured]:
+    """A running athlete whose cadence is implausibly slow while the whole body keeps that rhythm: slow motion.
+
+    Running means the feet sweep behind the hips, the hips bounce once per step at the cadence and both feet
+    land: one leg's contacts missed, or a slow rate from a drill or an exercise, is never taken for it.
+    """
     sweep = recognition.features.foot_sweep_behind_thighs
-    running = sweep is not None and sweep > _RUNNING_SWEEP_THIGHS
+    running = sweep is not None and sweep > RUNNING_SWEEP_THIGHS
     if not running or cadence_spm is None or cadence_spm >= SLOW_MOTION_SPM:
+        return []
+    if not body_keeps_the_rhythm(kinematics, events.contacts, cadence_spm):
         return []
     return [Unmeasured(UnmeasuredKind.SLOW_MOTION, "real-time cadence",
                        f"{cadence_spm:.0f} steps per minute is too slow for running: the clip is probably slow "

@@ -7,15 +7,16 @@ cadence (:func:`clip_cadence`) is counted from foot contacts, knee drives or hee
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events.contacts import FootContact
+from kneedrive_cv.kinematics.events.contacts import FootContact, foot_sweep_behind
 from kneedrive_cv.kinematics.events.drives import usual_interval
 from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import mid_hip
+from kneedrive_cv.landmarks import Side, mid_hip
 
 if TYPE_CHECKING:
     from kneedrive_cv.kinematics.events import Events
@@ -108,12 +109,9 @@ def rate_change(times_s: list[float] | np.ndarray) -> float | None:
     return float(start / end - 1.0)
 
 
-def step_cadence_spm(contacts: list[FootContact] | tuple[FootContact, ...]) -> float | None:
-    """Steps per minute from the touchdowns of both feet pooled.
-
-    Steps alternate feet, so a left/right label error cannot change the count.
-    """
-    return periodic_rate_per_min([c.t_on_s for c in contacts])
+#: The hips' height must vary by at least this (standard deviation, thigh lengths) to show a bounce: running
+#: bounces them by a tenth of a thigh or more, and a still series' rounding noise is no rhythm.
+MIN_BOUNCE_THIGHS = 0.005
 
 
 def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0
@@ -122,6 +120,9 @@ def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: fl
 
     The hips rise and fall once per step whichever leg is which. The autocorrelation of the mid-hip's height
     (gap-free stretches of at least 1.5 s, resampled evenly) peaks at one step; None when no bounce is seen.
+    The peak must be a true one (higher than its neighbours, not the edge of the lags looked at), and its lag
+    is read between samples (a parabola through the peak and its neighbours): a whole-frame lag at 30 fps
+    reads 168.9 steps/min as 163.6 or 180.
     """
     hips = mid_hip(kinematics.xy)[:, 1]
     best: tuple[float, float] | None = None
@@ -135,47 +136,171 @@ def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: fl
         width = max(3, round(1.0 / dt) | 1)  # a one-second running mean: drift slower than any step
         y = y - np.convolve(y, np.ones(width) / width, mode="same")
         y = y[width // 2: len(y) - width // 2]
+        if len(y) < 3 or np.std(y) < MIN_BOUNCE_THIGHS * kinematics.thigh_px:  # hips still: no bounce to read
+            continue
         ac = np.correlate(y, y, mode="full")[len(y) - 1:]
         if ac[0] <= 0:
             continue
         ac = ac / ac[0]
-        lags = np.arange(len(ac)) * dt
-        window = (lags >= 60.0 / hi_spm) & (lags <= 60.0 / lo_spm)
-        if not window.any():
+        peaks, props = scipy_signal().find_peaks(ac, height=0.3)
+        lags = peaks * dt
+        inside = (lags >= 60.0 / hi_spm) & (lags <= 60.0 / lo_spm)
+        if not inside.any():
             continue
-        peaks, props = scipy_signal().find_peaks(np.where(window, ac, -1.0), height=0.3)
-        if len(peaks) == 0:
-            continue
-        first = int(peaks[0])
-        if best is None or props["peak_heights"][0] > best[1]:
-            best = (60.0 / lags[first], float(props["peak_heights"][0]))
+        first = int(np.flatnonzero(inside)[0])
+        p, height = int(peaks[first]), float(props["peak_heights"][first])
+        curve = ac[p - 1] - 2 * ac[p] + ac[p + 1]
+        lag_s = (p + (0.5 * (ac[p - 1] - ac[p + 1]) / curve if curve < 0 else 0.0)) * dt
+        if best is None or height > best[1]:
+            best = (60.0 / lag_s, height)
     return best
 
 
 #: The hips' bounce is trusted as a cross-check when its autocorrelation at one step is at least this.
 BOUNCE_TRUSTED = 0.5
+#: No sprinter steps faster than this (elite sprinters at top speed reach about 280-310 steps per minute).
+MAX_STEP_SPM = 330.0
+#: Running (feet sweeping behind the hips) below this many steps per minute is no real-time running: a slow-motion
+#: clip when the whole body keeps that rhythm (:func:`body_keeps_the_rhythm`), a miscount when it does not.
+SLOW_MOTION_SPM = 100.0
+#: Feet swept further behind the hips than this (thigh lengths) mean the athlete runs.
+RUNNING_SWEEP_THIGHS = 1.0
+#: Fewest events a cadence is counted from: four intervals.
+MIN_EVENTS = 5
+#: Events keep one rhythm when their Rayleigh statistic at its period (events times their coherence squared) is at
+#: least this: scattered events line up that well by chance about once in 150 tries at one period.
+RHYTHM_MIN_Z = 5.0
+#: The period is looked for within this share either side of the typical interval.
+RHYTHM_SEARCH = 0.15
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A clip's cadence: the rate (None when not measured), what it was counted from, and why not measured."""
+
+    spm: float | None
+    source: str
+    unmeasured_why: str | None = None
+
+
+def rhythm(times_s: list[float] | np.ndarray, typical_s: float) -> tuple[float, float]:
+    """The period that best fits every event's phase (seconds), and how well they keep it (coherence, 0-1).
+
+    Each event is a point on a circle turning once per period; the period where their mean is longest
+    (within ``RHYTHM_SEARCH`` of ``typical_s``) is the rhythm, and the mean's length its coherence (1: every
+    event on the beat). A missed event, or one leg's, leaves the others on the beat, and no interval has to
+    be counted as one, two or three steps: a jittery series with missed events is not thrown off by one
+    interval rounded the wrong way, as the span over the intervals' count is.
+    """
+    t = np.asarray([x for x in times_s if np.isfinite(x)], np.float64)
+    periods = np.linspace((1 - RHYTHM_SEARCH) * typical_s, (1 + RHYTHM_SEARCH) * typical_s, 1201)
+    coherence = np.abs(np.exp(2j * np.pi * (t[None, :] - t[0]) / periods[:, None]).mean(axis=1))
+    best = int(np.argmax(coherence))
+    return float(periods[best]), float(coherence[best])
+
+
+def _step_s(contacts: list[FootContact] | tuple[FootContact, ...], bounce: tuple[float, float] | None
+            ) -> float | None:
+    """The time of one step that the contacts are counted against.
+
+    The hips bounce once per step whichever leg is which, so a trusted bounce decides: contacts about two
+    steps apart (one leg's missed, or hidden behind the body) or two to a step (the legs' labels traded every
+    step) are then counted right. Without it, each foot's own cycle takes two steps: contacts of one foot
+    only are a stride apart, not a step.
+    """
+    if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
+        return 60.0 / bounce[0]
+    pooled = typical_interval_s([c.t_on_s for c in contacts])
+    if pooled is None:
+        return None
+    counts = [sum(c.side is side for c in contacts) for side in Side]
+    return pooled / 2 if min(counts) <= 1 else pooled  # one foot's contacts only: a stride apart
+
+
+def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinematics: Kinematics | None = None
+                 ) -> Cadence:
+    """Steps per minute from the touchdowns of both feet pooled, checked against the rhythm of the whole body.
+
+    Steps alternate feet, so a left/right label error cannot change the count; the time of one step comes from
+    the hips' bounce where it is clear (see :func:`_step_s`), so a missed leg cannot halve the count either. A
+    running rate too slow to be real time is given only when the whole body keeps it (a slow-motion clip).
+    """
+    times = [c.t_on_s for c in contacts if np.isfinite(c.t_on_s)]
+    bounce = bounce_rate_per_min(kinematics) if kinematics is not None else None
+    step_s = _step_s(contacts, bounce)
+    if step_s is None:
+        return Cadence(None, "foot contacts", f"{len(times)} foot contacts: too few to show a rhythm")
+    if bounce is not None and bounce[1] >= BOUNCE_TRUSTED and len(times) >= MIN_EVENTS:
+        times_over = round(len(times) / (1 + (max(times) - min(times)) * bounce[0] / 60.0))
+        if times_over >= 2:  # the legs' labels traded at every step: each foot's series lands at every step
+            return Cadence(bounce[0], f"the hips' bounce (foot contacts counted {times_over} times over where the "
+                                      "legs' labels swapped)")
+    cadence = _checked(times, step_s, "foot contacts", "foot contacts")
+    if (kinematics is not None and cadence.spm is not None and cadence.spm < SLOW_MOTION_SPM
+            and (foot_sweep_behind(kinematics) or 0.0) > RUNNING_SWEEP_THIGHS
+            and not body_keeps_the_rhythm(kinematics, contacts, cadence.spm)):
+        return Cadence(None, cadence.source, f"{cadence.spm:.0f} steps per minute is too slow for running, and "
+                                             "neither the hips' bounce nor both feet keep that rhythm: steps were "
+                                             "missed, so no cadence is given")
+    return cadence
+
+
+def _checked(times: list[float], step_s: float | None, source: str, what: str) -> Cadence:
+    """The rate of events counted against ``step_s``, or why it is not a fact: too few, scattered, impossible."""
+    kept = regular_events(times, step_s)
+    if len(kept) < MIN_EVENTS:
+        return Cadence(None, source, f"{len(kept)} {what}: too few to show a rhythm (at least {MIN_EVENTS})")
+    period_s, coherence = rhythm(kept, step_s or float(np.median(np.diff(kept))))
+    rate = 60.0 / period_s
+    if len(kept) * coherence ** 2 < RHYTHM_MIN_Z:
+        return Cadence(None, source, f"{len(kept)} {what} scattered across the clip, keeping no rhythm "
+                                     f"(coherence {coherence:.2f} at {rate:.0f} per minute)")
+    if rate > MAX_STEP_SPM:
+        return Cadence(None, source, f"{rate:.0f} per minute from the {what} is beyond what any sprinter "
+                                     f"reaches (about {MAX_STEP_SPM:.0f}): the events are not one athlete's steps")
+    return Cadence(rate, source)
+
+
+def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinematics | None = None) -> Cadence:
+    """The clip's cadence (docs/METRICS.md), what it was counted from, and why it is not measured where not.
+
+    From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``). Step cadence from
+    contacts is counted against the hips' bounce (see :func:`step_cadence`). A rate from fewer than
+    ``MIN_EVENTS`` events, from events scattered across the clip, or beyond what any sprinter reaches is not
+    measured, and says why.
+    """
+    if cadence_from == CadenceFrom.RAISES:
+        raises = [r.t_peak_s for r in events.raises]
+        return _checked(raises, typical_interval_s(raises), "heel raises", "heel raises")
+    if cadence_from == CadenceFrom.CONTACTS and events.contacts:
+        return step_cadence(events.contacts, kinematics)
+    drives = [d.t_peak_s for d in events.drives]
+    source = "knee drives (no contacts found)" if cadence_from == CadenceFrom.CONTACTS else "knee drives"
+    return _checked(drives, typical_interval_s(drives), source, "knee drives")
+
+
+#: The hips' bounce agrees with a step rate when they differ by less than this share.
+BOUNCE_AGREES = 0.15
+#: Each foot makes at least this share of the contacts when both legs are seen running.
+BOTH_LEGS_SHARE = 0.25
+
+
+def body_keeps_the_rhythm(kinematics: Kinematics, contacts: list[FootContact] | tuple[FootContact, ...],
+                          rate_spm: float) -> bool:
+    """True when the whole body shows steps at ``rate_spm``: the hips and both feet keep that rhythm.
+
+    The hips bounce once per step (twice per stride) at that rate, clearly, and both legs make contacts. A step
+    rate from one leg's contacts, or from contacts with the hips still, is not the body's rhythm.
+    """
+    bounce = bounce_rate_per_min(kinematics, lo_spm=min(60.0, 0.8 * rate_spm))
+    if bounce is None or bounce[1] < BOUNCE_TRUSTED or abs(bounce[0] / rate_spm - 1) > BOUNCE_AGREES:
+        return False
+    counts = [sum(c.side is side for c in contacts) for side in Side]
+    return min(counts) >= 2 and min(counts) >= BOTH_LEGS_SHARE * sum(counts)
 
 
 def clip_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinematics | None = None
                  ) -> tuple[float | None, str]:
-    """The clip's cadence (docs/METRICS.md), and what it was counted from.
-
-    From foot contacts (``contacts``), knee drives (``drives``) or heel raises (``raises``). Step cadence from
-    contacts is checked against the hips' bounce (once per step whichever leg is which): where the pose model
-    traded the legs' labels step after step, each touchdown is counted twice or three times, and the bounce's
-    rate is reported instead, saying so.
-    """
-    if cadence_from == CadenceFrom.RAISES:
-        return periodic_rate_per_min([r.t_peak_s for r in events.raises]), "heel raises"
-    if cadence_from == CadenceFrom.CONTACTS:
-        rate = step_cadence_spm(events.contacts)
-        if rate is not None:
-            bounce = bounce_rate_per_min(kinematics) if kinematics is not None else None
-            if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
-                times = round(rate / bounce[0])
-                if times >= 2 and abs(rate / bounce[0] / times - 1) < 0.1:
-                    return bounce[0], (f"the hips' bounce (foot contacts counted {times} times over where the "
-                                       "legs' labels swapped)")
-            return rate, "foot contacts"
-        return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives (no contacts found)"
-    return periodic_rate_per_min([d.t_peak_s for d in events.drives]), "knee drives"
+    """The clip's cadence and what it was counted from (None when not measured; see :func:`measure_cadence`)."""
+    cadence = measure_cadence(cadence_from, events, kinematics)
+    return cadence.spm, cadence.source
