@@ -50,8 +50,8 @@ MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
 #: taken by an experiment never committed, whose tracks may sit in developers' caches; 13: everyone tracked,
-#: the video mode's smoothing undone).
-ESTIMATOR_VERSION = 13
+#: the video mode's smoothing undone; 14: a person tracked upside down looked for afresh).
+ESTIMATOR_VERSION = 14
 
 ProgressFn = Callable[[int, int], None]
 

@@ -34,6 +34,17 @@ SEARCH_EVERY_S = 0.5
 #: clip's own start, where the athlete may be walking in, the usual wait stays (searching early there changed
 #: which frames a small sprinter was first found in, and so every landmark the tracker gave after them).
 SEARCH_FIRST_S = 0.1
+#: A pose whose trunk (mid-hip to mid-shoulder) points further than this from the picture's up is upside down.
+#: The tracker can lock on to a person upside down (its crop turned half a turn, each frame's landmarks placing the
+#: next frame's crop the same way) and draw a pose with high visibility across their body or the objects around:
+#: on a treadmill runner shrunk to 300 px, 97 % of such ghosts' trunks pointed 135-180 deg from up. Real trunks in
+#: every shared and rendered clip point at most 122 deg from up (a crouched sprint start's set position).
+UPSIDE_DOWN_DEG = 135.0
+#: An upside-down pose that a fresh single-picture look at the same place also finds upside down is believed (a
+#: clip stored upside down, a handstand) for this long before it is checked again; and a look that found nobody
+#: is not repeated sooner than this.
+TRUST_S = 0.5
+RECHECK_S = 0.1
 #: Crop side as a multiple of the athlete's height, and the size crops are scaled to for the model.
 CROP_SCALE = 1.8
 CROP_PX = 384
@@ -45,10 +56,19 @@ def plausible(landmarks: np.ndarray) -> bool:
     return all(max(vis[int(sided(s, p))] for s in Side) >= PLAUSIBLE_VISIBILITY for p in _PARTS)
 
 
+def upside_down(landmarks: np.ndarray) -> bool:
+    """Whether the pose's trunk points down the picture (see :data:`UPSIDE_DOWN_DEG`)."""
+    xy = landmarks[:, :2].astype(np.float64)
+    shoulders = (xy[int(sided(Side.LEFT, "SHOULDER"))] + xy[int(sided(Side.RIGHT, "SHOULDER"))]) / 2
+    hips = (xy[int(sided(Side.LEFT, "HIP"))] + xy[int(sided(Side.RIGHT, "HIP"))]) / 2
+    dx, dy = shoulders - hips
+    return bool(np.degrees(np.arctan2(abs(dx), -dy)) > UPSIDE_DOWN_DEG)
+
+
 def _best(poses: list[Pose]) -> Pose | None:
-    """The plausible pose seen best (highest mean visibility), or None."""
+    """The plausible pose seen best (upright before upside down, then highest mean visibility), or None."""
     good = [p for p in poses if plausible(p[0])]
-    return max(good, key=lambda p: float(np.mean(p[0][:, 3]))) if good else None
+    return max(good, key=lambda p: (not upside_down(p[0]), float(np.mean(p[0][:, 3])))) if good else None
 
 
 def _hw(frame: np.ndarray) -> tuple[int, int]:
@@ -108,6 +128,10 @@ class Window:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         return cls(int(cx - side / 2), int(cy - side / 2), side)
 
+    def wider(self) -> Window:
+        """The window twice as large, about the same centre."""
+        return Window(self.x0 - self.side // 2, self.y0 - self.side // 2, 2 * self.side)
+
     def holds(self, bbox: tuple[float, float, float, float]) -> bool:
         """The person is still well inside the window and about the size it was made for."""
         x0, y0, x1, y1 = bbox
@@ -140,6 +164,11 @@ class AthleteFinder:
     Everyone plausible the whole-frame estimator finds is returned. When it finds nobody for a while, the tiles
     are searched for one small athlete, who is then followed alone in a crop window until lost.
 
+    A tracked pose upside down (:func:`upside_down`) is checked by a fresh single-picture look around it: a
+    tracker locked on to a person upside down draws a ghost across them, which the look finds standing the
+    right way up; that pose is taken instead and the athlete followed in a crop window from there. Where the
+    look finds them upside down too, the pose is believed for :data:`TRUST_S`.
+
     Args:
         whole: tracking estimator fed whole frames (it looks for several people).
         cropped: tracking estimator fed crop windows (a separate instance: its tracking state is in crop
@@ -157,6 +186,8 @@ class AthleteFinder:
     lost_since: float | None = None
     last_search: float = -np.inf
     found_once: bool = False
+    trusted_until: float = -np.inf
+    checked_at: float = -np.inf
     counts: dict[str, int] = field(default_factory=lambda: {"whole": 0, "crop": 0, "searches": 0, "ghosts": 0})
 
     def __call__(self, frame: np.ndarray, t_s: float) -> list[Pose]:
@@ -169,6 +200,8 @@ class AthleteFinder:
         hw = _hw(frame)
         if self.window is not None:
             found = _best(self.cropped(self.window.crop(frame), t_s))
+            if found is not None and self._doubted(found[0], t_s):
+                found = None  # the crop's tracker is on them upside down: look afresh
             if found is not None:
                 lm = self.window.to_frame(found[0])
                 self.counts["crop"] += 1
@@ -177,7 +210,7 @@ class AthleteFinder:
                     self.window = Window.around(box, hw)
                 self.lost_since = None
                 return [(lm, found[1])]
-            nearby = self._look_nearby(frame, t_s)
+            nearby = self._look_in(self.window.wider(), frame, t_s)
             if nearby is not None:
                 return [nearby]
             self.lost_since = t_s if self.lost_since is None else self.lost_since
@@ -185,7 +218,9 @@ class AthleteFinder:
                 return []
             self.window = None  # lost for a while: back to the whole frame, then search again
         poses = self.whole(frame, t_s)
-        people = [p for p in poses if plausible(p[0])]
+        people = self._believed([p for p in poses if plausible(p[0])], frame, t_s)
+        if self.window is not None:  # a fresh look found the athlete the right way up: followed in a crop now
+            return people
         if people:
             self.counts["whole"] += 1
             self.lost_since = None
@@ -203,16 +238,44 @@ class AthleteFinder:
             return [found] if found is not None else []
         return []
 
-    def _look_nearby(self, frame: np.ndarray, t_s: float) -> Pose | None:
-        """Re-detect in a window twice as large around the last one (the athlete moved fast or changed shape)."""
-        assert self.window is not None
-        w = self.window
-        wider = Window(w.x0 - w.side // 2, w.y0 - w.side // 2, 2 * w.side)
+    def _doubted(self, landmarks: np.ndarray, t_s: float) -> bool:
+        """An upside-down pose not lately confirmed by a fresh look."""
+        return t_s >= self.trusted_until and upside_down(landmarks)
+
+    def _believed(self, people: list[Pose], frame: np.ndarray, t_s: float) -> list[Pose]:
+        """The whole frame's people, without those tracked upside down unless a fresh look agrees.
+
+        When only doubted poses are left, the first is looked at afresh (at most every :data:`RECHECK_S`): found
+        the right way up, that pose is returned and ``window`` is set to follow it.
+        """
+        doubted = [p for p in people if self._doubted(p[0], t_s)]
+        if not doubted:
+            return people
+        self.counts["upside_down"] = self.counts.get("upside_down", 0) + len(doubted)
+        kept = [p for p in people if all(p is not d for d in doubted)]
+        if kept or t_s - self.checked_at < RECHECK_S:
+            return kept
+        self.checked_at = t_s
+        fresh = self._look_in(Window.around(_bbox(doubted[0][0]), _hw(frame)).wider(), frame, t_s)
+        if fresh is None:
+            return []
+        return [fresh] if self.window is not None else doubted  # upside down there too: believed
+
+    def _look_in(self, wider: Window, frame: np.ndarray, t_s: float) -> Pose | None:
+        """Re-detect in ``wider``, around where the athlete was, and follow them in a crop window from there.
+
+        They moved fast, changed shape, or were tracked upside down. A pose found upside down there too is
+        believed for :data:`TRUST_S`; it is followed in a crop window only if one was in use already.
+        """
         found = _best(self.single(wider.crop(frame), t_s))
         if found is None:
             return None
         lm = wider.to_frame(found[0])
         self.counts["nearby"] = self.counts.get("nearby", 0) + 1
+        if upside_down(lm):
+            self.trusted_until = t_s + TRUST_S
+            if self.window is None:
+                return lm, found[1]
         self.window = Window.around(_bbox(lm), _hw(frame))
         self.lost_since = None
         return lm, found[1]
