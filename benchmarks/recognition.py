@@ -33,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +98,14 @@ def make_jobs(n_clips: int, seed_base: int, tracks: Path, real: bool) -> list[Jo
 # ---------------------------------------------------------------- work done in the worker processes
 
 
+def render_job(job: Job) -> dict[str, Any]:
+    """Render the clip if it is not in the cache yet (``--render-only``)."""
+    start = time.perf_counter()
+    truth = render_if_missing(job)
+    return {"name": job.name, "drill": truth["expected_drill"], "truth_drill": truth["expected_drill"],
+            "from_cache": False, "analyse_s": time.perf_counter() - start}
+
+
 def run_job(job: Job) -> dict[str, Any]:
     from kneedrive_cv.analysis import analyse
     from kneedrive_cv.errors import KneedriveError
@@ -154,7 +162,7 @@ def render_if_missing(job: Job) -> dict[str, Any]:
     assert job.seed is not None
     job.clip.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=job.clip.parent, prefix=".render-") as tmp:
-        clip, made = render_random(job.drill, job.seed, Path(tmp) / job.clip.name)
+        clip, made, _ = render_random(job.drill, job.seed, Path(tmp) / job.clip.name)
         os.replace(made, truth_file)
         os.replace(clip, job.clip)
     return json.loads(truth_file.read_text())
@@ -196,7 +204,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                        "cadence_median_abs_error_pct": round(float(np.median(errs)), 2) if errs else None}
     drills = [r for r in rows if r["truth_drill"] != "none"]
     negatives = [r for r in rows if r["truth_drill"] == "none"]
-    panning = [r for r in rows if r.get("setup", {}).get("panning")]
+    panning = [r for r in rows if r.get("setup", {}).get("camera", {}).get("pan") == "follow"]
     return {"clips": len(rows), "labels": labels, "confusion": matrix, "by_drill": by_drill,
             "drill_right": _share([r["drill_right"] for r in drills]),
             "negatives_given_a_drill": _share([not r["drill_right"] for r in negatives]),
@@ -259,11 +267,11 @@ def print_misses(say: Report, rows: list[dict[str, Any]]) -> None:
 # ---------------------------------------------------------------- main
 
 
-def run_all(jobs: list[Job], workers: int) -> list[dict[str, Any]]:
+def run_all(jobs: list[Job], workers: int, render_only: bool = False) -> list[dict[str, Any]]:
     out = []
     ctx = multiprocessing.get_context("spawn")  # no model state copied between processes
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        for i, row in enumerate(pool.map(run_job, jobs), 1):
+        for i, row in enumerate(pool.map(render_job if render_only else run_job, jobs), 1):
             cached = "pose cached" if row["from_cache"] else "pose run"
             print(f"  [{i}/{len(jobs)}] {row['name']}: {row['drill']} (truth {row['truth_drill']}; {cached}, "
                   f"{row['analyse_s']:.1f} s)", file=sys.stderr, flush=True)
@@ -278,10 +286,14 @@ def main() -> None:
     parser.add_argument("--no-real", action="store_true", help="leave out the shared real clips")
     parser.add_argument("--out", type=Path, help="JSON of all figures (default benchmarks/results/recognition.json)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--render-only", action="store_true", help="only render the clips missing from the cache")
     args = parser.parse_args()
     out = args.out or RESULTS / "recognition.json"
     tracks = Path(os.environ.get("KNEEDRIVE_CACHE") or ROOT / ".cache" / "bench-tracks")
     jobs = make_jobs(args.clips, args.seed_base, tracks, not args.no_real)
+    if args.render_only:
+        run_all([j for j in jobs if j.seed is not None], args.jobs, render_only=True)
+        return
     host = machine()
     start = time.perf_counter()
     print(f"{len(jobs)} clips, {args.jobs} workers; pose cache {tracks}", file=sys.stderr, flush=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneedrive_cv.kinematics.events import Events
-from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind
+from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min
+from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind, ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Side
@@ -23,7 +24,10 @@ from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 DRIVE_PEAK_DEG = 55.0
 MIN_DRIVES = 3
 HOLD_MIN_S = 1.5
-WALL_BODY_ANGLE_DEG = 30.0
+#: Body angle (stance ankle to shoulder, from the image vertical) of a wall drill: 35-60 deg, read 25-70 with
+#: the phone rolled up to 10 deg; an upright drill reads under 18 rolled that much.
+WALL_BODY_ANGLE_DEG = 22.0
+UPRIGHT_LEAN_DEG = 30.0
 TRAVEL_THIGHS = 3.0
 START_LEAN_DEG = 30.0
 #: Feet swept further than this behind the hips (thigh lengths) mean running or sprinting: a piston run keeps
@@ -31,6 +35,15 @@ START_LEAN_DEG = 30.0
 RUNNING_SWEEP_THIGHS = 1.0
 #: ... and further per degree the knees peak above DRIVE_PEAK_DEG (a drill's higher knees allow a longer push).
 RUNNING_SWEEP_PER_DEG = 0.01
+#: Hips travelling over the ground faster than this (thigh lengths per second) are travelling: drills on
+#: the spot stay under 1, walking and running give 1.5 and more.
+TRAVEL_SPEED_THIGHS_S = 1.2
+#: Steps longer than this (thigh lengths over the ground) are running: a piston run's are 0.8-1.5, a jog's 2.
+RUNNING_STEP_THIGHS = 1.8
+#: Travelling drills may peak lower than on-the-spot ones (from 40 deg) where the steps are quick (over this
+#: many a minute) and short, or one arm is kept still.
+TRAVEL_DRIVE_PEAK_DEG = 40.0
+QUICK_STEPS_PER_MIN = 140.0
 #: A best guess less sure than this is reported as uncertain, with the runner-up.
 UNCERTAIN_BELOW = 0.6
 
@@ -52,6 +65,11 @@ class ClipFeatures:
         foot_sweep_behind_thighs: how far behind the hips the heels sweep, thigh lengths.
         frozen_side: the side whose arm is kept still (a pocket run), or None.
         arm_swing_deg: each arm's swing against the trunk (None where never seen).
+        ground_speed_thighs_s: how fast the hips travel over the planted foot (thigh lengths per second; holds
+            with a panning phone and on a treadmill), None where no foot was seen planted.
+        step_thighs: step length over the ground, thigh lengths: ground speed over the knee-drive rate.
+        drive_rate_per_min: knee drives a minute (one a step in the running drills), None under three.
+        highest_peak_thigh_deg: the highest complete drive's peak thigh angle (None without one).
         both_legs_share: how evenly both legs take part: the smaller side's share of the knee drives or of the
             foot contacts, whichever is larger (0.5 when they alternate, 0 when one leg does everything).
 
@@ -70,6 +88,10 @@ class ClipFeatures:
     frozen_side: Side | None
     arm_swing_deg: dict[str, float | None]
     both_legs_share: float = 0.5
+    ground_speed_thighs_s: float | None = None
+    step_thighs: float | None = None
+    drive_rate_per_min: float | None = None
+    highest_peak_thigh_deg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,8 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     early = t <= t[0] + 1.0 if len(t) else np.zeros(0, bool)
     lean = kinematics.frames["trunk_lean"]
     frozen, motion = frozen_side_of(kinematics)
+    speed = ground_speed(kinematics)
+    rate = periodic_rate_per_min([d.t_peak_s for d in drives]) if len(drives) >= MIN_DRIVES else None
     with np.errstate(all="ignore"):
         return ClipFeatures(
             view=kinematics.view,
@@ -126,7 +150,19 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
             frozen_side=frozen,
             arm_swing_deg=motion,
             both_legs_share=_both_legs_share(events),
+            ground_speed_thighs_s=None if speed is None else round(speed, 2),
+            step_thighs=_step_thighs(speed, rate),
+            drive_rate_per_min=None if rate is None else round(rate, 1),
+            highest_peak_thigh_deg=max((d.peak_thigh_deg for d in drives if np.isfinite(d.peak_thigh_deg)),
+                                       default=None),
         )
+
+
+def _step_thighs(speed: float | None, rate: float | None) -> float | None:
+    """Step length over the ground (thigh lengths): one knee drive a step, at the drives' own rate."""
+    if speed is None or not rate:
+        return None
+    return round(abs(speed) / (rate / 60.0), 2)
 
 
 def _both_legs_share(events: Events) -> float:
@@ -148,13 +184,17 @@ def _fit(x: float) -> float:
     return _sigmoid(float(np.clip(x, -30, 30)))
 
 
-def running_fit(peak_thigh_deg: float | None, sweep_thighs: float | None) -> float:
-    """How much the legs move like running or sprinting rather than a drill: the feet sweep far behind the hips.
+def running_fit(peak_thigh_deg: float | None, sweep_thighs: float | None, step_thighs: float | None) -> float:
+    """How much the legs move like running or sprinting rather than a piston run.
 
-    Running and sprinting push the feet 1.15-1.7 thigh lengths behind the hips (measured); a piston run keeps
-    them under the body or finishes a short push behind. The higher the knees, the further a drill's push may
-    go before it reads as running.
+    Where the step length over the ground is known: a piston run takes short quick steps (0.35-0.65 m, about
+    0.8-1.5 thigh lengths), running from a jog to a sprint takes 2 thigh lengths and more. Otherwise the feet:
+    running and sprinting push them 1.15-1.7 thigh lengths behind the hips (measured), a piston run keeps
+    them under the body or finishes a short push behind; the higher the knees, the further a drill's push
+    may go before it reads as running.
     """
+    if step_thighs is not None:
+        return _fit((step_thighs - RUNNING_STEP_THIGHS) / 0.08)
     if sweep_thighs is None:
         return 0.0
     reach = RUNNING_SWEEP_THIGHS + RUNNING_SWEEP_PER_DEG * max(0.0, (peak_thigh_deg or 0.0) - DRIVE_PEAK_DEG)
@@ -169,13 +209,28 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     knees_up = 0.0 if peak is None else _fit((peak - DRIVE_PEAK_DEG) / 3)
     driving = driven * knees_up
     held = _fit((hold - HOLD_MIN_S) / 0.1) * _fit((4.5 - drives) * 3)
-    leaning = 0.0 if body is None else _fit((body - WALL_BODY_ANGLE_DEG) / 3)
+    leaning = 0.0 if body is None else _fit((body - WALL_BODY_ANGLE_DEG) / 2)
+    # a single drive held at the wall is a wall drill too
+    one_drive = _fit((drives - 0.5) * 3) * (0.0 if f.highest_peak_thigh_deg is None else
+                                            _fit((f.highest_peak_thigh_deg - DRIVE_PEAK_DEG) / 3))
     moves = _fit((abs(f.travel_thighs) - TRAVEL_THIGHS) / 0.3)
-    upright = lean is not None and abs(lean) < WALL_BODY_ANGLE_DEG
+    upright = lean is not None and abs(lean) < UPRIGHT_LEAN_DEG
     # feet sweeping behind the hips mean travelling only when upright: leaning into a wall puts them there too
-    travelling = max(moves, 1.0 if f.feet_cycle_through and upright else 0.0)
+    speed = f.ground_speed_thighs_s
+    if speed is None:
+        travelling = max(moves, 1.0 if f.feet_cycle_through and upright else 0.0)
+    else:  # over the ground: a phone following the athlete or a treadmill does not fool it
+        travelling = max(moves, _fit((abs(speed) - TRAVEL_SPEED_THIGHS_S) / 0.1))
     frozen = 1.0 if f.frozen_side else 0.0
-    running = running_fit(peak, f.foot_sweep_behind_thighs)
+    # travelling drills done with lower knees (40-55 deg) still show quick short steps, or the pocket arm;
+    # walking's steps are as short but slow (under 130 a minute), running's long
+    rate, step = f.drive_rate_per_min, f.step_thighs
+    quick_short = (0.0 if rate is None or step is None else
+                   _fit((rate - QUICK_STEPS_PER_MIN) / 6) * _fit((RUNNING_STEP_THIGHS - step) / 0.08))
+    knees_lower = 0.0 if peak is None else _fit((peak - TRAVEL_DRIVE_PEAK_DEG) / 3)
+    piston_knees = max(knees_up, quick_short * knees_lower)
+    pocket_knees = max(knees_up, knees_lower)
+    running = running_fit(peak, f.foot_sweep_behind_thighs, f.step_thighs)
     # running drills alternate the legs; one leg driving again and again (a lunge and drive) is not one of them
     both = _fit((f.both_legs_share - 0.2) / 0.04)
     start = 0.0 if early_lean is None or drives < 1 else _fit((early_lean - START_LEAN_DEG) / 2) * travelling
@@ -187,14 +242,14 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
         Candidate("hip_flexion_hold", held, f"a knee held up for {hold:.1f} s"),
         Candidate("wall_calves", calves, f"body leaning {body or 0:.0f} deg on the spot with {raises} heel raises: "
                                          "sprinter's calves"),
-        Candidate("wall_drill", driving * leaning * (1 - moves),
+        Candidate("wall_drill", max(driving, one_drive) * leaning * (1 - travelling),
                   f"body leaning {body or 0:.0f} deg on the spot, {knees}: wall drill"),
         Candidate("sprint_start", start,
                   f"trunk {early_lean or 0:.0f} deg forward in the first second, travelling: a start"),
-        Candidate("pocket_run", driving * both * travelling * frozen * (1 - start),
+        Candidate("pocket_run", driven * pocket_knees * both * travelling * frozen * (1 - start),
                   f"travelling, {knees}, with the {f.frozen_side.value if f.frozen_side else '?'} arm "
                   f"{_arm_how(f)}: pocket run"),
-        Candidate("piston_run", driving * both * travelling * (1 - frozen) * (1 - running) * (1 - start),
+        Candidate("piston_run", driven * piston_knees * both * travelling * (1 - frozen) * (1 - running) * (1 - start),
                   f"travelling knee drives, {knees}{swept}: piston run"),
         Candidate("high_knees", driving * both * (1 - travelling) * (1 - leaning),
                   f"alternating knee drives on the spot, {knees}"),
@@ -207,7 +262,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
         why = f"{knees}{swept}: running or sprinting, not a drill"
     if f.both_legs_share < 0.2 and drives >= MIN_DRIVES:
         why = f"knee drives of one leg only ({f.complete_drives}): not a running drill"
-    no_drill = max(1 - max(driving, held, start, calves), running * travelling * (1 - frozen),
+    no_drill = max(1 - max(c.fit for c in out), running * travelling * (1 - frozen),
                    driving * (1 - both) * (1 - leaning))
     return [*out, Candidate("none", max(no_drill, 1e-3), why)]
 

@@ -107,6 +107,54 @@ def foot_sweep_behind(kinematics: Kinematics) -> float | None:
     return float(np.median(behind)) if behind else None
 
 
+#: A foot is planted while it is the lower one by this much (thigh lengths) and moves up or down against the
+#: hips slower than PLANTED_SPEED thighs/s (the hips' own bounce stays under 2); the crossing of the feet
+#: (which is lower flips) is left out.
+PLANTED_BELOW_THIGHS = 0.15
+PLANTED_SPEED = 3.0
+
+
+def ground_speed(kinematics: Kinematics) -> float | None:
+    """How fast the hips travel over the ground, thigh lengths per second, forward positive (None when unseen).
+
+    Measured against the planted foot, not the picture, so it holds when the phone pans to follow the athlete
+    (the hips then stand still in the picture) and on a treadmill (the belt carries the planted foot back):
+    the median, over the frames where one foot is planted, of how fast the hips move ahead of that foot.
+    "Down" is the median direction from the hips to the middle of the feet, so a phone held rolled (the
+    picture turned) does not make the swinging foot the lower one. Drills on the spot give under 1, walking
+    and running 1.5 and more.
+    """
+    f, t, th = forward_sign(kinematics.facing), kinematics.t_s, kinematics.thigh_px
+    if len(t) < 10:
+        return None
+    hip = mid_hip(kinematics.xy)
+    feet = [(foot_point(kinematics, s, "HEEL") + foot_point(kinematics, s, "FOOT_INDEX")) / 2 for s in Side]
+    down = (feet[0] + feet[1]) / 2 - hip
+    ok = np.isfinite(down).all(axis=1)
+    if ok.sum() < 10:
+        return None
+    roll = float(np.median(np.arctan2(down[ok, 0], down[ok, 1])))  # 0 when the feet are straight below
+    c, s_ = np.cos(roll), np.sin(roll)
+
+    def upright(p: np.ndarray) -> np.ndarray:  # (frames, 2) relative to the hips, turned so down is +y
+        d = p - hip
+        return np.stack([c * d[:, 0] - s_ * d[:, 1], s_ * d[:, 0] + c * d[:, 1]], axis=1) / th
+
+    left, right = upright(feet[0]), upright(feet[1])
+    left_low = left[:, 1] >= right[:, 1]
+    foot = np.where(left_low[:, None], left, right)
+    other = np.where(left_low[:, None], right, left)
+    with np.errstate(invalid="ignore"):
+        up_down = np.gradient(foot[:, 1], t)
+        ahead = np.gradient(-f * foot[:, 0], t)  # the hips moving ahead of the foot = the foot moving back
+        steady = np.r_[True, left_low[1:] == left_low[:-1]] & np.r_[left_low[1:] == left_low[:-1], True]
+        planted = (steady & (np.abs(up_down) < PLANTED_SPEED) & (foot[:, 1] - other[:, 1] > PLANTED_BELOW_THIGHS)
+                   & np.isfinite(ahead))
+    if planted.sum() < 10:
+        return None
+    return float(np.median(ahead[planted]))
+
+
 def feet_cycle_through(kinematics: Kinematics) -> bool:
     """True for a running or walking gait: the feet sweep well behind the hips."""
     sweep = foot_sweep_behind(kinematics)
