@@ -222,6 +222,9 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     else:  # over the ground: a phone following the athlete or a treadmill does not fool it
         travelling = max(moves, _fit((abs(speed) - TRAVEL_SPEED_THIGHS_S) / 0.1))
     frozen = 1.0 if f.frozen_side else 0.0
+    # knee drives on the spot keep the feet under the body (measured 0.4-0.8 thigh lengths behind the hips);
+    # feet pushed further back are a gait, even where the hips do not seem to travel (a poor track of a run)
+    sweeping = 0.0 if f.foot_sweep_behind_thighs is None else _fit((f.foot_sweep_behind_thighs - 1.0) / 0.05)
     # travelling drills done with lower knees (40-55 deg) still show quick short steps, or the pocket arm;
     # walking's steps are as short but slow (under 130 a minute), running's long
     rate, step = f.drive_rate_per_min, f.step_thighs
@@ -251,7 +254,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
                   f"{_arm_how(f)}: pocket run"),
         Candidate("piston_run", driven * piston_knees * both * travelling * (1 - frozen) * (1 - running) * (1 - start),
                   f"travelling knee drives, {knees}{swept}: piston run"),
-        Candidate("high_knees", driving * both * (1 - travelling) * (1 - leaning),
+        Candidate("high_knees", driving * both * (1 - travelling) * (1 - leaning) * (1 - sweeping),
                   f"alternating knee drives on the spot, {knees}"),
     ]
     if drives < MIN_DRIVES or peak is None:
