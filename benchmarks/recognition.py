@@ -127,7 +127,8 @@ def run_job(job: Job) -> dict[str, Any]:
                 "runner_up": getattr(rec, "runner_up", None),
                 "cadence_spm": num(result.cadence_spm),
                 "unmeasured": sorted({u.kind.value for u in result.unmeasured}),
-                "features": dataclasses.asdict(rec.features)})
+                "features": dataclasses.asdict(rec.features),
+                "drive_sides": "".join(d.side.value[0].upper() for d in result.events.complete_drives)})
     row.update(_truth_columns(job, truth))
     if truth is not None:
         row.update(rep_counts(result, truth))
