@@ -399,3 +399,19 @@ def test_a_slow_series_that_is_not_running_is_not_slow_motion() -> None:
     assert spm == pytest.approx(60 / 0.71, rel=0.02)
     kinds = {u.kind for u in unmeasured(track, k, recognise(k, events), None, None, spm, False, events=events)}
     assert UnmeasuredKind.SLOW_MOTION not in kinds
+
+
+def test_feet_landing_in_turn_on_the_beat_outvote_a_bounce_read_at_the_stride() -> None:
+    """A phone tilting with a travelling athlete can make the hips' height swing once a stride, not once a step:
+    contacts that take turns, left, right, left, on one steady beat at a rate sprinters reach are the steps."""
+    track, _ = build(Athlete(drives=alternating(16, 0.3, 0.3), fps=120.0, duration_s=5.0, drive_width_s=0.08,
+                             peak_thigh_deg=70.0))
+    lm = track.landmarks_px.copy()
+    lm[:, :, 1] += (8.0 * np.cos(2 * np.pi * (1 / 0.6) * track.t_s))[:, None].astype(np.float32)  # once a stride
+    k = measure_track(track.replace(landmarks_px=lm))
+    rate, strength = bounce_rate_per_min(k) or (0.0, 0.0)
+    assert rate == pytest.approx(100.0, rel=0.03) and strength > 0.8
+    steps = [FootContact(Side.LEFT if i % 2 == 0 else Side.RIGHT, 0, 0, 0.3 + 0.3 * i, float("nan"))
+             for i in range(15)]
+    cadence, source = clip_cadence(CadenceFrom.CONTACTS, Events((), tuple(steps), (), "test"), k)
+    assert cadence == pytest.approx(200.0, rel=0.01) and source == "foot contacts"

@@ -7,6 +7,7 @@ cadence (:func:`clip_cadence`) is counted from foot contacts, knee drives or hee
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -172,6 +173,8 @@ MIN_EVENTS = 5
 RHYTHM_MIN_Z = 5.0
 #: The period is looked for within this share either side of the typical interval.
 RHYTHM_SEARCH = 0.15
+#: Events are on one beat when their coherence at its period is at least this (1: every event on the beat).
+ON_THE_BEAT = 0.8
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,24 @@ def rhythm(times_s: list[float] | np.ndarray, typical_s: float) -> tuple[float, 
     return float(periods[best]), float(coherence[best])
 
 
+#: Contacts take turns when at least this share of them follow one of the other foot.
+ALTERNATE_SHARE = 0.8
+
+
+def _alternate_on_the_beat(contacts: list[FootContact] | tuple[FootContact, ...], typical_s: float) -> bool:
+    """The feet land in turn (left, right, left...) on one steady beat: steps, neither doubled nor halved.
+
+    Labels traded at every step give each foot a contact at every step, in pairs off the beat or at a rate no
+    sprinter reaches; one leg's contacts missed give one foot's contacts only.
+    """
+    landed = [c for c in contacts if np.isfinite(c.t_on_s)]
+    if len(landed) < MIN_EVENTS or 60.0 / typical_s > MAX_STEP_SPM:  # faster than any sprinter: doubled
+        return False
+    turns = sum(a.side is not b.side for a, b in itertools.pairwise(landed)) / (len(landed) - 1)
+    _, coherence = rhythm([c.t_on_s for c in landed], typical_s)
+    return turns >= ALTERNATE_SHARE and coherence >= ON_THE_BEAT
+
+
 def _step_s(contacts: list[FootContact] | tuple[FootContact, ...], bounce: tuple[float, float] | None
             ) -> float | None:
     """The time of one step that the contacts are counted against.
@@ -208,9 +229,11 @@ def _step_s(contacts: list[FootContact] | tuple[FootContact, ...], bounce: tuple
     step) are then counted right. Without it, each foot's own cycle takes two steps: contacts of one foot
     only are a stride apart, not a step.
     """
-    if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
-        return 60.0 / bounce[0]
     pooled = typical_interval_s([c.t_on_s for c in contacts])
+    if bounce is not None and bounce[1] >= BOUNCE_TRUSTED:
+        if pooled is not None and _alternate_on_the_beat(contacts, pooled) and 60.0 / bounce[0] > 1.5 * pooled:
+            return pooled  # the feet take turns on every beat: the bounce read a stride (a phone tilting with it)
+        return 60.0 / bounce[0]
     if pooled is None:
         return None
     counts = [sum(c.side is side for c in contacts) for side in Side]
@@ -230,7 +253,8 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
     step_s = _step_s(contacts, bounce)
     if step_s is None:
         return Cadence(None, "foot contacts", f"{len(times)} foot contacts: too few to show a rhythm")
-    if bounce is not None and bounce[1] >= BOUNCE_TRUSTED and len(times) >= MIN_EVENTS:
+    if (bounce is not None and bounce[1] >= BOUNCE_TRUSTED and len(times) >= MIN_EVENTS
+            and not (step_s is not None and _alternate_on_the_beat(contacts, step_s))):
         times_over = round(len(times) / (1 + (max(times) - min(times)) * bounce[0] / 60.0))
         if times_over >= 2:  # the legs' labels traded at every step: each foot's series lands at every step
             return Cadence(bounce[0], f"the hips' bounce (foot contacts counted {times_over} times over where the "
