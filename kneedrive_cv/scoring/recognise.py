@@ -44,6 +44,8 @@ RUNNING_STEP_THIGHS = 1.8
 #: many a minute) and short, or one arm is kept still.
 TRAVEL_DRIVE_PEAK_DEG = 40.0
 QUICK_STEPS_PER_MIN = 140.0
+#: Running drills alternate the legs (both_legs_share about 0.5); under this share one leg does the driving.
+ONE_LEG_SHARE = 0.3
 #: A best guess less sure than this is reported as uncertain, with the runner-up.
 UNCERTAIN_BELOW = 0.6
 
@@ -70,8 +72,8 @@ class ClipFeatures:
         step_thighs: step length over the ground, thigh lengths: ground speed over the knee-drive rate.
         drive_rate_per_min: knee drives a minute (one a step in the running drills), None under three.
         highest_peak_thigh_deg: the highest complete drive's peak thigh angle (None without one).
-        both_legs_share: how evenly both legs take part: the smaller side's share of the knee drives or of the
-            foot contacts, whichever is larger (0.5 when they alternate, 0 when one leg does everything).
+        both_legs_share: how evenly both legs take part: the smaller side's share of the knee drives (of the
+            foot contacts without three drives): 0.5 when they alternate, 0 when one leg does all the driving.
 
     """
 
@@ -166,12 +168,12 @@ def _step_thighs(speed: float | None, rate: float | None) -> float | None:
 
 
 def _both_legs_share(events: Events) -> float:
-    """The smaller side's share of the drives or of the contacts, whichever is larger (0.5 when they alternate)."""
-    shares = []
-    for sides in ([d.side for d in events.drives], [c.side for c in events.contacts]):
-        if len(sides) >= MIN_DRIVES:
-            shares.append(min(sides.count(s) for s in Side) / len(sides))
-    return round(max(shares), 2) if shares else 0.5
+    """The smaller side's share of the knee drives (of the contacts without three drives); 0.5 when they alternate."""
+    sides = [d.side for d in events.complete_drives]
+    if len(sides) >= MIN_DRIVES:  # the drives decide: in a lunge and drive both feet step, one leg drives
+        return round(min(sides.count(s) for s in Side) / len(sides), 2)
+    sides = [c.side for c in events.contacts]
+    return round(min(sides.count(s) for s in Side) / len(sides), 2) if len(sides) >= MIN_DRIVES else 0.5
 
 
 def _nanmedian(x: np.ndarray) -> float | None:
@@ -235,7 +237,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     pocket_knees = max(knees_up, knees_lower)
     running = running_fit(peak, f.foot_sweep_behind_thighs, f.step_thighs)
     # running drills alternate the legs; one leg driving again and again (a lunge and drive) is not one of them
-    both = _fit((f.both_legs_share - 0.2) / 0.04)
+    both = _fit((f.both_legs_share - ONE_LEG_SHARE) / 0.04)
     start = 0.0 if early_lean is None or drives < 1 else _fit((early_lean - START_LEAN_DEG) / 2) * travelling
     calves = (1 - moves) * leaning * (1 - driven) * (1.0 if raises >= MIN_DRIVES else 0.0)
     knees = "no knee drives" if peak is None else f"knees to {peak:.0f} deg"
@@ -263,7 +265,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
         why = f"knees peak at {peak:.0f} deg (under {DRIVE_PEAK_DEG:.0f}): walking or running, not a drill"
     else:
         why = f"{knees}{swept}: running or sprinting, not a drill"
-    if f.both_legs_share < 0.2 and drives >= MIN_DRIVES:
+    if f.both_legs_share < ONE_LEG_SHARE and drives >= MIN_DRIVES:
         why = f"knee drives of one leg only ({f.complete_drives}): not a running drill"
     no_drill = max(1 - max(c.fit for c in out), running * travelling * (1 - frozen),
                    driving * (1 - both) * (1 - leaning))

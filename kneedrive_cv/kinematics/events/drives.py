@@ -13,7 +13,7 @@ import numpy as np
 from kneedrive_cv.kinematics.events.settings import CLIP_EDGE_S, EventSettings, bridged, crossing
 from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Side
+from kneedrive_cv.landmarks import Side, sided
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                            and drop_after < 0.85 * drop_before)
                 partial = cut_start or cut_end
                 ip = a + int(p)
+                if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip,
+                                                                           s.drive_min_foot_lift_thighs):
+                    continue
                 trusted = kinematics.frames.side("thigh_angle", side)[ip]
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
@@ -86,6 +89,12 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
     return _without_crossing_flicker(drives)
+
+
+def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, lift_thighs: float) -> bool:
+    """``side``'s ankle is no higher than ``lift_thighs`` above the other ankle in frame ``i`` (False where unseen)."""
+    own, other = (kinematics.xy[i, int(sided(s, "ANKLE")), 1] for s in (side, side.other))
+    return bool(np.isfinite(own) and np.isfinite(other) and (other - own) / kinematics.thigh_px < lift_thighs)
 
 
 def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, KneeDrive]]:

@@ -26,6 +26,12 @@ class EventSettings:
     # a dragged leg drives to about 30 deg, and the far leg, half hidden, reads up to 10 deg low (docs/DRILLS.md):
     # the floor sits that error below it, or a dragged drive comes and goes with encoding noise
     drive_min_peak_deg: float = 20.0
+    #: A knee drive lifts its foot: a thigh peaking at drive_lifts_foot_deg or more has its ankle above the other
+    #: ankle (by drive_min_foot_lift_thighs, thigh lengths; a vertical shank alone lifts it 0.43 at 55 deg). A
+    #: thigh raised with its foot on the floor ahead (the front leg of a lunge, measured 0.12-0.22 below the back
+    #: ankle) is no drive; a half-hidden far leg's drive measured 0.11 above at the least.
+    drive_lifts_foot_deg: float = 55.0
+    drive_min_foot_lift_thighs: float = 0.0
     drive_min_interval_s: float = 0.15
     hold_min_thigh_deg: float = 60.0
     hold_min_s: float = 0.8
