@@ -40,6 +40,8 @@ RUNNING_SWEEP_PER_DEG = 0.01
 #: Hips travelling over the ground faster than this (thigh lengths per second) are travelling: drills on
 #: the spot stay under 1, walking and running give 1.5 and more.
 TRAVEL_SPEED_THIGHS_S = 1.2
+#: Shorter steps than this (thigh lengths over the ground) are knee drives on the spot.
+MIN_STEP_THIGHS = 0.65
 #: Steps longer than this (thigh lengths over the ground) are running: a piston run's are 0.8-1.5, a jog's 2.
 RUNNING_STEP_THIGHS = 1.8
 #: Travelling drills may peak lower than on-the-spot ones (from 40 deg) where the steps are quick (over this
@@ -224,7 +226,10 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     if speed is None:
         travelling = max(moves, 1.0 if f.feet_cycle_through and upright else 0.0)
     else:  # over the ground: a phone following the athlete or a treadmill does not fool it
-        travelling = max(moves, _fit((abs(speed) - TRAVEL_SPEED_THIGHS_S) / 0.1))
+        # ... and with real steps: knee drives on the spot tracked with some noise can read a little speed, but
+        # their "steps" are a fraction of a piston run's shortest (0.8 thigh lengths)
+        stepping = 1.0 if f.step_thighs is None else _fit((f.step_thighs - MIN_STEP_THIGHS) / 0.05)
+        travelling = max(moves, _fit((abs(speed) - TRAVEL_SPEED_THIGHS_S) / 0.1) * stepping)
     frozen = 1.0 if f.frozen_side else 0.0
     # knee drives on the spot keep the feet under the body (measured 0.4-0.8 thigh lengths behind the hips);
     # feet pushed further back are a gait, even where the hips do not seem to travel (a poor track of a run)
