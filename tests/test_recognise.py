@@ -17,7 +17,7 @@ PISTON = ClipFeatures(view=View.SIDE, complete_drives=16, median_peak_thigh_deg=
                       median_body_angle_deg=8.0, median_trunk_lean_deg=8.0, early_trunk_lean_deg=8.0,
                       travel_thighs=0.1, feet_cycle_through=True, foot_sweep_behind_thighs=1.2, frozen_side=None,
                       arm_swing_deg={"left": 40.0, "right": 40.0}, both_legs_share=0.5, ground_speed_thighs_s=4.0,
-                      step_thighs=1.1, drive_rate_per_min=220.0, highest_peak_thigh_deg=70.0)
+                      step_thighs=1.1, drive_rate_per_min=220.0, highest_peak_thigh_deg=70.0, drive_rhythm=0.95)
 
 
 def best(f: ClipFeatures, raises: int = 0) -> tuple[str, float, str]:
@@ -83,3 +83,12 @@ def test_a_borderline_clip_is_a_best_guess_with_its_runner_up() -> None:
 @pytest.mark.parametrize(("step", "want"), [(1.2, 0.0), (2.4, 1.0)])
 def test_running_is_told_by_the_step_length_over_the_ground(step: float, want: float) -> None:
     assert running_fit(63.0, 1.2, step) == pytest.approx(want, abs=0.01)
+
+
+def test_a_held_knee_read_as_flickering_drives_is_a_hold_not_high_knees() -> None:
+    # the model trading the legs' labels through a 2.7 s hold gives six "drives" off any beat
+    flicker = dataclasses.replace(PISTON, complete_drives=6, longest_hold_s=2.7, drive_rhythm=0.3,
+                                  ground_speed_thighs_s=0.0, step_thighs=0.0, foot_sweep_behind_thighs=0.3,
+                                  feet_cycle_through=False, median_peak_thigh_deg=85.0)
+    assert best(flicker)[0] == "hip_flexion_hold"
+    assert best(dataclasses.replace(flicker, drive_rhythm=0.95, longest_hold_s=0.0))[0] == "high_knees"
