@@ -6,6 +6,7 @@ cross) would add drives; the three filters after the peak finding take them out 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -88,7 +89,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                                                        float(height[ip]), bool(partial))))
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
-    return _without_crossing_flicker(drives)
+    return _one_per_step(_without_crossing_flicker(drives))
 
 
 def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, lift_thighs: float) -> bool:
@@ -184,3 +185,39 @@ def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
         i += 1
     return drives
 
+
+
+#: Legs take turns when at least this share of successive drives change side.
+TAKING_TURNS = 0.7
+#: Two drives closer than this share of the usual step (any legs), or of the same leg closer than STRIDE_SHARE
+#: of it while the legs take turns, are one drive read twice.
+STEP_SHARE = 0.5
+STRIDE_SHARE = 1.25
+
+
+def _one_per_step(drives: list[KneeDrive]) -> list[KneeDrive]:
+    """Drives with the ones read twice merged (the higher peak kept), judged on both legs' drives together.
+
+    The labels flickering for a few frames around a drive read it as a drive of each leg a fraction of a step
+    apart, or as two drives of one leg within a step; while the legs take turns, a leg drives once a stride
+    (two steps). Drives of one leg again and again (a wall drill on one side) are left as they are, apart
+    from pairs closer than half their usual spacing.
+    """
+    drives = sorted(drives, key=lambda d: d.t_peak_s)
+    step = usual_interval([d.t_peak_s for d in drives]) if len(drives) >= 4 else None
+    if step is None:
+        return drives
+    turns = sum(a.side is not b.side for a, b in itertools.pairwise(drives)) / (len(drives) - 1)
+    out, merged = [drives[0]], False
+    for d in drives[1:]:
+        prev = out[-1]
+        gap = d.t_peak_s - prev.t_peak_s
+        twice = gap < STEP_SHARE * step or (turns >= TAKING_TURNS and d.side is prev.side
+                                             and gap < STRIDE_SHARE * step)
+        if twice and not (merged or d.partial or prev.partial):  # a pair, never a chain: a third is a drive
+            out[-1] = max(prev, d, key=lambda x: np.nan_to_num(x.peak_thigh_deg, nan=-np.inf))
+            merged = True
+        else:
+            out.append(d)
+            merged = False
+    return out
