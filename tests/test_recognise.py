@@ -46,9 +46,9 @@ def test_knee_drives_with_the_hips_still_over_the_planted_foot_are_on_the_spot()
 
 
 def test_lower_knees_need_quick_short_steps_or_a_pocket_arm() -> None:
-    low = dataclasses.replace(PISTON, median_peak_thigh_deg=46.0)
+    low = dataclasses.replace(PISTON, median_peak_thigh_deg=51.0)
     assert best(low)[0] == "piston_run"  # 220 short steps a minute: no one walks or jogs like that
-    walking = dataclasses.replace(low, drive_rate_per_min=110.0, median_peak_thigh_deg=34.0)
+    walking = dataclasses.replace(low, drive_rate_per_min=110.0, median_peak_thigh_deg=40.0)
     assert best(walking)[0] == "none"
     pocket = dataclasses.replace(low, frozen_side=Side.LEFT, step_thighs=2.2, drive_rate_per_min=190.0)
     assert best(pocket)[0] == "pocket_run"
