@@ -15,7 +15,8 @@ Each clip is analysed as ``kneedrive analyse`` does (drill ``auto``) and compare
 - the drill recognised against the drill performed (``none`` for walking and running), as a confusion matrix;
 - the rep count: complete knee drives for the drills with drives (counted on the truth by
   ``drives_seen_whole``), holds scored for holds, reps scored (truth 0) for clips that are not a drill;
-- cadence: error in % of the truth, for the clips whose drill has a cadence; "not measured" counts as a miss.
+- cadence: error in % of the truth, for the clips whose drill has a cadence (holds, judged on their length,
+  have none); "not measured" counts as a miss.
 
 The real clips of ``../shared/real_videos/`` are analysed too where that folder exists: walking, running,
 jumping jacks and front views are the negatives (truth ``none``), high knees has 18 complete drives, the
@@ -142,7 +143,9 @@ def _truth_columns(job: Job, truth: dict[str, Any] | None) -> dict[str, Any]:
         _, drives, cadence = REAL_TRUTH[job.clip.name]
         return {"truth_drill": job.drill, "count_want": 0 if job.drill == "none" else drives,
                 "truth_cadence_spm": cadence, "setup": {}}
-    return {"truth_drill": truth["expected_drill"], "truth_cadence_spm": truth["cadence_spm"],
+    # a hold is judged on its length: the rate of one or two holds a clip is no cadence a coach reads
+    cadence = None if truth["drill"] == "hip_flexion_hold" else truth["cadence_spm"]
+    return {"truth_drill": truth["expected_drill"], "truth_cadence_spm": cadence,
             "count_want": truth["rep_count"], "setup": truth.get("random", {})}
 
 

@@ -354,7 +354,8 @@ def test_the_hips_bounce_is_read_between_frames() -> None:
 @pytest.mark.parametrize(("times", "why"), [
     (np.arange(0.2, 4.0, 0.15), "beyond what any sprinter"),  # 400 per minute: not one athlete's steps
     ([0.3, 0.9, 1.2, 2.1, 2.4, 3.5, 3.8, 4.9, 5.3, 6.6, 7.0], "scattered"),
-    ([0.5, 0.85, 1.2, 1.55], "too few"),
+    ([0.5, 0.85, 1.2], "too few"),
+    ([0.5, 0.85, 1.3, 1.55], "scattered"),  # four events off the beat
 ])
 def test_an_impossible_or_scattered_cadence_is_not_measured(times: list[float], why: str) -> None:
     k = running(0.355, bounce=False)
@@ -364,6 +365,13 @@ def test_an_impossible_or_scattered_cadence_is_not_measured(times: list[float], 
     drives = Events(tuple(KneeDrive(s, 0, 0, 0, t, t, t, 80.0, 1.0, False) for t, s in zip(times, sides, strict=True)),
                     (), (), "test")
     assert clip_cadence(CadenceFrom.DRIVES, drives)[0] is None
+
+
+def test_four_drives_right_on_the_beat_give_a_rate() -> None:
+    """A short set (a wall drill of four drives) keeping time exactly has a rate; the same four off the beat not."""
+    times = [0.5, 1.25, 2.0, 2.75]
+    drives = Events(tuple(KneeDrive(Side.LEFT, 0, 0, 0, t, t, t, 80.0, 1.0, False) for t in times), (), (), "test")
+    assert clip_cadence(CadenceFrom.DRIVES, drives)[0] == pytest.approx(80.0, rel=0.01)
 
 
 def _unmeasured_of(k: Kinematics, step_s: float) -> tuple[float | None, set[UnmeasuredKind]]:

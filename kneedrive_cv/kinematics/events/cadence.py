@@ -168,6 +168,12 @@ SLOW_MOTION_SPM = 100.0
 RUNNING_SWEEP_THIGHS = 1.0
 #: Fewest events a cadence is counted from: four intervals.
 MIN_EVENTS = 5
+#: Fewer events than MIN_EVENTS, down to this many, give a rate only when they are all on the beat (coherence
+#: at least STEADY_COHERENCE, which four or five events at random reach a few times in a hundred; measured on
+#: rendered wall drills of four to eight drives: 0.95-1.0). The Rayleigh test below cannot pass five events
+#: however well they keep time.
+FEWEST_EVENTS = 4
+STEADY_COHERENCE = 0.95
 #: Events keep one rhythm when their Rayleigh statistic at its period (events times their coherence squared) is at
 #: least this: scattered events line up that well by chance about once in 150 tries at one period.
 RHYTHM_MIN_Z = 5.0
@@ -272,11 +278,13 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
 def _checked(times: list[float], step_s: float | None, source: str, what: str) -> Cadence:
     """The rate of events counted against ``step_s``, or why it is not a fact: too few, scattered, impossible."""
     kept = regular_events(times, step_s)
-    if len(kept) < MIN_EVENTS:
-        return Cadence(None, source, f"{len(kept)} {what}: too few to show a rhythm (at least {MIN_EVENTS})")
+    if len(kept) < FEWEST_EVENTS:
+        return Cadence(None, source, f"{len(kept)} {what}: too few to show a rhythm (at least {FEWEST_EVENTS}, "
+                                     f"{MIN_EVENTS} unless every one is on the beat)")
     period_s, coherence = rhythm(kept, step_s or float(np.median(np.diff(kept))))
     rate = 60.0 / period_s
-    if len(kept) * coherence ** 2 < RHYTHM_MIN_Z:
+    steady = coherence >= STEADY_COHERENCE  # a short set (a wall drill's four drives) right on the beat
+    if not steady and (len(kept) * coherence ** 2 < RHYTHM_MIN_Z or len(kept) < MIN_EVENTS):
         return Cadence(None, source, f"{len(kept)} {what} scattered across the clip, keeping no rhythm "
                                      f"(coherence {coherence:.2f} at {rate:.0f} per minute)")
     if rate > MAX_STEP_SPM:
