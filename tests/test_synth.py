@@ -201,8 +201,8 @@ def test_sample_videos_have_their_truth() -> None:
         truth = load_truth(clip.with_name(f"{clip.stem}.truth.json"))
         drills.add(truth["drill"])
         assert probe(clip).n_frames == truth["n_frames"]
-    # the four drills and walking; high_knees and running are rendered by the tests that need them
-    assert drills == set(SYNTH_DRILLS) - {"high_knees", "running"}
+    # the four drills and walking; high_knees, running and lunge_drive are rendered by the tests that need them
+    assert drills == set(SYNTH_DRILLS) - {"high_knees", "running", "lunge_drive"}
     assert sum(p.stat().st_size for p in folder.iterdir()) < 8e6
 
 
@@ -231,3 +231,26 @@ def test_sample_videos_are_what_the_renderer_makes_today(tmp_path: Path) -> None
             assert t_ours == pytest.approx(t_shipped, abs=1e-6), f"{made.name}: {redo}"
             diff = float(np.mean(np.abs(ours.astype(np.int16) - shipped.astype(np.int16))))
             assert diff < 1.0, f"{made.name} at {t_ours:.3f} s differs by {diff:.2f} grey levels: {redo}"
+
+
+@pytest.mark.parametrize(("side", "reps", "drift_m"), [("left", 5, 0.1), ("right", 4, 0.0), ("right", 6, -0.15)])
+def test_lunge_drive_truth_has_every_drive_on_the_driving_leg(side: str, reps: int, drift_m: float) -> None:
+    pl = plan("lunge_drive", {"side": side, "reps": reps, "drift_m": drift_m}, RenderSettings(fps=30))
+    truth = pl.truth
+    assert truth["expected_drill"] == "none"
+    assert truth["rep_count"] == reps
+    assert [d["side"] for d in truth["knee_drives"]] == [side] * reps
+    assert all(d["complete"] for d in truth["knee_drives"])
+    other = "left" if side == "right" else "right"
+    thigh, front = _col(truth, f"thigh_angle_{side}"), _col(truth, f"thigh_angle_{other}")
+    t = _col(truth, "t_s")
+    for d in truth["knee_drives"]:
+        i = int(np.argmin(np.abs(t - d["t_peak_s"])))
+        assert thigh[i] == pytest.approx(d["thigh_peak_deg"], abs=0.5)
+        # before each drive the leg is back in the lunge: behind the hip, the front thigh bent up
+        before = (t > d["t_start_s"] - 0.4) & (t <= d["t_start_s"])
+        assert thigh[before].min() < 0.0 and front[before].max() > 60.0
+    # the front foot is planted afresh drift_m further on for every rep
+    balls = sorted({round(c.ball_x_m, 3) for c in pl.program.contacts if c.side.value == other})
+    assert len(balls) == (reps if drift_m else 1)
+    assert np.diff(balls) == pytest.approx([abs(drift_m)] * (len(balls) - 1), abs=1e-3)

@@ -25,7 +25,9 @@ class ProgramResult:
     ``faults`` are the docs/DRILLS.md fault codes planted; ``side_faults`` names those that only some drives
     show (e.g. ``dragged_leg`` on the pocket side), with the sides that show them. ``expected_drill`` is
     what an analysis should call the clip (``none`` for walking). ``layout`` tells the renderer how to frame
-    the clip: ``travel`` (camera follows), ``spot`` (still camera) or ``wall``.
+    the clip: ``travel`` (camera follows), ``spot`` (still camera) or ``wall``. ``drives_in_truth`` lists
+    the knee drives in the truth even when the clip is not a drill (None: only for drills); an exercise that is
+    not one of the drills, such as the lunge to knee drive, still has drives the analysis must count and side.
     """
 
     motion: Motion
@@ -39,6 +41,7 @@ class ProgramResult:
     holds: list[tuple[Side, float, float]] = field(default_factory=list)
     layout: str = "travel"
     notes: dict[str, Any] = field(default_factory=dict)
+    drives_in_truth: bool | None = None
 
 
 def keyframes(t: np.ndarray, times: Sequence[float], values: Sequence[float]) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 
 from kneedrive_cv.errors import KneedriveError, UnknownDrillError
 from kneedrive_cv.synth.body import Proportions
+from kneedrive_cv.synth.lunge import LungeDriveParams, lunge_drive, lunge_drive_seconds
 from kneedrive_cv.synth.on_the_spot import (
     HighKneesParams,
     HipFlexionHoldParams,
@@ -67,6 +68,8 @@ SYNTH_DRILLS: dict[str, SynthDrill] = {d.name: d for d in (
     SynthDrill("walking", WalkingParams, walking, 5.0, "plain walking (not a drill)"),
     SynthDrill("high_knees", HighKneesParams, high_knees, 5.0, "alternating high knees on the spot"),
     SynthDrill("running", RunningParams, running, 5.0, "running, jogging or sprinting (not a drill)"),
+    SynthDrill("lunge_drive", LungeDriveParams, lunge_drive, lunge_drive_seconds,
+               "reverse lunge to a held knee drive, the same leg every rep (not a drill)"),
 )}
 
 

@@ -148,7 +148,8 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
     frames["contact_right"] = [bool(x) for x in contact[Side.RIGHT]]
     frames["stance_side"] = ["left" if x else "right" for x in m["stance_left"]]
     is_drill = prog.expected_drill != "none"
-    drives = [d for d in prog.drives if 0.0 <= d.t_peak_s <= duration] if is_drill else []
+    with_drives = is_drill if prog.drives_in_truth is None else prog.drives_in_truth
+    drives = [d for d in prog.drives if 0.0 <= d.t_peak_s <= duration] if with_drives else []
     drive_rows = []
     for d in drives:
         codes = [c for c in prog.faults if c not in prog.side_faults or d.side in prog.side_faults[c]]
