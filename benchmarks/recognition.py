@@ -82,8 +82,8 @@ class Job:
     seed: int | None = None
 
 
-def make_jobs(n_clips: int, seed_base: int, tracks: Path, real: bool) -> list[Job]:
-    folder = ROOT / ".cache" / "recognition-clips" / renderer_hash()
+def make_jobs(n_clips: int, seed_base: int, tracks: Path, real: bool, renderer: str | None = None) -> list[Job]:
+    folder = ROOT / ".cache" / "recognition-clips" / (renderer or renderer_hash())
     jobs = []
     counts = [round(share * n_clips) for _, share in MIX]
     counts[-1] += n_clips - sum(counts)
@@ -291,10 +291,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="JSON of all figures (default benchmarks/results/recognition.json)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--render-only", action="store_true", help="only render the clips missing from the cache")
+    parser.add_argument("--clips-from", metavar="HASH",
+                        help="reuse the clips an earlier renderer made (.cache/recognition-clips/HASH/; their truth "
+                             "is in the files) when the renderer changed in ways these drills do not show")
     args = parser.parse_args()
     out = args.out or RESULTS / "recognition.json"
     tracks = Path(os.environ.get("KNEEDRIVE_CACHE") or ROOT / ".cache" / "bench-tracks")
-    jobs = make_jobs(args.clips, args.seed_base, tracks, not args.no_real)
+    jobs = make_jobs(args.clips, args.seed_base, tracks, not args.no_real, args.clips_from)
     if args.render_only:
         run_all([j for j in jobs if j.seed is not None], args.jobs, render_only=True)
         return
@@ -306,7 +309,7 @@ def main() -> None:
     rendered = [r for r in rows if not r["real"]]
     real = [r for r in rows if r["real"]]
     figures = {"benchmark": "recognition", "machine": host, "elapsed_s": round(elapsed, 1),
-               "renderer_hash": renderer_hash(), "seed_base": args.seed_base,
+               "renderer_hash": args.clips_from or renderer_hash(), "seed_base": args.seed_base,
                "mix": dict(Counter(r["name"].rsplit("-", 1)[0] for r in rendered)),
                "randomised": summary(rendered) if rendered else None,
                "real": summary(real) if real else None, "real_clips_absent": not REAL.exists(),
