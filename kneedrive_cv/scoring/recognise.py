@@ -302,7 +302,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     if f.both_legs_share < ONE_LEG_SHARE and drives >= MIN_DRIVES:
         why = f"knee drives of one leg only ({f.complete_drives}): not a running drill"
     no_drill = max(1 - max(c.fit for c in out), running * travelling * (1 - frozen),
-                   driving * (1 - both) * (1 - leaning))
+                   driving * (1 - both) * (1 - leaning) * (1 - held))
     return [*out, Candidate("none", max(no_drill, 1e-3), why)]
 
 
