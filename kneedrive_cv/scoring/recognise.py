@@ -1,8 +1,11 @@
 """Which drill a clip shows (``--drill auto``), with a confidence and the reasons, or ``none``.
 
-Rules on a few clip-level features, in the order a coach would reason: is the camera side-on; is a knee
-held up; are there real knee drives (thigh well above what walking or running give); is the body leaning into
-a wall; does the athlete travel; is one arm kept still.
+A front-on camera is ``none`` at once. Otherwise every drill, and ``none``, gets a fit (0-1) from soft evidence
+on clip-level features (:class:`ClipFeatures`): is a knee held up; are there real knee drives (thigh well above
+what walking or running give) and do both legs take them; is the body leaning into a wall; do the hips travel
+over the planted foot, in steps as short as a drill's or as long as running's; is one arm kept still; does the
+trunk lean like a start's. No single feature vetoes the rest (:func:`candidates`); the best fit wins, with its
+share of all the fits as the confidence and the next one as the runner-up.
 """
 
 from __future__ import annotations
@@ -261,7 +264,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     # knee drives on the spot keep the feet under the body (measured 0.4-0.8 thigh lengths behind the hips);
     # feet pushed further back are a gait, even where the hips do not seem to travel (a poor track of a run)
     sweeping = 0.0 if f.foot_sweep_behind_thighs is None else _fit((f.foot_sweep_behind_thighs - 1.0) / 0.05)
-    # travelling drills done with lower knees (40-55 deg) still show quick short steps, or the pocket arm;
+    # travelling drills done with lower knees (48-55 deg) still show quick short steps, or the pocket arm;
     # walking's steps are as short but slow (under 130 a minute), running's long
     rate, step = f.drive_rate_per_min, f.step_thighs
     quick_short = (0.0 if rate is None or step is None else
