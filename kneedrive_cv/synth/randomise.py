@@ -216,7 +216,7 @@ def _extent(drill: str, params: Any, settings: RenderSettings, travel: bool) -> 
     hip = np.tile(j.hip[:, 0], len(pts) // len(j.hip))
     xs = pts[:, 0] - (hip if travel else 0.0)
     top = float(np.max(j.head_centre[:, 1])) + 0.6 * body.head
-    return float(xs.min()) - EDGE_M, float(xs.max()) + EDGE_M, max(top, float(pts[:, 1].max())) + EDGE_M
+    return float(np.min(xs)) - EDGE_M, float(np.max(xs)) + EDGE_M, max(top, float(np.max(pts[:, 1]))) + EDGE_M
 
 
 def _fit(cam: Camera, d: _Draws, share: float, extent: tuple[float, float, float], settings: RenderSettings,
