@@ -35,7 +35,6 @@ import json
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Report, machine, num, renderer_hash, rep_counts  # benchmarks/common.py, beside this script
+from common import (  # benchmarks/common.py, beside this script
+    Report,
+    cached_render,
+    machine,
+    num,
+    renderer_hash,
+    rep_counts,
+)
 
 from kneedrive_cv.synth.truth import truth_series
 
@@ -159,31 +165,13 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def render_if_missing(job: Job) -> dict[str, Any]:
-    """The clip's truth, rendering the clip first unless a whole one is in the cache.
-
-    Rendered in a folder of this process's own and moved into place truth first, clip last, so two runs
-    sharing the cache never see each other's half-written files.
-    """
-    from kneedrive_cv.errors import VideoError
+    """The clip's truth, rendering the clip first unless a whole one is in the cache."""
     from kneedrive_cv.synth import RenderSettings, render
-    from kneedrive_cv.video import probe
 
-    truth_file = job.clip.with_name(f"{job.clip.stem}.truth.json")
-    if job.clip.exists() and truth_file.exists():
-        truth = json.loads(truth_file.read_text())
-        try:
-            if probe(job.clip).n_frames == truth["n_frames"]:
-                return truth
-        except VideoError:
-            pass
-    assert job.setting is not None
-    job.clip.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=job.clip.parent, prefix=".render-") as tmp:
-        clip, made, _ = render(job.setting.drill, Path(tmp) / job.clip.name, job.setting.params,
-                                   RenderSettings(fps=job.fps, facing=job.facing, seconds=job.setting.seconds))
-        os.replace(made, truth_file)
-        os.replace(clip, job.clip)
-    return json.loads(truth_file.read_text())
+    setting = job.setting
+    assert setting is not None
+    return cached_render(job.clip, lambda path: render(setting.drill, path, setting.params, RenderSettings(
+        fps=job.fps, facing=job.facing, seconds=setting.seconds))[:2])
 
 
 def compare(result: Any, truth: dict[str, Any], job: Job) -> dict[str, Any]:

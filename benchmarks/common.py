@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import platform
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +75,29 @@ def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
         return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
     return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
             "count_want": drives_seen_whole(truth)}
+
+
+def cached_render(clip: Path, render: Callable[[Path], tuple[Path, Path]]) -> dict[str, Any]:
+    """The clip's truth, calling ``render(path)`` first unless a whole clip and its truth are in the cache.
+
+    ``render`` writes the clip to ``path`` and returns (clip, truth file). It renders in a folder of this
+    process's own, moved into place truth first, clip last, so two runs sharing the cache never see each
+    other's half-written files.
+    """
+    from kneedrive_cv.errors import VideoError
+    from kneedrive_cv.video import probe
+
+    truth_file = clip.with_name(f"{clip.stem}.truth.json")
+    if clip.exists() and truth_file.exists():
+        truth = json.loads(truth_file.read_text())
+        try:
+            if probe(clip).n_frames == truth["n_frames"]:
+                return dict(truth)
+        except VideoError:
+            pass
+    clip.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=clip.parent, prefix=".render-") as tmp:
+        made_clip, made_truth = render(Path(tmp) / clip.name)
+        os.replace(made_truth, truth_file)
+        os.replace(made_clip, clip)
+    return dict(json.loads(truth_file.read_text()))

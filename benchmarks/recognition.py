@@ -32,7 +32,6 @@ import json
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -41,7 +40,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Report, machine, num, renderer_hash, rep_counts  # benchmarks/common.py, beside this script
+from common import (  # benchmarks/common.py, beside this script
+    Report,
+    cached_render,
+    machine,
+    num,
+    renderer_hash,
+    rep_counts,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_videos"
@@ -150,26 +156,12 @@ def _truth_columns(job: Job, truth: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def render_if_missing(job: Job) -> dict[str, Any]:
-    """The clip's truth, rendering the clip first unless a whole one is in the cache (truth written first)."""
-    from kneedrive_cv.errors import VideoError
+    """The clip's truth, rendering the clip first unless a whole one is in the cache."""
     from kneedrive_cv.synth.randomise import render_random
-    from kneedrive_cv.video import probe
 
-    truth_file = job.clip.with_name(f"{job.clip.stem}.truth.json")
-    if job.clip.exists() and truth_file.exists():
-        truth = json.loads(truth_file.read_text())
-        try:
-            if probe(job.clip).n_frames == truth["n_frames"]:
-                return truth
-        except VideoError:
-            pass
-    assert job.seed is not None
-    job.clip.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=job.clip.parent, prefix=".render-") as tmp:
-        clip, made, _ = render_random(job.drill, job.seed, Path(tmp) / job.clip.name)
-        os.replace(made, truth_file)
-        os.replace(clip, job.clip)
-    return json.loads(truth_file.read_text())
+    seed = job.seed
+    assert seed is not None
+    return cached_render(job.clip, lambda path: render_random(job.drill, seed, path)[:2])
 
 
 # ---------------------------------------------------------------- judging, in the main process
