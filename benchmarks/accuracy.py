@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 from common import (  # benchmarks/common.py, beside this script
+    EDGE_WINDOW_S,
     Report,
     cached_render,
     machine,
@@ -275,6 +276,7 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     cad = [abs(r["cadence_error_pct"]) for r in drills if r["cadence_error_pct"] is not None]
     cad_missing = [r["name"] for r in drills if r["truth_cadence_spm"] and r["cadence_error_pct"] is None]
     count_err = [abs(r["count_got"] - r["count_want"]) for r in rows]
+    inner = [r for r in rows if r.get("inner_want") is not None]
     holds = [abs(r["hold_s"] - r["truth_hold_s"]) for r in rows if r["hold_s"] is not None and r["truth_hold_s"]]
     return {
         "clips": len(rows),
@@ -286,6 +288,9 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "cadence_within_2pct": sum(c <= 2.0 for c in cad),
         "rep_count_exact": sum(e == 0 for e in count_err),
         "rep_count_mean_abs_error": _r(np.mean(count_err), 2) if count_err else None,
+        "inner_count_clips": len(inner), "inner_count_exact": sum(r["inner_got"] == r["inner_want"] for r in inner),
+        "inner_count_wrong": [f"{r['name']}:{r['inner_got']}/{r['inner_want']}" for r in inner
+                              if r["inner_got"] != r["inner_want"]],
         "hold_mean_abs_error_s": _r(np.mean(holds), 2) if holds else None,
         "legs_swapped_share": _r(sum(r["legs_swapped"][0] for r in rows)
                                  / max(1, sum(r["legs_swapped"][1] for r in rows))),
@@ -353,6 +358,10 @@ def print_headline(say: Report, h: dict[str, Any]) -> None:
                                         else ""))
     say(f"rep count                 exact on {h['rep_count_exact']}/{n} clips, "
         f"mean abs error {_f(h['rep_count_mean_abs_error'], '.2f')}")
+    if h["inner_count_clips"]:
+        say(f"drives away from the edges exact on {h['inner_count_exact']}/{h['inner_count_clips']} clips (all drives "
+            f"found more than {EDGE_WINDOW_S} s from the clip's start and end)"
+            + (f"; wrong: {', '.join(h['inner_count_wrong'])}" if h["inner_count_wrong"] else ""))
     if h["hold_mean_abs_error_s"] is not None:
         say(f"hold time                 mean abs error {h['hold_mean_abs_error_s']:.2f} s")
     say(f"leg identity              {100 * h['legs_swapped_share']:.1f} % of frames with left and right swapped; "

@@ -74,7 +74,31 @@ def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
     if truth["expected_drill"] == "none":
         return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
     return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
-            "count_want": drives_seen_whole(truth)}
+            "count_want": drives_seen_whole(truth), **inner_drive_counts(result, truth)}
+
+
+#: Drives this close to the clip's edges are left out of the inner count.
+EDGE_WINDOW_S = 0.3
+
+
+def inner_drive_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """Drives found and true away from the clip's edges, where whether a drive is whole is never in question.
+
+    The window runs from the midpoint of the two true peaks either side of EDGE_WINDOW_S to the midpoint of those
+    either side of the end less EDGE_WINDOW_S, so a peak found a little early or late stays on its own side.
+    """
+    peaks = sorted(d["t_peak_s"] for d in truth["knee_drives"])
+    if len(peaks) < 4:
+        return {"inner_got": None, "inner_want": None}
+
+    def cut(at: float) -> float:
+        i = int(np.searchsorted(peaks, at))
+        i = min(max(i, 1), len(peaks) - 1)
+        return (peaks[i - 1] + peaks[i]) / 2
+
+    lo, hi = cut(EDGE_WINDOW_S), cut(truth["duration_s"] - EDGE_WINDOW_S)
+    return {"inner_got": sum(lo <= d.t_peak_s < hi for d in result.events.drives),
+            "inner_want": sum(lo <= t < hi for t in peaks)}
 
 
 def cached_render(clip: Path, render: Callable[[Path], tuple[Path, Path]]) -> dict[str, Any]:

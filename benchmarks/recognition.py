@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 from common import (  # benchmarks/common.py, beside this script
+    EDGE_WINDOW_S,
     Report,
     cached_render,
     machine,
@@ -205,6 +206,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "drill_right": _share([r["drill_right"] for r in drills]),
             "negatives_given_a_drill": _share([not r["drill_right"] for r in negatives]),
             "count_exact": _share([r["count_exact"] for r in drills]),
+            "inner_count_exact": _share([None if r.get("inner_want") is None else r["inner_got"] == r["inner_want"]
+                                         for r in drills]),
             "cadence_within_2pct": _share([r["cadence_right"] for r in rows]),
             "panning": {"clips": len(panning), "cadence_within_2pct": _share([r["cadence_right"] for r in panning]),
                         "count_exact": _share([r["count_exact"] for r in panning if r["truth_drill"] != "none"])}}
@@ -238,6 +241,8 @@ def print_summary(say: Report, title: str, s: dict[str, Any]) -> None:
     say(f"drill right on drill clips: {_pct(s['drill_right'])}; non-drill clips given a drill: "
         f"{_pct(s['negatives_given_a_drill'])}; reps exact: {_pct(s['count_exact'])}; cadence within 2 %: "
         f"{_pct(s['cadence_within_2pct'])}")
+    if s["inner_count_exact"]["n"]:
+        say(f"drives more than {EDGE_WINDOW_S} s from the clip's edges counted exactly: {_pct(s['inner_count_exact'])}")
     p = s["panning"]
     if p["clips"]:
         say(f"panning clips ({p['clips']}): cadence within 2 %: {_pct(p['cadence_within_2pct'])}; reps exact: "

@@ -239,6 +239,28 @@ def test_a_drive_under_way_at_the_start_is_partial() -> None:
     assert all(d.t_peak_s > 0.3 for d in complete)
 
 
+@pytest.mark.parametrize(("first_s", "last_s", "whole"), [(0.2, 3.25, 5), (0.08, 3.25, 4), (0.2, 3.33, 4),
+                                                           (0.08, 3.33, 3)])
+def test_a_drive_cut_by_a_sliver_at_an_edge_is_whole(first_s: float, last_s: float, whole: int) -> None:
+    """A drive whose thigh is back within 15 % of its swing at the clip's edge is whole, one still well up is not.
+
+    The bumps are 0.48 s wide: a peak 0.2 s from an edge leaves the thigh at 2-7 % of its swing there, one 0.08 s
+    from it at 75 %, one 0.14 s from it at 39 %.
+    """
+    drives = [(first_s, Side.LEFT), (0.9, Side.RIGHT), (1.6, Side.LEFT), (2.4, Side.RIGHT), (last_s, Side.LEFT)]
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    found = knee_drives(measure_track(track), EventSettings())
+    assert len(found) == 5
+    assert sum(not d.partial for d in found) == whole
+
+
+def test_the_truth_counts_whole_drives_by_the_analysis_rule() -> None:
+    from kneedrive_cv.kinematics.events.settings import EDGE_SWING_SHARE
+    from kneedrive_cv.synth import truth
+
+    assert truth.EDGE_SWING_SHARE == EDGE_SWING_SHARE
+
+
 def test_holds_found_with_their_duration() -> None:
     track, _ = build(Athlete(duration_s=5.0))
     lm = track.landmarks_px.copy()

@@ -11,7 +11,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events.settings import CLIP_EDGE_S, EventSettings, bridged, crossing
+from kneedrive_cv.kinematics.events.settings import (
+    CLIP_EDGE_S,
+    EDGE_SWING_SHARE,
+    EventSettings,
+    bridged,
+    crossing,
+)
 from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, sided
@@ -47,14 +53,10 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
         # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
         theta = bridged(t, kinematics.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
         height = kinematics.frames.side("knee_height", side)
-        for a, b in runs_of(~np.isnan(theta)):
-            if b - a < 3:
-                continue
-            seg, ts = theta[a:b], t[a:b]
-            fps = (len(ts) - 1) / (ts[-1] - ts[0])
-            dist = max(1, int(s.drive_min_interval_s * fps))
-            peaks, props = scipy_signal().find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
-                                             height=s.drive_min_peak_deg)
+        runs = [(a, b, *_peaks(theta[a:b], t[a:b], s)) for a, b in runs_of(~np.isnan(theta)) if b - a >= 3]
+        low = _leg_low(theta, [(a, peaks) for a, _, peaks, _ in runs])
+        for a, b, peaks, props in runs:
+            seg = theta[a:b]
             for j, (p, lb, rb) in enumerate(zip(peaks, props["left_bases"], props["right_bases"], strict=True)):
                 # the low points are looked for between this leg's neighbouring peaks, never across them
                 lb = max(lb, peaks[j - 1] if j > 0 else 0)
@@ -65,19 +67,15 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                 lo = crossing(seg, lo, p, 0.2)
                 hi = crossing(seg, hi, p, 0.2)
                 # partial when the clip's start or end cuts off the low point on one side: the thigh is still on
-                # its way (rising as the clip starts, falling as it ends) and more than 15 % of the swing above
-                # the other side's low. A thigh standing still before the first drive is not under way; a drive
-                # whose rise was hidden behind the body mid-clip did happen and counts.
+                # its way at the clip's edge (lowest in its first or last frame) and never within EDGE_SWING_SHARE
+                # of the swing from the leg's low point. A thigh standing still at rest before the first drive is
+                # at its low, so that drive is whole; a drive whose rise was hidden behind the body mid-clip did
+                # happen and counts.
                 before, after = seg[: p + 1], seg[p:]
-                drop_before, drop_after = seg[p] - before.min(), seg[p] - after.min()
-                edge = max(1, round(0.1 * fps))
-                # a peak within ``edge`` of the clip's edge has not had the time to show its way: it is on it
-                rising = len(before) <= edge or before[edge] - before[0] > 0.1 * drop_after
-                falling = len(after) <= edge or after[-1 - edge] - after[-1] > 0.1 * drop_before
+                near_low = EDGE_SWING_SHARE * (seg[p] - low)
                 at_start, at_end = t[a] - t[0] <= CLIP_EDGE_S, t[-1] - t[b - 1] <= CLIP_EDGE_S
-                cut_start = at_start and rising and int(np.argmin(before)) == 0 and drop_before < 0.85 * drop_after
-                cut_end = (at_end and falling and int(np.argmin(after)) == len(after) - 1
-                           and drop_after < 0.85 * drop_before)
+                cut_start = at_start and int(np.argmin(before)) == 0 and before[0] - low > near_low
+                cut_end = at_end and int(np.argmin(after)) == len(after) - 1 and after[-1] - low > near_low
                 partial = cut_start or cut_end
                 ip = a + int(p)
                 if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip,
@@ -90,6 +88,27 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
     return _one_per_step(_without_crossing_flicker(drives))
+
+
+def _peaks(seg: np.ndarray, ts: np.ndarray, s: EventSettings) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The thigh's peaks in one stretch of frames where it is seen, and scipy's properties of them."""
+    fps = (len(ts) - 1) / (ts[-1] - ts[0])
+    dist = max(1, int(s.drive_min_interval_s * fps))
+    peaks, props = scipy_signal().find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
+                                             height=s.drive_min_peak_deg)
+    return peaks, props
+
+
+def _leg_low(theta: np.ndarray, runs: list[tuple[int, np.ndarray]]) -> float:
+    """The thigh's low point: the median of its lowest angles between one drive's peak and the next.
+
+    A low percentile of all frames would depend on how long the leg dwells at the bottom (a quick piston run's
+    thigh passes it in a frame or two); where no two drives follow each other, it is what is left.
+    """
+    troughs = [float(np.min(theta[a + p:a + q + 1])) for a, peaks in runs for p, q in itertools.pairwise(peaks)]
+    if troughs:
+        return float(np.median(troughs))
+    return float(np.nanpercentile(theta, 5)) if np.isfinite(theta).any() else float("nan")
 
 
 def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, lift_thighs: float) -> bool:

@@ -17,6 +17,11 @@ from kneedrive_cv.landmarks import Side, sided
 #: Data starting (ending) this close to the clip's start (end) is cut by the clip, not by a gap.
 CLIP_EDGE_S = 0.15
 
+#: A knee drive cut by the clip's edge is whole when, between that edge and its peak, the thigh comes within this
+#: share of the swing of the leg's low point: the start or end that is missing is then only a sliver.
+#: (``synth.truth.drives_seen_whole`` counts the truth's drives by the same rule.)
+EDGE_SWING_SHARE = 0.15
+
 
 @dataclass(frozen=True)
 class EventSettings:
