@@ -27,7 +27,7 @@ from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.video import VideoSink, probe
 from kneedrive_cv.web.app import create_app, score_class
 from kneedrive_cv.web.store import DB_NAME, Store
-from kneedrive_cv.web.upload import UploadTooLarge, display_name, receive
+from kneedrive_cv.web.upload import UploadError, UploadTooLarge, display_name, receive
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_videos"
@@ -261,6 +261,104 @@ def test_cross_site_posts_and_foreign_hosts_are_refused(tmp_path: Path, clip: Pa
         fine = client.get("/")
     assert cross.status_code == 403 and rebound.status_code == 400 and fine.status_code == 200
     assert db_rows(tmp_path, "clips") == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "null"},  # a form or fetch in a sandboxed iframe on another site
+    {"Sec-Fetch-Site": "cross-site"},  # a browser that sends no Origin but says where the request comes from
+    {"Sec-Fetch-Site": "same-site"},  # another port or subdomain of the same site is another app
+    {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "cross-site"},
+], ids=["origin-null", "no-origin-cross-site", "no-origin-same-site", "spoofed-origin"])
+def test_every_cross_site_post_is_refused(tmp_path: Path, clip: Path, headers: dict[str, str]) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis), base_url="http://127.0.0.1:8000") as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        upload = client.post("/upload", files={"video": ("c.mp4", clip.read_bytes())},
+                             data={"new_athlete": "Mallory"}, headers=headers)
+        delete = client.post(f"/clips/{clip_id}/delete", headers=headers, follow_redirects=False)
+        same = client.post(f"/clips/{clip_id}/rerun", follow_redirects=False,
+                           headers={"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"})
+    assert upload.status_code == 403 and delete.status_code == 403, (upload.text, delete.text)
+    assert "<title>Refused" in delete.text  # the app's own page, saying why
+    assert [r["name"] for r in db_rows(tmp_path, "athletes")] == ["Ada"] and len(db_rows(tmp_path, "clips")) == 1
+    assert same.status_code == 303  # the app's own pages still work
+
+
+def test_pages_cannot_be_framed(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        answers = [client.get(url) for url in ("/", "/athletes", "/nowhere", "/static/style.css")]
+    for response in answers:
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_a_flood_of_form_fields_is_refused_early(tmp_path: Path) -> None:
+    field = b"x" * 16_000
+    body = b"".join(f"--kd\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\n".encode() + field + b"\r\n"
+                    for i in range(2000)) + b"--kd--\r\n"
+    consumed: list[int] = []
+
+    async def chunks() -> Any:
+        for i in range(0, len(body), 65536):
+            consumed.append(i)
+            yield body[i:i + 65536]
+
+    with pytest.raises(UploadError, match=r"too many form fields|form fields are too long"):
+        asyncio.run(receive(chunks(), "multipart/form-data; boundary=kd", None, incoming_dir=tmp_path,
+                            max_bytes=10**9))
+    assert len(consumed) <= 4  # stopped within the first 256 kB of the 32 MB sent
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        many = client.post("/upload", content=body[:2_000_000] + b"--kd--\r\n",
+                           headers={"Content-Type": "multipart/form-data; boundary=kd"})
+        few_long = client.post("/upload", files={"video": ("c.mp4", b"x")},
+                               data={f"f{i}": "y" * 15_000 for i in range(8)})
+    assert many.status_code == 400 and "form fields" in many.text
+    assert few_long.status_code == 400 and "form fields" in few_long.text
+
+
+def test_small_forms_are_capped_too(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=two_people_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        flood = client.post(f"/clips/{clip_id}/athlete", content=b"&".join(b"a%d=1" % i for i in range(5000)),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        big = client.post(f"/clips/{clip_id}/athlete", content=b"person=1&junk=" + b"x" * 3_000_000,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert flood.status_code == 400 and big.status_code == 413
+    assert db_rows(tmp_path, "clips")[0]["person"] is None
+
+
+@pytest.mark.parametrize(("method", "url", "status", "title", "text"), [
+    ("GET", "/clips/{id}/files/report.json%00.png", 404, "Not found", "No such file."),
+    ("GET", "/clips/{id}/files/%00", 404, "Not found", "No such file."),
+    ("GET", "/nowhere", 404, "Not found", "No such page."),
+    ("GET", "/athletes/abc", 404, "Not found", "No such athlete."),
+    ("GET", "/athletes/99999999999999999999999", 404, "Not found", "No such athlete."),
+    ("GET", "/clips/zzz", 404, "Not found", "No such clip"),
+    ("PUT", "/", 405, "Not allowed", "cannot be done"),
+    ("POST", "/clips/{id}/athlete", 400, "Bad request", "Pick a person"),
+])
+def test_errors_are_the_apps_own_pages(tmp_path: Path, clip: Path, method: str, url: str, status: int, title: str,
+                                       text: str) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        response = client.request(method, url.format(id=clip_id))
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert f"<title>{title} · kneedrive</title>" in response.text and text in response.text
+    assert "Traceback" not in response.text and "detail" not in response.text
+
+
+def test_head_on_a_file_answers_its_headers(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        head = client.head(f"/clips/{clip_id}/files/overlay.mp4")
+        missing = client.head(f"/clips/{clip_id}/files/nothing.mp4")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(clip.stat().st_size) and head.headers["content-type"] == "video/mp4"
+    assert missing.status_code == 404
 
 
 # -- the queue, failures and restarts ---------------------------------------------------------------------------

@@ -18,17 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
 from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
-from kneedrive_cv.web import upload
+from kneedrive_cv.web import safety, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
 from kneedrive_cv.web.store import Clip, Store
 
@@ -89,8 +91,9 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.state.kd = Context(store, runner, _templates(), int(max_upload_mb * 1e6), drills)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
-    app.middleware("http")(_guard)
-    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.middleware("http")(safety.guard(error_page))
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     return app
@@ -101,21 +104,32 @@ def _kd(request: Request) -> Context:
     return request.app.state.kd  # type: ignore[no-any-return]
 
 
-async def _guard(request: Request, call_next: Any) -> Response:
-    """Refuse cross-site form posts; tell browsers not to sniff content types."""
-    origin = request.headers.get("origin")
-    if request.method == "POST" and origin and origin not in ("null", f"{request.url.scheme}://{request.url.netloc}"):
-        return Response("Cross-site form posts are refused.", status_code=403)
-    response: Response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+#: The title of the error page for each status (others: "Something went wrong").
+ERROR_TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 405: "Not allowed", 409: "Not now",
+                413: "Too large"}
+#: What the error page says when the framework gives only its status.
+_DEFAULT_MESSAGES = {404: "No such page.", 405: "That cannot be done on this page."}
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    """The app's own error page (JSON under ``/api/``), titled by its status."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status_code)
+    title = ERROR_TITLES.get(status_code, "Something went wrong")
+    return _page(request, "error.html", status_code, title=title, message=message)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = exc.detail if isinstance(exc, HTTPException) else _DEFAULT_MESSAGES.get(exc.status_code, exc.detail)
+    response = error_page(request, exc.status_code, str(detail))
+    response.headers.update(exc.headers or {})
     return response
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    return _page(request, "error.html", exc.status_code, message=exc.detail)
+async def _bad_path(request: Request, exc: RequestValidationError) -> Response:
+    """A path that names nothing (``/athletes/abc``): the page of what it tried to name is not found."""
+    what = "athlete" if request.url.path.startswith("/athletes/") else "page"
+    return error_page(request, 404, f"No such {what}.")
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -190,7 +204,7 @@ async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
     """Analyse another person of a finished clip (an id from its people picture); the pose is cached."""
     kd = _kd(request)
     clip = _clip_or_404(kd.store, clip_id)
-    person = str((await request.form()).get("person") or "")
+    person = str((await safety.small_form(request)).get("person") or "")
     if not person.isdigit():
         raise HTTPException(400, "Pick a person by their number in the picture of everyone seen.")
     if clip.finished:
@@ -213,7 +227,7 @@ def delete(request: Request, clip_id: str) -> RedirectResponse:
     return RedirectResponse(str(target), status_code=303)
 
 
-@router.get("/clips/{clip_id}/files/{name:path}", name="clip_file")
+@router.api_route("/clips/{clip_id}/files/{name:path}", methods=["GET", "HEAD"], name="clip_file")
 def clip_file(request: Request, clip_id: str, name: str, download: bool = False) -> FileResponse:
     """Serve one result file (with HTTP range requests, so the video can seek), only from the clip's folder."""
     store = _kd(request).store
@@ -324,7 +338,7 @@ def _contained(store: Store, folder: Path, name: str) -> Path:
     """``folder/name`` if it is a file inside both ``folder`` and the data folder, else a 404."""
     try:
         path = (folder / name).resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a null byte in the name
         raise HTTPException(404, "No such file.") from None
     if not (path.is_relative_to(folder.resolve()) and path.is_relative_to(store.root)) or not path.is_file():
         raise HTTPException(404, "No such file.")

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 #: Text fields of the form are small; anything longer is refused.
 MAX_FIELD_BYTES = 16 * 1024
+#: The form has a handful of text fields: more of them, or more text in all, is refused as soon as it arrives.
+MAX_FIELDS = 16
+MAX_FIELDS_TOTAL_BYTES = 64 * 1024
+#: A part's headers (its name, filename and type) fit in this; longer ones are refused.
+MAX_HEADER_BYTES = 8 * 1024
 #: Room for the multipart headers and text fields beside the file when the body length is checked early.
 FORM_OVERHEAD_BYTES = 64 * 1024
 #: The stored extension, from the container FFmpeg recognised (never from the client's filename).
@@ -74,6 +79,9 @@ class _Parts:
         self._name = ""
         self._buffer = bytearray()
         self._file: Any = None
+        self._n_fields = 0
+        self._field_bytes = 0
+        self._header_bytes = 0
 
     def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self._part_begin, "on_header_field": self._header_field,
@@ -85,11 +93,19 @@ class _Parts:
         self._headers, self._header_name, self._header_value = {}, b"", b""
         self._buffer = bytearray()
         self._file = None
+        self._header_bytes = 0
+
+    def _count_header(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise UploadError("A part of the form has headers too long to be a browser's upload.")
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_name += data[start:end]
 
     def _header_value_cb(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_value += data[start:end]
 
     def _header_end(self) -> None:
@@ -100,6 +116,9 @@ class _Parts:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
         if b"filename" not in options:
+            self._n_fields += 1
+            if self._n_fields > MAX_FIELDS:
+                raise UploadError(f"The form has too many form fields (more than {MAX_FIELDS}).")
             return
         if self._name != self.file_field or self.received.path is not None:
             raise UploadError(f"Unexpected file field {self._name!r}: send one video in the {self.file_field!r} field.")
@@ -115,8 +134,11 @@ class _Parts:
             self._file.write(data[start:end])
         else:
             self._buffer += data[start:end]
+            self._field_bytes += end - start
             if len(self._buffer) > MAX_FIELD_BYTES:
-                raise UploadError(f"The form field {self._name!r} is too long.")
+                raise UploadError(f"The form field {self._name[:40]!r} is too long.")
+            if self._field_bytes > MAX_FIELDS_TOTAL_BYTES:
+                raise UploadError(f"The form fields are too long ({MAX_FIELDS_TOTAL_BYTES // 1024} kB in all at most).")
 
     def _part_end(self) -> None:
         if self._file is not None:
