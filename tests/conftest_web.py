@@ -64,3 +64,12 @@ def two_people_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pr
               "joined_ids": []}
     (out_dir / "asked.txt").write_text(str(person))
     return {**summary, "athlete": chosen, "people": [1, 2]}
+
+
+def serve(data_dir: str, port: int, analysis: str) -> None:
+    """Run the app on ``port`` with one of the stand-ins above (for tests that kill the server's process)."""
+    import uvicorn
+
+    from kneedrive_cv.web.app import create_app
+
+    uvicorn.run(create_app(data_dir, analysis=globals()[analysis]), host="127.0.0.1", port=port, log_level="warning")

@@ -163,7 +163,8 @@ def test_a_hostile_filename_is_only_shown_never_used_as_a_path(tmp_path: Path, c
         wait_finished(client, clip_id)
         page = client.get(f"/clips/{clip_id}").text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing written beside the data folder
-    assert files_under(data) == [f"clips/{clip_id}/clip.mp4", f"clips/{clip_id}/results/frames.csv",
+    assert files_under(data) == [f"clips/{clip_id}/.lock", f"clips/{clip_id}/clip.mp4",
+                                 f"clips/{clip_id}/results/frames.csv",
                                  f"clips/{clip_id}/results/overlay.mp4", f"clips/{clip_id}/results/report.json",
                                  f"clips/{clip_id}/results/reps.csv"]
     assert db_rows(data, "clips")[0]["original_name"] == shown
@@ -461,6 +462,108 @@ def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, cli
     runs = {r["id"]: r["runs"] for r in db_rows(tmp_path, "clips")}
     assert runs == {finished: 1, interrupted: 2, waiting: 1}
     assert list((tmp_path / "incoming").iterdir()) == []
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped has stopped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)")
+def test_kill_9_of_the_server_leaves_no_worker_and_a_restart_finishes_the_clip_once(tmp_path: Path,
+                                                                                     clip: Path) -> None:
+    data = tmp_path / "data"
+    with TestClient(create_app(data, analysis=fake_analysis)) as client:
+        finished = clip_id_of(post_clip(client, clip.read_bytes(), "done.mp4"))
+        wait_finished(client, finished)
+    kept = {name: (data / name).read_bytes() for name in files_under(data)}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", f"import conftest_web as c; c.serve({str(data)!r}, {port}, "
+                               "'slow_analysis')"], cwd=ROOT / "tests", stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+                time.sleep(0.2)
+        upload = httpx.post(base + "/upload", files={"video": ("cut.mp4", clip.read_bytes(), "video/mp4")},
+                            timeout=30)
+        interrupted = clip_id_of(upload)
+        while httpx.get(f"{base}/api/clips/{interrupted}", timeout=5).json()["state"] != "running":
+            assert time.monotonic() < deadline, "the analysis did not start"
+            time.sleep(0.2)
+        workers = _descendants(server.pid)
+    finally:
+        server.kill()  # SIGKILL: no shutdown code runs in the server
+        server.wait(timeout=30)
+    assert workers  # at least the analysis worker
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in workers if _alive(pid)] == []  # every worker died with its server
+    with TestClient(create_app(data, analysis=fake_analysis)) as client:
+        status = wait_finished(client, interrupted)
+        page = client.get(f"/clips/{interrupted}").text
+    assert status["state"] == "done" and "<video" in page
+    runs = {r["id"]: r["runs"] for r in db_rows(data, "clips")}
+    assert runs == {finished: 1, interrupted: 2}  # the killed run, then one run after the restart
+    assert all((data / name).read_bytes() == content for name, content in kept.items())  # nothing finished lost
+    assert sorted(p.name for p in (data / "clips" / interrupted).iterdir()) == [".lock", "clip.mp4", "results"]
+
+
+def test_a_clip_is_never_analysed_twice_at_once(tmp_path: Path, clip: Path) -> None:
+    from kneedrive_cv.web.jobs import clip_lock
+
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+    store = Store(tmp_path)
+    store.mark_queued(clip_id)  # as a restart finds it while another process still analyses it
+    (tmp_path / "clips" / clip_id / "results.part-12345").mkdir()  # what a run killed part-way leaves
+    with clip_lock(tmp_path / "clips" / clip_id) as held:
+        assert held
+        with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+            time.sleep(1.5)  # the worker is waiting for the lock meanwhile
+            waiting = client.get(f"/api/clips/{clip_id}").json()["state"]
+            with clip_lock(tmp_path / "clips" / clip_id, wait=False) as again:
+                assert not again  # a second holder is refused while the first holds it
+            held_page = client.get(f"/clips/{clip_id}/files/report.json")
+    assert waiting == "queued" and held_page.status_code == 200  # the earlier results stay until the new are whole
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        assert wait_finished(client, clip_id)["state"] == "done"
+    assert db_rows(tmp_path, "clips")[0]["runs"] == 2
+    assert sorted(p.name for p in (tmp_path / "clips" / clip_id).iterdir()) == [".lock", "clip.mp4", "results"]
 
 
 def test_deleting_a_clip_removes_its_files(tmp_path: Path, clip: Path) -> None:

@@ -272,11 +272,12 @@ class Store:
                        "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
                        "summary_json=NULL WHERE id = ?", (clip_id,))
 
-    def mark_running(self, clip_id: str, started_at: str) -> None:
-        """Record that a worker has started on this clip."""
+    def mark_running(self, clip_id: str, started_at: str) -> bool:
+        """Record that a worker has started on this queued clip; False if it is not queued (deleted, or taken)."""
         with self._connect() as db:
-            db.execute("UPDATE clips SET state='running', started_at=?, runs=runs+1 "
-                       "WHERE id = ? AND state = 'queued'", (started_at, clip_id))
+            changed = db.execute("UPDATE clips SET state='running', started_at=?, runs=runs+1 "
+                                 "WHERE id = ? AND state = 'queued'", (started_at, clip_id)).rowcount
+        return changed == 1
 
     def set_progress(self, clip_id: str, fraction: float, stage: str) -> None:
         """Record how far the analysis of a running clip has got (0 to 1) and what it is doing."""
