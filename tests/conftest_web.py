@@ -73,3 +73,11 @@ def serve(data_dir: str, port: int, analysis: str) -> None:
     from kneedrive_cv.web.app import create_app
 
     uvicorn.run(create_app(data_dir, analysis=globals()[analysis]), host="127.0.0.1", port=port, log_level="warning")
+
+
+def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Answer as the real analysis does for a file damaged part-way, with a slow-motion cadence as well."""
+    summary = fake_analysis(clip_path, out_dir, drill, progress)
+    return {**summary, "cadence_spm": 20.0, "unmeasured": [
+        {"kind": "truncated", "what": "the end of the clip", "why": "the file is truncated or damaged"},
+        {"kind": "slow_motion", "what": "real-time cadence", "why": "20 steps per minute is too slow for running"}]}

@@ -19,7 +19,14 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest_web import fake_analysis, no_drill_analysis, no_person_analysis, slow_analysis, two_people_analysis
+from conftest_web import (
+    fake_analysis,
+    no_drill_analysis,
+    no_person_analysis,
+    slow_analysis,
+    truncated_analysis,
+    two_people_analysis,
+)
 from fastapi.testclient import TestClient
 
 from kneedrive_cv.output.charts import Point, line_chart
@@ -602,6 +609,72 @@ def test_athlete_page_charts_score_and_cadence_by_date(tmp_path: Path, clip: Pat
     assert ">Bo</a>" in squad and missing.status_code == 404
     assert squad.count('201 <span class="muted small">steps/min</span>') == 2  # latest cadence of Ada and Bo
     assert future.status_code == 400 and "in the future" in future.text
+
+
+def test_squad_figures_leave_out_truncated_clips_slow_motion_and_clips_without_a_drill(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    ada = store.athlete_by_name("Ada", create=True)
+    assert ada is not None
+
+    def done(day: str, summary: dict[str, Any]) -> None:
+        clip_id = store.new_clip_id()
+        store.add_clip(clip_id, athlete_id=ada.id, original_name=f"{day}.mp4", stored_name="clip.mp4",
+                       drill_requested="auto", recorded_on=day, video={})
+        store.mark_done(clip_id, {"n_reps": 6, "reps": [], **summary})
+
+    done("2025-01-01", {"drill": "high_knees", "mean_score": 50.0, "cadence_spm": 180.0})
+    done("2025-01-02", {"drill": "high_knees", "mean_score": 60.0, "cadence_spm": 170.0})
+    done("2025-01-03", {"drill": "high_knees", "mean_score": 92.0, "cadence_spm": 175.0,  # the first MB of a clip
+                        "unmeasured": [{"kind": "truncated", "what": "the end of the clip", "why": "truncated"}]})
+    done("2025-01-04", {"drill": "piston_run", "mean_score": 70.0, "cadence_spm": 20.0,
+                        "unmeasured": [{"kind": "slow_motion", "what": "real-time cadence", "why": "slow motion"}]})
+    done("2025-01-05", {"drill": "none", "mean_score": None, "cadence_spm": None})
+    athlete = store.athlete(ada.id)
+    assert athlete is not None
+    assert athlete.mean_score == pytest.approx(60.0)  # 50, 60 and 70: the truncated clip's 92 is left out
+    assert athlete.last_score == 70.0  # the latest clip with a drill, not the walk after it
+    assert athlete.last_cadence_spm == 170.0  # not the slow-motion 20, not the truncated clip's
+    assert athlete.n_clips == 5 and athlete.last_recorded_on == "2025-01-05"
+    assert [c.truncated for c in store.clips(athlete_id=ada.id)] == [False, False, True, False, False]
+
+
+def test_a_damaged_clip_says_so_and_its_slow_motion_cadence_is_not_taken(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=truncated_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        squad = client.get("/athletes").text
+    assert 'id="truncated"' in page and "counts in none of the athlete's averages" in page
+    assert 'id="not-real-time"' in page
+    row = re.search(r">Ada</a></td>.*?</tr>", squad, re.S).group(0)  # type: ignore[union-attr]
+    assert "steps/min" not in row and row.count(">–<") == 3  # mean, latest score and latest cadence
+
+
+def _faststart_clip(path: Path, seconds: float = 3.0) -> Path:
+    """A clip with its index at the front, as phones and web tools write them (then a cut keeps the header)."""
+    import av
+
+    rng = np.random.default_rng(1)
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for _ in range(int(30 * seconds)):
+            frame = av.VideoFrame.from_ndarray(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_a_clip_cut_short_is_refused_on_upload(tmp_path: Path) -> None:
+    whole = _faststart_clip(tmp_path / "whole.mp4").read_bytes()
+    with TestClient(create_app(tmp_path / "data", analysis=fake_analysis)) as client:
+        cut = post_clip(client, whole[: len(whole) * 4 // 10], "first_mb.mp4", new_athlete="Ada")
+        fine = post_clip(client, whole, "whole.mp4")
+    assert cut.status_code == 400
+    message = html.unescape(re.search(r'id="upload-error"[^>]*>(.*?)</div>', cut.text, re.S).group(1))  # type: ignore[union-attr]
+    assert re.fullmatch(r"'first_mb.mp4' is cut short: its pictures stop at 1\.\d s of the 3\.0 s the file says "
+                        r"it lasts .*", message), message
+    assert fine.status_code == 303 and len(db_rows(tmp_path / "data", "clips")) == 1
 
 
 def test_line_chart_places_points_by_date() -> None:

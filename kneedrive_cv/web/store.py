@@ -23,8 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
+
 DB_NAME = "kneedrive.sqlite"
 STATES = ("queued", "running", "done", "failed")
+#: Kinds of report.json's ``unmeasured`` that say a clip's cadence is not the athlete's real-time cadence.
+NOT_REAL_TIME = frozenset({UnmeasuredKind.SLOW_MOTION.value, UnmeasuredKind.CADENCE.value})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS athletes (
@@ -58,7 +62,8 @@ CREATE TABLE IF NOT EXISTS clips (
     n_reps INTEGER,
     mean_score REAL,
     summary_json TEXT,
-    person INTEGER
+    person INTEGER,
+    truncated INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
 """
@@ -113,6 +118,7 @@ class Clip:
     mean_score: float | None
     summary: dict[str, Any] = field(default_factory=dict)
     person: int | None = None  # whom the coach picked to analyse (an id of `kneedrive people`); None: automatic
+    truncated: bool = False  # the file was damaged or cut short: only its start was analysed; in no average
 
     @property
     def finished(self) -> bool:
@@ -134,6 +140,8 @@ class Store:
             columns = {row[1] for row in db.execute("PRAGMA table_info(clips)")}
             if "person" not in columns:  # a data folder from before people were told apart
                 db.execute("ALTER TABLE clips ADD COLUMN person INTEGER")
+            if "truncated" not in columns:  # from before truncated files were set apart
+                db.execute("ALTER TABLE clips ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
 
     # -- paths -------------------------------------------------------------------------------------------
     @property
@@ -198,12 +206,17 @@ class Store:
         return next((a for a in self.athletes() if a.id == athlete_id), None)
 
     def athletes(self) -> list[Athlete]:
-        """Every athlete, by name, with their clip count, mean score, and the latest analysed clip's numbers."""
-        latest = ("(SELECT {} FROM clips l WHERE l.athlete_id = a.id AND l.state = 'done' "
-                  "ORDER BY l.recorded_on DESC, l.created_at DESC LIMIT 1)")
+        """Every athlete, by name, with their clip count, mean score, and the latest analysed clip's numbers.
+
+        The mean and the latest figures come from whole clips only (never a truncated one), the latest score
+        from the latest clip with a scored drill and the latest cadence from the latest clip that measured one.
+        """
+        latest = ("(SELECT {0} FROM clips l WHERE l.athlete_id = a.id AND l.state = 'done' AND NOT l.truncated "
+                  "AND l.{0} IS NOT NULL ORDER BY l.recorded_on DESC, l.created_at DESC LIMIT 1)")
         with self._connect() as db:
             rows = db.execute(
-                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(c.mean_score) AS mean, MAX(c.recorded_on) AS last, "
+                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(CASE WHEN c.truncated THEN NULL ELSE c.mean_score END) "
+                "AS mean, MAX(c.recorded_on) AS last, "
                 f"{latest.format('mean_score')} AS last_score, {latest.format('cadence_spm')} AS last_cadence "
                 "FROM athletes a LEFT JOIN clips c ON c.athlete_id = a.id "
                 "GROUP BY a.id ORDER BY a.name COLLATE NOCASE").fetchall()
@@ -254,6 +267,7 @@ class Store:
         for r in rows:
             values = {k: r[k] for k in r.keys() if k != "summary_json"}  # noqa: SIM118 (sqlite3.Row)
             values["summary"] = json.loads(r["summary_json"]) if r["summary_json"] else {}
+            values["truncated"] = bool(r["truncated"])
             out.append(Clip(**values))
         return out
 
@@ -268,7 +282,7 @@ class Store:
             if person is not None:
                 db.execute("UPDATE clips SET person = ? WHERE id = ?", (person, clip_id))
             db.execute("UPDATE clips SET state='queued', error=NULL, started_at=NULL, finished_at=NULL, "
-                       "progress=NULL, stage=NULL, "
+                       "progress=NULL, stage=NULL, truncated=0, "
                        "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
                        "summary_json=NULL WHERE id = ?", (clip_id,))
 
@@ -286,14 +300,21 @@ class Store:
                        (min(max(float(fraction), 0.0), 1.0), stage[:200], clip_id))
 
     def mark_done(self, clip_id: str, summary: dict[str, Any]) -> None:
-        """Store the analysis summary and its headline numbers."""
+        """Store the analysis summary and its headline numbers.
+
+        The cadence column holds only a real-time cadence: one the report calls slow motion is left out (the
+        summary keeps it, with the report's why). A truncated clip is marked so, to count in no average.
+        """
+        kinds = {u.get("kind") for u in summary.get("unmeasured") or () if isinstance(u, dict)}
+        cadence = None if kinds & NOT_REAL_TIME else summary.get("cadence_spm")
         with self._connect() as db:
             db.execute(
                 "UPDATE clips SET state='done', error=NULL, finished_at=?, drill=?, drill_confidence=?, "
-                "cadence_spm=?, n_reps=?, mean_score=?, summary_json=?, started_at=COALESCE(started_at, ?) "
-                "WHERE id = ?",
-                (now_iso(), summary.get("drill"), summary.get("drill_confidence"), summary.get("cadence_spm"),
-                 summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(), clip_id))
+                "cadence_spm=?, n_reps=?, mean_score=?, summary_json=?, started_at=COALESCE(started_at, ?), "
+                "truncated=? WHERE id = ?",
+                (now_iso(), summary.get("drill"), summary.get("drill_confidence"), cadence,
+                 summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(),
+                 int(UnmeasuredKind.TRUNCATED.value in kinds), clip_id))
 
     def mark_failed(self, clip_id: str, message: str) -> None:
         """Record that the analysis ended with an error a coach can read."""

@@ -18,7 +18,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from kneedrive_cv.errors import VideoError
-from kneedrive_cv.video import VideoInfo, probe, read_frames
+from kneedrive_cv.video import VideoInfo, probe, read_frames, stream_end_s
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -32,6 +32,10 @@ MAX_FIELDS_TOTAL_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 8 * 1024
 #: Room for the multipart headers and text fields beside the file when the body length is checked early.
 FORM_OVERHEAD_BYTES = 64 * 1024
+#: A clip whose pictures stop before this share of the duration its header states is refused as cut short
+#: (when the missing part is also longer than ``MISSING_S``).
+COMPLETE_SHARE = 0.9
+MISSING_S = 0.5
 #: The stored extension, from the container FFmpeg recognised (never from the client's filename).
 _EXTENSIONS = {"mov,mp4,m4a,3gp,3g2,mj2": ".mp4", "avi": ".avi", "matroska,webm": ".mkv", "mpegts": ".ts",
                "flv": ".flv", "asf": ".wmv", "mpeg": ".mpg", "ogg": ".ogv"}
@@ -223,4 +227,9 @@ def check_video(path: Path, filename: str) -> tuple[VideoInfo, str]:
                           ".mov a phone records. Nothing was kept; choose another file.") from exc
     if info.duration_s <= 0 and info.n_frames <= 1:
         raise UploadError(f"{filename!r} holds a single picture, not a clip. Nothing was kept; choose a video.")
+    end_s = stream_end_s(path)
+    if end_s is not None and end_s < COMPLETE_SHARE * info.duration_s and info.duration_s - end_s > MISSING_S:
+        raise UploadError(f"{filename!r} is cut short: its pictures stop at {end_s:.1f} s of the "
+                          f"{info.duration_s:.1f} s the file says it lasts (a copy or upload that did not finish). "
+                          "Nothing was kept; copy the whole clip from the phone and upload it again.")
     return info, _EXTENSIONS.get(info.container, ".video")
