@@ -23,6 +23,7 @@ from conftest_web import (
     fake_analysis,
     no_drill_analysis,
     no_person_analysis,
+    rescoring_analysis,
     slow_analysis,
     truncated_analysis,
     two_people_analysis,
@@ -582,6 +583,91 @@ def test_deleting_a_clip_removes_its_files(tmp_path: Path, clip: Path) -> None:
     assert response.status_code == 303 and response.headers["location"].endswith("/athletes/1")
     assert gone.status_code == 404 and "No such clip" in gone.text
     assert files_under(tmp_path) == [] and db_rows(tmp_path, "clips") == []
+
+
+# -- re-scoring in place, cancelling, managing athletes --------------------------------------------------------
+
+
+def test_a_clip_is_scored_again_with_another_drill_and_with_a_thresholds_file(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=rescoring_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), drill="piston_run"))
+        wait_finished(client, clip_id)
+        chosen = client.get(f"/clips/{clip_id}").text
+        used = tmp_path / "clips" / clip_id / "results" / "used.txt"
+        first = used.read_text()
+        again = client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        agreed = client.get(f"/clips/{clip_id}").text
+        toml = b'[drills.high_knees]\ncadence_min_spm = 150\n'
+        own = client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"},
+                          files={"thresholds": ("my squad.toml", toml, "text/plain")}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        with_file = client.get(f"/clips/{clip_id}").text
+        with_file_used = used.read_text()
+        bad = client.post(f"/clips/{clip_id}/rescore", data={"drill": "wall_drill"},
+                          files={"thresholds": ("broken.toml", b"[drills.high_knees\nx=", "text/plain")})
+        unknown = client.post(f"/clips/{clip_id}/rescore", data={"drill": "moonwalk"})
+        shipped = client.post(f"/clips/{clip_id}/rescore", data={"shipped": "1"}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        back = used.read_text()
+    assert first == "piston_run\nshipped"
+    hint = re.search(r'id="drill-hint">(.*?)</dd>', chosen, re.S).group(1)  # type: ignore[union-attr]
+    assert re.sub(r"\s+", " ", hint).startswith("You chose Piston run; this looks like High knees on the spot, 84 %.")
+    assert 'value="high_knees"><button type="submit" class="secondary small">Score as High knees' in hint
+    assert again.status_code == 303 and 'id="drill-hint"' not in agreed
+    assert own.status_code == 303 and with_file_used == "high_knees\n" + toml.decode()
+    assert "your file <b>my squad.toml</b>" in with_file
+    assert 'class="score big score-poor">50<' in with_file  # the score with the thresholds file
+    assert bad.status_code == 400 and "&#39;broken.toml&#39; is not valid TOML" in bad.text
+    assert "Nothing was changed" in bad.text and unknown.status_code == 400
+    assert shipped.status_code == 303 and back == "high_knees\nshipped"
+    row = db_rows(tmp_path, "clips")[0]
+    assert (row["runs"], row["drill_requested"], row["thresholds"]) == (4, "high_knees", None)
+
+
+def test_a_queued_clip_can_be_cancelled_and_a_running_one_cannot(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, workers=1, analysis=slow_analysis)) as client:
+        ids = [clip_id_of(post_clip(client, clip.read_bytes(), f"{i}.mp4")) for i in range(3)]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/clips/{ids[0]}").json()["state"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        queued_page = client.get(f"/clips/{ids[2]}").text
+        running = client.post(f"/clips/{ids[0]}/delete", follow_redirects=False)
+        cancelled = [client.post(f"/clips/{i}/delete", follow_redirects=False) for i in ids[1:]]
+        states = {r["id"]: r["state"] for r in db_rows(tmp_path, "clips")}
+    assert 'id="cancel-form"' in queued_page and "Cancel and delete" in queued_page
+    assert running.status_code == 409 and "being analysed" in running.text
+    assert [r.status_code for r in cancelled] == [303, 303]
+    assert states == {ids[0]: "running"}
+    assert sorted(p.name for p in (tmp_path / "clips").iterdir()) == [ids[0]]
+
+
+def test_athletes_are_renamed_merged_and_removed(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        ids = {name: clip_id_of(post_clip(client, clip.read_bytes(), f"{name}.mp4", new_athlete=name))
+               for name in ("Ada", "ada l.", "Bo", "Cy")}
+        for i in ids.values():
+            wait_finished(client, i)
+        page = client.get("/athletes/1").text
+        renamed = client.post("/athletes/2/rename", data={"name": "  Ada  Lovelace "}, follow_redirects=False)
+        taken = client.post("/athletes/3/rename", data={"name": "ADA"})
+        merged = client.post("/athletes/2/merge", data={"into": "1"}, follow_redirects=False)
+        self_merge = client.post("/athletes/1/merge", data={"into": "1"})
+        kept = client.post("/athletes/3/delete", follow_redirects=False)
+        gone = client.post("/athletes/4/delete", data={"with_clips": "1"}, follow_redirects=False)
+        ada = client.get("/athletes/1").text
+        squad = client.get("/athletes").text
+    merge = re.search(r'<form[^>]*id="merge-form".*?</form>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert 'id="rename-form"' in page and re.findall(r">([^<]+)</option>", merge) == ["ada l.", "Bo", "Cy"]
+    assert renamed.status_code == 303 and taken.status_code == 409 and "merge them instead" in taken.text
+    assert merged.status_code == 303 and merged.headers["location"].endswith("/athletes/1")
+    assert self_merge.status_code == 400
+    assert kept.status_code == 303 and gone.status_code == 303
+    assert [(r["id"], r["name"]) for r in db_rows(tmp_path, "athletes")] == [(1, "Ada")]
+    clips = {r["original_name"]: r["athlete_id"] for r in db_rows(tmp_path, "clips")}
+    assert clips == {"Ada.mp4": 1, "ada l..mp4": 1, "Bo.mp4": None}  # Cy's clip deleted with Cy, Bo's kept
+    assert not (tmp_path / "clips" / ids["Cy"]).exists() and (tmp_path / "clips" / ids["Bo"]).exists()
+    assert "2 clips" in ada and "Ada L" not in squad and "Clips without an athlete" in squad
 
 
 # -- athletes, history and charts -------------------------------------------------------------------------------

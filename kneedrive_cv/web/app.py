@@ -96,6 +96,9 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
+    from kneedrive_cv.web import manage  # its routes use this module's helpers
+
+    app.include_router(manage.router)
     return app
 
 
@@ -178,7 +181,8 @@ def clip_page(request: Request, clip_id: str) -> HTMLResponse:
     """Show a clip: its progress while queued or running, its results once done."""
     store = _kd(request).store
     clip = _clip_or_404(store, clip_id)
-    return _page(request, "clip.html", clip=clip, status=_status(store, clip), files=_files(store, clip))
+    return _page(request, "clip.html", clip=clip, status=_status(store, clip), files=_files(store, clip),
+                 drills=_kd(request).drills)
 
 
 @router.get("/api/clips/{clip_id}", name="clip_status")
@@ -215,13 +219,18 @@ async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
 
 @router.post("/clips/{clip_id}/delete", name="delete")
 def delete(request: Request, clip_id: str) -> RedirectResponse:
-    """Delete a finished clip, its video and its results."""
-    store = _kd(request).store
-    clip = _clip_or_404(store, clip_id)
-    if not clip.finished:
-        raise HTTPException(409, "This clip is still being analysed; delete it once it has finished.")
-    store.delete_clip(clip.id)
-    shutil.rmtree(store.clip_dir(clip.id), ignore_errors=True)
+    """Delete a clip, its video and its results; a queued clip leaves the queue (one being analysed cannot)."""
+    from kneedrive_cv.web.manage import remove_clip
+
+    kd = _kd(request)
+    clip = _clip_or_404(kd.store, clip_id)
+    busy = "This clip is being analysed; delete it once it has finished (a minute or two)."
+    if clip.state == "running":
+        raise HTTPException(409, busy)
+    if clip.state == "queued":
+        kd.runner.cancel(clip.id)  # a worker that takes it anyway finds it gone and skips it
+    if not remove_clip(kd.store, clip.id):
+        raise HTTPException(409, busy)
     target = (request.url_for("athlete_page", athlete_id=clip.athlete_id) if clip.athlete_id
               else request.url_for("index"))
     return RedirectResponse(str(target), status_code=303)
@@ -254,7 +263,8 @@ def athlete_page(request: Request, athlete_id: int) -> HTMLResponse:
     if athlete is None:
         raise HTTPException(404, "No such athlete.")
     clips = store.clips(athlete_id=athlete_id)
-    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips))
+    others = [a for a in store.athletes() if a.id != athlete_id]
+    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips), others=others)
 
 
 def _templates() -> Jinja2Templates:

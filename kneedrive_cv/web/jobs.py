@@ -55,8 +55,8 @@ PARENT_CHECK_S = 0.5
 LOCK_NAME = ".lock"
 
 
-def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None
-                 ) -> dict[str, Any]:
+def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
+                 thresholds: Path | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -64,6 +64,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
 
     ``person``: the id of the person to analyse in a clip with several; None to choose automatically. When
     several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
+    ``thresholds``: a coach's thresholds file to score with. The pose is cached, so scoring a clip again (another
+    drill, other thresholds) costs the scoring and the overlay video only.
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -76,9 +78,9 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     def overlay_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
 
-    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person)
+    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
-    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
+    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds)
     people = result.track.people
     if people is not None and len(people.person_ids) > 1:
         from kneedrive_cv.output.people_sheet import render_people_sheet
@@ -124,7 +126,7 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
-          person: int | None = None) -> dict[str, Any] | None:
+          person: int | None = None, thresholds: Path | None = None) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
@@ -145,7 +147,8 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
                 store.set_progress(clip_id, fraction, stage)
 
         try:
-            summary = fn(clip_path, staging, drill, progress, **({} if person is None else {"person": person}))
+            options = {"person": person, "thresholds": thresholds}  # given only when set: stand-ins may lack them
+            summary = fn(clip_path, staging, drill, progress, **{k: v for k, v in options.items() if v is not None})
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -210,9 +213,15 @@ class JobRunner:
                                                      initargs=(self.workers, os.getpid()))
             future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
                                            self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested, clip.person)
+                                           clip.drill_requested, clip.person, self.store.thresholds_path(clip))
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
+
+    def cancel(self, clip_id: str) -> bool:
+        """Take a queued clip out of the queue; False if a worker has already started on it."""
+        with self._lock:
+            future = self._futures.get(clip_id)
+        return future is None or future.cancel()
 
     def pending(self) -> int:
         """How many clips are queued or running in this process."""

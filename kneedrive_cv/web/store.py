@@ -26,6 +26,8 @@ from typing import Any
 from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
 
 DB_NAME = "kneedrive.sqlite"
+#: A coach's thresholds file for one clip, in the clip's folder.
+THRESHOLDS_NAME = "thresholds.toml"
 STATES = ("queued", "running", "done", "failed")
 #: Kinds of report.json's ``unmeasured`` that say a clip's cadence is not the athlete's real-time cadence.
 NOT_REAL_TIME = frozenset({UnmeasuredKind.SLOW_MOTION.value, UnmeasuredKind.CADENCE.value})
@@ -63,7 +65,8 @@ CREATE TABLE IF NOT EXISTS clips (
     mean_score REAL,
     summary_json TEXT,
     person INTEGER,
-    truncated INTEGER NOT NULL DEFAULT 0
+    truncated INTEGER NOT NULL DEFAULT 0,
+    thresholds TEXT
 );
 CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
 """
@@ -119,6 +122,7 @@ class Clip:
     summary: dict[str, Any] = field(default_factory=dict)
     person: int | None = None  # whom the coach picked to analyse (an id of `kneedrive people`); None: automatic
     truncated: bool = False  # the file was damaged or cut short: only its start was analysed; in no average
+    thresholds: str | None = None  # the coach's thresholds file scored with (its original name), or the shipped
 
     @property
     def finished(self) -> bool:
@@ -142,6 +146,8 @@ class Store:
                 db.execute("ALTER TABLE clips ADD COLUMN person INTEGER")
             if "truncated" not in columns:  # from before truncated files were set apart
                 db.execute("ALTER TABLE clips ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
+            if "thresholds" not in columns:  # from before clips could be re-scored with a coach's thresholds
+                db.execute("ALTER TABLE clips ADD COLUMN thresholds TEXT")
 
     # -- paths -------------------------------------------------------------------------------------------
     @property
@@ -161,6 +167,10 @@ class Store:
     def clip_path(self, clip: Clip) -> Path:
         """Return the path of a clip's stored video."""
         return self.clip_dir(clip.id) / clip.stored_name
+
+    def thresholds_path(self, clip: Clip) -> Path | None:
+        """The coach's thresholds file a clip is scored with (kept in its folder), or None for the shipped ones."""
+        return self.clip_dir(clip.id) / THRESHOLDS_NAME if clip.thresholds else None
 
     def results_dir(self, clip_id: str) -> Path:
         """Where the analysis of a clip writes its files."""
@@ -200,6 +210,23 @@ class Store:
                            (name, now_iso()))
             row = db.execute("SELECT id, name FROM athletes WHERE name = ?", (name,)).fetchone()
         return Athlete(row["id"], row["name"]) if row else None
+
+    def rename_athlete(self, athlete_id: int, name: str) -> None:
+        """Give an athlete another name (the caller checks no other athlete has it)."""
+        with self._connect() as db:
+            db.execute("UPDATE athletes SET name = ? WHERE id = ?", (" ".join(name.split()), athlete_id))
+
+    def merge_athletes(self, athlete_id: int, into_id: int) -> None:
+        """Move every clip of one athlete to another, then forget the first."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET athlete_id = ? WHERE athlete_id = ?", (into_id, athlete_id))
+            db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+
+    def delete_athlete(self, athlete_id: int) -> None:
+        """Forget an athlete; clips still theirs are kept without an athlete."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET athlete_id = NULL WHERE athlete_id = ?", (athlete_id,))
+            db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
 
     def athlete(self, athlete_id: int) -> Athlete | None:
         """Return one athlete with their counts, or ``None``."""
@@ -285,6 +312,12 @@ class Store:
                        "progress=NULL, stage=NULL, truncated=0, "
                        "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
                        "summary_json=NULL WHERE id = ?", (clip_id,))
+
+    def set_scoring(self, clip_id: str, drill: str, thresholds: str | None) -> None:
+        """Choose the drill (or ``auto``) and the thresholds file (its name; None: the shipped) to score with."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET drill_requested = ?, thresholds = ? WHERE id = ?",
+                       (drill, thresholds, clip_id))
 
     def mark_running(self, clip_id: str, started_at: str) -> bool:
         """Record that a worker has started on this queued clip; False if it is not queued (deleted, or taken)."""
