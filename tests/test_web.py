@@ -658,6 +658,7 @@ def test_athletes_are_renamed_merged_and_removed(tmp_path: Path, clip: Path) -> 
         ada = client.get("/athletes/1").text
         squad = client.get("/athletes").text
     merge = re.search(r'<form[^>]*id="merge-form".*?</form>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert "<title>Ada · kneedrive</title>" in page
     assert 'id="rename-form"' in page and re.findall(r">([^<]+)</option>", merge) == ["ada l.", "Bo", "Cy"]
     assert renamed.status_code == 303 and taken.status_code == 409 and "merge them instead" in taken.text
     assert merged.status_code == 303 and merged.headers["location"].endswith("/athletes/1")
@@ -761,6 +762,18 @@ def test_a_clip_cut_short_is_refused_on_upload(tmp_path: Path) -> None:
     assert re.fullmatch(r"'first_mb.mp4' is cut short: its pictures stop at 1\.\d s of the 3\.0 s the file says "
                         r"it lasts .*", message), message
     assert fine.status_code == 303 and len(db_rows(tmp_path / "data", "clips")) == 1
+
+
+def test_athlete_charts_are_drawn_per_drill(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        for drill, day in (("wall_drill", "2025-01-10"), ("piston_run", "2025-01-10"), ("wall_drill", "2025-02-01")):
+            wait_finished(client, clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada", drill=drill,
+                                                       recorded_on=day)))
+        page = client.get("/athletes/1").text
+    sections = re.findall(r'<section class="drill-charts" id="charts-([a-z_]+)">\s*<h2>(.*?)</h2>(.*?)</section>', page,
+                          re.S)
+    assert [(d, t) for d, t, _ in sections] == [("piston_run", "Piston run"), ("wall_drill", "Wall drill")]
+    assert [len(re.findall("<circle", body)) for _, _, body in sections] == [2, 4]  # score and cadence points
 
 
 def test_line_chart_places_points_by_date() -> None:

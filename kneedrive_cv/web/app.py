@@ -264,7 +264,8 @@ def athlete_page(request: Request, athlete_id: int) -> HTMLResponse:
         raise HTTPException(404, "No such athlete.")
     clips = store.clips(athlete_id=athlete_id)
     others = [a for a in store.athletes() if a.id != athlete_id]
-    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips), others=others)
+    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips, _kd(request).drills),
+                 others=others)
 
 
 def _templates() -> Jinja2Templates:
@@ -396,16 +397,26 @@ def _files(store: Store, clip: Clip) -> dict[str, Any]:
             "downloads": downloads, "people": people}
 
 
-def _charts(clips: list[Clip]) -> dict[str, str]:
-    """Chart score and cadence by date over an athlete's analysed clips, as inline SVG."""
-    done = [c for c in clips if c.state == "done"]
+def _charts(clips: list[Clip], titles: dict[str, str]) -> list[dict[str, str]]:
+    """Chart score and cadence by date, one pair per drill (a drill's cadence means nothing beside another's).
 
-    def points(attr: str) -> list[Point]:
-        return [Point(date.fromisoformat(c.recorded_on), float(getattr(c, attr)),
-                      f"{(c.drill or 'no drill').replace('_', ' ')}, {c.original_name}")
-                for c in done if getattr(c, attr) is not None]
-
+    Each is inline SVG; clips without a drill get a cadence chart of their own. Truncated clips are left out.
+    """
+    done = [c for c in clips if c.state == "done" and not c.truncated]
+    drills = sorted({c.drill or "none" for c in done}, key=lambda d: (d == "none", titles.get(d, d)))
     bands = ((0, 60, "#fef2f2"), (60, 80, "#fffbeb"), (80, 100, "#f0fdf4"))  # the score colours of the tables
-    return {"score": line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e",
-                                bands=bands),
-            "cadence": line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")}
+    out = []
+    for drill in drills:
+        mine = [c for c in done if (c.drill or "none") == drill]
+
+        def points(attr: str, mine: list[Clip] = mine) -> list[Point]:
+            return [Point(date.fromisoformat(c.recorded_on), float(getattr(c, attr)), c.original_name)
+                    for c in mine if getattr(c, attr) is not None]
+
+        title = titles.get(drill, "No knee-drive drill" if drill == "none" else drill.replace("_", " "))
+        score = line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e", bands=bands)
+        cadence = line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")
+        if "<svg" in score or "<svg" in cadence:
+            out.append({"drill": drill, "title": title, "score": score if drill != "none" else "",
+                        "cadence": cadence})
+    return out
