@@ -386,7 +386,7 @@ def test_concurrent_uploads_all_finish(tmp_path: Path, clip: Path) -> None:
     assert sorted(r["original_name"] for r in rows) == [f"run{i}.mp4" for i in range(5)]
     assert all(r["runs"] == 1 and r["n_reps"] == 3 for r in rows)
     assert len(db_rows(tmp_path, "athletes")) == 1  # five uploads naming one new athlete make one athlete
-    assert re.search(r">Squad</a></td>\s*<td class=\"num\">5</td>", squad)
+    assert re.search(r">Squad</a></td>\s*<td class=\"num opt\">5</td>", squad)
 
 
 def test_queued_clips_report_their_place(tmp_path: Path, clip: Path) -> None:
@@ -691,10 +691,10 @@ def test_athlete_page_charts_score_and_cadence_by_date(tmp_path: Path, clip: Pat
     assert "2025-01-10: 65" in charts[0] and "2025-02-10: 201 steps/min" in charts[1]
     table = athlete[athlete.index("<h2>Clips</h2>"):]
     assert table.index("2025-02-10.mp4") < table.index("2025-01-10.mp4")  # newest first
-    assert re.search(r">Ada</a></td>\s*<td class=\"num\">2</td>\s*<td class=\"num\"><span class=\"score "
+    assert re.search(r">Ada</a></td>\s*<td class=\"num opt\">2</td>\s*<td class=\"num\"><span class=\"score "
                      r"score-fair\">65</span>", squad)
     assert ">Bo</a>" in squad and missing.status_code == 404
-    assert squad.count('201 <span class="muted small">steps/min</span>') == 2  # latest cadence of Ada and Bo
+    assert squad.count('201 <span class="muted small unit">steps/min</span>') == 2  # latest cadence of Ada and Bo
     assert future.status_code == 400 and "in the future" in future.text
 
 
