@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import pytest
 from conftest_web import (
     fake_analysis,
+    kinogram_analysis,
     no_drill_analysis,
     no_person_analysis,
     rescoring_analysis,
@@ -776,9 +778,47 @@ def test_athlete_charts_are_drawn_per_drill(tmp_path: Path, clip: Path) -> None:
     assert [len(re.findall("<circle", body)) for _, _, body in sections] == [2, 4]  # score and cadence points
 
 
-def test_line_chart_places_points_by_date() -> None:
-    from datetime import date
+def test_the_page_to_share_gives_the_top_cues_the_kinogram_and_progress(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=kinogram_analysis)) as client:
+        first = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada", recorded_on="2025-01-10"))
+        wait_finished(client, first)
+        latest = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada", drill="wall_drill",
+                                      recorded_on="2025-02-10"))
+        wait_finished(client, latest)
+        page = client.get("/athletes/1/share").text
+        athlete = client.get("/athletes/1").text
+        missing = client.get("/athletes/7/share")
+    assert "/athletes/1/share" in athlete
+    assert f"<title>Ada, {date.today().isoformat()} · kneedrive</title>" in page
+    cues = re.findall(r"<li><b>(.*?)</b> <span class=\"muted small\">\((\d+) of (\d+) reps\)", page)
+    assert cues == [("foot sprung, not soggy", "3", "6"), ("drive the knee to hip height", "2", "6"),
+                    ("stand tall", "1", "6")]
+    assert f'src="http://testserver/clips/{latest}/files/kinogram.png"' in page  # the latest clip's kinogram
+    assert len(re.findall(r'<svg class="chart"', page)) == 4  # score and cadence for each of the two drills
+    assert "@media print" in (ROOT / "kneedrive_cv" / "web" / "static" / "style.css").read_text()
+    assert missing.status_code == 404
 
+
+def test_the_squad_exports_every_clip_as_csv(tmp_path: Path, clip: Path) -> None:
+    import csv
+    import io
+
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        for name, athlete in (("a.mp4", "Ada"), ("=HYPERLINK(1).mp4", "@Mallory")):
+            wait_finished(client, clip_id_of(post_clip(client, clip.read_bytes(), name, new_athlete=athlete,
+                                                       recorded_on="2025-03-01")))
+        reply = client.get("/squad.csv")
+        squad = client.get("/athletes").text
+    assert 'href="http://testserver/squad.csv"' in squad
+    assert reply.headers["content-type"].startswith("text/csv")
+    assert reply.headers["content-disposition"].startswith('attachment; filename="kneedrive_squad_')
+    rows = list(csv.DictReader(io.StringIO(reply.text)))
+    assert [(r["athlete"], r["clip"]) for r in rows] == [("'@Mallory", "'=HYPERLINK(1).mp4"), ("Ada", "a.mp4")]
+    assert rows[1] == {"athlete": "Ada", "filmed": "2025-03-01", "clip": "a.mp4", "drill": "piston_run", "reps": "3",
+                       "mean_score": "65.2", "cadence_spm": "201.0", "state": "done", "truncated": "0"}
+
+
+def test_line_chart_places_points_by_date() -> None:
     svg = line_chart([Point(date(2025, 1, 1), 50), Point(date(2025, 1, 31), 100), Point(date(2025, 1, 11), 0)],
                      title="Mean score", y_fixed=(0, 100), width=378, height=164)
     xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]

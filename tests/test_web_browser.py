@@ -348,8 +348,8 @@ def test_every_page_fits_a_phone_and_the_video_stays_in_view(browser: Any, tmp_p
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        pages = {"upload": "/", "squad": "/athletes", "athlete": "/athletes/1", "clip": clip_page,
-                 "missing": "/clips/0123456789abcdef"}
+        pages = {"upload": "/", "squad": "/athletes", "athlete": "/athletes/1", "share": "/athletes/1/share",
+                 "clip": clip_page, "missing": "/clips/0123456789abcdef"}
         widths = {}
         for name, path in pages.items():
             page.goto(path if path.startswith("http") else url + path)
@@ -373,5 +373,11 @@ def test_every_page_fits_a_phone_and_the_video_stays_in_view(browser: Any, tmp_p
         assert video["top"] >= 0 and video["bottom"] <= PHONE["height"] and video["height"] > 100, video
         assert clicked["top"] >= video["bottom"] and clicked["bottom"] <= PHONE["height"], (clicked, video)
         page.screenshot(path=str(shots / "21_phone_rep_clicked.png"))
+
+        page.goto(url + "/athletes/1/share")
+        page.emulate_media(media="print")  # as it prints: no navigation, no buttons
+        assert not page.locator("header.top").is_visible() and not page.locator("#print-button").is_visible()
+        assert page.locator("svg.chart").count() == 6 and page.locator("ol.cues li").count() == 2
+        page.screenshot(path=str(shots / "22_share_print.png"), full_page=True)
         context.close()
     assert errors == []

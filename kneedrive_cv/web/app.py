@@ -96,9 +96,10 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
-    from kneedrive_cv.web import manage  # its routes use this module's helpers
+    from kneedrive_cv.web import manage, share  # their routes use this module's helpers
 
     app.include_router(manage.router)
+    app.include_router(share.router)
     return app
 
 

@@ -118,4 +118,11 @@ function setupConfirm() {
   }));
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupJob(); setupResults(); setupConfirm(); });
+function setupPrint() {
+  const button = document.getElementById("print-button");
+  if (button) button.addEventListener("click", () => window.print());
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupUpload(); setupJob(); setupResults(); setupConfirm(); setupPrint();
+});
