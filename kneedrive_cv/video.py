@@ -155,6 +155,32 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         container.close()
 
 
+def stream_end_s(path: str | os.PathLike[str]) -> float | None:
+    """How far into the clip its video packets reach, in seconds from the first, or None if it has none.
+
+    Only the container is read (no decoding), so this is quick even for a long clip. A file cut short (an
+    upload or a copy that did not finish) keeps the full duration in its header but its packets stop early.
+    """
+    container = _open(Path(path))
+    try:
+        stream = container.streams.video[0]
+        if stream.time_base is None:
+            return None
+        first = last = None
+        try:
+            for packet in container.demux(stream):
+                if packet.pts is None:
+                    continue
+                end = packet.pts + (packet.duration or 0)
+                first = packet.pts if first is None else min(first, packet.pts)
+                last = end if last is None else max(last, end)
+        except (av.error.FFmpegError, EOFError):
+            pass  # the packets read before the damage are what the file holds
+        return None if first is None or last is None else float((last - first) * stream.time_base)
+    finally:
+        container.close()
+
+
 def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     """Apply a display rotation (degrees counter-clockwise) so the picture shows the way the phone was held."""
     k = (rotation_deg // 90) % 4

@@ -64,3 +64,39 @@ def two_people_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pr
               "joined_ids": []}
     (out_dir / "asked.txt").write_text(str(person))
     return {**summary, "athlete": chosen, "people": [1, 2]}
+
+
+def serve(data_dir: str, port: int, analysis: str) -> None:
+    """Run the app on ``port`` with one of the stand-ins above (for tests that kill the server's process)."""
+    import uvicorn
+
+    from kneedrive_cv.web.app import create_app
+
+    uvicorn.run(create_app(data_dir, analysis=globals()[analysis]), host="127.0.0.1", port=port, log_level="warning")
+
+
+def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """Answer as the real analysis does for a file damaged part-way, with a slow-motion cadence as well."""
+    summary = fake_analysis(clip_path, out_dir, drill, progress)
+    return {**summary, "cadence_spm": 20.0, "unmeasured": [
+        {"kind": "truncated", "what": "the end of the clip", "why": "the file is truncated or damaged"},
+        {"kind": "slow_motion", "what": "real-time cadence", "why": "20 steps per minute is too slow for running"}]}
+
+
+def rescoring_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                       thresholds: Path | None = None) -> dict[str, Any]:
+    """Recognise high knees whatever was chosen; score 50 with a coach's thresholds file (kept in used.txt)."""
+    summary = fake_analysis(clip_path, out_dir, drill, progress)
+    (out_dir / "used.txt").write_text(f"{drill}\n{thresholds.read_text() if thresholds else 'shipped'}")
+    return {**summary, "drill": "high_knees" if drill == "auto" else drill, "drill_recognised": "high_knees",
+            "drill_confidence": 0.84, "mean_score": 50.0 if thresholds else 65.2}
+
+
+def kinogram_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+    """As the real analysis writes a kinogram, with the stand-in's faults counted as the summary counts them."""
+    summary = fake_analysis(clip_path, out_dir, drill, progress)
+    (out_dir / "kinogram.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    counts = {"soggy_foot": 1, "low_knee": 2} if drill == "auto" else {"soggy_foot": 2, "trunk_lean": 1}
+    cues = {"soggy_foot": "foot sprung, not soggy", "low_knee": "drive the knee to hip height",
+            "trunk_lean": "stand tall"}
+    return {**summary, "fault_counts": counts, "cues": cues}

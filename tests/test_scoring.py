@@ -165,3 +165,11 @@ def test_a_wall_lean_reads_as_the_body_angle() -> None:
     k = measure_track(leaning_from_the_ankles(track, 45.0))
     assert np.nanmedian(k.frames["body_angle"]) == pytest.approx(45.0, abs=1.0)
     assert np.nanmedian(k.frames["body_line"]) == pytest.approx(180.0, abs=2.0)
+
+
+@pytest.mark.parametrize(("name", "words"), [("elbow_angle_left", "left elbow angle"), ("trunk_lean", "trunk lean"),
+                                             ("knee_height_right", "right knee height"), ("body_angle", "body angle")])
+def test_not_measured_names_metrics_in_words(name: str, words: str) -> None:
+    from kneedrive_cv.scoring.unmeasured import metric_words
+
+    assert metric_words(name) == words

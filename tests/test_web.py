@@ -13,13 +13,23 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
-from conftest_web import fake_analysis, no_drill_analysis, no_person_analysis, slow_analysis, two_people_analysis
+from conftest_web import (
+    fake_analysis,
+    kinogram_analysis,
+    no_drill_analysis,
+    no_person_analysis,
+    rescoring_analysis,
+    slow_analysis,
+    truncated_analysis,
+    two_people_analysis,
+)
 from fastapi.testclient import TestClient
 
 from kneedrive_cv.output.charts import Point, line_chart
@@ -27,7 +37,7 @@ from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.video import VideoSink, probe
 from kneedrive_cv.web.app import create_app, score_class
 from kneedrive_cv.web.store import DB_NAME, Store
-from kneedrive_cv.web.upload import UploadTooLarge, display_name, receive
+from kneedrive_cv.web.upload import UploadError, UploadTooLarge, display_name, receive
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_videos"
@@ -163,7 +173,8 @@ def test_a_hostile_filename_is_only_shown_never_used_as_a_path(tmp_path: Path, c
         wait_finished(client, clip_id)
         page = client.get(f"/clips/{clip_id}").text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing written beside the data folder
-    assert files_under(data) == [f"clips/{clip_id}/clip.mp4", f"clips/{clip_id}/results/frames.csv",
+    assert files_under(data) == [f"clips/{clip_id}/.lock", f"clips/{clip_id}/clip.mp4",
+                                 f"clips/{clip_id}/results/frames.csv",
                                  f"clips/{clip_id}/results/overlay.mp4", f"clips/{clip_id}/results/report.json",
                                  f"clips/{clip_id}/results/reps.csv"]
     assert db_rows(data, "clips")[0]["original_name"] == shown
@@ -263,6 +274,104 @@ def test_cross_site_posts_and_foreign_hosts_are_refused(tmp_path: Path, clip: Pa
     assert db_rows(tmp_path, "clips") == []
 
 
+@pytest.mark.parametrize("headers", [
+    {"Origin": "null"},  # a form or fetch in a sandboxed iframe on another site
+    {"Sec-Fetch-Site": "cross-site"},  # a browser that sends no Origin but says where the request comes from
+    {"Sec-Fetch-Site": "same-site"},  # another port or subdomain of the same site is another app
+    {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "cross-site"},
+], ids=["origin-null", "no-origin-cross-site", "no-origin-same-site", "spoofed-origin"])
+def test_every_cross_site_post_is_refused(tmp_path: Path, clip: Path, headers: dict[str, str]) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis), base_url="http://127.0.0.1:8000") as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        upload = client.post("/upload", files={"video": ("c.mp4", clip.read_bytes())},
+                             data={"new_athlete": "Mallory"}, headers=headers)
+        delete = client.post(f"/clips/{clip_id}/delete", headers=headers, follow_redirects=False)
+        same = client.post(f"/clips/{clip_id}/rerun", follow_redirects=False,
+                           headers={"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"})
+    assert upload.status_code == 403 and delete.status_code == 403, (upload.text, delete.text)
+    assert "<title>Refused" in delete.text  # the app's own page, saying why
+    assert [r["name"] for r in db_rows(tmp_path, "athletes")] == ["Ada"] and len(db_rows(tmp_path, "clips")) == 1
+    assert same.status_code == 303  # the app's own pages still work
+
+
+def test_pages_cannot_be_framed(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        answers = [client.get(url) for url in ("/", "/athletes", "/nowhere", "/static/style.css")]
+    for response in answers:
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_a_flood_of_form_fields_is_refused_early(tmp_path: Path) -> None:
+    field = b"x" * 16_000
+    body = b"".join(f"--kd\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\n".encode() + field + b"\r\n"
+                    for i in range(2000)) + b"--kd--\r\n"
+    consumed: list[int] = []
+
+    async def chunks() -> Any:
+        for i in range(0, len(body), 65536):
+            consumed.append(i)
+            yield body[i:i + 65536]
+
+    with pytest.raises(UploadError, match=r"too many form fields|form fields are too long"):
+        asyncio.run(receive(chunks(), "multipart/form-data; boundary=kd", None, incoming_dir=tmp_path,
+                            max_bytes=10**9))
+    assert len(consumed) <= 4  # stopped within the first 256 kB of the 32 MB sent
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        many = client.post("/upload", content=body[:2_000_000] + b"--kd--\r\n",
+                           headers={"Content-Type": "multipart/form-data; boundary=kd"})
+        few_long = client.post("/upload", files={"video": ("c.mp4", b"x")},
+                               data={f"f{i}": "y" * 15_000 for i in range(8)})
+    assert many.status_code == 400 and "form fields" in many.text
+    assert few_long.status_code == 400 and "form fields" in few_long.text
+
+
+def test_small_forms_are_capped_too(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=two_people_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        flood = client.post(f"/clips/{clip_id}/athlete", content=b"&".join(b"a%d=1" % i for i in range(5000)),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        big = client.post(f"/clips/{clip_id}/athlete", content=b"person=1&junk=" + b"x" * 3_000_000,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert flood.status_code == 400 and big.status_code == 413
+    assert db_rows(tmp_path, "clips")[0]["person"] is None
+
+
+@pytest.mark.parametrize(("method", "url", "status", "title", "text"), [
+    ("GET", "/clips/{id}/files/report.json%00.png", 404, "Not found", "No such file."),
+    ("GET", "/clips/{id}/files/%00", 404, "Not found", "No such file."),
+    ("GET", "/nowhere", 404, "Not found", "No such page."),
+    ("GET", "/athletes/abc", 404, "Not found", "No such athlete."),
+    ("GET", "/athletes/99999999999999999999999", 404, "Not found", "No such athlete."),
+    ("GET", "/clips/zzz", 404, "Not found", "No such clip"),
+    ("PUT", "/", 405, "Not allowed", "cannot be done"),
+    ("POST", "/clips/{id}/athlete", 400, "Bad request", "Pick a person"),
+])
+def test_errors_are_the_apps_own_pages(tmp_path: Path, clip: Path, method: str, url: str, status: int, title: str,
+                                       text: str) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        response = client.request(method, url.format(id=clip_id))
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert f"<title>{title} · kneedrive</title>" in response.text and text in response.text
+    assert "Traceback" not in response.text and "detail" not in response.text
+
+
+def test_head_on_a_file_answers_its_headers(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        head = client.head(f"/clips/{clip_id}/files/overlay.mp4")
+        missing = client.head(f"/clips/{clip_id}/files/nothing.mp4")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(clip.stat().st_size) and head.headers["content-type"] == "video/mp4"
+    assert missing.status_code == 404
+
+
 # -- the queue, failures and restarts ---------------------------------------------------------------------------
 
 
@@ -279,7 +388,7 @@ def test_concurrent_uploads_all_finish(tmp_path: Path, clip: Path) -> None:
     assert sorted(r["original_name"] for r in rows) == [f"run{i}.mp4" for i in range(5)]
     assert all(r["runs"] == 1 and r["n_reps"] == 3 for r in rows)
     assert len(db_rows(tmp_path, "athletes")) == 1  # five uploads naming one new athlete make one athlete
-    assert re.search(r">Squad</a></td>\s*<td class=\"num\">5</td>", squad)
+    assert re.search(r">Squad</a></td>\s*<td class=\"num opt\">5</td>", squad)
 
 
 def test_queued_clips_report_their_place(tmp_path: Path, clip: Path) -> None:
@@ -365,6 +474,108 @@ def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, cli
     assert list((tmp_path / "incoming").iterdir()) == []
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped has stopped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)")
+def test_kill_9_of_the_server_leaves_no_worker_and_a_restart_finishes_the_clip_once(tmp_path: Path,
+                                                                                     clip: Path) -> None:
+    data = tmp_path / "data"
+    with TestClient(create_app(data, analysis=fake_analysis)) as client:
+        finished = clip_id_of(post_clip(client, clip.read_bytes(), "done.mp4"))
+        wait_finished(client, finished)
+    kept = {name: (data / name).read_bytes() for name in files_under(data)}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", f"import conftest_web as c; c.serve({str(data)!r}, {port}, "
+                               "'slow_analysis')"], cwd=ROOT / "tests", stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+                time.sleep(0.2)
+        upload = httpx.post(base + "/upload", files={"video": ("cut.mp4", clip.read_bytes(), "video/mp4")},
+                            timeout=30)
+        interrupted = clip_id_of(upload)
+        while httpx.get(f"{base}/api/clips/{interrupted}", timeout=5).json()["state"] != "running":
+            assert time.monotonic() < deadline, "the analysis did not start"
+            time.sleep(0.2)
+        workers = _descendants(server.pid)
+    finally:
+        server.kill()  # SIGKILL: no shutdown code runs in the server
+        server.wait(timeout=30)
+    assert workers  # at least the analysis worker
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in workers if _alive(pid)] == []  # every worker died with its server
+    with TestClient(create_app(data, analysis=fake_analysis)) as client:
+        status = wait_finished(client, interrupted)
+        page = client.get(f"/clips/{interrupted}").text
+    assert status["state"] == "done" and "<video" in page
+    runs = {r["id"]: r["runs"] for r in db_rows(data, "clips")}
+    assert runs == {finished: 1, interrupted: 2}  # the killed run, then one run after the restart
+    assert all((data / name).read_bytes() == content for name, content in kept.items())  # nothing finished lost
+    assert sorted(p.name for p in (data / "clips" / interrupted).iterdir()) == [".lock", "clip.mp4", "results"]
+
+
+def test_a_clip_is_never_analysed_twice_at_once(tmp_path: Path, clip: Path) -> None:
+    from kneedrive_cv.web.jobs import clip_lock
+
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+    store = Store(tmp_path)
+    store.mark_queued(clip_id)  # as a restart finds it while another process still analyses it
+    (tmp_path / "clips" / clip_id / "results.part-12345").mkdir()  # what a run killed part-way leaves
+    with clip_lock(tmp_path / "clips" / clip_id) as held:
+        assert held
+        with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+            time.sleep(1.5)  # the worker is waiting for the lock meanwhile
+            waiting = client.get(f"/api/clips/{clip_id}").json()["state"]
+            with clip_lock(tmp_path / "clips" / clip_id, wait=False) as again:
+                assert not again  # a second holder is refused while the first holds it
+            held_page = client.get(f"/clips/{clip_id}/files/report.json")
+    assert waiting == "queued" and held_page.status_code == 200  # the earlier results stay until the new are whole
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        assert wait_finished(client, clip_id)["state"] == "done"
+    assert db_rows(tmp_path, "clips")[0]["runs"] == 2
+    assert sorted(p.name for p in (tmp_path / "clips" / clip_id).iterdir()) == [".lock", "clip.mp4", "results"]
+
+
 def test_deleting_a_clip_removes_its_files(tmp_path: Path, clip: Path) -> None:
     with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
         clip_id = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada"))
@@ -374,6 +585,92 @@ def test_deleting_a_clip_removes_its_files(tmp_path: Path, clip: Path) -> None:
     assert response.status_code == 303 and response.headers["location"].endswith("/athletes/1")
     assert gone.status_code == 404 and "No such clip" in gone.text
     assert files_under(tmp_path) == [] and db_rows(tmp_path, "clips") == []
+
+
+# -- re-scoring in place, cancelling, managing athletes --------------------------------------------------------
+
+
+def test_a_clip_is_scored_again_with_another_drill_and_with_a_thresholds_file(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=rescoring_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), drill="piston_run"))
+        wait_finished(client, clip_id)
+        chosen = client.get(f"/clips/{clip_id}").text
+        used = tmp_path / "clips" / clip_id / "results" / "used.txt"
+        first = used.read_text()
+        again = client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        agreed = client.get(f"/clips/{clip_id}").text
+        toml = b'[drills.high_knees]\ncadence_min_spm = 150\n'
+        own = client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"},
+                          files={"thresholds": ("my squad.toml", toml, "text/plain")}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        with_file = client.get(f"/clips/{clip_id}").text
+        with_file_used = used.read_text()
+        bad = client.post(f"/clips/{clip_id}/rescore", data={"drill": "wall_drill"},
+                          files={"thresholds": ("broken.toml", b"[drills.high_knees\nx=", "text/plain")})
+        unknown = client.post(f"/clips/{clip_id}/rescore", data={"drill": "moonwalk"})
+        shipped = client.post(f"/clips/{clip_id}/rescore", data={"shipped": "1"}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        back = used.read_text()
+    assert first == "piston_run\nshipped"
+    hint = re.search(r'id="drill-hint">(.*?)</dd>', chosen, re.S).group(1)  # type: ignore[union-attr]
+    assert re.sub(r"\s+", " ", hint).startswith("You chose Piston run; this looks like High knees on the spot, 84 %.")
+    assert 'value="high_knees"><button type="submit" class="secondary small">Score as High knees' in hint
+    assert again.status_code == 303 and 'id="drill-hint"' not in agreed
+    assert own.status_code == 303 and with_file_used == "high_knees\n" + toml.decode()
+    assert "your file <b>my squad.toml</b>" in with_file
+    assert 'class="score big score-poor">50<' in with_file  # the score with the thresholds file
+    assert bad.status_code == 400 and "&#39;broken.toml&#39; is not valid TOML" in bad.text
+    assert "Nothing was changed" in bad.text and unknown.status_code == 400
+    assert shipped.status_code == 303 and back == "high_knees\nshipped"
+    row = db_rows(tmp_path, "clips")[0]
+    assert (row["runs"], row["drill_requested"], row["thresholds"]) == (4, "high_knees", None)
+
+
+def test_a_queued_clip_can_be_cancelled_and_a_running_one_cannot(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, workers=1, analysis=slow_analysis)) as client:
+        ids = [clip_id_of(post_clip(client, clip.read_bytes(), f"{i}.mp4")) for i in range(3)]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/clips/{ids[0]}").json()["state"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        queued_page = client.get(f"/clips/{ids[2]}").text
+        running = client.post(f"/clips/{ids[0]}/delete", follow_redirects=False)
+        cancelled = [client.post(f"/clips/{i}/delete", follow_redirects=False) for i in ids[1:]]
+        states = {r["id"]: r["state"] for r in db_rows(tmp_path, "clips")}
+    assert 'id="cancel-form"' in queued_page and "Cancel and delete" in queued_page
+    assert running.status_code == 409 and "being analysed" in running.text
+    assert [r.status_code for r in cancelled] == [303, 303]
+    assert states == {ids[0]: "running"}
+    assert sorted(p.name for p in (tmp_path / "clips").iterdir()) == [ids[0]]
+
+
+def test_athletes_are_renamed_merged_and_removed(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        ids = {name: clip_id_of(post_clip(client, clip.read_bytes(), f"{name}.mp4", new_athlete=name))
+               for name in ("Ada", "ada l.", "Bo", "Cy")}
+        for i in ids.values():
+            wait_finished(client, i)
+        page = client.get("/athletes/1").text
+        renamed = client.post("/athletes/2/rename", data={"name": "  Ada  Lovelace "}, follow_redirects=False)
+        taken = client.post("/athletes/3/rename", data={"name": "ADA"})
+        merged = client.post("/athletes/2/merge", data={"into": "1"}, follow_redirects=False)
+        self_merge = client.post("/athletes/1/merge", data={"into": "1"})
+        kept = client.post("/athletes/3/delete", follow_redirects=False)
+        gone = client.post("/athletes/4/delete", data={"with_clips": "1"}, follow_redirects=False)
+        ada = client.get("/athletes/1").text
+        squad = client.get("/athletes").text
+    merge = re.search(r'<form[^>]*id="merge-form".*?</form>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert "<title>Ada · kneedrive</title>" in page
+    assert 'id="rename-form"' in page and re.findall(r">([^<]+)</option>", merge) == ["ada l.", "Bo", "Cy"]
+    assert renamed.status_code == 303 and taken.status_code == 409 and "merge them instead" in taken.text
+    assert merged.status_code == 303 and merged.headers["location"].endswith("/athletes/1")
+    assert self_merge.status_code == 400
+    assert kept.status_code == 303 and gone.status_code == 303
+    assert [(r["id"], r["name"]) for r in db_rows(tmp_path, "athletes")] == [(1, "Ada")]
+    clips = {r["original_name"]: r["athlete_id"] for r in db_rows(tmp_path, "clips")}
+    assert clips == {"Ada.mp4": 1, "ada l..mp4": 1, "Bo.mp4": None}  # Cy's clip deleted with Cy, Bo's kept
+    assert not (tmp_path / "clips" / ids["Cy"]).exists() and (tmp_path / "clips" / ids["Bo"]).exists()
+    assert "2 clips" in ada and "Ada L" not in squad and "Clips without an athlete" in squad
 
 
 # -- athletes, history and charts -------------------------------------------------------------------------------
@@ -396,16 +693,132 @@ def test_athlete_page_charts_score_and_cadence_by_date(tmp_path: Path, clip: Pat
     assert "2025-01-10: 65" in charts[0] and "2025-02-10: 201 steps/min" in charts[1]
     table = athlete[athlete.index("<h2>Clips</h2>"):]
     assert table.index("2025-02-10.mp4") < table.index("2025-01-10.mp4")  # newest first
-    assert re.search(r">Ada</a></td>\s*<td class=\"num\">2</td>\s*<td class=\"num\"><span class=\"score "
+    assert re.search(r">Ada</a></td>\s*<td class=\"num opt\">2</td>\s*<td class=\"num\"><span class=\"score "
                      r"score-fair\">65</span>", squad)
     assert ">Bo</a>" in squad and missing.status_code == 404
-    assert squad.count('201 <span class="muted small">steps/min</span>') == 2  # latest cadence of Ada and Bo
+    assert squad.count('201 <span class="muted small unit">steps/min</span>') == 2  # latest cadence of Ada and Bo
     assert future.status_code == 400 and "in the future" in future.text
 
 
-def test_line_chart_places_points_by_date() -> None:
-    from datetime import date
+def test_squad_figures_leave_out_truncated_clips_slow_motion_and_clips_without_a_drill(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    ada = store.athlete_by_name("Ada", create=True)
+    assert ada is not None
 
+    def done(day: str, summary: dict[str, Any]) -> None:
+        clip_id = store.new_clip_id()
+        store.add_clip(clip_id, athlete_id=ada.id, original_name=f"{day}.mp4", stored_name="clip.mp4",
+                       drill_requested="auto", recorded_on=day, video={})
+        store.mark_done(clip_id, {"n_reps": 6, "reps": [], **summary})
+
+    done("2025-01-01", {"drill": "high_knees", "mean_score": 50.0, "cadence_spm": 180.0})
+    done("2025-01-02", {"drill": "high_knees", "mean_score": 60.0, "cadence_spm": 170.0})
+    done("2025-01-03", {"drill": "high_knees", "mean_score": 92.0, "cadence_spm": 175.0,  # the first MB of a clip
+                        "unmeasured": [{"kind": "truncated", "what": "the end of the clip", "why": "truncated"}]})
+    done("2025-01-04", {"drill": "piston_run", "mean_score": 70.0, "cadence_spm": 20.0,
+                        "unmeasured": [{"kind": "slow_motion", "what": "real-time cadence", "why": "slow motion"}]})
+    done("2025-01-05", {"drill": "none", "mean_score": None, "cadence_spm": None})
+    athlete = store.athlete(ada.id)
+    assert athlete is not None
+    assert athlete.mean_score == pytest.approx(60.0)  # 50, 60 and 70: the truncated clip's 92 is left out
+    assert athlete.last_score == 70.0  # the latest clip with a drill, not the walk after it
+    assert athlete.last_cadence_spm == 170.0  # not the slow-motion 20, not the truncated clip's
+    assert athlete.n_clips == 5 and athlete.last_recorded_on == "2025-01-05"
+    assert [c.truncated for c in store.clips(athlete_id=ada.id)] == [False, False, True, False, False]
+
+
+def test_a_damaged_clip_says_so_and_its_slow_motion_cadence_is_not_taken(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=truncated_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        squad = client.get("/athletes").text
+    assert 'id="truncated"' in page and "counts in none of the athlete's averages" in page
+    assert 'id="not-real-time"' in page
+    row = re.search(r">Ada</a></td>.*?</tr>", squad, re.S).group(0)  # type: ignore[union-attr]
+    assert "steps/min" not in row and row.count(">–<") == 3  # mean, latest score and latest cadence
+
+
+def _faststart_clip(path: Path, seconds: float = 3.0) -> Path:
+    """A clip with its index at the front, as phones and web tools write them (then a cut keeps the header)."""
+    import av
+
+    rng = np.random.default_rng(1)
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for _ in range(int(30 * seconds)):
+            frame = av.VideoFrame.from_ndarray(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_a_clip_cut_short_is_refused_on_upload(tmp_path: Path) -> None:
+    whole = _faststart_clip(tmp_path / "whole.mp4").read_bytes()
+    with TestClient(create_app(tmp_path / "data", analysis=fake_analysis)) as client:
+        cut = post_clip(client, whole[: len(whole) * 4 // 10], "first_mb.mp4", new_athlete="Ada")
+        fine = post_clip(client, whole, "whole.mp4")
+    assert cut.status_code == 400
+    message = html.unescape(re.search(r'id="upload-error"[^>]*>(.*?)</div>', cut.text, re.S).group(1))  # type: ignore[union-attr]
+    assert re.fullmatch(r"'first_mb.mp4' is cut short: its pictures stop at 1\.\d s of the 3\.0 s the file says "
+                        r"it lasts .*", message), message
+    assert fine.status_code == 303 and len(db_rows(tmp_path / "data", "clips")) == 1
+
+
+def test_athlete_charts_are_drawn_per_drill(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        for drill, day in (("wall_drill", "2025-01-10"), ("piston_run", "2025-01-10"), ("wall_drill", "2025-02-01")):
+            wait_finished(client, clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada", drill=drill,
+                                                       recorded_on=day)))
+        page = client.get("/athletes/1").text
+    sections = re.findall(r'<section class="drill-charts" id="charts-([a-z_]+)">\s*<h2>(.*?)</h2>(.*?)</section>', page,
+                          re.S)
+    assert [(d, t) for d, t, _ in sections] == [("piston_run", "Piston run"), ("wall_drill", "Wall drill")]
+    assert [len(re.findall("<circle", body)) for _, _, body in sections] == [2, 4]  # score and cadence points
+
+
+def test_the_page_to_share_gives_the_top_cues_the_kinogram_and_progress(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=kinogram_analysis)) as client:
+        first = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada", recorded_on="2025-01-10"))
+        wait_finished(client, first)
+        latest = clip_id_of(post_clip(client, clip.read_bytes(), new_athlete="Ada", drill="wall_drill",
+                                      recorded_on="2025-02-10"))
+        wait_finished(client, latest)
+        page = client.get("/athletes/1/share").text
+        athlete = client.get("/athletes/1").text
+        missing = client.get("/athletes/7/share")
+    assert "/athletes/1/share" in athlete
+    assert f"<title>Ada, {date.today().isoformat()} · kneedrive</title>" in page
+    cues = re.findall(r"<li><b>(.*?)</b> <span class=\"muted small\">\((\d+) of (\d+) reps\)", page)
+    assert cues == [("foot sprung, not soggy", "3", "6"), ("drive the knee to hip height", "2", "6"),
+                    ("stand tall", "1", "6")]
+    assert f'src="http://testserver/clips/{latest}/files/kinogram.png"' in page  # the latest clip's kinogram
+    assert len(re.findall(r'<svg class="chart"', page)) == 4  # score and cadence for each of the two drills
+    assert "@media print" in (ROOT / "kneedrive_cv" / "web" / "static" / "style.css").read_text()
+    assert missing.status_code == 404
+
+
+def test_the_squad_exports_every_clip_as_csv(tmp_path: Path, clip: Path) -> None:
+    import csv
+    import io
+
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        for name, athlete in (("a.mp4", "Ada"), ("=HYPERLINK(1).mp4", "@Mallory")):
+            wait_finished(client, clip_id_of(post_clip(client, clip.read_bytes(), name, new_athlete=athlete,
+                                                       recorded_on="2025-03-01")))
+        reply = client.get("/squad.csv")
+        squad = client.get("/athletes").text
+    assert 'href="http://testserver/squad.csv"' in squad
+    assert reply.headers["content-type"].startswith("text/csv")
+    assert reply.headers["content-disposition"].startswith('attachment; filename="kneedrive_squad_')
+    rows = list(csv.DictReader(io.StringIO(reply.text)))
+    assert [(r["athlete"], r["clip"]) for r in rows] == [("'@Mallory", "'=HYPERLINK(1).mp4"), ("Ada", "a.mp4")]
+    assert rows[1] == {"athlete": "Ada", "filmed": "2025-03-01", "clip": "a.mp4", "drill": "piston_run", "reps": "3",
+                       "mean_score": "65.2", "cadence_spm": "201.0", "state": "done", "truncated": "0"}
+
+
+def test_line_chart_places_points_by_date() -> None:
     svg = line_chart([Point(date(2025, 1, 1), 50), Point(date(2025, 1, 31), 100), Point(date(2025, 1, 11), 0)],
                      title="Mean score", y_fixed=(0, 100), width=378, height=164)
     xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]

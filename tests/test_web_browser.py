@@ -8,7 +8,9 @@ and athlete pages go to $KD_SHOTS (default: the test's tmp folder). `make test` 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ANALYSIS_TIMEOUT_MS = 300_000
 
-pytestmark = [pytest.mark.browser, pytest.mark.model]
+pytestmark = [pytest.mark.browser]
 
 
 def _clip() -> Path:
@@ -39,12 +41,11 @@ def _clip() -> Path:
     pytest.skip(f"no knee-drive clip: neither sample_videos/ (make samples) nor the shared clips at {REAL}")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """The web app with the real analysis, served by uvicorn on a free localhost port."""
+@contextlib.contextmanager
+def _serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free localhost port; yields its base URL."""
     import uvicorn
 
-    app = create_app(tmp_path / "data", allowed_hosts=["127.0.0.1"])
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -53,9 +54,18 @@ def server(tmp_path: Path) -> Iterator[str]:
         time.sleep(0.05)
     assert srv.started, "the server did not start"
     port = srv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """The web app with the real analysis, served by uvicorn on a free localhost port."""
+    with _serving(create_app(tmp_path / "data", allowed_hosts=["127.0.0.1"])) as url:
+        yield url
 
 
 @pytest.fixture
@@ -72,6 +82,7 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+@pytest.mark.model
 def test_upload_analyse_review_and_refuse_a_fake_video(server: str, browser: Any, tmp_path: Path) -> None:
     clip = _clip()
     shots = Path(os.environ.get("KD_SHOTS") or tmp_path / "shots")
@@ -152,6 +163,7 @@ def _two_people(path: Path) -> Path:
     return path
 
 
+@pytest.mark.model
 def test_the_coach_clicks_the_other_athlete_in_the_picture_of_everyone(server: str, browser: Any,
                                                                          tmp_path: Path) -> None:
     if not (ROOT / "sample_videos" / "walking.mp4").exists():
@@ -184,4 +196,188 @@ def test_the_coach_clicks_the_other_athlete_in_the_picture_of_everyone(server: s
     assert page.inner_text(".summary") != drill_before  # the other athlete's drill and scores
     page.locator("#people").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "8_people_picked.png"), full_page=False)
+    assert errors == []
+
+
+# -- with stand-in analyses (no pose model): re-scoring, managing athletes, cancelling, the phone layout --------
+
+
+def _shots(tmp_path: Path) -> Path:
+    shots = Path(os.environ.get("KD_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots
+
+
+def _small_clip(tmp_path: Path) -> Path:
+    """A 2 s H.264 clip (a moving bar, 320x180): enough for a video element that plays and seeks."""
+    from kneedrive_cv.video import VideoSink
+
+    path = tmp_path / "bar.mp4"
+    with VideoSink(path, 320, 180, 30.0) as sink:
+        for i in range(60):
+            rgb = np.full((180, 320, 3), 40, np.uint8)
+            rgb[:, 5 * i: 5 * i + 20] = (230, 180, 30)
+            sink.write(rgb, i / 30)
+    return path
+
+
+def _upload(url: str, clip: Path, **fields: str) -> str:
+    """Upload a clip as a script would; returns its page's URL."""
+    import httpx
+
+    reply = httpx.post(url + "/upload", files={"video": (clip.name, clip.read_bytes(), "video/mp4")}, data=fields,
+                       timeout=30)
+    assert reply.status_code == 303, reply.text[:300]
+    return str(reply.headers["location"])
+
+
+def _wait_done(url: str, clip_url: str) -> None:
+    import httpx
+
+    api = url + "/api/clips/" + clip_url.rsplit("/", 1)[1]
+    deadline = time.monotonic() + 60
+    while httpx.get(api, timeout=5).json()["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the stand-in analysis did not finish"
+        time.sleep(0.2)
+
+
+def test_the_coach_scores_a_clip_again_from_the_page(browser: Any, tmp_path: Path) -> None:
+    from conftest_web import rescoring_analysis
+
+    shots = _shots(tmp_path)
+    clip = _small_clip(tmp_path)
+    with _serving(create_app(tmp_path / "data", analysis=rescoring_analysis, allowed_hosts=["127.0.0.1"])) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url + "/")
+        page.fill("#new-athlete", "Ada")
+        page.select_option("#drill-select", "piston_run")
+        page.set_input_files("#video-input", str(clip))
+        page.click("#upload-button")
+        page.wait_for_url("**/clips/*")
+        page.wait_for_selector("#drill-hint", timeout=60_000)
+        hint = " ".join(page.inner_text("#drill-hint").split())
+        assert hint.startswith("You chose Piston run; this looks like High knees on the spot, 84 %."), hint
+        page.locator("#drill-hint").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "10_drill_hint.png"))
+
+        with page.expect_navigation():
+            page.click("#drill-hint button")  # score it as what recognition sees
+        page.wait_for_selector("video#overlay", timeout=60_000)
+        summary = page.inner_text(".summary")
+        assert "high knees (chosen)" in summary and page.locator("#drill-hint").count() == 0
+
+        thresholds = tmp_path / "our squad.toml"
+        thresholds.write_text("[drills.high_knees]\ncadence_min_spm = 150\n")
+        page.select_option("#rescore-drill", "high_knees")
+        page.set_input_files("#rescore-thresholds", str(thresholds))
+        with page.expect_navigation():
+            page.click("#rescore-button")
+        page.wait_for_selector("video#overlay", timeout=60_000)
+        summary = page.inner_text(".summary")
+        assert "your file our squad.toml" in summary and re.search(r"Mean score\s+50\s*/ 100", summary), summary
+        page.locator("#rescore").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "11_rescored.png"))
+
+        broken = tmp_path / "broken.toml"
+        broken.write_text("[drills.high_knees\n")
+        page.set_input_files("#rescore-thresholds", str(broken))
+        with page.expect_navigation():
+            page.click("#rescore-button")
+        assert "'broken.toml' is not valid TOML" in page.inner_text("main")
+        assert "Nothing was changed" in page.inner_text("main")
+    assert errors == []
+
+
+def test_the_coach_manages_athletes_and_cancels_a_queued_clip(browser: Any, tmp_path: Path) -> None:
+    from conftest_web import slow_analysis
+
+    shots = _shots(tmp_path)
+    clip = _small_clip(tmp_path)
+    with _serving(create_app(tmp_path / "data", workers=1, analysis=slow_analysis,
+                             allowed_hosts=["127.0.0.1"])) as url:
+        _upload(url, clip, new_athlete="Ada")  # analysed (slowly) first: the others wait
+        _upload(url, clip, new_athlete="ada l.")
+        queued = _upload(url, clip, new_athlete="Bo")
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("dialog", lambda dialog: dialog.accept())  # the confirmations
+        page.goto(queued)
+        assert "Waiting for its turn" in page.inner_text("#job")
+        page.screenshot(path=str(shots / "12_queued.png"))
+        with page.expect_navigation():
+            page.click("#cancel-form button")
+        assert page.url.endswith("/athletes/3") and "No clips yet" in page.inner_text("main")
+        assert page.request.get(queued).status == 404
+
+        page.goto(url + "/athletes/2")
+        page.fill("#rename-form input[name=name]", "Ada Lovelace")
+        with page.expect_navigation():
+            page.click("#rename-form button")
+        assert page.inner_text("h1") == "Ada Lovelace"
+        page.select_option("#merge-form select", label="Ada")
+        page.locator("#manage").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "13_manage.png"))
+        with page.expect_navigation():
+            page.click("#merge-form button")
+        assert page.url.endswith("/athletes/1") and page.inner_text("h1") == "Ada"
+        assert page.locator("table.clips tbody tr").count() == 2
+
+        page.goto(url + "/athletes/3")
+        with page.expect_navigation():
+            page.click("#delete-athlete-form button")
+        squad = page.inner_text("table.squad")
+        assert page.url.endswith("/athletes") and "Bo" not in squad and "Lovelace" not in squad and "Ada" in squad
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_every_page_fits_a_phone_and_the_video_stays_in_view(browser: Any, tmp_path: Path) -> None:
+    from conftest_web import fake_analysis
+
+    shots = _shots(tmp_path)
+    clip = _small_clip(tmp_path)
+    with _serving(create_app(tmp_path / "data", analysis=fake_analysis, allowed_hosts=["127.0.0.1"])) as url:
+        clip_page = _upload(url, clip, new_athlete="Alexandra Featherstonehaugh-Smythe", drill="piston_run")
+        for drill in ("wall_drill", "high_knees"):
+            _upload(url, clip, new_athlete="Alexandra Featherstonehaugh-Smythe", drill=drill)
+        _upload(url, clip)  # a clip without an athlete
+        _wait_done(url, clip_page)
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        pages = {"upload": "/", "squad": "/athletes", "athlete": "/athletes/1", "share": "/athletes/1/share",
+                 "clip": clip_page, "missing": "/clips/0123456789abcdef"}
+        widths = {}
+        for name, path in pages.items():
+            page.goto(path if path.startswith("http") else url + path)
+            page.wait_for_load_state("load")
+            widths[name] = page.evaluate("() => Math.max(document.documentElement.scrollWidth, ...Array.from("
+                                         "document.querySelectorAll('.table-wrap'), (w) => w.scrollWidth - "
+                                         "w.clientWidth + document.documentElement.scrollWidth))")
+            page.screenshot(path=str(shots / f"20_phone_{name}.png"), full_page=True)
+        assert widths == dict.fromkeys(pages, PHONE["width"]), widths  # no page, and no table in it, scrolls sideways
+
+        page.goto(clip_page)
+        page.wait_for_function("() => document.querySelector('video#overlay').readyState >= 1")
+        row = page.locator("#reps tbody tr").last
+        row.scroll_into_view_if_needed()
+        before = page.evaluate("() => document.querySelector('video#overlay').getBoundingClientRect().bottom")
+        assert before < 0, "the video should be scrolled out of view before the rep is clicked"
+        row.click()
+        page.wait_for_timeout(600)
+        video = page.evaluate("() => document.querySelector('video#overlay').getBoundingClientRect().toJSON()")
+        clicked = page.evaluate("() => document.querySelector('#reps tr.playing').getBoundingClientRect().toJSON()")
+        assert video["top"] >= 0 and video["bottom"] <= PHONE["height"] and video["height"] > 100, video
+        assert clicked["top"] >= video["bottom"] and clicked["bottom"] <= PHONE["height"], (clicked, video)
+        page.screenshot(path=str(shots / "21_phone_rep_clicked.png"))
+
+        page.goto(url + "/athletes/1/share")
+        page.emulate_media(media="print")  # as it prints: no navigation, no buttons
+        assert not page.locator("header.top").is_visible() and not page.locator("#print-button").is_visible()
+        assert page.locator("svg.chart").count() == 6 and page.locator("ol.cues li").count() == 2
+        page.screenshot(path=str(shots / "22_share_print.png"), full_page=True)
+        context.close()
     assert errors == []

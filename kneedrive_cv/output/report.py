@@ -56,6 +56,7 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
         "drill_uncertain": result.recognition.uncertain,
         "drill_runner_up": _runner_up(result),
         "drill_source": "auto" if result.drill_asked == "auto" else "given",
+        "drill_recognised": result.recognition.drill,
         "cadence_spm": _round(result.cadence_spm, 2),
         "cadence_source": result.cadence_source,
         "facing": result.facing,

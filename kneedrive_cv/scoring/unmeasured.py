@@ -22,7 +22,7 @@ from kneedrive_cv.kinematics.events.contacts import CONTACT_TIMING_FPS
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.scoring.drills import Drill
+from kneedrive_cv.scoring.drills import REP_METRICS, Drill
 from kneedrive_cv.scoring.recognise import Recognition
 from kneedrive_cv.scoring.score import ClipScore
 
@@ -133,11 +133,17 @@ def _metric_limits(kinematics: Kinematics, score: ClipScore | None) -> list[Unme
     for name, conf in kinematics.frames.confidence.items():
         share = float(np.mean(conf < 0.5))
         if share > _UNTRUSTED_SHARE:
-            out.append(Unmeasured(UnmeasuredKind.METRIC, name,
+            out.append(Unmeasured(UnmeasuredKind.METRIC, metric_words(name),
                                   f"landmarks not trusted in {share:.0%} of frames (hidden or out of view)"))
     if score is not None:
         for m in sorted({m for r in score.reps for m in r.unmeasured}):
             n = sum(m in r.unmeasured for r in score.reps)
-            out.append(Unmeasured(UnmeasuredKind.REP_METRIC, f"rep metric {m}",
+            out.append(Unmeasured(UnmeasuredKind.REP_METRIC, REP_METRICS.get(m, m.replace("_", " ")),
                                   f"not measurable on {n} of {len(score.reps)} reps"))
     return out
+
+
+def metric_words(name: str) -> str:
+    """A per-frame metric's column name in words for a reader: ``elbow_angle_left`` -> ``left elbow angle``."""
+    *words, last = name.split("_")
+    return " ".join([last, *words] if last in ("left", "right") else [*words, last])

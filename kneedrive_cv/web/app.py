@@ -18,17 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
 from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
-from kneedrive_cv.web import upload
+from kneedrive_cv.web import safety, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
 from kneedrive_cv.web.store import Clip, Store
 
@@ -89,10 +91,15 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.state.kd = Context(store, runner, _templates(), int(max_upload_mb * 1e6), drills)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
-    app.middleware("http")(_guard)
-    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.middleware("http")(safety.guard(error_page))
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
+    from kneedrive_cv.web import manage, share  # their routes use this module's helpers
+
+    app.include_router(manage.router)
+    app.include_router(share.router)
     return app
 
 
@@ -101,21 +108,32 @@ def _kd(request: Request) -> Context:
     return request.app.state.kd  # type: ignore[no-any-return]
 
 
-async def _guard(request: Request, call_next: Any) -> Response:
-    """Refuse cross-site form posts; tell browsers not to sniff content types."""
-    origin = request.headers.get("origin")
-    if request.method == "POST" and origin and origin not in ("null", f"{request.url.scheme}://{request.url.netloc}"):
-        return Response("Cross-site form posts are refused.", status_code=403)
-    response: Response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+#: The title of the error page for each status (others: "Something went wrong").
+ERROR_TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 405: "Not allowed", 409: "Not now",
+                413: "Too large"}
+#: What the error page says when the framework gives only its status.
+_DEFAULT_MESSAGES = {404: "No such page.", 405: "That cannot be done on this page."}
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    """The app's own error page (JSON under ``/api/``), titled by its status."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status_code)
+    title = ERROR_TITLES.get(status_code, "Something went wrong")
+    return _page(request, "error.html", status_code, title=title, message=message)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = exc.detail if isinstance(exc, HTTPException) else _DEFAULT_MESSAGES.get(exc.status_code, exc.detail)
+    response = error_page(request, exc.status_code, str(detail))
+    response.headers.update(exc.headers or {})
     return response
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    return _page(request, "error.html", exc.status_code, message=exc.detail)
+async def _bad_path(request: Request, exc: RequestValidationError) -> Response:
+    """A path that names nothing (``/athletes/abc``): the page of what it tried to name is not found."""
+    what = "athlete" if request.url.path.startswith("/athletes/") else "page"
+    return error_page(request, 404, f"No such {what}.")
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -164,7 +182,8 @@ def clip_page(request: Request, clip_id: str) -> HTMLResponse:
     """Show a clip: its progress while queued or running, its results once done."""
     store = _kd(request).store
     clip = _clip_or_404(store, clip_id)
-    return _page(request, "clip.html", clip=clip, status=_status(store, clip), files=_files(store, clip))
+    return _page(request, "clip.html", clip=clip, status=_status(store, clip), files=_files(store, clip),
+                 drills=_kd(request).drills)
 
 
 @router.get("/api/clips/{clip_id}", name="clip_status")
@@ -190,7 +209,7 @@ async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
     """Analyse another person of a finished clip (an id from its people picture); the pose is cached."""
     kd = _kd(request)
     clip = _clip_or_404(kd.store, clip_id)
-    person = str((await request.form()).get("person") or "")
+    person = str((await safety.small_form(request)).get("person") or "")
     if not person.isdigit():
         raise HTTPException(400, "Pick a person by their number in the picture of everyone seen.")
     if clip.finished:
@@ -201,19 +220,24 @@ async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
 
 @router.post("/clips/{clip_id}/delete", name="delete")
 def delete(request: Request, clip_id: str) -> RedirectResponse:
-    """Delete a finished clip, its video and its results."""
-    store = _kd(request).store
-    clip = _clip_or_404(store, clip_id)
-    if not clip.finished:
-        raise HTTPException(409, "This clip is still being analysed; delete it once it has finished.")
-    store.delete_clip(clip.id)
-    shutil.rmtree(store.clip_dir(clip.id), ignore_errors=True)
+    """Delete a clip, its video and its results; a queued clip leaves the queue (one being analysed cannot)."""
+    from kneedrive_cv.web.manage import remove_clip
+
+    kd = _kd(request)
+    clip = _clip_or_404(kd.store, clip_id)
+    busy = "This clip is being analysed; delete it once it has finished (a minute or two)."
+    if clip.state == "running":
+        raise HTTPException(409, busy)
+    if clip.state == "queued":
+        kd.runner.cancel(clip.id)  # a worker that takes it anyway finds it gone and skips it
+    if not remove_clip(kd.store, clip.id):
+        raise HTTPException(409, busy)
     target = (request.url_for("athlete_page", athlete_id=clip.athlete_id) if clip.athlete_id
               else request.url_for("index"))
     return RedirectResponse(str(target), status_code=303)
 
 
-@router.get("/clips/{clip_id}/files/{name:path}", name="clip_file")
+@router.api_route("/clips/{clip_id}/files/{name:path}", methods=["GET", "HEAD"], name="clip_file")
 def clip_file(request: Request, clip_id: str, name: str, download: bool = False) -> FileResponse:
     """Serve one result file (with HTTP range requests, so the video can seek), only from the clip's folder."""
     store = _kd(request).store
@@ -240,7 +264,9 @@ def athlete_page(request: Request, athlete_id: int) -> HTMLResponse:
     if athlete is None:
         raise HTTPException(404, "No such athlete.")
     clips = store.clips(athlete_id=athlete_id)
-    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips))
+    others = [a for a in store.athletes() if a.id != athlete_id]
+    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips, _kd(request).drills),
+                 others=others)
 
 
 def _templates() -> Jinja2Templates:
@@ -324,7 +350,7 @@ def _contained(store: Store, folder: Path, name: str) -> Path:
     """``folder/name`` if it is a file inside both ``folder`` and the data folder, else a 404."""
     try:
         path = (folder / name).resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a null byte in the name
         raise HTTPException(404, "No such file.") from None
     if not (path.is_relative_to(folder.resolve()) and path.is_relative_to(store.root)) or not path.is_file():
         raise HTTPException(404, "No such file.")
@@ -372,16 +398,26 @@ def _files(store: Store, clip: Clip) -> dict[str, Any]:
             "downloads": downloads, "people": people}
 
 
-def _charts(clips: list[Clip]) -> dict[str, str]:
-    """Chart score and cadence by date over an athlete's analysed clips, as inline SVG."""
-    done = [c for c in clips if c.state == "done"]
+def _charts(clips: list[Clip], titles: dict[str, str]) -> list[dict[str, str]]:
+    """Chart score and cadence by date, one pair per drill (a drill's cadence means nothing beside another's).
 
-    def points(attr: str) -> list[Point]:
-        return [Point(date.fromisoformat(c.recorded_on), float(getattr(c, attr)),
-                      f"{(c.drill or 'no drill').replace('_', ' ')}, {c.original_name}")
-                for c in done if getattr(c, attr) is not None]
-
+    Each is inline SVG; clips without a drill get a cadence chart of their own. Truncated clips are left out.
+    """
+    done = [c for c in clips if c.state == "done" and not c.truncated]
+    drills = sorted({c.drill or "none" for c in done}, key=lambda d: (d == "none", titles.get(d, d)))
     bands = ((0, 60, "#fef2f2"), (60, 80, "#fffbeb"), (80, 100, "#f0fdf4"))  # the score colours of the tables
-    return {"score": line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e",
-                                bands=bands),
-            "cadence": line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")}
+    out = []
+    for drill in drills:
+        mine = [c for c in done if (c.drill or "none") == drill]
+
+        def points(attr: str, mine: list[Clip] = mine) -> list[Point]:
+            return [Point(date.fromisoformat(c.recorded_on), float(getattr(c, attr)), c.original_name)
+                    for c in mine if getattr(c, attr) is not None]
+
+        title = titles.get(drill, "No knee-drive drill" if drill == "none" else drill.replace("_", " "))
+        score = line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e", bands=bands)
+        cadence = line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")
+        if "<svg" in score or "<svg" in cadence:
+            out.append({"drill": drill, "title": title, "score": score if drill != "none" else "",
+                        "cadence": cadence})
+    return out

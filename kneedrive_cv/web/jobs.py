@@ -6,16 +6,26 @@ as ``failed``). The analysis function is injectable (any picklable ``fn(clip_pat
 so the HTTP layer can be tested with a fast stand-in; the default is the real analysis.
 
 Jobs that were queued or running when the server stopped are put back in the queue when it starts again.
+Three things make that safe however the server stops (even ``kill -9``):
+
+- a worker dies with its server: it watches its parent and exits when the parent is gone;
+- a clip is analysed by one worker at a time: the worker holds the clip's lock file (``DATA/clips/<id>/.lock``,
+  released by the system when its process ends) while it runs, and a clip deleted meanwhile is skipped;
+- results appear whole: the analysis writes into ``results.part-<pid>``, which replaces ``results`` only once
+  it has finished, so an interrupted run never deletes or half-overwrites what an earlier one left.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import multiprocessing
+import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -39,10 +49,14 @@ TASKS_PER_WORKER = 20
 POSE_SHARE = 0.7
 #: Progress is written to the store at most this often.
 PROGRESS_INTERVAL_S = 0.5
+#: How often a worker checks that its server is still there.
+PARENT_CHECK_S = 0.5
+#: The lock file a worker holds in a clip's folder while it analyses the clip.
+LOCK_NAME = ".lock"
 
 
-def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None
-                 ) -> dict[str, Any]:
+def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
+                 thresholds: Path | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -50,6 +64,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
 
     ``person``: the id of the person to analyse in a clip with several; None to choose automatically. When
     several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
+    ``thresholds``: a coach's thresholds file to score with. The pose is cached, so scoring a clip again (another
+    drill, other thresholds) costs the scoring and the overlay video only.
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -62,9 +78,9 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     def overlay_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
 
-    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person)
+    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
-    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
+    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds)
     people = result.track.people
     if people is not None and len(people.person_ids) > 1:
         from kneedrive_cv.output.people_sheet import render_people_sheet
@@ -78,22 +94,85 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     return summarise(report_dict(result), files, out_dir).as_dict()
 
 
+def start_worker(workers: int, parent_pid: int) -> None:
+    """Set up a worker process: its share of the cores, and a watch that ends it when its server is gone."""
+    share_cores(workers)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-server", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this process as soon as its parent is gone (killed, crashed): an orphan worker must not go on."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    log.warning("the server (process %d) is gone: this analysis worker stops too", parent_pid)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
+    """Hold a clip's lock; yields False when the clip's folder is gone, or (``wait=False``) when it is held."""
+    try:
+        handle = open(clip_dir / LOCK_NAME, "a")  # noqa: SIM115 - held open for the lock's lifetime
+    except FileNotFoundError:
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+
+
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
-          person: int | None = None) -> dict[str, Any]:
-    """Run in a worker process: mark the clip running, start from an empty results folder, analyse."""
+          person: int | None = None, thresholds: Path | None = None) -> dict[str, Any] | None:
+    """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
+
+    Returns None (nothing analysed) when the clip was deleted or is no longer queued.
+    """
     store = Store(data_dir)
-    store.mark_running(clip_id, now_iso())
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True)
-    last = [0.0]
+    with clip_lock(out_dir.parent) as locked:
+        if not locked or not store.mark_running(clip_id, now_iso()):
+            return None
+        _tidy(out_dir)
+        staging = out_dir.with_name(f"{out_dir.name}.part-{os.getpid()}")
+        staging.mkdir()
+        last = [0.0]
 
-    def progress(fraction: float, stage: str) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_INTERVAL_S:
-            last[0] = now
-            store.set_progress(clip_id, fraction, stage)
+        def progress(fraction: float, stage: str) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL_S:
+                last[0] = now
+                store.set_progress(clip_id, fraction, stage)
 
-    return fn(clip_path, out_dir, drill, progress, **({} if person is None else {"person": person}))
+        try:
+            options = {"person": person, "thresholds": thresholds}  # given only when set: stand-ins may lack them
+            summary = fn(clip_path, staging, drill, progress, **{k: v for k, v in options.items() if v is not None})
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _publish(staging, out_dir)
+        return summary
+
+
+def _tidy(out_dir: Path) -> None:
+    """Clear what an interrupted run left beside ``out_dir``: its staging folder, or a swap cut half-way."""
+    old = out_dir.with_name(f"{out_dir.name}.old")
+    if old.is_dir() and not out_dir.exists():
+        old.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    for staging in out_dir.parent.glob(f"{out_dir.name}.part-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Put a finished run's folder in place of ``out_dir`` (two renames; :func:`_tidy` repairs a cut between)."""
+    old = out_dir.with_name(f"{out_dir.name}.old")
+    if out_dir.exists():
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 class JobRunner:
@@ -105,7 +184,7 @@ class JobRunner:
         self.store, self.workers, self.analysis = store, workers, analysis
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
-        self._futures: dict[str, Future[dict[str, Any]]] = {}
+        self._futures: dict[str, Future[dict[str, Any] | None]] = {}
         self._closing = False
 
     def start(self) -> int:
@@ -130,19 +209,26 @@ class JobRunner:
                 # each worker runs its clip's pose spans on its share of the cores, never all of them at once
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                                      max_tasks_per_child=TASKS_PER_WORKER,
-                                                     initializer=share_cores, initargs=(self.workers,))
+                                                     initializer=start_worker,
+                                                     initargs=(self.workers, os.getpid()))
             future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
                                            self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested, clip.person)
+                                           clip.drill_requested, clip.person, self.store.thresholds_path(clip))
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
+
+    def cancel(self, clip_id: str) -> bool:
+        """Take a queued clip out of the queue; False if a worker has already started on it."""
+        with self._lock:
+            future = self._futures.get(clip_id)
+        return future is None or future.cancel()
 
     def pending(self) -> int:
         """How many clips are queued or running in this process."""
         with self._lock:
             return len(self._futures)
 
-    def _finished(self, clip_id: str, future: Future[dict[str, Any]]) -> None:
+    def _finished(self, clip_id: str, future: Future[dict[str, Any] | None]) -> None:
         with self._lock:
             self._futures.pop(clip_id, None)
             closing = self._closing
@@ -164,7 +250,8 @@ class JobRunner:
             self.store.mark_failed(clip_id, f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}). "
                                             "This is a bug in kneedrive; the server log has the details.")
             return
-        self.store.mark_done(clip_id, summary)
+        if summary is not None:  # None: the clip was deleted or taken by another run, nothing to record
+            self.store.mark_done(clip_id, summary)
 
     def _for_coach(self, clip_id: str, message: str) -> str:
         """Name the clip in an error message as the coach knows it, not by its stored name."""

@@ -23,8 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
+
 DB_NAME = "kneedrive.sqlite"
+#: A coach's thresholds file for one clip, in the clip's folder.
+THRESHOLDS_NAME = "thresholds.toml"
 STATES = ("queued", "running", "done", "failed")
+#: Kinds of report.json's ``unmeasured`` that say a clip's cadence is not the athlete's real-time cadence.
+NOT_REAL_TIME = frozenset({UnmeasuredKind.SLOW_MOTION.value, UnmeasuredKind.CADENCE.value})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS athletes (
@@ -58,7 +64,9 @@ CREATE TABLE IF NOT EXISTS clips (
     n_reps INTEGER,
     mean_score REAL,
     summary_json TEXT,
-    person INTEGER
+    person INTEGER,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    thresholds TEXT
 );
 CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
 """
@@ -113,6 +121,8 @@ class Clip:
     mean_score: float | None
     summary: dict[str, Any] = field(default_factory=dict)
     person: int | None = None  # whom the coach picked to analyse (an id of `kneedrive people`); None: automatic
+    truncated: bool = False  # the file was damaged or cut short: only its start was analysed; in no average
+    thresholds: str | None = None  # the coach's thresholds file scored with (its original name), or the shipped
 
     @property
     def finished(self) -> bool:
@@ -134,6 +144,10 @@ class Store:
             columns = {row[1] for row in db.execute("PRAGMA table_info(clips)")}
             if "person" not in columns:  # a data folder from before people were told apart
                 db.execute("ALTER TABLE clips ADD COLUMN person INTEGER")
+            if "truncated" not in columns:  # from before truncated files were set apart
+                db.execute("ALTER TABLE clips ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
+            if "thresholds" not in columns:  # from before clips could be re-scored with a coach's thresholds
+                db.execute("ALTER TABLE clips ADD COLUMN thresholds TEXT")
 
     # -- paths -------------------------------------------------------------------------------------------
     @property
@@ -153,6 +167,10 @@ class Store:
     def clip_path(self, clip: Clip) -> Path:
         """Return the path of a clip's stored video."""
         return self.clip_dir(clip.id) / clip.stored_name
+
+    def thresholds_path(self, clip: Clip) -> Path | None:
+        """The coach's thresholds file a clip is scored with (kept in its folder), or None for the shipped ones."""
+        return self.clip_dir(clip.id) / THRESHOLDS_NAME if clip.thresholds else None
 
     def results_dir(self, clip_id: str) -> Path:
         """Where the analysis of a clip writes its files."""
@@ -193,17 +211,39 @@ class Store:
             row = db.execute("SELECT id, name FROM athletes WHERE name = ?", (name,)).fetchone()
         return Athlete(row["id"], row["name"]) if row else None
 
+    def rename_athlete(self, athlete_id: int, name: str) -> None:
+        """Give an athlete another name (the caller checks no other athlete has it)."""
+        with self._connect() as db:
+            db.execute("UPDATE athletes SET name = ? WHERE id = ?", (" ".join(name.split()), athlete_id))
+
+    def merge_athletes(self, athlete_id: int, into_id: int) -> None:
+        """Move every clip of one athlete to another, then forget the first."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET athlete_id = ? WHERE athlete_id = ?", (into_id, athlete_id))
+            db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+
+    def delete_athlete(self, athlete_id: int) -> None:
+        """Forget an athlete; clips still theirs are kept without an athlete."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET athlete_id = NULL WHERE athlete_id = ?", (athlete_id,))
+            db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+
     def athlete(self, athlete_id: int) -> Athlete | None:
         """Return one athlete with their counts, or ``None``."""
         return next((a for a in self.athletes() if a.id == athlete_id), None)
 
     def athletes(self) -> list[Athlete]:
-        """Every athlete, by name, with their clip count, mean score, and the latest analysed clip's numbers."""
-        latest = ("(SELECT {} FROM clips l WHERE l.athlete_id = a.id AND l.state = 'done' "
-                  "ORDER BY l.recorded_on DESC, l.created_at DESC LIMIT 1)")
+        """Every athlete, by name, with their clip count, mean score, and the latest analysed clip's numbers.
+
+        The mean and the latest figures come from whole clips only (never a truncated one), the latest score
+        from the latest clip with a scored drill and the latest cadence from the latest clip that measured one.
+        """
+        latest = ("(SELECT {0} FROM clips l WHERE l.athlete_id = a.id AND l.state = 'done' AND NOT l.truncated "
+                  "AND l.{0} IS NOT NULL ORDER BY l.recorded_on DESC, l.created_at DESC LIMIT 1)")
         with self._connect() as db:
             rows = db.execute(
-                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(c.mean_score) AS mean, MAX(c.recorded_on) AS last, "
+                "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(CASE WHEN c.truncated THEN NULL ELSE c.mean_score END) "
+                "AS mean, MAX(c.recorded_on) AS last, "
                 f"{latest.format('mean_score')} AS last_score, {latest.format('cadence_spm')} AS last_cadence "
                 "FROM athletes a LEFT JOIN clips c ON c.athlete_id = a.id "
                 "GROUP BY a.id ORDER BY a.name COLLATE NOCASE").fetchall()
@@ -254,6 +294,7 @@ class Store:
         for r in rows:
             values = {k: r[k] for k in r.keys() if k != "summary_json"}  # noqa: SIM118 (sqlite3.Row)
             values["summary"] = json.loads(r["summary_json"]) if r["summary_json"] else {}
+            values["truncated"] = bool(r["truncated"])
             out.append(Clip(**values))
         return out
 
@@ -268,15 +309,22 @@ class Store:
             if person is not None:
                 db.execute("UPDATE clips SET person = ? WHERE id = ?", (person, clip_id))
             db.execute("UPDATE clips SET state='queued', error=NULL, started_at=NULL, finished_at=NULL, "
-                       "progress=NULL, stage=NULL, "
+                       "progress=NULL, stage=NULL, truncated=0, "
                        "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
                        "summary_json=NULL WHERE id = ?", (clip_id,))
 
-    def mark_running(self, clip_id: str, started_at: str) -> None:
-        """Record that a worker has started on this clip."""
+    def set_scoring(self, clip_id: str, drill: str, thresholds: str | None) -> None:
+        """Choose the drill (or ``auto``) and the thresholds file (its name; None: the shipped) to score with."""
         with self._connect() as db:
-            db.execute("UPDATE clips SET state='running', started_at=?, runs=runs+1 "
-                       "WHERE id = ? AND state = 'queued'", (started_at, clip_id))
+            db.execute("UPDATE clips SET drill_requested = ?, thresholds = ? WHERE id = ?",
+                       (drill, thresholds, clip_id))
+
+    def mark_running(self, clip_id: str, started_at: str) -> bool:
+        """Record that a worker has started on this queued clip; False if it is not queued (deleted, or taken)."""
+        with self._connect() as db:
+            changed = db.execute("UPDATE clips SET state='running', started_at=?, runs=runs+1 "
+                                 "WHERE id = ? AND state = 'queued'", (started_at, clip_id)).rowcount
+        return changed == 1
 
     def set_progress(self, clip_id: str, fraction: float, stage: str) -> None:
         """Record how far the analysis of a running clip has got (0 to 1) and what it is doing."""
@@ -285,14 +333,21 @@ class Store:
                        (min(max(float(fraction), 0.0), 1.0), stage[:200], clip_id))
 
     def mark_done(self, clip_id: str, summary: dict[str, Any]) -> None:
-        """Store the analysis summary and its headline numbers."""
+        """Store the analysis summary and its headline numbers.
+
+        The cadence column holds only a real-time cadence: one the report calls slow motion is left out (the
+        summary keeps it, with the report's why). A truncated clip is marked so, to count in no average.
+        """
+        kinds = {u.get("kind") for u in summary.get("unmeasured") or () if isinstance(u, dict)}
+        cadence = None if kinds & NOT_REAL_TIME else summary.get("cadence_spm")
         with self._connect() as db:
             db.execute(
                 "UPDATE clips SET state='done', error=NULL, finished_at=?, drill=?, drill_confidence=?, "
-                "cadence_spm=?, n_reps=?, mean_score=?, summary_json=?, started_at=COALESCE(started_at, ?) "
-                "WHERE id = ?",
-                (now_iso(), summary.get("drill"), summary.get("drill_confidence"), summary.get("cadence_spm"),
-                 summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(), clip_id))
+                "cadence_spm=?, n_reps=?, mean_score=?, summary_json=?, started_at=COALESCE(started_at, ?), "
+                "truncated=? WHERE id = ?",
+                (now_iso(), summary.get("drill"), summary.get("drill_confidence"), cadence,
+                 summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(),
+                 int(UnmeasuredKind.TRUNCATED.value in kinds), clip_id))
 
     def mark_failed(self, clip_id: str, message: str) -> None:
         """Record that the analysis ended with an error a coach can read."""

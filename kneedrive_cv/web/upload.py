@@ -18,15 +18,24 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from kneedrive_cv.errors import VideoError
-from kneedrive_cv.video import VideoInfo, probe, read_frames
+from kneedrive_cv.video import VideoInfo, probe, read_frames, stream_end_s
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 #: Text fields of the form are small; anything longer is refused.
 MAX_FIELD_BYTES = 16 * 1024
+#: The form has a handful of text fields: more of them, or more text in all, is refused as soon as it arrives.
+MAX_FIELDS = 16
+MAX_FIELDS_TOTAL_BYTES = 64 * 1024
+#: A part's headers (its name, filename and type) fit in this; longer ones are refused.
+MAX_HEADER_BYTES = 8 * 1024
 #: Room for the multipart headers and text fields beside the file when the body length is checked early.
 FORM_OVERHEAD_BYTES = 64 * 1024
+#: A clip whose pictures stop before this share of the duration its header states is refused as cut short
+#: (when the missing part is also longer than ``MISSING_S``).
+COMPLETE_SHARE = 0.9
+MISSING_S = 0.5
 #: The stored extension, from the container FFmpeg recognised (never from the client's filename).
 _EXTENSIONS = {"mov,mp4,m4a,3gp,3g2,mj2": ".mp4", "avi": ".avi", "matroska,webm": ".mkv", "mpegts": ".ts",
                "flv": ".flv", "asf": ".wmv", "mpeg": ".mpg", "ogg": ".ogv"}
@@ -74,6 +83,9 @@ class _Parts:
         self._name = ""
         self._buffer = bytearray()
         self._file: Any = None
+        self._n_fields = 0
+        self._field_bytes = 0
+        self._header_bytes = 0
 
     def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self._part_begin, "on_header_field": self._header_field,
@@ -85,11 +97,19 @@ class _Parts:
         self._headers, self._header_name, self._header_value = {}, b"", b""
         self._buffer = bytearray()
         self._file = None
+        self._header_bytes = 0
+
+    def _count_header(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise UploadError("A part of the form has headers too long to be a browser's upload.")
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_name += data[start:end]
 
     def _header_value_cb(self, data: bytes, start: int, end: int) -> None:
+        self._count_header(end - start)
         self._header_value += data[start:end]
 
     def _header_end(self) -> None:
@@ -100,6 +120,9 @@ class _Parts:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
         if b"filename" not in options:
+            self._n_fields += 1
+            if self._n_fields > MAX_FIELDS:
+                raise UploadError(f"The form has too many form fields (more than {MAX_FIELDS}).")
             return
         if self._name != self.file_field or self.received.path is not None:
             raise UploadError(f"Unexpected file field {self._name!r}: send one video in the {self.file_field!r} field.")
@@ -115,8 +138,11 @@ class _Parts:
             self._file.write(data[start:end])
         else:
             self._buffer += data[start:end]
+            self._field_bytes += end - start
             if len(self._buffer) > MAX_FIELD_BYTES:
-                raise UploadError(f"The form field {self._name!r} is too long.")
+                raise UploadError(f"The form field {self._name[:40]!r} is too long.")
+            if self._field_bytes > MAX_FIELDS_TOTAL_BYTES:
+                raise UploadError(f"The form fields are too long ({MAX_FIELDS_TOTAL_BYTES // 1024} kB in all at most).")
 
     def _part_end(self) -> None:
         if self._file is not None:
@@ -201,4 +227,9 @@ def check_video(path: Path, filename: str) -> tuple[VideoInfo, str]:
                           ".mov a phone records. Nothing was kept; choose another file.") from exc
     if info.duration_s <= 0 and info.n_frames <= 1:
         raise UploadError(f"{filename!r} holds a single picture, not a clip. Nothing was kept; choose a video.")
+    end_s = stream_end_s(path)
+    if end_s is not None and end_s < COMPLETE_SHARE * info.duration_s and info.duration_s - end_s > MISSING_S:
+        raise UploadError(f"{filename!r} is cut short: its pictures stop at {end_s:.1f} s of the "
+                          f"{info.duration_s:.1f} s the file says it lasts (a copy or upload that did not finish). "
+                          "Nothing was kept; copy the whole clip from the phone and upload it again.")
     return info, _EXTENSIONS.get(info.container, ".video")

@@ -89,9 +89,24 @@ function setupResults() {
   const video = document.getElementById("overlay");
   const table = document.getElementById("reps");
   if (!video || !table) return;
+  // a rep clicked far below the video: the video floats at the top of the screen until its place is back in view
+  const card = video.closest(".video-card");
+  const visible = () => { const r = card.getBoundingClientRect(); return r.bottom > 60 && r.top < window.innerHeight - 60; };
+  const float = (on) => {
+    if (on === card.classList.contains("floating")) return;
+    card.style.minHeight = on ? `${card.offsetHeight}px` : "";
+    card.classList.toggle("floating", on);
+  };
+  window.addEventListener("scroll", () => { if (card.classList.contains("floating") && visible()) float(false); },
+    { passive: true });
   table.querySelectorAll("tbody tr").forEach((row) => row.addEventListener("click", () => {
     table.querySelectorAll("tr.playing").forEach((r) => r.classList.remove("playing"));
     row.classList.add("playing");
+    if (!visible()) {
+      float(true);
+      const top = video.getBoundingClientRect().bottom;  // keep the clicked row clear of the floating video
+      if (row.getBoundingClientRect().top < top) window.scrollBy(0, row.getBoundingClientRect().top - top - 8);
+    }
     video.currentTime = Math.max(0, Number(row.dataset.t) - 0.2);
     video.play();
   }));
@@ -103,4 +118,11 @@ function setupConfirm() {
   }));
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupJob(); setupResults(); setupConfirm(); });
+function setupPrint() {
+  const button = document.getElementById("print-button");
+  if (button) button.addEventListener("click", () => window.print());
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupUpload(); setupJob(); setupResults(); setupConfirm(); setupPrint();
+});
