@@ -37,7 +37,20 @@ class EventSettings:
     hold_min_s: float = 0.8
     hold_max_speed_deg_s: float = 60.0
     hold_bridge_s: float = 0.4  # a tracking glitch this short inside a hold does not end it
-    raise_min_thighs: float = 0.06  # about 3 cm: a heel raise, not foot jitter
+    #: A heel raise plantarflexes the standing ankle by at least raise_min_deg (a coach's smallest is about 10 deg)
+    #: and lifts the heel by at least raise_min_thighs (1 cm), no sooner than raise_min_interval_s after the last.
+    raise_min_deg: float = 6.0
+    raise_min_thighs: float = 0.02
+    raise_min_interval_s: float = 0.25
+    #: ... and stays up at least this long at half its height: two raises a second stay up about 0.25 s, a
+    #: landmark glitch of a few frames under 0.1 s.
+    raise_min_width_s: float = 0.12
+    #: A foot stands while its thigh is under this (a standing leg's thigh, even behind a wall lean, points down
+    #: or back; a driven knee comes up through it), and from raise_clear_s after its knee came down.
+    raise_stance_max_thigh_deg: float = 30.0
+    raise_clear_s: float = 0.4
+    #: The rest level of a raise: the heel over this long before it leaves.
+    raise_rest_s: float = 0.1
     contact_ground_tol: float = 0.12
     contact_max_speed: float = 1.5
     bridge_gap_s: float = 0.3
