@@ -170,7 +170,7 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
     raises = [{k: _num(v) if isinstance(v, float) else v for k, v in r.items()} for r in prog.raises
               if r["t_end_s"] <= duration]
     if raises:  # sprinter's calves: the heel raises are the reps, and their rate the cadence
-        peaks = [r["t_peak_s"] for r in raises]
+        peaks = [float(r["t_peak_s"]) for r in prog.raises if r["t_end_s"] <= duration]
         cadence = 60.0 * (len(peaks) - 1) / (peaks[-1] - peaks[0]) if len(peaks) > 1 else None
         basis = "heel_raises"
     return {

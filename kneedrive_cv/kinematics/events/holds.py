@@ -122,7 +122,7 @@ def _side_raises(kinematics: Kinematics, side: Side, s: EventSettings) -> list[H
         found, props = scipy_signal().find_peaks(seg, prominence=s.raise_min_deg,
                                                  distance=max(1, int(s.raise_min_interval_s * fps)),
                                                  width=s.raise_min_width_s * fps)
-        rest_n = max(1, int(round(s.raise_rest_s * fps)))
+        rest_n = max(1, round(s.raise_rest_s * fps))
         for p, lb, rb in zip(found, props["left_bases"], props["right_bases"], strict=True):
             lo, hi = crossing(seg, int(lb), int(p), 0.2), crossing(seg, int(rb), int(p), 0.2)
             # the rest level is this raise's own: the frames just before the heel leaves it
