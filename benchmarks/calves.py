@@ -56,7 +56,10 @@ def run_clip(seed: int, folder: Path, tracks: Path) -> dict[str, Any]:
     return {"seed": seed, "drill": result.drill_name, "raises_want": len(want), "raises_got": len(got),
             "matched": len(pairs), "false": len(got) - len(pairs), "missed": len(want) - len(pairs),
             "reps_scored": len(result.reps),
-            "rise_errors": [round(r.rise_thighs - w["heel_rise_thighs"], 4) for r, w in pairs],
+            "rise_errors": [round(r.rise_thighs - w["heel_rise_thighs"], 4) for r, w in pairs
+                            if np.isfinite(r.rise_thighs)],
+            "rise_not_measured": sum(not np.isfinite(r.rise_thighs) for r, _ in pairs),
+            "thigh_px": round(result.kinematics.thigh_px, 1),
             "plantarflexion_errors": [round(r.plantarflexion_deg - w["plantarflexion_deg"], 2) for r, w in pairs],
             "rise_truth": want[0]["heel_rise_thighs"] if want else None,
             "style": style, "driven_near": driven == truth["facing"],
