@@ -64,9 +64,9 @@ def _near(t: np.ndarray, frames: np.ndarray, within_s: float) -> np.ndarray:
     return out
 
 
-#: Dorsiflexion a standing foot can take (deg): from the heel down at a wall lean to far up on the toes. Outside
+#: Dorsiflexion a standing foot can take (deg): from the heel flat at a deep wall lean to far up on the toes. Outside
 #: it, the model has lost the foot (measured: -77 to -87 on frames where the legs' labels mix).
-STANDING_DORSIFLEXION_DEG = (-65.0, 45.0)
+STANDING_DORSIFLEXION_DEG = (-70.0, 60.0)
 
 
 def _foot_angle(kinematics: Kinematics, side: Side) -> np.ndarray:
@@ -136,11 +136,13 @@ def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Si
     # each raise between its own valleys (find_peaks' bases reach back past lower peaks when the rest drifts)
     edges = [0, *(int(x) for x in found), len(seg) - 1]
     for k, p in enumerate(int(x) for x in found):
-        lb = edges[k] + int(np.argmin(seg[edges[k]:p + 1]))
+        back = max(edges[k], p - max(1, round(s.raise_max_up_s * fps)))
+        lb = back + int(np.argmin(seg[back:p + 1]))
         rb = p + int(np.argmin(seg[p:edges[k + 2] + 1]))
         lo, hi = crossing(seg, lb, p, 0.2), crossing(seg, rb, p, 0.2)
-        # the rest level is this raise's own: the frames just before the heel leaves it
-        base = slice(max(lb, lo - rest_n), max(lo, lb + 1))
+        # the rest level is this raise's own: the frames just before the ankle starts to turn (5 % of the way up)
+        start = crossing(seg, lb, p, 0.05)
+        base = slice(max(lb, start - rest_n), start + 1)
         rise = float(np.max(lift[lo:hi + 1]) - np.median(lift[base]))
         plantarflexion = float(np.max(seg[lo:hi + 1]) - np.median(seg[base]))
         if rise < s.raise_min_thighs and s.raise_min_thighs * thigh_px >= s.raise_min_px:

@@ -54,8 +54,10 @@ class EventSettings:
     raise_clear_s: float = 0.4
     #: ... and this far from the model swapping the feet's labels (the standing foot is read through the swap).
     raise_swap_clear_s: float = 0.1
-    #: The rest level of a raise: the heel over this long before it leaves.
+    #: The rest level of a raise: the heel over this long before it leaves, within raise_max_up_s of the top
+    #: (the slowest raise a coach sets, one in two seconds, takes about 0.7 s to rise).
     raise_rest_s: float = 0.1
+    raise_max_up_s: float = 1.0
     contact_ground_tol: float = 0.12
     contact_max_speed: float = 1.5
     bridge_gap_s: float = 0.3
