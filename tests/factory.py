@@ -36,6 +36,8 @@ class Athlete:
     hip_px: tuple[float, float] = (640.0, 360.0)
     travel_px_s: float = 0.0
     seed: int = 0
+    #: knees held up: (side, time the thigh starts up, time it is back down); up and down take ``drive_width_s``
+    held: list[tuple[Side, float, float]] = field(default_factory=list)
 
 
 def times(a: Athlete) -> np.ndarray:
@@ -58,6 +60,10 @@ def thigh_angles(a: Athlete, t: np.ndarray) -> dict[Side, np.ndarray]:
         u = (t - t_peak) / (2 * a.drive_width_s)
         bump = np.where(np.abs(u) < 1, 0.5 * (1 + np.cos(np.pi * u)), 0.0)
         out[side] = np.maximum(out[side], a.peak_thigh_deg * bump)
+    for side, t_up, t_down in a.held:
+        w = a.drive_width_s
+        up = np.clip((t - t_up) / w, 0, 1) * np.clip((t_down - t) / w, 0, 1)
+        out[side] = np.maximum(out[side], a.peak_thigh_deg * 0.5 * (1 - np.cos(np.pi * up)))
     return out
 
 
@@ -151,15 +157,16 @@ def leaning_from_the_ankles(track: PoseTrack, deg: float, facing: Side = Side.RI
     return track.replace(landmarks_px=lm)
 
 
-def with_heel_raises(track: PoseTrack, times: list[float], rise_px: float, half_width_s: float = 0.3) -> PoseTrack:
-    """Both heels raised ``rise_px`` above the floor at each time (raised-cosine bumps), the toes staying put."""
+def with_heel_raises(track: PoseTrack, times: list[float], rise_px: float, half_width_s: float = 0.3,
+                     side: Side | None = None) -> PoseTrack:
+    """Heels raised ``rise_px`` at each time (raised-cosine bumps), the toes staying put: both, or ``side``'s."""
     lm = track.landmarks_px.copy()
     t = track.t_s
     bump = np.zeros_like(t)
     for t0 in times:
         u = (t - t0) / half_width_s
         bump = np.maximum(bump, np.where(np.abs(u) < 1, 0.5 * (1 + np.cos(np.pi * u)), 0.0))
-    for s in Side:
+    for s in Side if side is None else (side,):
         lm[:, int(sided(s, "HEEL")), 1] -= rise_px * bump
         lm[:, int(sided(s, "ANKLE")), 1] -= 0.8 * rise_px * bump
     return track.replace(landmarks_px=lm)

@@ -160,6 +160,32 @@ def test_sprinters_calves_heel_raises_are_counted_and_scored() -> None:
     assert "heels rose 0.08" in low_result.reps[0].faults[0].detail
 
 
+@pytest.mark.parametrize("facing", list(Side))
+def test_calves_raises_are_the_standing_foots_not_the_driven_knees(facing: Side) -> None:
+    """Left knee held up 1-8 s; the right heel rises 0.2 thigh lengths five times (from a pitched rest).
+
+    The driven foot tips its heel up as it leaves and lands (toes down), just where the knee comes up and down:
+    those are no raises. Each raise is one foot's, measured whole from its own rest level.
+    """
+    track, _ = build(Athlete(duration_s=9.0, fps=30.0, facing=facing, held=[(Side.LEFT, 1.0, 8.0)],
+                             drive_width_s=0.4))
+    raises = [2.5, 3.5, 4.5, 5.5, 6.5]
+    # the standing heel's rest level drifts up 0.06 thigh lengths and back: each raise is measured from its own
+    pitched = with_heel_raises(track, [4.5], 0.06 * 120.0, half_width_s=6.0, side=Side.RIGHT)
+    tipped = with_heel_raises(pitched, [1.2, 7.8], 0.2 * 120.0, half_width_s=0.25, side=Side.LEFT)
+    k = measure_track(with_heel_raises(tipped, raises, 0.2 * 120.0, half_width_s=0.3, side=Side.RIGHT))
+    events = detect_events(k, travelling=False)
+    assert [round(r.t_peak_s, 1) for r in events.raises] == raises
+    assert all(r.side is Side.RIGHT for r in events.raises)
+    assert [r.rise_thighs for r in events.raises] == pytest.approx([0.2] * 5, abs=0.02)
+    assert all(r.plantarflexion_deg > 10 for r in events.raises)
+    assert [(h.side, round(h.t_start_s)) for h in events.holds] == [(Side.LEFT, 1)]
+    result = score_clip(BOOK.get("wall_calves"), k, events, BOOK)
+    assert [r.side for r in result.reps] == [Side.RIGHT] * 5
+    assert all(r.metrics["heel_rise_thighs"] == pytest.approx(0.2, abs=0.02) for r in result.reps)
+    assert result.cadence_spm == pytest.approx(60.0, rel=0.01)
+
+
 def test_a_wall_lean_reads_as_the_body_angle() -> None:
     track, _ = build(Athlete(duration_s=2.0))
     k = measure_track(leaning_from_the_ankles(track, 45.0))

@@ -137,10 +137,11 @@ def _note_from(rep: ScoredRep) -> float:
 
 
 def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
-    """Per frame, the cadence over the events up to that frame (the clip's own method: contacts or drives)."""
+    """Per frame, the rate over the events up to that frame (the clip's own method: contacts, drives or raises)."""
     source = result.cadence_source or ""
     events = result.events
-    found = [c.t_on_s for c in events.contacts] if source == "foot contacts" else [d.t_peak_s for d in events.drives]
+    found = ([c.t_on_s for c in events.contacts] if source == "foot contacts" else
+             [r.t_peak_s for r in events.raises] if source == "heel raises" else [d.t_peak_s for d in events.drives])
     times = sorted(t for t in found if math.isfinite(t))
     # the first events may be too few or too irregular to show the rhythm (doubled contacts, one leg's missed):
     # their intervals are counted against the whole clip's typical interval

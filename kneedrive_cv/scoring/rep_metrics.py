@@ -179,7 +179,7 @@ def drive_metrics(kinematics: Kinematics, drive: KneeDrive, events: Events, ctx:
         m["peak_vs_other_side_deg"] = None if moving else drive.peak_thigh_deg - ctx.median_peak[drive.side.other]
     else:
         m["frozen_arm_swing_deg"] = m["elbow_knee_lag_s"] = m["peak_vs_other_side_deg"] = float("nan")
-    m["hold_s"] = m["sway"] = None
+    m["hold_s"] = m["sway"] = m["heel_rise_thighs"] = m["raise_plantarflexion_deg"] = None
     return m
 
 
@@ -192,6 +192,7 @@ def raise_metrics(kinematics: Kinematics, rise: HeelRaise, ctx: ClipContext) -> 
                                                           "peak_thigh_speed_deg_s", "soggy_share",
                                                           "top_dorsiflexion_deg", "stance_knee_deg")}
     m["heel_rise_thighs"] = rise.rise_thighs
+    m["raise_plantarflexion_deg"] = rise.plantarflexion_deg
     lean = kinematics.frames["trunk_lean"][a:b]
     m["trunk_lean_deg"], m["trunk_lean_abs_deg"] = _median(lean), _median(np.abs(lean))
     m["body_angle_deg"] = _median(kinematics.frames["body_angle"][a:b])
@@ -223,5 +224,5 @@ def hold_metrics(kinematics: Kinematics, hold: Hold, knee_target_deg: float) -> 
     m["sway"] = float(np.nanmean([np.nanstd(knee, axis=0).mean(), np.nanstd(hip, axis=0).mean()]) / kinematics.thigh_px)
     m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_swing_deg": None,
               "elbow_knee_lag_s": None,
-              "peak_vs_other_side_deg": None})
+              "peak_vs_other_side_deg": None, "heel_rise_thighs": None, "raise_plantarflexion_deg": None})
     return m

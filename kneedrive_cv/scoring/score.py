@@ -169,7 +169,8 @@ def score_clip(drill: Drill, kinematics: Kinematics, events: Events, book: Drill
         for rise in events.raises:
             m = raise_metrics(kinematics, rise, ctx)
             score, faults, unmeasured = score_metrics(drill, m, book)
-            side = Side.LEFT if kinematics.facing is Side.LEFT else Side.RIGHT
+            # the foot that raised; both feet together: the near side's
+            side = rise.side or (Side.LEFT if kinematics.facing is Side.LEFT else Side.RIGHT)
             reps.append(ScoredRep(len(reps) + 1, RepKind.RAISE, side,
                                   rise.i_start, rise.i_peak, rise.i_end, rise.t_start_s, rise.t_peak_s,
                                   rise.t_end_s, m, score, faults, unmeasured))

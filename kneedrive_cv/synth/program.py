@@ -28,6 +28,8 @@ class ProgramResult:
     the clip: ``travel`` (camera follows), ``spot`` (still camera) or ``wall``. ``drives_in_truth`` lists
     the knee drives in the truth even when the clip is not a drill (None: only for drills); an exercise that is
     not one of the drills, such as the lunge to knee drive, still has drives the analysis must count and side.
+    ``raises`` are the heel raises of sprinter's calves (side, start, peak and end times, the heel's rise in thigh
+    lengths, the ankle's plantarflexion in degrees): the reps of that drill.
     """
 
     motion: Motion
@@ -42,6 +44,7 @@ class ProgramResult:
     layout: str = "travel"
     notes: dict[str, Any] = field(default_factory=dict)
     drives_in_truth: bool | None = None
+    raises: list[dict[str, Any]] = field(default_factory=list)
 
 
 def keyframes(t: np.ndarray, times: Sequence[float], values: Sequence[float]) -> np.ndarray:

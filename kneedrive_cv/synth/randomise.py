@@ -27,6 +27,9 @@ wall_drill          body angle 35-60 deg, repeated (same side) 45 %, alternating
                     at 0.8-2.2 per second; thigh peak from max(78, 2 x body angle - 12) deg up 15 deg (a steeper
                     body needs a higher knee for the foot to clear the floor), dorsiflexion -5-18 deg, heel
                     raised 28-40 deg
+wall_calves         driven (held) knee left/right, 5-9 heel raises of the other foot at 0.5-2 per second, each
+                    from a rest pitch of 10-40 deg up 10-40 deg of ankle plantarflexion; body angle 35-60 deg,
+                    thigh held at 80-100 deg, its foot -5-18 deg dorsiflexion
 hip_flexion_hold    1 or 2 holds of 1.5-5 s (clip under 10 s), thigh 70-110 deg, foot sprung (70 %) or soggy,
                     trunk -3-8 deg, sway 0.2-3 deg
 high_knees          2.5-4 drives per second on the spot, thighs 85-115 deg, lean -3-8 deg, arms 30-60 deg
@@ -40,7 +43,7 @@ Every drill: facing left/right; first leg left/right; stature 1.50-1.95 m, legs 
 trunk x0.95-1.05, build (girth) x0.8-1.3; skin, hair, shirt, shorts and shoes colours; frame size 640x360,
 854x480, 960x540, 1280x720, 1920x1080 or portrait 360x640, 540x960, 720x1280, 1080x1920; 24, 25, 29.97, 30,
 50, 59.94, 60 or 120 fps; H.264 crf 18-35; travelling clips and high knees 4-8 s (4-5.5 s at 100 fps or
-more), the hold and the wall drill their natural length; athlete 25-80 % of the frame height (less where the
+more), the hold, the wall drill and the calves their natural length; athlete 25-80 % of the frame height (less where the
 figure would not fit), floor row fitted to the frame, camera 0.5-1.8 m high (sets the horizon); roll -10-10
 deg; travelling clips: the athlete crossing the frame (40 %) or a phone following the hips (60 %, 0.05-0.4 s
 behind, shake up to 0.8 % of the height, tilt drift up to 1 %, roll wobbling up to 1.5 deg); on the spot a
@@ -140,6 +143,13 @@ def _wall(rng: np.random.Generator) -> dict[str, Any]:
             "dorsiflexion_deg": _u(rng, -5, 18, 1), "heel_pitch_deg": _u(rng, 28, 40, 1)}
 
 
+def _calves(rng: np.random.Generator) -> dict[str, Any]:
+    return {"side": _side(rng), "raises": int(rng.integers(5, 10)), "rate_hz": _u(rng, 0.5, 2.0),
+            "rest_pitch_deg": _u(rng, 10, 40, 1), "rise_deg": _u(rng, 10, 40, 1),
+            "body_angle_deg": _u(rng, 35, 60, 1), "thigh_peak_deg": _u(rng, 80, 100, 1),
+            "dorsiflexion_deg": _u(rng, -5, 18, 1)}
+
+
 def _hold(rng: np.random.Generator) -> dict[str, Any]:
     hold_s = _u(rng, 1.5, 5.0, 2)
     holds = 2 if rng.random() < 0.4 and 2 * hold_s + 4.6 < 10.0 else 1
@@ -174,7 +184,8 @@ def _running(rng: np.random.Generator) -> dict[str, Any]:
             "lean_deg": _u(rng, 2, 10, 1), "arm_swing_deg": _u(rng, 25, 50, 1), "first_side": _side(rng)}
 
 
-STYLES = {"piston_run": _piston, "pocket_run": _pocket, "wall_drill": _wall, "hip_flexion_hold": _hold,
+STYLES = {"piston_run": _piston, "pocket_run": _pocket, "wall_drill": _wall, "wall_calves": _calves,
+          "hip_flexion_hold": _hold,
           "high_knees": _high_knees, "walking": _walking, "running": _running}
 #: The drills a randomised render can do (every renderable drill), and those that travel (the phone pans).
 RANDOM_DRILLS = tuple(STYLES)
@@ -276,7 +287,7 @@ def _sample(drill: str, seed: int, draw: int) -> tuple[dict[str, Any], dict[str,
     fps = _pick(rng, FRAME_RATES)
     seconds = _u(rng, 4.0, 5.5 if fps >= 100 else 8.0, 2)
     filming = {"size": size, "fps": fps, "crf": int(rng.integers(CRF_RANGE[0], CRF_RANGE[1] + 1)),
-               "seconds": seconds if drill not in ("hip_flexion_hold", "wall_drill") else None}
+               "seconds": seconds if drill not in ("hip_flexion_hold", "wall_drill", "wall_calves") else None}
     follow = rng.random() < 0.6
     held = rng.random() < 0.5
     draws = _Draws(*(float(x) for x in rng.random(5)))
@@ -398,6 +409,8 @@ def plan_random(drill: str, seed: int, params: Mapping[str, Any] | None = None,
     truth = pl.truth
     if truth["expected_drill"] == "none":
         whole = 0
+    elif truth["heel_raises"]:
+        whole = len(truth["heel_raises"])
     elif truth["holds"]:
         whole = len(truth["holds"])
     else:

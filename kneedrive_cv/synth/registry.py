@@ -13,6 +13,7 @@ import numpy as np
 
 from kneedrive_cv.errors import KneedriveError, UnknownDrillError
 from kneedrive_cv.synth.body import Proportions
+from kneedrive_cv.synth.calves import WallCalvesParams, calves_seconds, wall_calves
 from kneedrive_cv.synth.lunge import LungeDriveParams, lunge_drive, lunge_drive_seconds
 from kneedrive_cv.synth.on_the_spot import (
     HighKneesParams,
@@ -70,6 +71,8 @@ SYNTH_DRILLS: dict[str, SynthDrill] = {d.name: d for d in (
     SynthDrill("running", RunningParams, running, 5.0, "running, jogging or sprinting (not a drill)"),
     SynthDrill("lunge_drive", LungeDriveParams, lunge_drive, lunge_drive_seconds,
                "reverse lunge to a held knee drive, the same leg every rep (not a drill)"),
+    SynthDrill("wall_calves", WallCalvesParams, wall_calves, calves_seconds,
+               "wall drill's sprinter's calves: one knee held up, the other heel raised again and again"),
 )}
 
 

@@ -36,6 +36,7 @@ SAMPLES = (
     Sample("pocket_run", "pocket_run", {"frozen_side": "left"}, seconds=5.0, facing="left"),
     Sample("walking", "walking", seconds=4.0),
     Sample("piston_run_faults", "piston_run", {"posture": "hunched", "exaggerated_knees": True}, seconds=5.0),
+    Sample("wall_calves", "wall_calves"),
 )
 
 #: H.264 quality of the samples: plenty for pose estimation, small enough for git.

@@ -33,7 +33,7 @@ TRUTH_VERSION = 1
 TRUTH_KEYS = ("format", "version", "drill", "expected_drill", "facing", "near_side", "fps", "width", "height",
               "n_frames", "duration_s", "px_per_m", "thigh_length_px", "stature_m", "travelling", "parameters",
               "derived", "faults", "knee_drives", "rep_count", "cadence_spm", "cadence_basis", "hold_s", "holds",
-              "contacts", "frames", "landmarks_px")
+              "heel_raises", "contacts", "frames", "landmarks_px")
 
 #: Per-frame columns under ``frames`` (lists of one value per frame).
 FRAME_KEYS = ("t_s", "thigh_angle_left", "thigh_angle_right", "knee_height_left", "knee_height_right",
@@ -167,6 +167,12 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
     seen = [(s, a, min(b, duration)) for s, a, b in prog.holds if a < duration]
     holds = [{"side": s.value, "t_start_s": _num(a), "t_end_s": _num(b), "hold_s": _num(b - a)} for s, a, b in seen]
     hold_s = max((b - a for _, a, b in seen), default=None)
+    raises = [{k: _num(v) if isinstance(v, float) else v for k, v in r.items()} for r in prog.raises
+              if r["t_end_s"] <= duration]
+    if raises:  # sprinter's calves: the heel raises are the reps, and their rate the cadence
+        peaks = [float(r["t_peak_s"]) for r in prog.raises if r["t_end_s"] <= duration]
+        cadence = 60.0 * (len(peaks) - 1) / (peaks[-1] - peaks[0]) if len(peaks) > 1 else None
+        basis = "heel_raises"
     return {
         "format": TRUTH_FORMAT, "version": TRUTH_VERSION, "drill": drill, "expected_drill": prog.expected_drill,
         "facing": facing.value, "near_side": near.value, "fps": float(fps), "width": int(size[0]),
@@ -175,9 +181,9 @@ def build_truth(prog: ProgramResult, lm: dict[str, np.ndarray], *, drill: str, f
         "travelling": prog.travelling, "parameters": dataclasses.asdict(params),
         "derived": {k: (_num(v) if isinstance(v, float) else v) for k, v in prog.notes.items()},
         "faults": list(prog.faults), "knee_drives": drive_rows,
-        "rep_count": len(holds) if prog.holds else len(drive_rows),
+        "rep_count": len(raises) if prog.raises else len(holds) if prog.holds else len(drive_rows),
         "cadence_spm": _num(cadence, 3), "cadence_basis": basis,
-        "hold_s": _num(hold_s), "holds": holds,
+        "hold_s": _num(hold_s), "holds": holds, "heel_raises": raises,
         "contacts": contacts, "frames": frames,
         "landmarks_px": {k: np.round(v, 2).tolist() for k, v in lm.items()},
     }

@@ -1,6 +1,6 @@
 """Events from the per-frame metrics: knee drives, foot contacts, holds and heel raises, all in one :class:`Events`.
 
-One module per kind: ``drives``, ``contacts``, ``holds`` (and heel raises); ``cadence`` turns event times into
+One module per kind: ``drives``, ``contacts``, ``holds``, ``raises``; ``cadence`` turns event times into
 rates; ``settings`` holds the thresholds they share.
 """
 
@@ -15,7 +15,8 @@ from kneedrive_cv.kinematics.events.contacts import (
     feet_cycle_through,
 )
 from kneedrive_cv.kinematics.events.drives import KneeDrive, knee_drives
-from kneedrive_cv.kinematics.events.holds import HeelRaise, Hold, heel_raises, holds
+from kneedrive_cv.kinematics.events.holds import Hold, holds
+from kneedrive_cv.kinematics.events.raises import HeelRaise, heel_raises
 from kneedrive_cv.kinematics.events.settings import EventSettings
 from kneedrive_cv.kinematics.measure import Kinematics
 

@@ -42,7 +42,27 @@ class EventSettings:
     hold_min_s: float = 0.8
     hold_max_speed_deg_s: float = 60.0
     hold_bridge_s: float = 0.4  # a tracking glitch this short inside a hold does not end it
-    raise_min_thighs: float = 0.06  # about 3 cm: a heel raise, not foot jitter
+    #: A heel raise plantarflexes the standing ankle by at least raise_min_deg (a coach's smallest is about 10 deg),
+    #: no sooner than raise_min_interval_s after the last, and lifts the heel at least raise_min_thighs (1 cm);
+    #: a heel rising less than raise_min_px in the picture is too small there to measure (its rise is then "not
+    #: measured", and a figure too small to show raise_min_thighs is not held to it).
+    raise_min_deg: float = 6.0
+    raise_min_thighs: float = 0.02
+    raise_min_px: float = 2.0
+    raise_min_interval_s: float = 0.25
+    #: ... and stays up at least this long at half its height: two raises a second stay up about 0.25 s, a
+    #: landmark glitch of a few frames under 0.1 s.
+    raise_min_width_s: float = 0.12
+    #: A foot stands while its thigh is under this (a standing leg's thigh, even behind a wall lean, points down
+    #: or back; a driven knee comes up through it), and from raise_clear_s after its knee came down.
+    raise_stance_max_thigh_deg: float = 30.0
+    raise_clear_s: float = 0.4
+    #: ... and this far from the model swapping the feet's labels (the standing foot is read through the swap).
+    raise_swap_clear_s: float = 0.1
+    #: The rest level of a raise: the heel over this long before it leaves, within raise_max_up_s of the top
+    #: (the slowest raise a coach sets, one in two seconds, takes about 0.7 s to rise).
+    raise_rest_s: float = 0.1
+    raise_max_up_s: float = 1.0
     contact_ground_tol: float = 0.12
     contact_max_speed: float = 1.5
     bridge_gap_s: float = 0.3

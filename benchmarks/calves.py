@@ -1,0 +1,128 @@
+"""Sprinter's calves on randomised renders: every heel raise counted, none from the driven knee, the rise measured.
+
+    python benchmarks/calves.py               # 12 randomised calves clips (seeds 0..11)
+    python benchmarks/calves.py --clips 30    # more
+
+Each clip is ``kneedrive synth wall_calves --random --seed N`` (``kneedrive_cv.synth.randomise``): either knee driven
+and held (near or far from the camera), 5-9 heel raises of the other foot at 0.5-2 per second, each from a rest
+pitch of 10-40 deg up 10-40 deg of ankle, a body of any build at 35-60 deg, filmed at any size, frame rate,
+roll and compression, a tripod or a phone held still. Clips are kept in ``.cache/calves-clips/<hash of the
+renderer's source>/`` and pose tracks in ``$KNEEDRIVE_CACHE`` or else ``.cache/bench-tracks/``.
+
+Each clip is analysed as ``kneedrive analyse`` does (drill ``auto``). A raise found is matched to the true raise
+whose peak is nearest, within half the true period; unmatched raises found are false, unmatched true ones missed.
+For the matched raises: the heel's rise (thigh lengths) and the ankle's plantarflexion (deg) against the truth.
+Figures go to ``benchmarks/results/calves.json`` and the printed tables to the ``.txt`` beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import Report, cached_render, machine, renderer_hash  # benchmarks/common.py, beside this script
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+#: The target: every raise counted, none false, each rise within this many thigh lengths of the truth.
+RISE_TOLERANCE_THIGHS = 0.03
+
+
+def run_clip(seed: int, folder: Path, tracks: Path) -> dict[str, Any]:
+    """Render (unless cached) and analyse one clip; its raises matched against the truth."""
+    from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.pose.cache import TrackCache
+    from kneedrive_cv.synth.randomise import render_random
+
+    clip = folder / f"wall_calves-{seed}.mp4"
+    truth = cached_render(clip, lambda path: render_random("wall_calves", seed, path)[:2])
+    result = analyse(clip, cache=TrackCache(tracks))
+    want = truth["heel_raises"]
+    style = truth["random"]["style"]
+    half_period = 0.5 / float(style["rate_hz"])
+    got = list(result.events.raises)
+    matched: dict[int, int] = {}
+    for k, r in enumerate(got):
+        j = int(np.argmin([abs(r.t_peak_s - w["t_peak_s"]) for w in want])) if want else -1
+        if j >= 0 and abs(got[k].t_peak_s - want[j]["t_peak_s"]) <= half_period and j not in matched.values():
+            matched[k] = j
+    pairs = [(got[k], want[j]) for k, j in matched.items()]
+    driven = style["side"]
+    return {"seed": seed, "drill": result.drill_name, "raises_want": len(want), "raises_got": len(got),
+            "matched": len(pairs), "false": len(got) - len(pairs), "missed": len(want) - len(pairs),
+            "reps_scored": len(result.reps),
+            "rise_errors": [round(r.rise_thighs - w["heel_rise_thighs"], 4) for r, w in pairs
+                            if np.isfinite(r.rise_thighs)],
+            "rise_not_measured": sum(not np.isfinite(r.rise_thighs) for r, _ in pairs),
+            "thigh_px": round(result.kinematics.thigh_px, 1),
+            "plantarflexion_errors": [round(r.plantarflexion_deg - w["plantarflexion_deg"], 2) for r, w in pairs],
+            "rise_truth": want[0]["heel_rise_thighs"] if want else None,
+            "style": style, "driven_near": driven == truth["facing"],
+            "size": truth["random"]["filming"]["size"], "fps": truth["fps"],
+            "roll_deg": truth["random"]["camera"]["roll_deg"], "shake": truth["random"]["camera"]["shake"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clips", type=int, default=12)
+    ap.add_argument("--seed-base", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=RESULTS / "calves.json")
+    args = ap.parse_args(argv)
+    folder = ROOT / ".cache" / "calves-clips" / renderer_hash()
+    tracks = Path(os.environ.get("KNEEDRIVE_CACHE") or ROOT / ".cache" / "bench-tracks")
+    say = Report()
+    say(f"sprinter's calves: {args.clips} randomised clips (seeds {args.seed_base}..), renderer {renderer_hash()}")
+    rows = []
+    for seed in range(args.seed_base, args.seed_base + args.clips):
+        row = run_clip(seed, folder, tracks)
+        rows.append(row)
+        st = row["style"]
+        errs = row["rise_errors"]
+        say(f"seed {seed:3d}: {row['drill']:<17} raises {row['raises_got']}/{row['raises_want']} "
+            f"(false {row['false']}, missed {row['missed']}); rest {st['rest_pitch_deg']:4.1f} deg + "
+            f"{st['rise_deg']:4.1f} deg at {st['rate_hz']:.2f}/s, driven {st['side']} "
+            f"({'near' if row['driven_near'] else 'far'}); rise truth {row['rise_truth']:.3f}, error "
+            f"median {np.median(errs) if errs else float('nan'):+.3f} worst "
+            f"{max(errs, key=abs) if errs else float('nan'):+.3f} thigh lengths; ankle error median "
+            f"{np.median(row['plantarflexion_errors']) if errs else float('nan'):+.1f} deg")
+    rise = np.array([e for r in rows for e in r["rise_errors"]])
+    ankle = np.array([e for r in rows for e in r["plantarflexion_errors"]])
+    summary = {
+        "clips": len(rows), "recognised_wall_calves": sum(r["drill"] == "wall_calves" for r in rows),
+        "raises_true": sum(r["raises_want"] for r in rows), "raises_counted": sum(r["matched"] for r in rows),
+        "false_raises": sum(r["false"] for r in rows), "missed_raises": sum(r["missed"] for r in rows),
+        "clips_counted_exactly": sum(r["false"] == 0 and r["missed"] == 0 for r in rows),
+        "rise_error_median_thighs": round(float(np.median(rise)), 4) if len(rise) else None,
+        "rise_abs_error_median_thighs": round(float(np.median(np.abs(rise))), 4) if len(rise) else None,
+        "rise_abs_error_p90_thighs": round(float(np.percentile(np.abs(rise), 90)), 4) if len(rise) else None,
+        "rise_within_tolerance_share": round(float(np.mean(np.abs(rise) <= RISE_TOLERANCE_THIGHS)), 3)
+        if len(rise) else None,
+        "plantarflexion_error_median_deg": round(float(np.median(ankle)), 2) if len(ankle) else None,
+        "plantarflexion_abs_error_median_deg": round(float(np.median(np.abs(ankle))), 2) if len(ankle) else None,
+    }
+    say()
+    say(f"recognised wall_calves: {summary['recognised_wall_calves']} of {summary['clips']} clips")
+    say(f"raises counted: {summary['raises_counted']} of {summary['raises_true']}; false {summary['false_raises']}, "
+        f"missed {summary['missed_raises']}; clips counted exactly {summary['clips_counted_exactly']} of {len(rows)}")
+    if len(rise):
+        say(f"heel rise error (found - truth, thigh lengths): median {summary['rise_error_median_thighs']:+.3f}, "
+            f"median abs {summary['rise_abs_error_median_thighs']:.3f}, 90th pct abs "
+            f"{summary['rise_abs_error_p90_thighs']:.3f}; within {RISE_TOLERANCE_THIGHS} on "
+            f"{100 * summary['rise_within_tolerance_share']:.0f} % of raises")
+        say(f"ankle plantarflexion error: median {summary['plantarflexion_error_median_deg']:+.1f} deg, median abs "
+            f"{summary['plantarflexion_abs_error_median_deg']:.1f} deg")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine(), "renderer": renderer_hash(), "summary": summary,
+                                    "clips": rows}, indent=1))
+    args.out.with_suffix(".txt").write_text(say.buffer.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    sys.exit(main())
