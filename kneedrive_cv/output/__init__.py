@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # importing the output package (for its summary, say) loads n
     from kneedrive_cv.analysis import AnalysisResult
 
 
-def _ready(out_dir: Path) -> None:
+def ready_folder(out_dir: Path) -> None:
+    """Create ``out_dir`` and check it can be written, or raise :class:`OutputError` saying what to do."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".kneedrive-write-test"
@@ -50,7 +51,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
     from kneedrive_cv.pose.track import save_track
 
     out = Path(out_dir)
-    _ready(out)
+    ready_folder(out)
     files: dict[str, Path] = {
         "report.json": write_atomic(out / "report.json", report_json(result)),
         "frames.csv": write_atomic(out / "frames.csv", frames_csv(result)),
