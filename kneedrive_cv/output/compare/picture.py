@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from kneedrive_cv.output.annotators import Sizes, Style, put_text
+from kneedrive_cv.output.annotators import Sizes, Style, put_text, wrap
 from kneedrive_cv.output.compare.pairs import Pair
 from kneedrive_cv.output.compare.panel import COMPARE_SCALE, PANEL_H, PANEL_W, PanelPainter
 from kneedrive_cv.output.compare.table import draw_table, rows, table_height
@@ -71,10 +71,13 @@ def render_compare_picture(a: AnalysisResult, b: AnalysisResult, pairs: list[Pai
     col_h = 2 * TILE_H + gap + table_h
     cols = max(1, min(len(pairs), MAX_COLS))
     n_lines = math.ceil(len(pairs) / cols)
-    head = round(1.8 * sizes.line_h)
-    sheet = np.empty((head + n_lines * (col_h + gap) + gap, cols * (TILE_W + gap) + gap, 3), np.uint8)
+    width = cols * (TILE_W + gap) + gap
+    lines = wrap(title, width - 2 * gap, sizes, 1.2)
+    head = round((len(lines) + 0.8) * 1.2 * sizes.line_h)
+    sheet = np.empty((head + n_lines * (col_h + gap) + gap, width, 3), np.uint8)
     sheet[:] = style.panel
-    put_text(sheet, title, (gap, round(1.3 * sizes.line_h)), sizes, style.text, 1.2, outline=None)
+    for k, line in enumerate(lines):
+        put_text(sheet, line, (gap, round((k + 1.1) * 1.2 * sizes.line_h)), sizes, style.text, 1.2, outline=None)
     blank = np.empty((TILE_H, TILE_W, 3), np.uint8)
     blank[:] = style.panel
     for k, pair in enumerate(pairs):
