@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from conftest import stored_clip
 from factory import Athlete, build, mirrored
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
@@ -231,3 +233,41 @@ def test_the_command_compares_saved_analyses_and_the_report_shows_best_against_w
     assert bad.stderr.strip().count("\n") == 0 and "no such file" in bad.stderr
     bad = kd("compare", str(saved), str(saved), "--reps", "3", "99", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "has no rep 99" in bad.stderr
+
+
+def test_the_web_app_compares_two_sessions_of_an_athlete(landscape: AnalysisResult, portrait: AnalysisResult,
+                                                          tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from kneedrive_cv.web.app import create_app
+    from kneedrive_cv.web.store import Store
+
+    store = Store(tmp_path)
+    athlete = store.athlete_by_name("Ada Obi", create=True)
+    assert athlete is not None
+    first = stored_clip(store, landscape, athlete.id, "2026-01-10")
+    second = stored_clip(store, portrait, athlete.id, "2026-02-10")
+    with TestClient(create_app(tmp_path)) as client:
+        page = client.get(f"/athletes/{athlete.id}")
+        assert page.status_code == 200 and 'id="compare-form"' in page.text
+        assert first in page.text and second in page.text
+        link = f"/compare?a={first}&b={second}"
+        shown = client.get(link)
+        assert shown.status_code == 200, shown.text
+        assert 'id="deltas"' in shown.text and "rep by rep" in shown.text and "B is mirrored" in shown.text
+        assert shown.text.count('<tr data-peak-s=') == len(pair_reps(landscape, portrait)[1])
+        video = re.search(r'src="([^"]+compare\.mp4)"', shown.text)
+        assert video is not None
+        head = client.get(video.group(1), headers={"Range": "bytes=0-99"})
+        assert head.status_code == 206 and len(head.content) == 100 and head.headers["content-type"] == "video/mp4"
+        # the link works later: the comparison is kept, and the page comes back the same
+        made = sorted((tmp_path / "compare").iterdir())
+        assert len(made) == 1 and (made[0] / "compare.json").exists()
+        assert client.get(link).text == shown.text and sorted((tmp_path / "compare").iterdir()) == made
+        # two reps of one session
+        reps = client.get(f"/compare?a={first}&b={first}&ra=2&rb=4")
+        assert reps.status_code == 200 and "1 pair, chosen" in reps.text
+        bad = client.get(f"/compare?a={first}&b={first}&ra=2&rb=99")
+        assert bad.status_code == 422 and "has no rep 99" in bad.text
+        assert client.get(f"/compare?a={first}&b=0123456789abcdef").status_code == 404
+        assert client.get("/compare/0123/compare.mp4").status_code == 404

@@ -28,7 +28,7 @@ from kneedrive_cv import __version__
 from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
-from kneedrive_cv.web import upload
+from kneedrive_cv.web import compare, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
 from kneedrive_cv.web.store import Clip, Store
 
@@ -93,6 +93,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
+    app.include_router(compare.router)
     return app
 
 
