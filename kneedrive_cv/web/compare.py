@@ -68,7 +68,7 @@ def _make(store: Store, a: Clip, b: Clip, reps: tuple[int, int] | None, slow: fl
         part = folder.with_name(f".{folder.name}.part")
         shutil.rmtree(part, ignore_errors=True)
         try:
-            write_compare(result_a, result_b, part, reps=reps, slow=slow)
+            write_compare(result_a, result_b, part, reps=reps, slow=slow, names=(a.original_name, b.original_name))
             part.replace(folder)
         finally:
             shutil.rmtree(part, ignore_errors=True)

@@ -32,12 +32,13 @@ MAX_SLOW = 10.0
 
 
 def compare_dict(a: AnalysisResult, b: AnalysisResult, pairing: str, pairs: list[Pair],
-                 video: CompareVideo | None) -> dict[str, Any]:
-    """The content of compare.json."""
-    ca, cb = clip_dict(a), clip_dict(b)
+                 video: CompareVideo | None, names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The content of compare.json (``names``: the clips' names as the coach knows them; default their files')."""
+    na, nb = names or (a.clip.name, b.clip.name)
+    ca, cb = clip_dict(a, na), clip_dict(b, nb)
     out_pairs = []
     for k, p in enumerate(pairs):
-        entry: dict[str, Any] = {"a": rep_dict(p.a, a.clip.name), "b": rep_dict(p.b, b.clip.name),
+        entry: dict[str, Any] = {"a": rep_dict(p.a, na), "b": rep_dict(p.b, nb),
                                  "delta": p.delta()}
         if video is not None:
             entry["video_peak_frame"] = video.peaks[k]
@@ -58,11 +59,13 @@ def _mirrored(a: AnalysisResult, b: AnalysisResult) -> bool:
 
 
 def write_compare(a: AnalysisResult, b: AnalysisResult, out_dir: str | os.PathLike[str],
-                  reps: tuple[int, int] | None = None, slow: float = 1.0, ghost: bool = False) -> dict[str, Path]:
+                  reps: tuple[int, int] | None = None, slow: float = 1.0, ghost: bool = False,
+                  names: tuple[str, str] | None = None) -> dict[str, Path]:
     """Compare ``a`` with ``b`` and write compare.mp4, compare.png and compare.json into ``out_dir``.
 
     ``reps``: (rep of A, rep of B) to compare just those two; ``slow``: slow-motion factor of the video
-    (2: half speed); ``ghost``: also draw B's skeleton over A's picture, hips on hips.
+    (2: half speed); ``ghost``: also draw B's skeleton over A's picture, hips on hips; ``names``: the clips'
+    names as the coach knows them (default: their file names).
 
     Raises:
         CompareError: nothing to compare (no reps), a rep that is not there, or a bad slow-motion factor.
@@ -76,13 +79,14 @@ def write_compare(a: AnalysisResult, b: AnalysisResult, out_dir: str | os.PathLi
 
     if not 1.0 <= slow <= MAX_SLOW:
         raise CompareError(f"slow motion must be between 1 (normal speed) and {MAX_SLOW:g}, not {slow:g}.")
-    pairing, pairs = pair_reps(a, b, reps)
+    names = names or (a.clip.name, b.clip.name)
+    pairing, pairs = pair_reps(a, b, reps, names)
     out = Path(out_dir)
     ready_folder(out)
-    video = render_compare_video(a, b, pairs, out / "compare.mp4", slow=slow, ghost=ghost)
-    title = f"A {a.clip.name} against B {b.clip.name}: {len(pairs)} pair{'s' if len(pairs) != 1 else ''}, {pairing}"
+    video = render_compare_video(a, b, pairs, out / "compare.mp4", slow=slow, ghost=ghost, names=names)
+    title = f"A {names[0]} against B {names[1]}: {len(pairs)} pair{'s' if len(pairs) != 1 else ''}, {pairing}"
     picture = render_compare_picture(a, b, pairs, out / "compare.png", title)
-    doc = compare_dict(a, b, pairing, pairs, video)
+    doc = compare_dict(a, b, pairing, pairs, video, names)
     data = write_atomic(out / "compare.json", json.dumps(json_ready(doc), indent=2))
     return {"compare.mp4": video.path, "compare.png": picture, "compare.json": data}
 

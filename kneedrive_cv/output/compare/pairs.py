@@ -64,11 +64,12 @@ def _by_side_in_turn(a: tuple[ScoredRep, ...], b: tuple[ScoredRep, ...]) -> list
 
 
 def _rep(result: AnalysisResult, index: int, which: str) -> ScoredRep:
+    """Rep ``index`` of ``result``; ``which`` names the side in the error ("A (clip.mp4)")."""
     for rep in result.reps:
         if rep.index == index:
             return rep
     have = f"reps 1 to {len(result.reps)}" if result.reps else "no reps"
-    raise CompareError(f"{which} ({result.clip.name}) has no rep {index}: it has {have}. "
+    raise CompareError(f"{which} has no rep {index}: it has {have}. "
                        "Give rep numbers from its report (reps.csv).")
 
 
@@ -80,20 +81,23 @@ def _worst(result: AnalysisResult) -> ScoredRep:
     return min(result.reps, key=lambda r: 101.0 if r.score is None else r.score)
 
 
-def pair_reps(a: AnalysisResult, b: AnalysisResult, reps: tuple[int, int] | None = None) -> tuple[str, list[Pair]]:
+def pair_reps(a: AnalysisResult, b: AnalysisResult, reps: tuple[int, int] | None = None,
+              names: tuple[str, str] | None = None) -> tuple[str, list[Pair]]:
     """How the reps are paired and the pairs, in A's order.
 
-    ``reps``: (rep of A, rep of B) by their numbers in the reports; None for the default rules.
+    ``reps``: (rep of A, rep of B) by their numbers in the reports; None for the default rules. ``names``: what
+    the messages call the two clips (default: their file names).
 
     Raises:
         CompareError: either clip has no scored reps, or a rep number is not one of its reps.
 
     """
+    na, nb = names or (a.clip.name, b.clip.name)
     if reps is not None:
-        return CHOSEN, [Pair(_rep(a, reps[0], "A"), _rep(b, reps[1], "B"))]
-    for which, result in (("A", a), ("B", b)):
+        return CHOSEN, [Pair(_rep(a, reps[0], f"A ({na})"), _rep(b, reps[1], f"B ({nb})"))]
+    for which, result in ((f"A ({na})", a), (f"B ({nb})", b)):
         if not result.reps:
-            raise CompareError(f"{which} ({result.clip.name}) has no scored reps to compare "
+            raise CompareError(f"{which} has no scored reps to compare "
                                f"(drill {result.drill_name}). Compare clips of a knee-drive drill, or give the "
                                "drill with `kneedrive analyse --drill`.")
     if a.drill_name == b.drill_name and len(a.reps) > 1 and len(b.reps) > 1:
@@ -119,12 +123,15 @@ def rep_dict(rep: ScoredRep, clip: str) -> dict[str, Any]:
             "metrics": {k: round(float(v), 3) for k, v in rep.metrics.items() if v is not None and math.isfinite(v)}}
 
 
-def clip_dict(result: AnalysisResult) -> dict[str, Any]:
-    """The clip-level numbers of one side: drill, cadence, how the rhythm changed over the set, mean score."""
+def clip_dict(result: AnalysisResult, name: str | None = None) -> dict[str, Any]:
+    """The clip-level numbers of one side: drill, cadence, how the rhythm changed over the set, mean score.
+
+    ``name``: the clip's name as the coach knows it (default: its file name).
+    """
     findings = result.score.findings if result.score else {}
     scores = [r.score for r in result.reps if r.score is not None]
     change = findings.get("cadence_change_over_set")
-    return {"clip": result.clip.name, "drill": result.drill_name, "reps": len(result.reps),
+    return {"clip": name or result.clip.name, "drill": result.drill_name, "reps": len(result.reps),
             "facing": result.facing, "fps": round(result.video.fps, 3),
             "size": [result.video.width, result.video.height],
             "cadence_spm": None if result.cadence_spm is None else round(result.cadence_spm, 2),

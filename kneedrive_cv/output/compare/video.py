@@ -27,6 +27,7 @@ from kneedrive_cv.video import VideoSink, read_ahead, read_frames
 
 if TYPE_CHECKING:
     from kneedrive_cv.analysis import AnalysisResult
+    from kneedrive_cv.scoring.score import ScoredRep
 
 #: Shown before the earlier start and after the later end of a pair's two reps.
 LEAD_S = 0.25
@@ -150,8 +151,8 @@ class CompareVideo:
 class _Painter:
     """Draws the parts of an output frame around the two panels: titles, peak badges, ghost, the strip."""
 
-    def __init__(self, a: AnalysisResult, b: AnalysisResult, timeline: Timeline, ghost: bool, style: Style) -> None:
-        self.a, self.b, self.timeline, self.ghost, self.style = a, b, timeline, ghost, style
+    def __init__(self, timeline: Timeline, style: Style) -> None:
+        self.timeline, self.style = timeline, style
         self.sizes = Sizes.of(PANEL_W, PANEL_H, style.scale)
         self.strip_sizes = Sizes.of(2 * PANEL_W, PANEL_H, 1.0)
         most = max((len(rows(s.pair, style)) for s in timeline.segments), default=1)
@@ -177,21 +178,19 @@ class _Painter:
             self._strips[seg.first] = img
         return self._strips[seg.first]
 
-    def header(self, panel: np.ndarray, which: str, result: AnalysisResult, rep_index: int, i: int,
-               peak_i: int, dt: float) -> None:
-        """The side's title band, its time from the peak, and the peak badge while its peak frame shows."""
+    def header(self, panel: np.ndarray, which: str, name: str, rep: ScoredRep, i: int, dt: float) -> None:
+        """The side's title band, its time from the peak, and the peak badge while its peak frame (``i``) shows."""
         s = self.sizes
-        rep = next(r for r in result.reps if r.index == rep_index)
         score = "--" if rep.score is None else f"{rep.score:.0f}"
         shade(panel, 0, 0, PANEL_W, s.line_h + s.pad, self.style.panel, 0.8)
         x = s.pad + put_text(panel, f"{which} ", (s.pad, s.line_h), s, self.style.text, 1.1)
-        name = result.clip.name if len(result.clip.name) <= 22 else result.clip.name[:20] + "..."
+        name = name if len(name) <= 22 else name[:20] + "..."
         x += put_text(panel, f"{name} rep {rep.index} ", (x, s.line_h), s, self.style.muted, 0.9)
         put_text(panel, rep.side.value, (x, s.line_h), s, self.style.side(rep.side), 0.9)
         w = text_size(score, s, 1.1)[0]
         put_text(panel, score, (PANEL_W - s.pad - w, s.line_h), s, self.style.score(rep.score), 1.1)
         put_text(panel, f"{dt:+.2f} s", (s.pad, PANEL_H - s.pad), s, self.style.text, 0.9)
-        if i == peak_i:
+        if i == rep.i_peak:
             x0, y0, x1, y1 = peak_badge(s)
             panel[y0:y1, x0:x1] = PEAK_RGB
             put_text(panel, "PEAK", (x0 + s.pad // 2, y1 - s.pad // 2), s, (0, 0, 0), 0.9, outline=None)
@@ -208,8 +207,11 @@ def peak_badge(sizes: Sizes) -> tuple[int, int, int, int]:
 
 
 def render_compare_video(a: AnalysisResult, b: AnalysisResult, pairs: list[Pair], out_path: str | os.PathLike[str],
-                         slow: float = 1.0, ghost: bool = False, style: Style | None = None) -> CompareVideo:
+                         slow: float = 1.0, ghost: bool = False, style: Style | None = None,
+                         names: tuple[str, str] | None = None) -> CompareVideo:
     """Write compare.mp4: A left, B right (mirrored to face A's way), each pair in turn aligned at its peaks.
+
+    ``names``: the clips' names in the titles (default: their file names).
 
     Raises:
         VideoError: a clip cannot be read.
@@ -223,7 +225,8 @@ def render_compare_video(a: AnalysisResult, b: AnalysisResult, pairs: list[Pair]
     pa, pb = PanelPainter(a, facing, style), PanelPainter(b, facing, style)
     plan = [(seg, _nearest(a.kinematics.t_s, ta), _nearest(b.kinematics.t_s, tb), ta - seg.pair.a.t_peak_s)
             for _, seg, ta, tb in timeline.frames()]
-    painter = _Painter(a, b, timeline, ghost, style)
+    painter = _Painter(timeline, style)
+    na, nb = names or (a.clip.name, b.clip.name)
     width, height = 2 * PANEL_W, PANEL_H + painter.strip_h
     out = Path(out_path)
     with VideoSink(out, width, height, fps) as sink:
@@ -232,8 +235,8 @@ def render_compare_video(a: AnalysisResult, b: AnalysisResult, pairs: list[Pair]
             left, right = left.copy(), right.copy()
             if ghost:
                 painter.ghost_on(left, pa.framing.points(ia), pb.framing.points(ib))
-            painter.header(left, "A", a, seg.pair.a.index, ia, seg.pair.a.i_peak, dt)
-            painter.header(right, "B", b, seg.pair.b.index, ib, seg.pair.b.i_peak, dt)
+            painter.header(left, "A", na, seg.pair.a, ia, dt)
+            painter.header(right, "B", nb, seg.pair.b, ib, dt)
             frame = np.vstack([np.hstack([left, right]), painter.strip(seg)])
             sink.write(frame, k / fps)
     return CompareVideo(out, fps, slow, width, height, len(timeline), tuple(s.peak for s in timeline.segments))
