@@ -41,3 +41,7 @@ class TrackFormatError(KneedriveError):
 
 class UnknownAthleteError(KneedriveError):
     """An athlete id that is not one of the people seen in the clip."""
+
+
+class CompareError(KneedriveError):
+    """Two analyses that cannot be compared: no reps, or a rep number that is not there."""

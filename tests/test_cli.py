@@ -64,12 +64,12 @@ def test_truncated_clip_is_analysed_with_a_warning(tmp_path: Path) -> None:
 
 def test_unwritable_output_folder(tmp_path: Path) -> None:
     from kneedrive_cv.errors import OutputError
-    from kneedrive_cv.output import _ready
+    from kneedrive_cv.output import ready_folder
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot write results"):
-        _ready(blocker / "sub")
+        ready_folder(blocker / "sub")
 
 
 @pytest.mark.real

@@ -380,4 +380,69 @@ def test_every_page_fits_a_phone_and_the_video_stays_in_view(browser: Any, tmp_p
         assert page.locator("svg.chart").count() == 6 and page.locator("ol.cues li").count() == 2
         page.screenshot(path=str(shots / "22_share_print.png"), full_page=True)
         context.close()
+def test_the_coach_compares_two_sessions_side_by_side(server: str, browser: Any, tmp_path: Path) -> None:
+    from conftest import stored_clip
+
+    from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.web.store import Store
+
+    clean, faults = ROOT / "sample_videos" / "piston_run.mp4", ROOT / "sample_videos" / "piston_run_faults.mp4"
+    if not (clean.exists() and faults.exists()):
+        pytest.skip("the piston-run samples are not in sample_videos/ (make samples)")
+    store = Store(tmp_path / "data")
+    athlete = store.athlete_by_name("Noor Haddad", create=True)
+    assert athlete is not None
+    stored_clip(store, analyse(clean), athlete.id, "2026-01-05")
+    stored_clip(store, analyse(faults), athlete.id, "2026-02-05")
+    shots = Path(os.environ.get("KD_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # the athlete's page: A the clean session, B the one with faults
+    page.goto(f"{server}/athletes/{athlete.id}")
+    page.select_option("#compare-a", label=f"2026-01-05 · {clean.name}")
+    page.select_option("#compare-b", label=f"2026-02-05 · {faults.name}")
+    with page.expect_navigation(url="**/compare?*", timeout=ANALYSIS_TIMEOUT_MS):  # made on the first visit
+        page.click("#compare-button", no_wait_after=True)
+    page.wait_for_selector("video#compare-video")
+    link = page.url
+
+    played = page.evaluate("""async () => {
+        const v = document.querySelector('video#compare-video');
+        await v.play();
+        await new Promise(r => setTimeout(r, 1200));
+        return {readyState: v.readyState, time: v.currentTime, error: v.error && v.error.message,
+                width: v.videoWidth, height: v.videoHeight, duration: v.duration};
+    }""")
+    assert played["error"] is None and played["readyState"] >= 2 and played["time"] > 0.3, played
+    assert played["width"] == 1080 and played["duration"] > 2
+
+    # a pair's row seeks the video to its peak
+    rows = page.locator("#deltas tbody tr")
+    assert rows.count() >= 8
+    target = float(rows.nth(3).get_attribute("data-peak-s") or "nan")
+    rows.nth(3).click()
+    page.wait_for_function("t => { const v = document.querySelector('video#compare-video');"
+                           " return !v.seeking && Math.abs(v.currentTime - t) < 0.05 && v.readyState >= 2; }",
+                           arg=target)
+    page.screenshot(path=str(shots / "9_compare.png"), full_page=True)
+
+    # the deltas show the planted faults: B leans more and drives its knees higher, scores lower, slows down
+    header = [h.lower() for h in page.locator("#deltas thead th").all_inner_texts()]  # shown in capitals
+    lean, thigh = header.index("trunk lean"), header.index("peak thigh")
+    for r in range(rows.count()):
+        cells = rows.nth(r).locator("td").all_inner_texts()
+        assert float(cells[lean].split("\n")[-1].rstrip("°")) > 5
+        assert float(cells[thigh].split("\n")[-1].rstrip("°")) > 5
+    cadence = page.locator("#clip-deltas tbody tr").first.locator("td").all_inner_texts()
+    assert float(cadence[3]) < -5
+
+    # the link opens the same comparison later
+    again = browser.new_page()
+    again.goto(link)
+    assert again.locator("#deltas tbody tr").count() == rows.count()
+    assert again.evaluate("() => fetch(document.querySelector('video#compare-video').src, "
+                          "{headers: {Range: 'bytes=0-15'}}).then(r => r.status)") == 206
     assert errors == []

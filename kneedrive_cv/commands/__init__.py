@@ -9,7 +9,7 @@ from __future__ import annotations
 import pkgutil
 
 #: Order in which ``kneedrive --help`` lists the sub-commands; others follow alphabetically.
-ORDER = ("analyse", "people", "pose", "drills", "overlay", "synth", "batch", "serve")
+ORDER = ("analyse", "compare", "people", "pose", "drills", "overlay", "synth", "batch", "serve")
 
 
 def command_modules() -> list[str]:

@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,19 @@ from kneedrive_cv.files import write_atomic
 
 if TYPE_CHECKING:  # importing the output package (for its summary, say) loads no video or analysis libraries
     from kneedrive_cv.analysis import AnalysisResult
+    from kneedrive_cv.output.compare.pairs import Pair
 
 
-def _ready(out_dir: Path) -> None:
+@dataclass(frozen=True)
+class BestWorst:
+    """The clip's best rep against its worst: the pair and its picture (best above worst)."""
+
+    pair: Pair
+    picture: Path
+
+
+def ready_folder(out_dir: Path) -> None:
+    """Create ``out_dir`` and check it can be written, or raise :class:`OutputError` saying what to do."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".kneedrive-write-test"
@@ -29,6 +40,21 @@ def _ready(out_dir: Path) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write results to {out_dir} ({exc.strerror or exc}). "
                           "Choose a folder you can write to with --out.") from exc
+
+
+def _pictures(result: AnalysisResult, out: Path) -> tuple[Path | None, BestWorst | None]:
+    """The kinogram, and the best rep against the worst (when they differ): their pictures."""
+    from kneedrive_cv.output.compare.pairs import best_and_worst
+    from kneedrive_cv.output.compare.picture import render_compare_picture
+    from kneedrive_cv.output.kinogram import render_kinogram
+
+    kinogram = render_kinogram(result, out / "kinogram.png")
+    pair = best_and_worst(result)
+    if pair is None:
+        return kinogram, None
+    title = f"Best rep ({pair.a.index}) against worst rep ({pair.b.index}), each at its peak"
+    picture = render_compare_picture(result, result, [pair], out / "best_worst.png", title, names=("best", "worst"))
+    return kinogram, BestWorst(pair, picture)
 
 
 def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overlay: bool = False,
@@ -44,13 +70,12 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
 
     """
     from kneedrive_cv.output.html import render_report_html
-    from kneedrive_cv.output.kinogram import render_kinogram
     from kneedrive_cv.output.plots import write_plots
     from kneedrive_cv.output.report import analysis_json, frames_csv, report_json, reps_csv
     from kneedrive_cv.pose.track import save_track
 
     out = Path(out_dir)
-    _ready(out)
+    ready_folder(out)
     files: dict[str, Path] = {
         "report.json": write_atomic(out / "report.json", report_json(result)),
         "frames.csv": write_atomic(out / "frames.csv", frames_csv(result)),
@@ -60,14 +85,17 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
     }
     # the kinogram mostly decodes video (no GIL) while the plots are mostly Python: draw them side by side
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinogram") as pool:
-        pending = pool.submit(render_kinogram, result, out / "kinogram.png")
+        pending = pool.submit(_pictures, result, out)
         plots = write_plots(result, out / "plots")
-        kinogram = pending.result()
+        kinogram, best_worst = pending.result()
     files.update({f"plots/{p.name}": p for p in plots.values()})
     if kinogram is not None:
         files["kinogram.png"] = kinogram
+    if best_worst is not None:
+        files["best_worst.png"] = best_worst.picture
     report = json.loads(files["report.json"].read_text(encoding="utf-8"))
-    files["report.html"] = write_atomic(out / "report.html", render_report_html(report, plots, kinogram))
+    files["report.html"] = write_atomic(out / "report.html",
+                                        render_report_html(report, plots, kinogram, best_worst))
     if overlay:
         from kneedrive_cv.output.overlay import render_overlay
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from PIL import Image
 
 from kneedrive_cv.landmarks import Side
+from kneedrive_cv.output.annotators import Style
 from kneedrive_cv.output.colours import FAIR_RGB, GOOD_RGB, POOR_RGB, SIDE_RGB, hex_colour, score_grade
+from kneedrive_cv.output.compare.table import rows
+
+if TYPE_CHECKING:
+    from kneedrive_cv.output import BestWorst
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("kneedrive_cv.output", "templates"),
                           autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
@@ -36,8 +41,14 @@ def _jpeg_b64(path: Path | None, quality: int = 85) -> str | None:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None) -> str:
-    """The HTML page for a report.json dict, its plot PNGs and its kinogram PNG."""
+def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None,
+                       best_worst: BestWorst | None = None) -> str:
+    """The HTML page for a report.json dict, its plot PNGs, its kinogram PNG and its best rep against its worst."""
     template = _ENV.get_template("report.html")
+    pair = None
+    if best_worst is not None:
+        table = [row[:4] for row in rows(best_worst.pair, Style())]
+        pair = {"best": best_worst.pair.a.index, "worst": best_worst.pair.b.index, "rows": table,
+                "image": _jpeg_b64(best_worst.picture)}
     return template.render(r=report, s=report["summary"], kinogram=_jpeg_b64(kinogram),
-                           plots=[(name, _b64(p)) for name, p in plots.items()])
+                           plots=[(name, _b64(p)) for name, p in plots.items()], best_worst=pair)

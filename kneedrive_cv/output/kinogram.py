@@ -195,10 +195,11 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
     mean = f", mean score {np.mean(scores):.0f}" if scores else ""
     title = f"{result.drill.title if result.drill else result.drill_name}: {len(reps)} reps{mean}"
     sheet = _sheet([tiles.get(k, blank) for k in range(len(reps))], title, style)
-    return _write_png(sheet, Path(out_path))
+    return write_png(sheet, Path(out_path))
 
 
-def _write_png(rgb: np.ndarray, path: Path) -> Path:
+def write_png(rgb: np.ndarray, path: Path) -> Path:
+    """Write an RGB picture as a PNG, whole or not at all; raises :class:`OutputError` when it cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
@@ -209,4 +210,4 @@ def _write_png(rgb: np.ndarray, path: Path) -> Path:
     return path
 
 
-__all__ = ["MAX_COLS", "TILE_H", "Layout", "render_kinogram"]
+__all__ = ["MAX_COLS", "TILE_H", "Layout", "render_kinogram", "write_png"]

@@ -30,7 +30,7 @@ from kneedrive_cv import __version__
 from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
-from kneedrive_cv.web import safety, upload
+from kneedrive_cv.web import compare, safety, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
 from kneedrive_cv.web.store import Clip, Store
 
@@ -100,6 +100,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
 
     app.include_router(manage.router)
     app.include_router(share.router)
+    app.include_router(compare.router)
     return app
 
 
