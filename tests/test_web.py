@@ -131,6 +131,28 @@ def test_upload_analyses_in_background_and_shows_results(tmp_path: Path, clip: P
     assert report.json()["n_reps"] == 3
 
 
+def test_analyses_run_on_a_dask_cluster_and_their_files_come_back(tmp_path: Path, clip: Path) -> None:
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    from kneedrive_cv.cluster import Cluster
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as lc, \
+            distributed.Client(lc, set_as_default=False) as dask:
+        cluster = Cluster(dask, "a test cluster", "none")
+        with TestClient(create_app(tmp_path, analysis=fake_analysis, cluster=cluster)) as client:
+            good = clip_id_of(post_clip(client, clip.read_bytes(), "Session 1.mp4", new_athlete="Ada", drill="auto"))
+            status = wait_finished(client, good)
+            video = client.get(f"/clips/{good}/files/overlay.mp4")
+            page = client.get(f"/clips/{good}").text
+        with TestClient(create_app(tmp_path, analysis=no_person_analysis, cluster=cluster)) as client:
+            bad = clip_id_of(post_clip(client, clip.read_bytes(), "Empty gym.mp4", new_athlete="Ada"))
+            failed = wait_finished(client, bad)
+    assert status["state"] == "done" and video.content == clip.read_bytes()  # written on the worker, sent back
+    assert len(re.findall(r"<tr data-t=.*?</tr>", page, re.S)) == 3
+    assert sorted(p.name for p in (tmp_path / "clips" / good / "results").iterdir()) == [
+        "frames.csv", "overlay.mp4", "report.json", "reps.csv"]
+    assert failed["state"] == "failed" and failed["error"].startswith("Empty gym.mp4: a person was found in only 0")
+
+
 # -- safety: fake videos, hostile filenames, size limit, file serving -------------------------------------------
 
 

@@ -6,6 +6,11 @@ as ``failed``). The analysis function is injectable (any picklable ``fn(clip_pat
 so the HTTP layer can be tested with a fast stand-in; the default is the real analysis.
 
 Jobs that were queued or running when the server stopped are put back in the queue when it starts again.
+
+On a Dask cluster (``kneedrive serve --scheduler ADDR``), clips go to its workers instead of the local pool:
+the clip's bytes travel with the task and the results come back (see :mod:`kneedrive_cv.cluster`), so the
+workers need not see the data folder. The page then shows the clip as running on the cluster, without the
+fraction done.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from kneedrive_cv.cluster import Cluster, Sent, receive, run_sent
 from kneedrive_cv.errors import KneedriveError
 from kneedrive_cv.pose.cores import share_cores
-from kneedrive_cv.web.store import Store, now_iso
+from kneedrive_cv.web.store import Clip, Store, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +102,21 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
     return fn(clip_path, out_dir, drill, progress, **({} if person is None else {"person": person}))
 
 
-class JobRunner:
-    """Queues clips on a process pool and records each outcome in the store."""
+def _no_progress(fraction: float, stage: str) -> None:
+    """What a clip on a cluster reports as it goes: nothing (its worker cannot reach the store)."""
 
-    def __init__(self, store: Store, workers: int = 1, analysis: AnalysisFn = run_analysis) -> None:
+
+class JobRunner:
+    """Queues clips on a process pool (or a Dask cluster) and records each outcome in the store."""
+
+    def __init__(self, store: Store, workers: int = 1, analysis: AnalysisFn = run_analysis,
+                 cluster: Cluster | None = None) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
-        self.store, self.workers, self.analysis = store, workers, analysis
+        self.store, self.workers, self.analysis, self.cluster = store, workers, analysis, cluster
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
-        self._futures: dict[str, Future[dict[str, Any]]] = {}
+        self._futures: dict[str, Any] = {}  # concurrent.futures or, on a cluster, Dask futures
         self._closing = False
 
     def start(self) -> int:
@@ -126,23 +137,40 @@ class JobRunner:
         with self._lock:
             if self._closing:
                 return
-            if self._executor is None:
-                # each worker runs its clip's pose spans on its share of the cores, never all of them at once
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     max_tasks_per_child=TASKS_PER_WORKER,
-                                                     initializer=share_cores, initargs=(self.workers,))
-            future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
-                                           self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested, clip.person)
+            if self.cluster is not None:  # a Dask cluster: the clip's bytes go with the task (see the module)
+                future = self._send(clip)
+            else:
+                future = self._pool().submit(_work, self.analysis, self.store.root, clip_id,
+                                             self.store.clip_path(clip), self.store.results_dir(clip_id),
+                                             clip.drill_requested, clip.person)
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
+
+    def _pool(self) -> ProcessPoolExecutor:
+        """The local pool, started on first use (the lock is held)."""
+        if self._executor is None:
+            # each worker runs its clip's pose spans on its share of the cores, never all of them at once
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 max_tasks_per_child=TASKS_PER_WORKER,
+                                                 initializer=share_cores, initargs=(self.workers,))
+        return self._executor
+
+    def _send(self, clip: Clip) -> Any:
+        """Send a clip to the cluster (the lock is held); it shows as running there from now on."""
+        assert self.cluster is not None
+        data = self.store.clip_path(clip).read_bytes()
+        self.store.mark_running(clip.id, now_iso())
+        self.store.set_progress(clip.id, 0.0, f"analysing on {self.cluster.label}")
+        chosen = {} if clip.person is None else {"person": clip.person}
+        return self.cluster.client.submit(run_sent, self.analysis, clip.stored_name, data, clip.drill_requested,
+                                          _no_progress, **chosen, key=f"web-{clip.id}-{now_iso()}", pure=False)
 
     def pending(self) -> int:
         """How many clips are queued or running in this process."""
         with self._lock:
             return len(self._futures)
 
-    def _finished(self, clip_id: str, future: Future[dict[str, Any]]) -> None:
+    def _finished(self, clip_id: str, future: Future[Any]) -> None:
         with self._lock:
             self._futures.pop(clip_id, None)
             closing = self._closing
@@ -160,11 +188,27 @@ class JobRunner:
         except Exception as exc:  # a bug in the analysis: keep the traceback in the log, tell the coach
             if closing:
                 return
+            if type(exc).__name__ == "KilledWorker":  # every cluster worker given this clip died on it
+                self.store.mark_failed(clip_id, "The analysis process stopped unexpectedly (perhaps out of "
+                                                "memory). Try again, or try a shorter clip.")
+                return
             log.error("analysis of clip %s failed", clip_id, exc_info=exc)
             self.store.mark_failed(clip_id, f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}). "
                                             "This is a bug in kneedrive; the server log has the details.")
             return
+        if isinstance(summary, Sent):  # from a cluster: its files are written here
+            self._receive(clip_id, summary)
+            summary = summary.value
         self.store.mark_done(clip_id, summary)
+
+    def _receive(self, clip_id: str, sent: Sent) -> None:
+        clip = self.store.clip(clip_id)
+        if clip is None:  # deleted meanwhile
+            return
+        out = self.store.results_dir(clip_id)
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        receive(sent.files, out, sent.clip, self.store.clip_path(clip))
 
     def _for_coach(self, clip_id: str, message: str) -> str:
         """Name the clip in an error message as the coach knows it, not by its stored name."""
@@ -189,6 +233,9 @@ class JobRunner:
         with self._lock:
             self._closing = True
             executor, self._executor = self._executor, None
+            sent = list(self._futures.values()) if self.cluster is not None else []
+        if sent and self.cluster is not None:
+            self.cluster.client.cancel(sent)
         if executor is None:
             return
         processes = list((getattr(executor, "_processes", None) or {}).values())
