@@ -144,12 +144,20 @@ def _connected(distributed: Any, address: str) -> Iterator[Cluster]:
                           "Is `dask scheduler` running there, and is its port (8786 by default) open to this "
                           "machine?") from exc
     try:
-        services = client.scheduler_info().get("services", {})
-        dashboard = (client.dashboard_link if "dashboard" in services else
-                     "none (the scheduler serves none: install bokeh beside it, `pip install bokeh`)")
-        yield Cluster(client, f"the Dask scheduler at {address}", dashboard)
+        yield Cluster(client, f"the Dask scheduler at {address}", _remote_dashboard(client))
     finally:
         client.close()
+
+
+def _remote_dashboard(client: Any) -> str:
+    """The scheduler's dashboard address, or why it has none (its web server serves the pages only with bokeh)."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
+        return "none (the scheduler was started without one)"
+    try:  # a lambda travels by value: the scheduler's machine need not have this package
+        bokeh = client.run_on_scheduler(lambda: importlib.util.find_spec("bokeh") is not None)
+    except Exception:  # the scheduler refuses to run code: say what can be known
+        return f"{client.dashboard_link} (if bokeh is installed beside the scheduler)"
+    return client.dashboard_link if bokeh else "none (the scheduler needs bokeh for it: `pip install bokeh` there)"
 
 
 @contextlib.contextmanager
