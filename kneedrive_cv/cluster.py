@@ -75,8 +75,7 @@ class Cluster:
 
     def slots(self) -> int:
         """How many tasks the workers run at once now (their threads, added up); at least 1."""
-        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
-        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        return max(1, sum(self.client.nthreads().values()))
 
     def processing(self) -> dict[str, list[str]]:
         """Task keys each worker is running (or has been given), by the worker's address."""

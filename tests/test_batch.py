@@ -455,6 +455,31 @@ def test_progress_shows_clips_in_flight_per_worker() -> None:
                                                   "in flight: 10.0.0.6:4001 ben.mp4, cat.mp4")
 
 
+def test_command_on_a_local_cluster(tmp_path: Path, calls: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    import kneedrive_cv.cluster as cluster
+    import kneedrive_cv.commands.batch as command
+
+    monkeypatch.setattr(command, "run_batch", functools.partial(run_batch, analyse_fn=fake_analyse, model_id=MODEL))
+    monkeypatch.setattr(cluster, "has_bokeh", lambda: False)
+    src = _squad(tmp_path / "in")
+    _run(src, tmp_path / "threads")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "--out", str(out), "--cluster", "local", "--jobs", "2", "--files", "send"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == f"3 of 5 clips failed: see {out / 'summary.csv'}"
+    assert ("on a local Dask cluster of 2 worker processes; dashboard: none (the dashboard needs bokeh: "
+            "`pip install bokeh`)") in captured.err
+    assert "batch: 5/5 clips done, 3 failed" in captured.err
+    assert (out / "summary.csv").read_text() == (tmp_path / "threads" / "summary.csv").read_text()
+    pids = {json.loads(p.read_text())["worker_pid"] for p in out.glob(f"*/*/{MARKER}")}
+    assert len(pids) == 2 and os.getpid() not in pids  # both worker processes took clips
+    (src / "eve_piston_run.mkv").unlink()  # the one failure to be tried again
+    assert main(["batch", str(src), "--out", str(out), "--cluster", "local"]) == 1
+    assert "local Dask cluster" not in capsys.readouterr().err  # nothing to analyse: no cluster started
+
+
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("distributed", reason="dask[distributed] is not installed")

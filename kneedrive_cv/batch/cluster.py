@@ -57,7 +57,8 @@ POLL_S = 0.5
 #: What a worker answers, in ``auto``, when it cannot see the clip or the output folder.
 UNSEEN = "unseen"
 
-_worker_ready: list[str] = []
+#: The batch log this worker process writes to now, and its handler (a local cluster may serve several batches).
+_worker_log: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,12 @@ def _sees(seen: Seen, clip: Path) -> bool:
 
 def _setup_worker(log_path: str | None) -> None:
     """Once per worker process of a local cluster: warnings and native stderr go to the batch's log."""
-    if log_path is None or log_path in _worker_ready:
+    if log_path is None or _worker_log.get("path") == log_path:
         return
-    _worker_ready.append(log_path)
+    logger = logging.getLogger("kneedrive_cv")
+    if "handler" in _worker_log:
+        logger.removeHandler(_worker_log["handler"])
+        _worker_log["handler"].close()
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
         fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -91,7 +95,8 @@ def _setup_worker(log_path: str | None) -> None:
         os.close(fd)
     handler = logging.FileHandler(log_path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s worker %(process)d %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("kneedrive_cv").addHandler(handler)
+    logger.addHandler(handler)
+    _worker_log.update(path=log_path, handler=handler)
 
 
 def clip_on_worker(task: ClipTask, data: bytes | None, seen: Seen | None, log_path: str | None) -> Any:
@@ -185,6 +190,8 @@ class _Run:
         self.progress.in_flight({w: c for w, c in sorted(by_worker.items()) if c})
 
     def run(self, tasks: list[ClipTask]) -> None:
+        for stale in self.store.root.glob(".cluster-*"):  # a killed batch's (this one holds the folder's lock)
+            stale.unlink(missing_ok=True)
         if self.files == "auto":
             self.token_path.write_text(self.token, encoding="utf-8")
         queue = deque((task, self.files == "send") for task in tasks)
