@@ -95,10 +95,17 @@ class ClusterSpec:
     """Which cluster to open: a scheduler's address, or (``scheduler=None``) a local cluster.
 
     ``workers``: the local cluster's worker processes (default: as many as the run asks for, else the cores).
+
+    Raises:
+        ConfigError: Dask is not installed (said at once, before any work).
+
     """
 
     scheduler: str | None = None
     workers: int | None = None
+
+    def __post_init__(self) -> None:
+        _distributed()
 
     def open(self, workers: int | None = None) -> contextlib.AbstractContextManager[Cluster]:
         """Connect to the scheduler, or start the local cluster; closed (local workers stopped) on leaving."""

@@ -480,6 +480,16 @@ def test_command_on_a_local_cluster(tmp_path: Path, calls: Path, monkeypatch: py
     assert "local Dask cluster" not in capsys.readouterr().err  # nothing to analyse: no cluster started
 
 
+def test_without_dask_the_cluster_options_say_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it fails
+    src = _squad(tmp_path / "in")
+    assert main(["batch", str(src), "--out", str(tmp_path / "out"), "--cluster", "local"]) == 2
+    assert capsys.readouterr().err.strip() == ("kneedrive: error: running on a Dask cluster needs dask's distributed "
+                                               "scheduler, which is not installed. Install it with: "
+                                               'pip install "kneedrive-cv[cluster]"')
+
+
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("distributed", reason="dask[distributed] is not installed")
