@@ -180,9 +180,10 @@ def local_cluster(workers: int) -> Iterator[Cluster]:
 
 def _local(distributed: Any, workers: int) -> Iterator[Cluster]:
     share = max(1, pose_threads() // workers)
-    dashboard = ":0" if has_bokeh() else None
+    # a free port: without bokeh the scheduler still serves its health pages there (on 8787 unless told otherwise)
+    dashboard = has_bokeh()
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=dashboard, silence_logs=logging.ERROR,
+                                       dashboard_address=":0", silence_logs=logging.ERROR,
                                        env={POSE_THREADS_ENV: str(share)})
     try:
         with distributed.Client(cluster, set_as_default=False) as client:

@@ -372,7 +372,7 @@ def test_dask_distributed_executor(tmp_path: Path, calls: Path) -> None:
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
     src = _squad(tmp_path / "in")
     _run(src, tmp_path / "threads")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0")
     with cluster, distributed.Client(cluster) as client:
         result = run_batch(src, tmp_path / "dask", executor=client.get_executor(), analyse_fn=fake_analyse,
                            model_id=MODEL)
@@ -385,7 +385,7 @@ def thread_cluster():
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
     from kneedrive_cv.cluster import Cluster
 
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as lc, \
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as lc, \
             distributed.Client(lc, set_as_default=False) as client:
         yield Cluster(client, "a test cluster", "none")
 

@@ -135,7 +135,7 @@ def test_analyses_run_on_a_dask_cluster_and_their_files_come_back(tmp_path: Path
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
     from kneedrive_cv.cluster import Cluster
 
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as lc, \
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as lc, \
             distributed.Client(lc, set_as_default=False) as dask:
         cluster = Cluster(dask, "a test cluster", "none")
         with TestClient(create_app(tmp_path, analysis=fake_analysis, cluster=cluster)) as client:
