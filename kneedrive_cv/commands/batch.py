@@ -51,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path, metavar="INPUT", help="folder of clips, or a manifest .csv")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the results")
     parser.add_argument("--jobs", type=_positive, metavar="N",
-                        help="clips analysed at once (default: the number of cores)")
+                        help="clips analysed at once (default: the number of cores); with --cluster local, its "
+                             "worker processes; with --scheduler, the cluster's workers decide")
     parser.add_argument("--drill", default=AUTO, metavar="auto|NAME",
                         help=f"drill of clips whose name or manifest row gives none: {AUTO} (recognise it, the "
                              f"default) or one of {', '.join(drill_names())}")
