@@ -154,7 +154,7 @@ class _Run:
             raise ValueError(f"files must be one of {', '.join(FILES_MODES)}, got {files!r}")
         self.cluster, self.store, self.files, self.on_done, self.progress = cluster, store, files, on_done, progress
         self.log_path = str(log_path) if log_path is not None and cluster.local else None
-        self.running: dict[Any, tuple[ClipTask, bool]] = {}
+        self.running: dict[Any, ClipTask] = {}  # Dask future -> its clip
         self.token_path = store.root / f".cluster-{secrets.token_hex(6)}"
         self.token = secrets.token_hex(16)
         self.finished = threading.Event()
@@ -166,12 +166,12 @@ class _Run:
         with warnings.catch_warnings():  # a big clip's bytes in the task are meant: no "large graph" warning
             warnings.simplefilter("ignore", UserWarning)
             future = self.cluster.client.submit(clip_on_worker, task, data, seen, self.log_path, key=key, pure=False)
-        self.running[future] = (task, send)
+        self.running[future] = task
         future.add_done_callback(lambda _: self.finished.set())
 
     def collect(self, future: Any) -> ClipTask | None:
         """Record a finished future's clip; returns the task again when it must be sent with its bytes."""
-        task, _ = self.running.pop(future)
+        task = self.running.pop(future)
         try:
             reply = future.result()
         except Exception as exc:  # the cluster lost it (its workers kept dying, ...): not the clip's fault
@@ -184,7 +184,7 @@ class _Run:
         return None
 
     def show_in_flight(self) -> None:
-        clips = {str(f.key): task.job.clip for f, (task, _) in self.running.items()}
+        clips = {str(f.key): task.job.clip for f, task in self.running.items()}
         by_worker = {_short(addr): [clips[k] for k in keys if k in clips]
                      for addr, keys in self.cluster.processing().items()}
         self.progress.in_flight({w: c for w, c in sorted(by_worker.items()) if c})
