@@ -514,6 +514,19 @@ def test_kneedrive_serve_refuses_bad_settings(tmp_path: Path, args: list[str], m
     assert message in capsys.readouterr().err
 
 
+def test_kneedrive_serve_says_when_its_scheduler_cannot_be_reached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    import kneedrive_cv.cluster as cluster
+    from kneedrive_cv.cli import main
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    assert main(["serve", "--data", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kneedrive: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("localhost", True), ("::1", True),
                                              ("127.0.0.2", True), ("0.0.0.0", False), ("192.168.1.4", False),
                                              ("example.org", False)])
