@@ -372,11 +372,135 @@ def test_dask_distributed_executor(tmp_path: Path, calls: Path) -> None:
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
     src = _squad(tmp_path / "in")
     _run(src, tmp_path / "threads")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0")
     with cluster, distributed.Client(cluster) as client:
         result = run_batch(src, tmp_path / "dask", executor=client.get_executor(), analyse_fn=fake_analyse,
                            model_id=MODEL)
     assert result.rows == list(_rows(tmp_path / "threads" / "summary.csv").values())
+
+
+@pytest.fixture(scope="module")
+def thread_cluster():
+    """A Dask cluster of one in-process worker with two threads (the fake analysis needs no processes)."""
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    from kneedrive_cv.cluster import Cluster
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as lc, \
+            distributed.Client(lc, set_as_default=False) as client:
+        yield Cluster(client, "a test cluster", "none")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in (MARKER, "batch.log")}
+
+
+@pytest.mark.parametrize(("files", "unseen"), [("shared", False), ("send", False), ("auto", False), ("auto", True)])
+def test_cluster_gives_the_same_results_with_shared_or_sent_files(tmp_path: Path, calls: Path, thread_cluster,
+                                                                   monkeypatch: pytest.MonkeyPatch, files: str,
+                                                                   unseen: bool) -> None:
+    import kneedrive_cv.batch.cluster as on_cluster
+
+    src = _squad(tmp_path / "in")
+    _run(src, tmp_path / "threads")
+    if unseen:  # workers that see neither the clips nor the output folder: every clip is sent again, with its bytes
+        monkeypatch.setattr(on_cluster, "_sees", lambda seen, clip: False)
+    sent: list[bool] = []
+    submit = on_cluster._Run.submit
+    monkeypatch.setattr(on_cluster._Run, "submit", lambda run, task, send: (sent.append(send), submit(run, task, send)))
+    out = tmp_path / "cluster"
+    result = run_batch(src, out, cluster=thread_cluster, files=files, analyse_fn=fake_analyse, model_id=MODEL)
+    assert result.rows == list(_rows(tmp_path / "threads" / "summary.csv").values())
+    assert _files(out) == _files(tmp_path / "threads")
+    assert sent.count(True) == {"shared": 0, "send": 5, "auto": 5 if unseen else 0}[files]
+    assert len(sent) == 5 + sent.count(True) * (files == "auto")
+    pids = {json.loads(p.read_text()).get("worker_pid") for p in out.glob(f"*/*/{MARKER}")}
+    assert pids == {os.getpid()}  # every marker is the worker's, none a "lost" one
+    assert not list(out.glob(".cluster-*")) and not [p for p in out.glob("*/.*") if ".part-" in p.name]
+    again = run_batch(src, out, cluster=thread_cluster, files=files, analyse_fn=fake_analyse, model_id=MODEL)
+    assert again.analysed == 1 and again.rows == result.rows  # only the bug is tried again
+
+
+def test_sent_results_name_the_original_clip(tmp_path: Path) -> None:
+    from kneedrive_cv.cluster import receive, run_sent
+
+    def work(clip: Path, out: Path, word: str) -> str:
+        (out / "plots").mkdir()
+        (out / "plots" / "a.txt").write_text(word + clip.read_text())
+        (out / "analysis.json").write_text(json.dumps({"clip_path": str(clip.resolve()), "drill": "auto"}, indent=2))
+        return clip.name
+
+    sent = run_sent(work, "ana_wall_drill.mp4", b"!", "hi")
+    assert sent.value == "ana_wall_drill.mp4" and not Path(sent.clip).exists()  # the worker's copy is gone
+    clip = tmp_path / "squad" / "ana_wall_drill.mp4"
+    receive(sent.files, tmp_path / "out", sent.clip, clip)
+    assert (tmp_path / "out" / "plots" / "a.txt").read_text() == "hi!"
+    assert (tmp_path / "out" / "analysis.json").read_text() == json.dumps(
+        {"clip_path": str(clip.resolve()), "drill": "auto"}, indent=2)
+    with pytest.raises(ValueError, match="outside its folder"):
+        receive({"../evil.txt": b""}, tmp_path / "out", sent.clip, clip)
+
+
+def test_progress_shows_clips_in_flight_per_worker() -> None:
+    import io
+
+    from kneedrive_cv.batch.progress import Progress
+
+    stream = io.StringIO()
+    shown = Progress(stream, total=3)
+    shown.in_flight({"10.0.0.5:4001": ["ana.mp4"], "10.0.0.6:4001": ["ben.mp4", "cat.mp4"]})
+    assert shown.line().endswith("; in flight: 10.0.0.5:4001 ana.mp4 | 10.0.0.6:4001 ben.mp4, cat.mp4")
+    shown.update("ana.mp4", "ok")
+    assert stream.getvalue().splitlines()[-1] == ("batch: 1/3 clips done, 0 failed, about 0 s left (last: ana.mp4 ok); "
+                                                  "in flight: 10.0.0.6:4001 ben.mp4, cat.mp4")
+
+
+def test_command_on_a_local_cluster(tmp_path: Path, calls: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    import kneedrive_cv.cluster as cluster
+    import kneedrive_cv.commands.batch as command
+
+    monkeypatch.setattr(command, "run_batch", functools.partial(run_batch, analyse_fn=fake_analyse, model_id=MODEL))
+    monkeypatch.setattr(cluster, "has_bokeh", lambda: False)
+    src = _squad(tmp_path / "in")
+    _run(src, tmp_path / "threads")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "--out", str(out), "--cluster", "local", "--jobs", "2", "--files", "send"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == f"3 of 5 clips failed: see {out / 'summary.csv'}"
+    assert ("on a local Dask cluster of 2 worker processes; dashboard: none (the dashboard needs bokeh: "
+            "`pip install bokeh`)") in captured.err
+    assert "batch: 5/5 clips done, 3 failed" in captured.err
+    assert (out / "summary.csv").read_text() == (tmp_path / "threads" / "summary.csv").read_text()
+    pids = {json.loads(p.read_text())["worker_pid"] for p in out.glob(f"*/*/{MARKER}")}
+    assert len(pids) == 2 and os.getpid() not in pids  # both worker processes took clips
+    (src / "eve_piston_run.mkv").unlink()  # the one failure to be tried again
+    assert main(["batch", str(src), "--out", str(out), "--cluster", "local"]) == 1
+    assert "local Dask cluster" not in capsys.readouterr().err  # nothing to analyse: no cluster started
+
+
+def test_without_dask_the_cluster_options_say_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it fails
+    src = _squad(tmp_path / "in")
+    assert main(["batch", str(src), "--out", str(tmp_path / "out"), "--cluster", "local"]) == 2
+    assert capsys.readouterr().err.strip() == ("kneedrive: error: running on a Dask cluster needs dask's distributed "
+                                               "scheduler, which is not installed. Install it with: "
+                                               'pip install "kneedrive-cv[cluster]"')
+
+
+def test_an_unreachable_scheduler_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    import kneedrive_cv.cluster as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    src = _squad(tmp_path / "in")
+    assert main(["batch", str(src), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("kneedrive: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert "Traceback" not in "".join(err)
 
 
 # --------------------------------------------------------------------------------------------- the command

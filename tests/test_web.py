@@ -141,6 +141,28 @@ def test_upload_analyses_in_background_and_shows_results(tmp_path: Path, clip: P
     assert report.json()["n_reps"] == 3
 
 
+def test_analyses_run_on_a_dask_cluster_and_their_files_come_back(tmp_path: Path, clip: Path) -> None:
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    from kneedrive_cv.cluster import Cluster
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as lc, \
+            distributed.Client(lc, set_as_default=False) as dask:
+        cluster = Cluster(dask, "a test cluster", "none")
+        with TestClient(create_app(tmp_path, analysis=fake_analysis, cluster=cluster)) as client:
+            good = clip_id_of(post_clip(client, clip.read_bytes(), "Session 1.mp4", new_athlete="Ada", drill="auto"))
+            status = wait_finished(client, good)
+            video = client.get(f"/clips/{good}/files/overlay.mp4")
+            page = client.get(f"/clips/{good}").text
+        with TestClient(create_app(tmp_path, analysis=no_person_analysis, cluster=cluster)) as client:
+            bad = clip_id_of(post_clip(client, clip.read_bytes(), "Empty gym.mp4", new_athlete="Ada"))
+            failed = wait_finished(client, bad)
+    assert status["state"] == "done" and video.content == clip.read_bytes()  # written on the worker, sent back
+    assert len(re.findall(r"<tr data-t=.*?</tr>", page, re.S)) == 3
+    assert sorted(p.name for p in (tmp_path / "clips" / good / "results").iterdir()) == [
+        "frames.csv", "overlay.mp4", "report.json", "reps.csv"]
+    assert failed["state"] == "failed" and failed["error"].startswith("Empty gym.mp4: a person was found in only 0")
+
+
 # -- safety: fake videos, hostile filenames, size limit, file serving -------------------------------------------
 
 
@@ -903,6 +925,19 @@ def test_kneedrive_serve_refuses_bad_settings(tmp_path: Path, args: list[str], m
 
     assert main(["serve", "--data", str(tmp_path), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_kneedrive_serve_says_when_its_scheduler_cannot_be_reached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+    import kneedrive_cv.cluster as cluster
+    from kneedrive_cv.cli import main
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    assert main(["serve", "--data", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kneedrive: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("localhost", True), ("::1", True),

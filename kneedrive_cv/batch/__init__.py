@@ -22,20 +22,20 @@ tried again. ``force=True`` analyses everything again.
 
 Running on a cluster
 --------------------
-:func:`run_batch` takes any :class:`concurrent.futures.Executor`. With Dask distributed (``pip install
-"dask[distributed]"``), a squad becomes a club without a scheduler of our own::
+With Dask (``pip install "kneedrive-cv[cluster]"``), :func:`run_batch` runs the clips on a cluster's workers
+instead of the local pool (:mod:`~kneedrive_cv.batch.cluster`; the CLI's ``--scheduler`` and ``--cluster
+local``)::
 
-    from dask.distributed import Client
     from kneedrive_cv.batch import run_batch
+    from kneedrive_cv.cluster import ClusterSpec
 
-    client = Client("tcp://scheduler:8786")        # or Client(n_workers=4) on one machine
-    result = run_batch("/shared/squad", "/shared/results", executor=client.get_executor(), jobs=32)
+    result = run_batch("squad", "results", cluster=ClusterSpec(scheduler="tcp://scheduler:8786"))
     print(result.failed, "failed; see", result.index_html)
 
-Every worker must see the clips and the output folder at the same paths (a shared file system), and have
-this package installed. ``jobs`` caps the clips in flight at once (default: all of them). Any other
-executor whose ``submit`` returns ``concurrent.futures.Future`` objects works the same way (a
-``ThreadPoolExecutor`` in tests, say).
+The workers need not see the clips or the output folder: ``files="auto"`` sends a clip's bytes to a worker that
+cannot see it, and writes the results it sends back here. ``executor=`` still takes any
+:class:`concurrent.futures.Executor` whose workers see the clips and ``out_dir`` at the same paths (a
+``ThreadPoolExecutor`` in tests, say); ``jobs`` then caps the clips in flight at once (default: all of them).
 """
 
 from kneedrive_cv.batch.discover import ClipJob, discover, parse_name, read_manifest

@@ -11,6 +11,7 @@ as much code around it as this class is, and a dependency.
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import TextIO
 
@@ -44,6 +45,7 @@ class Progress:
         self.work_done = 0.0
         self._start = time.perf_counter()
         self._width = 0
+        self._in_flight: dict[str, list[str]] = {}
 
     def eta_s(self) -> float | None:
         """Estimated seconds until the last clip is done, or ``None`` before the first clip is."""
@@ -57,7 +59,10 @@ class Progress:
         left = ("estimating time left" if eta is None else
                 "finishing" if self.ran >= self.to_run else f"about {format_duration(eta)} left")
         text = f"batch: {self.done}/{self.total} clips done, {self.failed} failed, {left}"
-        return f"{text} (last: {last})" if last else text
+        text = f"{text} (last: {last})" if last else text
+        if self._in_flight:
+            text += "; in flight: " + " | ".join(f"{w} {', '.join(c)}" for w, c in self._in_flight.items())
+        return text
 
     def message(self, text: str) -> None:
         """Show a line of its own (the start of the batch, say)."""
@@ -71,7 +76,16 @@ class Progress:
         self.ran += 1
         self.work_done += weight
         self.failed += status != "ok"
+        self._in_flight = {w: [c for c in clips if c != clip] for w, clips in self._in_flight.items()}
+        self._in_flight = {w: clips for w, clips in self._in_flight.items() if clips}
         self._show(self.line(f"{clip} {status}"))
+
+    def in_flight(self, by_worker: dict[str, list[str]]) -> None:
+        """Set the clips each worker is on (a cluster's batch: by worker address); on a terminal, redraw."""
+        if by_worker != self._in_flight:
+            self._in_flight = by_worker
+            if self.tty and self.ran < self.to_run:
+                self._show(self.line())
 
     def start(self) -> None:
         """Show the line before the first clip finishes (terminals only)."""
@@ -93,6 +107,7 @@ class Progress:
         if self.stream is None:
             return
         if self.tty:
+            text = text[:max(20, shutil.get_terminal_size().columns - 1)]  # a wrapped line is not redrawn in place
             pad = max(0, self._width - len(text))
             print("\r" + text + " " * pad, end="", file=self.stream, flush=True)
             self._width = len(text)

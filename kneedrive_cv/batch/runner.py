@@ -27,11 +27,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kneedrive_cv import __version__
+from kneedrive_cv.batch.cluster import FILES_MODES, run_on_cluster
 from kneedrive_cv.batch.discover import AUTO, ClipJob, discover
 from kneedrive_cv.batch.progress import Progress, format_duration
 from kneedrive_cv.batch.store import ClipStore, fingerprint, locked
 from kneedrive_cv.batch.summary import make_row, write_index_html, write_summary_csv
-from kneedrive_cv.batch.worker import AnalyseFn, ClipTask, analyse_and_write, init_worker, run_clip
+from kneedrive_cv.batch.worker import AnalyseFn, ClipTask, analyse_and_write, init_worker, lost_marker, run_clip
+from kneedrive_cv.cluster import ClusterOpener
+from kneedrive_cv.errors import ConfigError
 from kneedrive_cv.pose.cache import file_sha256
 from kneedrive_cv.pose.cores import pose_threads
 
@@ -119,11 +122,6 @@ def _content_sha256(path: Path) -> str:
         return f"unreadable:{exc.strerror or type(exc).__name__}"
 
 
-def _lost(task: ClipTask, reason: str) -> Marker:
-    return {"fingerprint": task.fingerprint, "clip": task.job.clip, "status": "failed", "reason": reason,
-            "retry": True}
-
-
 def _drain(executor: Executor, tasks: deque[ClipTask], window: int, on_done: OnDone) -> list[ClipTask]:
     """Run ``tasks`` with at most ``window`` in flight; returns the ones lost when a process pool broke."""
     running: dict[Future[Marker], ClipTask] = {}
@@ -140,7 +138,7 @@ def _drain(executor: Executor, tasks: deque[ClipTask], window: int, on_done: OnD
             except BrokenProcessPool:
                 lost.append(task)
             except Exception as exc:  # the executor lost the task (a cluster worker died, ...): not the clip's fault
-                on_done(task, _lost(task, f"the worker running this clip failed: {type(exc).__name__}: {exc}"))
+                on_done(task, lost_marker(task, f"the worker running this clip failed: {type(exc).__name__}: {exc}"))
         if lost:  # the pool is dead: every other clip in flight is lost with it (or finished just before)
             for fut, task in running.items():
                 try:
@@ -183,7 +181,7 @@ def _run_in_pools(tasks: list[ClipTask], workers: int, log_path: Path, on_done: 
                 with _process_pool(1, log_path) as pool:
                     if not _drain(pool, deque([task]), 1, on_done):
                         continue
-            on_done(task, _lost(task, "the worker process died while analysing this clip (a crash in the "
+            on_done(task, lost_marker(task, "the worker process died while analysing this clip (a crash in the "
                                       "pose model, or out of memory); see batch.log"))
 
 
@@ -220,7 +218,8 @@ def _one_line(text: str) -> str:
 def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str | os.PathLike[str],
               jobs: int | None = None, drill: str = AUTO, overlay: bool = False, force: bool = False,
               executor: Executor | None = None, *, analyse_fn: AnalyseFn = analyse_and_write,
-              progress: TextIO | None = None, model_id: str | None = None) -> BatchResult:
+              progress: TextIO | None = None, model_id: str | None = None, cluster: ClusterOpener | None = None,
+              files: str = "auto") -> BatchResult:
     """Score every clip of ``inputs`` into ``out_dir`` and write ``summary.csv`` and ``index.html`` there.
 
     Args:
@@ -234,6 +233,11 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
         executor: any ``concurrent.futures.Executor`` to run the clips on instead of a local process pool
             (a Dask ``Client.get_executor()``, say); its workers must see the clips and ``out_dir`` at the
             same paths.
+        cluster: a Dask cluster to run the clips on instead (:class:`~kneedrive_cv.cluster.ClusterSpec`, opened
+            only when some clip needs analysing, or a :class:`~kneedrive_cv.cluster.Cluster` already open); a
+            local cluster gets ``jobs`` worker processes (default: the cores).
+        files: with ``cluster``, how clips reach its workers: ``auto``, ``shared`` or ``send`` (see
+            :mod:`kneedrive_cv.batch.cluster`).
         analyse_fn: what analyses one clip (see :data:`~kneedrive_cv.batch.worker.AnalyseFn`); for tests.
         progress: a stream for the progress line (``sys.stderr`` in the CLI); ``None`` for none.
         model_id: the pose model's id in the clips' fingerprints (default: the built-in model's).
@@ -243,6 +247,9 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
             written. A bad clip never raises: it gets a ``failed`` row.
 
     """
+    if files not in FILES_MODES:
+        raise ConfigError(f"unknown way to get clips to the workers: '{files}'. "
+                          f"Choose one of {', '.join(FILES_MODES)}.")
     start = time.perf_counter()
     root = Path(out_dir)
     clips = discover(inputs, drill, exclude=root)
@@ -255,7 +262,8 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         shown = Progress(progress, len(clips), len(markers), sum(m["status"] != "ok" for m in markers.values()),
                          work=sum(_weight(t.job.source) for t in todo))
-        where = f"{workers} worker{'s' * (workers > 1)}" if executor is None else type(executor).__name__
+        where = (f"{workers} worker{'s' * (workers > 1)}" if executor is None and cluster is None else
+                 "a Dask cluster" if cluster is not None else type(executor).__name__)
         note = f"{len(clips)} clips: {len(markers)} already done, {len(todo)} to analyse"
         log.info("batch %s started: %s (%s)", __version__, note, where)
         shown.message(f"{note}{f' ({where})' if todo else ''}")
@@ -272,7 +280,12 @@ def run_batch(inputs: str | os.PathLike[str] | Sequence[ClipJob], out_dir: str |
 
         shown.start()
         try:
-            if todo and executor is not None:
+            if todo and cluster is not None:
+                with cluster.open(jobs or min(os.cpu_count() or 1, len(todo))) as open_cluster:
+                    shown.message(f"on {open_cluster.label}; dashboard: {open_cluster.dashboard}")
+                    log.info("on %s; dashboard: %s", open_cluster.label, open_cluster.dashboard)
+                    run_on_cluster(open_cluster, todo, store, files, root / LOG_NAME, on_done, shown)
+            elif todo and executor is not None:
                 _drain(executor, deque(todo), jobs or len(todo), on_done)
             elif todo:
                 _run_in_pools(todo, workers, root / LOG_NAME, on_done)

@@ -75,29 +75,45 @@ def _failure(exc: Exception, job: ClipJob) -> dict[str, Any]:
             "traceback": "".join(traceback.format_exception(exc))}
 
 
+def analyse_into(task: ClipTask, folder: Path) -> dict[str, Any]:
+    """Analyse the task's clip into ``folder`` (emptied on failure) and return its marker; never raises for a bad clip.
+
+    The marker is returned, not written: :func:`run_clip` commits it to the store here, a cluster's sent clip
+    has it committed by the machine that asked.
+    """
+    job = task.job
+    start = time.perf_counter()
+    marker: dict[str, Any] = {"fingerprint": task.fingerprint, "clip": job.clip, "worker_pid": os.getpid()}
+    try:
+        chosen = {} if job.person is None else {"person": job.person}
+        res = task.analyse_fn(job.source, folder, job.drill, task.overlay, **chosen)
+        marker.update(status="ok", reason="", retry=False, result=res.as_dict())
+    except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,
+        # and the runner logs it (with the traceback of a bug) to the batch's log
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        marker.update(status="failed", **_failure(exc, job))
+    marker["elapsed_s"] = round(time.perf_counter() - start, 3)
+    return marker
+
+
 def run_clip(task: ClipTask) -> dict[str, Any]:
     """Analyse one clip into its folder and return its marker; never raises for a bad clip."""
     store = ClipStore(task.root)
-    job = task.job
-    start = time.perf_counter()
-    tmp = store.new_temp(job.key)
-    marker: dict[str, Any] = {"fingerprint": task.fingerprint, "clip": job.clip, "worker_pid": os.getpid()}
+    tmp = store.new_temp(task.job.key)
     try:
-        try:
-            chosen = {} if job.person is None else {"person": job.person}
-            res = task.analyse_fn(job.source, tmp, job.drill, task.overlay, **chosen)
-            marker.update(status="ok", reason="", retry=False, result=res.as_dict())
-        except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,
-            # and the runner logs it (with the traceback of a bug) to the batch's log
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            marker.update(status="failed", **_failure(exc, job))
-        marker["elapsed_s"] = round(time.perf_counter() - start, 3)
-        store.commit(tmp, job.key, marker)
+        marker = analyse_into(task, tmp)
+        store.commit(tmp, task.job.key, marker)
     finally:
         if tmp.exists():  # not committed: interrupted, or the commit itself failed
             shutil.rmtree(tmp, ignore_errors=True)
     return marker
+
+
+def lost_marker(task: ClipTask, reason: str) -> dict[str, Any]:
+    """The marker of a clip lost with its worker (not the clip's fault: tried again on a rerun)."""
+    return {"fingerprint": task.fingerprint, "clip": task.job.clip, "status": "failed", "reason": reason,
+            "retry": True}
 
 
 def init_worker(log_path: str, pose_threads: int | None = None) -> None:

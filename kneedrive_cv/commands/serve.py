@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import logging
 from pathlib import Path
 
+from kneedrive_cv.cluster import connect
 from kneedrive_cv.errors import ConfigError
 
 NAME = "serve"
@@ -28,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-upload-mb", type=float, default=500, help="largest clip accepted, in MB (default 500)")
     parser.add_argument("--workers", type=int, default=1,
                         help="clips analysed at the same time (default 1; each takes about one CPU core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the analyses on a Dask cluster instead (pip install \"kneedrive-cv[cluster]\"): "
+                             "its scheduler's address, such as tcp://HOST:8786; the clips are sent to its workers")
 
 
 def is_loopback(host: str) -> bool:
@@ -58,11 +63,16 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"cannot create the data folder {args.data}: {exc.strerror}. Choose another --data.") from exc
     local = is_loopback(args.host)
     allowed = ["localhost", "127.0.0.1", "[::1]", "::1"] if local else None
-    app = create_app(args.data, max_upload_mb=args.max_upload_mb, workers=args.workers, allowed_hosts=allowed)
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"kneedrive: serving {args.data.resolve()} at http://{shown}:{args.port}/ (Ctrl+C to stop)", flush=True)
-    if not local:
-        print("kneedrive: warning: listening beyond this computer; anyone on the network can upload and see clips",
-              flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(connect(args.scheduler)) if args.scheduler else None
+        app = create_app(args.data, max_upload_mb=args.max_upload_mb, workers=args.workers, allowed_hosts=allowed,
+                         cluster=cluster)
+        shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        print(f"kneedrive: serving {args.data.resolve()} at http://{shown}:{args.port}/ (Ctrl+C to stop)", flush=True)
+        if cluster is not None:
+            print(f"kneedrive: analysing on {cluster.label}; dashboard: {cluster.dashboard}", flush=True)
+        if not local:
+            print("kneedrive: warning: listening beyond this computer; anyone on the network can upload and see "
+                  "clips", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

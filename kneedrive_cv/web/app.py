@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
+from kneedrive_cv.cluster import Cluster
 from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
@@ -59,7 +60,8 @@ class Context:
 
 
 def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int = 1,
-               analysis: AnalysisFn = run_analysis, allowed_hosts: list[str] | None = None) -> FastAPI:
+               analysis: AnalysisFn = run_analysis, allowed_hosts: list[str] | None = None,
+               cluster: Cluster | None = None) -> FastAPI:
     """Build the app serving the data folder ``data_dir``.
 
     Args:
@@ -69,10 +71,11 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
         analysis: ``fn(clip_path, out_dir, drill) -> summary dict`` run in a worker process (picklable);
             the real analysis by default, a fast stand-in in tests.
         allowed_hosts: accepted ``Host`` headers (guards a localhost server against DNS rebinding); any if None.
+        cluster: a Dask cluster to run the analyses on instead of local processes (see :mod:`kneedrive_cv.web.jobs`).
 
     """
     store = Store(data_dir)
-    runner = JobRunner(store, workers=workers, analysis=analysis)
+    runner = JobRunner(store, workers=workers, analysis=analysis, cluster=cluster)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

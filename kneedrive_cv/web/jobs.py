@@ -13,12 +13,18 @@ Three things make that safe however the server stops (even ``kill -9``):
   released by the system when its process ends) while it runs, and a clip deleted meanwhile is skipped;
 - results appear whole: the analysis writes into ``results.part-<pid>``, which replaces ``results`` only once
   it has finished, so an interrupted run never deletes or half-overwrites what an earlier one left.
+
+On a Dask cluster (``kneedrive serve --scheduler ADDR``), clips go to its workers instead of the local pool:
+the clip's bytes travel with the task and the results come back (see :mod:`kneedrive_cv.cluster`), so the
+workers need not see the data folder. The page then shows the clip as running on the cluster, without the
+fraction done.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import multiprocessing
 import os
@@ -31,9 +37,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from kneedrive_cv.cluster import Cluster, Sent, receive, run_sent
 from kneedrive_cv.errors import KneedriveError
 from kneedrive_cv.pose.cores import share_cores
-from kneedrive_cv.web.store import Store, now_iso
+from kneedrive_cv.web.store import Clip, Store, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -175,16 +182,31 @@ def _publish(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-class JobRunner:
-    """Queues clips on a process pool and records each outcome in the store."""
+def _sent_analysis(analysis: AnalysisFn, clip: Path, out_dir: Path, drill: str, progress: Any,
+                   thresholds_text: str | None = None, **options: Any) -> dict[str, Any]:
+    """On a cluster worker: the analysis, with the coach's thresholds file (sent as text) beside the clip's copy."""
+    if thresholds_text is not None:
+        path = clip.with_name("thresholds.toml")
+        path.write_text(thresholds_text, encoding="utf-8")
+        options["thresholds"] = path
+    return analysis(clip, out_dir, drill, progress, **options)
 
-    def __init__(self, store: Store, workers: int = 1, analysis: AnalysisFn = run_analysis) -> None:
+
+def _no_progress(fraction: float, stage: str) -> None:
+    """What a clip on a cluster reports as it goes: nothing (its worker cannot reach the store)."""
+
+
+class JobRunner:
+    """Queues clips on a process pool (or a Dask cluster) and records each outcome in the store."""
+
+    def __init__(self, store: Store, workers: int = 1, analysis: AnalysisFn = run_analysis,
+                 cluster: Cluster | None = None) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
-        self.store, self.workers, self.analysis = store, workers, analysis
+        self.store, self.workers, self.analysis, self.cluster = store, workers, analysis, cluster
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
-        self._futures: dict[str, Future[dict[str, Any] | None]] = {}
+        self._futures: dict[str, Any] = {}  # concurrent.futures or, on a cluster, Dask futures
         self._closing = False
 
     def start(self) -> int:
@@ -205,30 +227,55 @@ class JobRunner:
         with self._lock:
             if self._closing:
                 return
-            if self._executor is None:
-                # each worker runs its clip's pose spans on its share of the cores, never all of them at once
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     max_tasks_per_child=TASKS_PER_WORKER,
-                                                     initializer=start_worker,
-                                                     initargs=(self.workers, os.getpid()))
-            future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
-                                           self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested, clip.person, self.store.thresholds_path(clip))
+            if self.cluster is not None:  # a Dask cluster: the clip's bytes go with the task (see the module)
+                future = self._send(clip)
+            else:
+                future = self._pool().submit(_work, self.analysis, self.store.root, clip_id,
+                                             self.store.clip_path(clip), self.store.results_dir(clip_id),
+                                             clip.drill_requested, clip.person, self.store.thresholds_path(clip))
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 
     def cancel(self, clip_id: str) -> bool:
-        """Take a queued clip out of the queue; False if a worker has already started on it."""
+        """Take a queued clip out of the queue; False if a worker has already started on it.
+
+        A clip sent to a cluster is running there from the moment it is sent, so it cannot be cancelled.
+        """
         with self._lock:
             future = self._futures.get(clip_id)
-        return future is None or future.cancel()
+        if future is None:
+            return True
+        return self.cluster is None and bool(future.cancel())
+
+    def _pool(self) -> ProcessPoolExecutor:
+        """The local pool, started on first use (the lock is held)."""
+        if self._executor is None:
+            # each worker runs its clip's pose spans on its share of the cores, never all of them at once
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 max_tasks_per_child=TASKS_PER_WORKER,
+                                                 initializer=start_worker, initargs=(self.workers, os.getpid()))
+        return self._executor
+
+    def _send(self, clip: Clip) -> Any:
+        """Send a clip to the cluster (the lock is held); it shows as running there from now on."""
+        assert self.cluster is not None
+        data = self.store.clip_path(clip).read_bytes()
+        self.store.mark_running(clip.id, now_iso())
+        self.store.set_progress(clip.id, 0.0, f"analysing on {self.cluster.label}")
+        options: dict[str, Any] = {} if clip.person is None else {"person": clip.person}
+        thresholds = self.store.thresholds_path(clip)
+        if thresholds is not None:  # the file travels too: the workers may not see the data folder
+            options["thresholds_text"] = thresholds.read_text(encoding="utf-8")
+        return self.cluster.client.submit(run_sent, functools.partial(_sent_analysis, self.analysis),
+                                          clip.stored_name, data, clip.drill_requested, _no_progress, **options,
+                                          key=f"web-{clip.id}-{now_iso()}", pure=False)
 
     def pending(self) -> int:
         """How many clips are queued or running in this process."""
         with self._lock:
             return len(self._futures)
 
-    def _finished(self, clip_id: str, future: Future[dict[str, Any] | None]) -> None:
+    def _finished(self, clip_id: str, future: Future[Any]) -> None:
         with self._lock:
             self._futures.pop(clip_id, None)
             closing = self._closing
@@ -246,12 +293,34 @@ class JobRunner:
         except Exception as exc:  # a bug in the analysis: keep the traceback in the log, tell the coach
             if closing:
                 return
+            if type(exc).__name__ == "KilledWorker":  # every cluster worker given this clip died on it
+                self.store.mark_failed(clip_id, "The analysis process stopped unexpectedly (perhaps out of "
+                                                "memory). Try again, or try a shorter clip.")
+                return
             log.error("analysis of clip %s failed", clip_id, exc_info=exc)
             self.store.mark_failed(clip_id, f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}). "
                                             "This is a bug in kneedrive; the server log has the details.")
             return
+        if isinstance(summary, Sent):  # from a cluster: its files are written here
+            self._receive(clip_id, summary)
+            summary = summary.value
         if summary is not None:  # None: the clip was deleted or taken by another run, nothing to record
             self.store.mark_done(clip_id, summary)
+
+    def _receive(self, clip_id: str, sent: Sent) -> None:
+        clip = self.store.clip(clip_id)
+        if clip is None:  # deleted meanwhile
+            return
+        out = self.store.results_dir(clip_id)
+        _tidy(out)
+        staging = out.with_name(f"{out.name}.part-{os.getpid()}")
+        staging.mkdir()
+        try:
+            receive(sent.files, staging, sent.clip, self.store.clip_path(clip))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _publish(staging, out)
 
     def _for_coach(self, clip_id: str, message: str) -> str:
         """Name the clip in an error message as the coach knows it, not by its stored name."""
@@ -276,6 +345,9 @@ class JobRunner:
         with self._lock:
             self._closing = True
             executor, self._executor = self._executor, None
+            sent = list(self._futures.values()) if self.cluster is not None else []
+        if sent and self.cluster is not None:
+            self.cluster.client.cancel(sent)
         if executor is None:
             return
         processes = list((getattr(executor, "_processes", None) or {}).values())
