@@ -126,7 +126,10 @@ def _trusted(kinematics: Kinematics, lm: Landmark) -> np.ndarray:
 
 
 def _mid(kinematics: Kinematics, part: str) -> np.ndarray:
-    return np.nanmean(np.stack([_trusted(kinematics, sided(s, part)) for s in Side]), axis=0)
+    both = np.stack([_trusted(kinematics, sided(s, part)) for s in Side])
+    seen = np.isfinite(both)
+    count = seen.sum(axis=0)
+    return np.where(count > 0, np.where(seen, both, 0.0).sum(axis=0) / np.maximum(count, 1), np.nan)
 
 
 def _length_px(a: np.ndarray, b: np.ndarray) -> float:

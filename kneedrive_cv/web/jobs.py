@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 #: ``progress(fraction 0-1, what is being done)``, called by an analysis function as it goes.
 ProgressFn = Callable[[float, str], None]
 #: ``fn(clip_path, out_dir, drill, progress) -> summary``: what a worker runs on a clip.
-#: (clip, results folder, drill, progress[, person=id]) -> summary; ``person`` only when the coach picked one.
+#: (clip, results folder, drill, progress[, person=id][, height_cm=cm]) -> summary; ``person`` only when the coach
+#: picked one, ``height_cm`` only when the athlete's page gives one.
 AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
@@ -41,8 +42,8 @@ POSE_SHARE = 0.7
 PROGRESS_INTERVAL_S = 0.5
 
 
-def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None
-                 ) -> dict[str, Any]:
+def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
+                 height_cm: float | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -50,6 +51,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
 
     ``person``: the id of the person to analyse in a clip with several; None to choose automatically. When
     several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
+    ``height_cm``: the athlete's height (their page in the app), for distances in centimetres.
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -62,7 +64,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     def overlay_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
 
-    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person)
+    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, height_cm=height_cm)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
     files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress)
     people = result.track.people
@@ -79,7 +81,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
-          person: int | None = None) -> dict[str, Any]:
+          person: int | None = None, height_cm: float | None = None) -> dict[str, Any]:
     """Run in a worker process: mark the clip running, start from an empty results folder, analyse."""
     store = Store(data_dir)
     store.mark_running(clip_id, now_iso())
@@ -93,7 +95,12 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
             last[0] = now
             store.set_progress(clip_id, fraction, stage)
 
-    return fn(clip_path, out_dir, drill, progress, **({} if person is None else {"person": person}))
+    return fn(clip_path, out_dir, drill, progress, **_given(person=person, height_cm=height_cm))
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (an analysis function need not know of the others)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 class JobRunner:
@@ -133,7 +140,8 @@ class JobRunner:
                                                      initializer=share_cores, initargs=(self.workers,))
             future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
                                            self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested, clip.person)
+                                           clip.drill_requested, clip.person,
+                                           self.store.athlete_height_cm(clip.athlete_id))
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 

@@ -120,6 +120,12 @@ class Clip:
         return self.state in ("done", "failed")
 
 
+def _add_height_column(db: sqlite3.Connection) -> None:
+    """Give the athletes table its ``height_cm`` column (a data folder from before heights were kept)."""
+    if "height_cm" not in {row[1] for row in db.execute("PRAGMA table_info(athletes)")}:
+        db.execute("ALTER TABLE athletes ADD COLUMN height_cm REAL")
+
+
 class Store:
     """The data folder: the SQLite database and the paths of each clip's files."""
 
@@ -134,6 +140,7 @@ class Store:
             columns = {row[1] for row in db.execute("PRAGMA table_info(clips)")}
             if "person" not in columns:  # a data folder from before people were told apart
                 db.execute("ALTER TABLE clips ADD COLUMN person INTEGER")
+            _add_height_column(db)
 
     # -- paths -------------------------------------------------------------------------------------------
     @property
@@ -192,6 +199,19 @@ class Store:
                            (name, now_iso()))
             row = db.execute("SELECT id, name FROM athletes WHERE name = ?", (name,)).fetchone()
         return Athlete(row["id"], row["name"]) if row else None
+
+    def athlete_height_cm(self, athlete_id: int | None) -> float | None:
+        """The athlete's height in centimetres, or None (none given, or no athlete)."""
+        if athlete_id is None:
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT height_cm FROM athletes WHERE id = ?", (athlete_id,)).fetchone()
+        return float(row["height_cm"]) if row and row["height_cm"] is not None else None
+
+    def set_athlete_height_cm(self, athlete_id: int, height_cm: float | None) -> None:
+        """Set (or, with None, clear) the athlete's height; clips analysed from now on use it."""
+        with self._connect() as db:
+            db.execute("UPDATE athletes SET height_cm = ? WHERE id = ?", (height_cm, athlete_id))
 
     def athlete(self, athlete_id: int) -> Athlete | None:
         """Return one athlete with their counts, or ``None``."""
