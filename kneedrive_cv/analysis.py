@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kneedrive_cv.errors import ConfigError
+from kneedrive_cv.kinematics.distances import Distances, RepSpan, check_height, measure_distances
 from kneedrive_cv.kinematics.events import Events, EventSettings, detect_events
 from kneedrive_cv.kinematics.events.cadence import CadenceFrom, clip_cadence
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
@@ -21,7 +23,7 @@ from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.scoring.drills import Drill, DrillBook, load_drills
 from kneedrive_cv.scoring.recognise import Recognition, recognise
 from kneedrive_cv.scoring.score import ClipScore, ScoredRep, score_clip
-from kneedrive_cv.scoring.unmeasured import Unmeasured, unmeasured
+from kneedrive_cv.scoring.unmeasured import Unmeasured, distance_limits, unmeasured
 from kneedrive_cv.video import VideoInfo, probe
 
 _USE_DEFAULT_CACHE: Any = object()
@@ -32,7 +34,8 @@ class AnalysisResult:
     """Everything known about one clip: the track, the per-frame metrics, events, the drill and scored reps.
 
     ``cadence_spm`` and ``cadence_source`` are the scored drill's, or (no drill scored) counted from the foot
-    contacts or knee drives; ``drill_asked`` is what the caller asked for, a drill's name or ``auto``.
+    contacts or knee drives; ``drill_asked`` is what the caller asked for, a drill's name or ``auto``;
+    ``distances`` the figures in centimetres from the athlete's height (None when no height was given).
     """
 
     clip: Path
@@ -50,6 +53,7 @@ class AnalysisResult:
     unmeasured: tuple[Unmeasured, ...]
     drill_asked: str = "auto"
     read_truncated: bool = False
+    distances: Distances | None = None
 
     @property
     def reps(self) -> tuple[ScoredRep, ...]:
@@ -75,7 +79,7 @@ class AnalysisResult:
 def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.PathLike[str] | None = None,
             cache: TrackCache | None = _USE_DEFAULT_CACHE, thresholds: str | os.PathLike[str] | None = None,
             progress: ProgressFn | None = None, track: PoseTrack | None = None,
-            athlete: int | None = None) -> AnalysisResult:
+            athlete: int | None = None, height_cm: float | None = None) -> AnalysisResult:
     """Analyse one clip: pose, kinematics, events, drill and rep scores.
 
     Args:
@@ -87,9 +91,17 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         progress: called with (frames done, frames expected) while the model runs.
         track: a pose track already made for this clip (skips estimation; re-scoring).
         athlete: the id of the person to analyse (``kneedrive people`` lists them); None to choose automatically.
+        height_cm: the athlete's height, for distances in centimetres (None: none are given).
+
+    Raises:
+        ConfigError: an unknown drill, a bad thresholds file or a height no athlete has (before any work).
 
     """
     clip = Path(clip)
+    try:
+        height_cm = check_height(height_cm)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     book = load_drills(thresholds)
     chosen = None if drill == "auto" else book.get(drill)  # an unknown drill fails before any work
     if track is None:
@@ -109,12 +121,15 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     score = score_clip(picked, kinematics, events, book) if picked else None
     cadence_spm, cadence_source = (score.cadence_spm, score.cadence_source) if score else clip_cadence(
         CadenceFrom.CONTACTS if events.contacts else CadenceFrom.DRIVES, events, kinematics)
-    limits = unmeasured(track, kinematics, recognition, picked, score, cadence_spm, truncated, video.turn_deg,
-                        events)
+    spans = [RepSpan(r.index, r.kind, r.side, r.i_start, r.i_peak, r.i_end) for r in (score.reps if score else ())]
+    distances = measure_distances(kinematics, height_cm, picked.travelling if picked else None, spans,
+                                  picked.title if picked else None)
+    limits = (*unmeasured(track, kinematics, recognition, picked, score, cadence_spm, truncated, video.turn_deg,
+                          events), *distance_limits(distances))
     return AnalysisResult(clip=clip, video=video, track=track, kinematics=kinematics, events=events,
                           recognition=recognition, drill=picked, score=score, cadence_spm=cadence_spm,
                           cadence_source=cadence_source, book=book, from_cache=from_cache, unmeasured=limits,
-                          drill_asked=drill, read_truncated=truncated)
+                          drill_asked=drill, read_truncated=truncated, distances=distances)
 
 
 __all__ = ["AnalysisResult", "analyse"]

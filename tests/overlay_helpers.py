@@ -8,8 +8,11 @@ import av
 import numpy as np
 from factory import Athlete, build, with_swaps
 
+from kneedrive_cv.analysis import AnalysisResult
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import Style
+from kneedrive_cv.output.layout import athlete_boxes, covered_share
+from kneedrive_cv.output.overlay import plan_overlay
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.video import VideoSink
 
@@ -60,3 +63,19 @@ def frame_at(path: Path, index: int) -> np.ndarray:
             if i == index:
                 return f.to_ndarray(format="rgb24")
     raise IndexError(index)
+
+
+def panels_over_athlete(result: AnalysisResult) -> tuple[float, int]:
+    """(share of frames, frames) in which the overlay's panel column crosses the athlete's box.
+
+    The box is the saved track's own landmarks (visibility over 0.5, as the pose model placed them, no margin),
+    clipped to the picture; frames where the athlete is not seen are not counted. The column holds every
+    pixel the counter, metrics and notes draw, so this bounds the frames their pixels touch the athlete.
+    """
+    plan = plan_overlay(result)
+    assert plan.layout is not None
+    lm = result.track.landmarks_px
+    xy = np.where((lm[:, :, 3] > 0.5)[..., None], lm[:, :, :2], np.nan)
+    boxes = athlete_boxes(xy, margin=0.0, picture=(plan.layout.picture_w, plan.layout.picture_h))
+    seen = int(np.sum(np.isfinite(boxes).all(axis=1)))
+    return covered_share(plan.layout.panels.box, boxes), seen

@@ -20,8 +20,9 @@ The filename rule (folders, and manifest rows that leave athlete or drill empty)
         squad/cat/clip1.mp4               athlete cat (no underscore: the folder), drill --drill
 
 A manifest CSV
-    Columns ``path,athlete,drill`` and optionally ``date`` and ``person``, with a header row. Relative paths are
-    taken from the CSV's folder. An empty athlete or drill cell falls back to the filename rule above.
+    Columns ``path,athlete,drill`` and optionally ``date``, ``person`` and ``height_cm``, with a header row.
+    Relative paths are taken from the CSV's folder. An empty athlete or drill cell falls back to the filename
+    rule above. ``height_cm``, the athlete's height, gives distances in centimetres (empty: none).
     ``person`` picks whom to analyse in a clip with several people: an id that ``kneedrive people CLIP`` lists
     (empty: the person doing the drill, chosen automatically).
 
@@ -63,6 +64,7 @@ class ClipJob:
         date: ``YYYY-MM-DD`` or empty.
         key: the clip's output folder relative to the batch's output folder, ``<athlete>/<clip>``.
         person: the id (``kneedrive people``) of the person to analyse; None to choose automatically.
+        height_cm: the athlete's height, for distances in centimetres; None when not given.
 
     """
 
@@ -73,6 +75,7 @@ class ClipJob:
     date: str = ""
     key: str = ""
     person: int | None = None
+    height_cm: float | None = None
 
 
 @functools.cache
@@ -167,8 +170,25 @@ def read_manifest(path: str | os.PathLike[str], drill: str = AUTO) -> list[ClipJ
             raise ConfigError(f"manifest {path}, line {line}: person '{person}' is not an id. Give the number "
                               "`kneedrive people CLIP` lists for the athlete, or leave it empty.")
         jobs.append(ClipJob(Path(os.path.abspath(source)), Path(row["path"]).as_posix(), row["athlete"] or athlete,
-                            clip_drill, row.get("date") or day, person=int(person) if person else None))
+                            clip_drill, row.get("date") or day, person=int(person) if person else None,
+                            height_cm=_height(row.get("height_cm") or "", f"manifest {path}, line {line}")))
     return jobs
+
+
+def _height(cell: str, where: str) -> float | None:
+    """A manifest's ``height_cm`` cell as a height (None when empty); raise a ConfigError naming the line."""
+    from kneedrive_cv.kinematics.distances import check_height
+
+    if not cell:
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ConfigError(f"{where}: height_cm '{cell}' is not a number; expected centimetres, e.g. 178.") from None
+    try:
+        return check_height(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}.") from exc
 
 
 def _safe(name: str) -> str:

@@ -193,6 +193,8 @@ def _plan(clips: list[ClipJob], store: ClipStore, overlay: bool, force: bool, an
         fp = fingerprint(_content_sha256(job.source), model_id, job.drill, overlay, __version__)
         if job.person is not None:  # only then, so results of earlier versions stay valid
             fp["person"] = job.person
+        if job.height_cm is not None:
+            fp["height_cm"] = job.height_cm
         found = None if force else store.reusable(job.key, fp)
         if found is not None:
             reused[job.key] = found

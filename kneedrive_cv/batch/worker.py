@@ -33,19 +33,19 @@ log = logging.getLogger(__name__)
 TOP_FAULTS = 3
 
 
-#: ``fn(clip, out_dir, drill, overlay[, person=id]) -> ClipSummary``: analyse one clip and write its outputs into
-#: ``out_dir``; ``person`` is passed only when the job names one.
+#: ``fn(clip, out_dir, drill, overlay[, person=id][, height_cm=cm]) -> ClipSummary``: analyse one clip and write its
+#: outputs into ``out_dir``; ``person`` and ``height_cm`` are passed only when the job names them.
 AnalyseFn = Callable[..., ClipSummary]
 
 
-def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None
-                      ) -> ClipSummary:
-    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out OUT_DIR [--athlete PERSON]`` does."""
+def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None,
+                      height_cm: float | None = None) -> ClipSummary:
+    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out DIR [--athlete] [--height-cm]``."""
     from kneedrive_cv.analysis import analyse
     from kneedrive_cv.output import write_outputs
     from kneedrive_cv.output.report import report_dict
 
-    result = analyse(clip, drill=drill, athlete=person)
+    result = analyse(clip, drill=drill, athlete=person, height_cm=height_cm)
     files = write_outputs(result, out_dir, overlay=overlay)
     return summarise(report_dict(result), files, out_dir)
 
@@ -85,7 +85,9 @@ def analyse_into(task: ClipTask, folder: Path) -> dict[str, Any]:
     start = time.perf_counter()
     marker: dict[str, Any] = {"fingerprint": task.fingerprint, "clip": job.clip, "worker_pid": os.getpid()}
     try:
-        chosen = {} if job.person is None else {"person": job.person}
+        chosen: dict[str, Any] = {} if job.person is None else {"person": job.person}
+        if job.height_cm is not None:
+            chosen["height_cm"] = job.height_cm
         res = task.analyse_fn(job.source, folder, job.drill, task.overlay, **chosen)
         marker.update(status="ok", reason="", retry=False, result=res.as_dict())
     except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
+from kneedrive_cv.kinematics.distances import EXPECTED_ERROR_PCT
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.output.report import summary_dict
 from kneedrive_cv.pose.cache import TrackCache
@@ -34,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--athlete", type=int, metavar="ID",
                         help="analyse this person (an id from `kneedrive people CLIP`) instead of the one chosen "
                              "automatically")
+    parser.add_argument("--height-cm", type=float, metavar="CM",
+                        help="the athlete's height in centimetres: gives step length, speed, hip and knee height "
+                             "in centimetres (a still camera is needed for step length and speed)")
 
 
 def _progress(done: int, total: int) -> None:
@@ -69,6 +73,9 @@ def print_rep_table(result: AnalysisResult) -> None:
         others = athlete["others_seen"]
         print(f"note: {others} other {'person' if others == 1 else 'people'} seen; analysing person "
               f"{athlete['id']} ({how}; `kneedrive people CLIP` lists everyone)")
+    distances = distances_line(result)
+    if distances:
+        print(distances)
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
         return
@@ -82,6 +89,21 @@ def print_rep_table(result: AnalysisResult) -> None:
           + ("; ".join(f"{f['cue']} ({f['reps']} reps)" for f in summary["top_faults"]) or "no faults"))
     for f in summary["set_faults"]:
         print(f"set: {f['cue']} - {f['detail']}")
+
+
+def distances_line(result: AnalysisResult) -> str | None:
+    """One line of the figures in centimetres, or None when no height was given."""
+    d = result.distances
+    if d is None:
+        return None
+    err = EXPECTED_ERROR_PCT
+    parts = [f"{name} {value:.0f} cm (+-{err[key]:.0f} %)" for name, key, value in (
+        ("step length", "step_length", d.step_length_cm), ("hip height", "hip_height", d.hip_height_cm),
+        ("knee height at the peaks", "knee_height", d.knee_height_cm)) if value is not None]
+    if d.speed_m_s is not None:
+        parts.insert(1, f"speed {d.speed_m_s:.2f} m/s (+-{err['speed']:.0f} %)")
+    missing = "; ".join(f"{what} not measured: {why}" for what, why in d.missing)
+    return f"athlete {d.height_cm:.0f} cm: {', '.join(parts) or 'no distances'}" + (f"; {missing}" if missing else "")
 
 
 def _import_later_stages() -> None:
@@ -98,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else TrackCache()
     out = args.out or Path("results") / args.clip.stem
     result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,
-                     progress=_progress, athlete=args.athlete)
+                     progress=_progress, athlete=args.athlete, height_cm=args.height_cm)
     files = write_outputs(result, out, overlay=args.overlay, thresholds=args.thresholds, model=args.model)
     print_rep_table(result)
     print(f"results in {out}/: " + ", ".join(n for n in files if "/" not in n))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import cv2
@@ -90,6 +90,15 @@ class Sizes:
         return Sizes(unit=u, line=max(1, round(3.2 * u)), thin=max(1, round(1.6 * u)), joint=max(2, round(5 * u)),
                      font=0.62 * u, font_thick=max(1, round(1.6 * u)), pad=max(2, round(10 * u)),
                      line_h=max(8, round(27 * u)))
+
+    def with_text_at_least(self, text_px: float) -> Sizes:
+        """These sizes with the text (and the rows and pads around it) grown until "Ag" is ``text_px`` tall."""
+        now = text_size("Ag", self)[1]
+        if now >= text_px:
+            return self
+        t = self.unit * text_px / max(now, 1)
+        return replace(self, font=0.62 * t, font_thick=max(1, round(1.6 * t)), pad=max(2, round(10 * t)),
+                       line_h=max(8, round(27 * t)))
 
     @staticmethod
     def of_frame(frame: np.ndarray, scale: float = 1.0) -> Sizes:
@@ -231,6 +240,47 @@ class Corner(StrEnum):
 
 def _corner_x(frame_w: int, box_w: int, sizes: Sizes, corner: Corner) -> int:
     return sizes.pad if corner is Corner.LEFT else frame_w - sizes.pad - box_w
+
+
+@dataclass(frozen=True)
+class PanelPlace:
+    """Where the panels (rep counter, metrics, rep notes) go: one column, in output pixels, and its sizes.
+
+    The column's top-left is (``x``, ``y``); everything the panels draw stays within ``width`` x ``height``
+    (:mod:`kneedrive_cv.output.layout` chooses it where the athlete is not, over the whole clip).
+    """
+
+    x: int
+    y: int
+    width: int
+    height: int
+    sizes: Sizes
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the column, exclusive ends."""
+        return self.x, self.y, self.x + self.width, self.y + self.height
+
+
+Where = Corner | PanelPlace
+
+
+def _where(where: Corner | PanelPlace | str) -> Where:
+    return where if isinstance(where, PanelPlace) else Corner(where)
+
+
+def _panel_sizes(canvas: Canvas, style: Style, where: Where) -> Sizes:
+    return where.sizes if isinstance(where, PanelPlace) else Sizes.of_canvas(canvas, style.scale)
+
+
+def _column_x(canvas: Canvas, box_w: int, sizes: Sizes, where: Where) -> int:
+    """Left edge of a ``box_w`` wide box in the panels' column (a corner's, or the placed column's)."""
+    return where.x if isinstance(where, PanelPlace) else _corner_x(canvas.width, box_w, sizes, where)
+
+
+def _column_top(sizes: Sizes, where: Where) -> int:
+    """Top of the rep counter: the placed column's top, or one pad below the frame's top."""
+    return where.y if isinstance(where, PanelPlace) else sizes.pad
 
 
 class CanvasAnnotator:
@@ -441,6 +491,12 @@ class AngleAnnotator(CanvasAnnotator):
 
 # --- panels -------------------------------------------------------------------------------------------------
 
+def counter_width(big: str, drill: str, sizes: Sizes) -> int:
+    """Width of the rep counter box showing ``big`` ("REP n/N") over ``drill`` (at least the panel's width)."""
+    return max(text_size(big, sizes, 1.5)[0] + 2 * sizes.pad, text_size(drill, sizes, 0.8)[0] + 2 * sizes.pad,
+               panel_width(sizes))
+
+
 def counter_height(sizes: Sizes) -> int:
     """Height of the rep counter box (the live panel sits below it)."""
     return round(2.3 * sizes.line_h) + sizes.pad
@@ -467,17 +523,18 @@ def _value_col_w(sizes: Sizes) -> int:
 class RepCounterAnnotator(CanvasAnnotator):
     """The rep counter in a top corner: reps done of the clip's total, and the drill."""
 
-    def __init__(self, style: Style | None = None, corner: Corner = Corner.LEFT) -> None:
-        self.style, self.corner = style or Style(), Corner(corner)
+    def __init__(self, style: Style | None = None, corner: Corner | PanelPlace = Corner.LEFT) -> None:
+        self.style, self.corner = style or Style(), _where(corner)
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw "REP n/N" (or "HOLD n/N") with the drill below it."""
-        sizes = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = _panel_sizes(canvas, self.style, self.corner)
         word = "HOLD" if state.rep_kind == "hold" else "REP"
         big = f"{word} {state.reps_done}/{state.reps_total}" if state.reps_total else "no reps"
-        w = max(text_size(big, sizes, 1.5)[0] + 2 * sizes.pad, text_size(state.drill, sizes, 0.8)[0] + 2 * sizes.pad,
-                panel_width(sizes))
-        x0, y0 = _corner_x(canvas.width, w, sizes, self.corner), sizes.pad
+        w = counter_width(big, state.drill, sizes)
+        if isinstance(self.corner, PanelPlace):
+            w = min(w, self.corner.width)
+        x0, y0 = _column_x(canvas, w, sizes, self.corner), _column_top(sizes, self.corner)
         canvas.shade(x0, y0, x0 + w, y0 + counter_height(sizes), self.style.panel, self.style.panel_alpha)
         put_text(canvas, big, (x0 + sizes.pad, y0 + sizes.pad + round(1.2 * sizes.line_h)), sizes, self.style.text, 1.5)
         if state.drill:
@@ -492,8 +549,8 @@ class PanelAnnotator(CanvasAnnotator):
     so far. Unmeasured values show "--".
     """
 
-    def __init__(self, style: Style | None = None, corner: Corner = Corner.LEFT) -> None:
-        self.style, self.corner = style or Style(), Corner(corner)
+    def __init__(self, style: Style | None = None, corner: Corner | PanelPlace = Corner.LEFT) -> None:
+        self.style, self.corner = style or Style(), _where(corner)
 
     def _rows(self, state: FrameState) -> list[tuple[str, list[tuple[str, RGB]]]]:
         st = self.style
@@ -517,10 +574,11 @@ class PanelAnnotator(CanvasAnnotator):
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the panel below the rep counter."""
-        sizes = Sizes.of_canvas(canvas, self.style.scale)
+        sizes = _panel_sizes(canvas, self.style, self.corner)
         col_w, w = _value_col_w(sizes), panel_width(sizes)
         label_w = w - 2 * col_w - sizes.pad
-        x0, y0 = _corner_x(canvas.width, w, sizes, self.corner), 2 * sizes.pad + counter_height(sizes)
+        x0 = _column_x(canvas, w, sizes, self.corner)
+        y0 = _column_top(sizes, self.corner) + sizes.pad + counter_height(sizes)
         canvas.shade(x0, y0, x0 + w, y0 + panel_height(sizes), self.style.panel, self.style.panel_alpha)
         for k, (label, values) in enumerate(self._rows(state)):
             y = y0 + sizes.pad + round((k + 0.78) * sizes.line_h)
@@ -536,27 +594,24 @@ class RepNoteAnnotator(CanvasAnnotator):
     stack, newest on top, below the panel.
     """
 
-    def __init__(self, style: Style | None = None, corner: Corner = Corner.LEFT, max_notes: int = 2) -> None:
-        self.style, self.corner, self.max_notes = style or Style(), Corner(corner), max_notes
+    def __init__(self, style: Style | None = None, corner: Corner | PanelPlace = Corner.LEFT,
+                 max_notes: int = 2) -> None:
+        self.style, self.corner, self.max_notes = style or Style(), _where(corner), max_notes
 
     def draw(self, canvas: Canvas, state: FrameState) -> None:
         """Draw the notes of ``state.notes`` (already chosen by time)."""
-        sizes = Sizes.of_canvas(canvas, self.style.scale)
-        fh, fw = canvas.height, canvas.width
-        max_w = round(min(0.42 * fw, 22 * sizes.line_h)) if fw > fh else round(0.6 * fw)
-        inset = sizes.line + sizes.pad  # colour stripe, then text
-        y = 3 * sizes.pad + counter_height(sizes) + panel_height(sizes)
+        sizes = _panel_sizes(canvas, self.style, self.corner)
+        place = self.corner if isinstance(self.corner, PanelPlace) else None
+        max_w = note_max_width(canvas.width, canvas.height, sizes, place)
+        bottom = place.y + place.height if place else canvas.height - sizes.pad
+        y = notes_top(sizes, self.corner)
         for note in state.notes[: self.max_notes]:
-            score = "--" if note.score is None else f"{note.score:.0f}"
-            head = f"{note.kind.capitalize()} {note.index} {note.side.value}  {score}"
-            cue = wrap(note.cue or "clean rep", max_w - inset - sizes.pad, sizes, 0.8)[:3]
-            text_w = max([text_size(head, sizes, 1.1)[0], *(text_size(c, sizes, 0.8)[0] for c in cue)])
-            w = min(max(panel_width(sizes), text_w + inset + sizes.pad), max_w)
-            h = round((1.25 + 0.85 * len(cue)) * sizes.line_h) + sizes.pad
-            if y + h > fh - sizes.pad:
+            head, cue, w, h = note_box(note, sizes, max_w)
+            if y + h > bottom:
                 break
             colour = self.style.score(note.score)
-            x0 = _corner_x(fw, w, sizes, self.corner)
+            x0 = _column_x(canvas, w, sizes, self.corner)
+            inset = sizes.line + sizes.pad  # colour stripe, then text
             canvas.shade(x0, y, x0 + w, y + h, self.style.panel, self.style.panel_alpha)
             canvas.fill(x0, y, x0 + sizes.line - 1, y + h - 1, colour)
             put_text(canvas, head, (x0 + inset, y + round(1.0 * sizes.line_h)), sizes, colour, 1.1)
@@ -564,6 +619,30 @@ class RepNoteAnnotator(CanvasAnnotator):
                 put_text(canvas, line, (x0 + inset, y + round((1.9 + 0.85 * k) * sizes.line_h)), sizes, self.style.text,
                          0.8)
             y += h + sizes.pad // 2
+
+
+def notes_top(sizes: Sizes, where: Corner | PanelPlace) -> int:
+    """Top of the first rep note: below the rep counter and the metrics panel."""
+    return _column_top(sizes, _where(where)) + 2 * sizes.pad + counter_height(sizes) + panel_height(sizes)
+
+
+def note_max_width(frame_w: int, frame_h: int, sizes: Sizes, place: PanelPlace | None = None) -> int:
+    """The widest a rep note may be: the placed column's width, else a share of the frame."""
+    if place is not None:
+        return place.width
+    return round(min(0.42 * frame_w, 22 * sizes.line_h)) if frame_w > frame_h else round(0.6 * frame_w)
+
+
+def note_box(note: RepNote, sizes: Sizes, max_w: int) -> tuple[str, list[str], int, int]:
+    """A rep note's head line, its cue wrapped to at most three lines, and the box's width and height."""
+    inset = sizes.line + sizes.pad
+    score = "--" if note.score is None else f"{note.score:.0f}"
+    head = f"{note.kind.capitalize()} {note.index} {note.side.value}  {score}"
+    cue = wrap(note.cue or "clean rep", max_w - inset - sizes.pad, sizes, 0.8)[:3]
+    text_w = max([text_size(head, sizes, 1.1)[0], *(text_size(c, sizes, 0.8)[0] for c in cue)])
+    w = min(max(panel_width(sizes), text_w + inset + sizes.pad), max_w)
+    h = round((1.25 + 0.85 * len(cue)) * sizes.line_h) + sizes.pad
+    return head, cue, w, h
 
 
 # --- the knee-height strip ----------------------------------------------------------------------------------
@@ -707,6 +786,7 @@ def _runs(mask: np.ndarray) -> list[slice]:
 
 __all__ = [
     "FAIR_SCORE", "GOOD_SCORE", "AngleAnnotator", "CanvasAnnotator", "FrameState", "KneeStripAnnotator",
-    "PanelAnnotator", "RepCounterAnnotator", "RepNote", "RepNoteAnnotator", "Sizes", "SkeletonAnnotator", "StripMark",
-    "Style", "put_text", "shade", "strip_height", "text_size", "wrap",
+    "PanelAnnotator", "PanelPlace", "RepCounterAnnotator", "RepNote", "RepNoteAnnotator", "Sizes", "SkeletonAnnotator",
+    "StripMark", "Style", "counter_width", "note_box", "note_max_width", "notes_top", "panel_height", "panel_width",
+    "put_text", "shade", "strip_height", "text_size", "wrap",
 ]

@@ -40,15 +40,16 @@ from kneedrive_cv.output.annotators import (
     KneeStripAnnotator,
     OthersAnnotator,
     PanelAnnotator,
+    PanelPlace,
     RepCounterAnnotator,
     RepNote,
     RepNoteAnnotator,
     SkeletonAnnotator,
     StripMark,
     Style,
-    strip_height,
 )
 from kneedrive_cv.output.canvas import Canvas, I420Canvas, matrix_of
+from kneedrive_cv.output.layout import Layout, plan_layout, strip_rows
 from kneedrive_cv.video import VideoSink, YuvPicture, new_yuv_frame, read_ahead, read_yuv
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ class OverlayPlan:
         reps_done: (frames,) reps whose peak has passed; ``reps_total`` in the clip; ``rep_kind`` drive/hold.
         cadence_spm: (frames,) cadence over the events so far (NaN before three events).
         note_from_s, note_to_s, notes: when each rep's note shows (sorted by ``note_from_s``).
-        corner: the top corner the panels use (the one the athlete occupies least).
+        corner: the top corner the panels use when there is no ``layout`` (the one the athlete occupies least).
+        layout: the output frame: picture, bands, and the panels' column where the athlete never is.
         facing: +1 the athlete faces image-right, -1 image-left, 0 unknown.
         others_xy, others_ids: (frames, slots, 33, 2) and (frames, slots) everyone else seen (ids -1 where none).
 
@@ -110,6 +112,7 @@ class OverlayPlan:
     facing: int
     others_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 33, 2), np.float32))
     others_ids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+    layout: Layout | None = None
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -203,10 +206,25 @@ def plan_overlay(result: AnalysisResult) -> OverlayPlan:
     kind = reps[0].kind if reps else ("hold" if result.drill is not None and result.drill.rep == "hold" else "drive")
     drill = result.drill.title if result.drill is not None else "no knee-drive drill"
     others_xy, others_ids = _others(result)
+    layout = plan_layout(result.video.width, result.video.height, athlete_points(result), notes, drill, len(reps),
+                         kind)
     return OverlayPlan(np.asarray(kinematics.t_s, np.float64), xy, shown_metrics(result), np.asarray(reps_done),
                        len(reps), kind, drill, _cadence_so_far(result), note_from, note_from + NOTE_S, notes,
                        marks, _quiet_corner(xy, result.video.width, result.video.height),
-                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[kinematics.facing], others_xy, others_ids)
+                       {Side.RIGHT: 1, Side.LEFT: -1, None: 0}[kinematics.facing], others_xy, others_ids, layout)
+
+
+def athlete_points(result: AnalysisResult) -> np.ndarray:
+    """(frames, 66, 2) where the athlete is seen: the smoothed trusted landmarks and the model's own (visible ones).
+
+    Both, because the panels must clear the athlete as drawn (smoothed) and as the picture shows them (raw).
+    """
+    kinematics, lm = result.kinematics, result.track.landmarks_px
+    trusted = (kinematics.visibility >= CONFIDENCE_FLOOR)[..., None]
+    smooth = np.where(trusted, kinematics.xy, np.nan)
+    n = min(len(smooth), len(lm))
+    raw = np.where((lm[:n, :, 3] >= CONFIDENCE_FLOOR)[..., None], lm[:n, :, :2], np.nan)
+    return np.concatenate([smooth[:n], raw], axis=1)
 
 
 def _others(result: AnalysisResult) -> tuple[np.ndarray, np.ndarray]:
@@ -226,17 +244,19 @@ def default_annotators(plan: OverlayPlan, style: Style | None = None,
                        picture_h: int | None = None) -> list[Annotator]:
     """The overlay's annotators, in drawing order: strip and panels first, the athlete's skeleton and angles last.
 
-    The panels sit in the top corner the athlete uses least, but a travelling athlete passes under them; drawn
-    last, the skeleton stays whole over the panels' translucent boxes instead of being dimmed by them.
-    ``picture_h``: the frames have the knee strip's rows below a picture that tall (None: strip over the picture).
+    The panels go in the plan's layout column, where the athlete never is (without a layout, in the top corner
+    the athlete uses least); drawn last, the skeleton stays whole over the panels' translucent boxes wherever
+    the two meet. ``picture_h``: the first row of the knee strip's own rows (None: the strip is drawn over the
+    picture's bottom).
     """
     style = style or Style()
     knees = {s: plan.metrics[f"knee_height_{s.value}"] for s in Side}
+    where: Corner | PanelPlace = plan.layout.panels if plan.layout is not None else plan.corner
     return [
         KneeStripAnnotator(plan.t_s, knees, plan.marks, style, picture_h),
-        RepCounterAnnotator(style, plan.corner),
-        PanelAnnotator(style, plan.corner),
-        RepNoteAnnotator(style, plan.corner),
+        RepCounterAnnotator(style, where),
+        PanelAnnotator(style, where),
+        RepNoteAnnotator(style, where),
         OthersAnnotator(style),
         SkeletonAnnotator(style),
         AngleAnnotator(style),
@@ -244,13 +264,12 @@ def default_annotators(plan: OverlayPlan, style: Style | None = None,
 
 
 def strip_rows_below(width: int, height: int) -> int:
-    """Rows to add below a ``width`` x ``height`` picture for the knee strip.
+    """Rows to add below a ``width`` x ``height`` frame for the knee strip.
 
     0 when adding them would turn a landscape picture portrait (nearly square clips); the strip is then drawn
     over the bottom of the picture instead.
     """
-    rows = strip_height(width, height)
-    return 0 if width > height and width <= height + rows else rows
+    return strip_rows(width, height, width, height)
 
 
 def _fit(picture: YuvPicture, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,30 +284,33 @@ def _fit(picture: YuvPicture, width: int, height: int) -> tuple[np.ndarray, np.n
 
 def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[av.VideoFrame, tuple[
         np.ndarray, np.ndarray, np.ndarray]]], annotators: Sequence[Annotator] | None = None,
-        ) -> Iterator[tuple[float, av.VideoFrame]]:
+        plan: OverlayPlan | None = None) -> Iterator[tuple[float, av.VideoFrame]]:
     """Yield ``(t_s, frame)`` for every frame of the overlay: yuv420p frames from ``new_frame``, drawn.
 
-    ``new_frame`` gives a fresh frame of :func:`overlay_size` and its planes, such as
-    :meth:`VideoSink.new_frame`. The source picture's planes are copied into the frame's top rows and the
-    annotators draw in place; the frame carries the source's colour tags. Decoding runs a few frames ahead in
-    a thread of its own.
+    ``new_frame`` gives a fresh frame of the plan's layout size (:func:`overlay_size`) and its planes, such
+    as :meth:`VideoSink.new_frame`. The source picture's planes are copied unscaled into the frame's top-left,
+    the bands beside and below it are black, and the annotators draw in place; the frame carries the source's
+    colour tags. Decoding runs a few frames ahead in a thread of its own.
 
     Raises:
         VideoError: the source clip cannot be read.
 
     """
-    plan = plan_overlay(result)
+    plan = plan or plan_overlay(result)
     w, h = result.video.width, result.video.height
-    below = strip_rows_below(w, h)
-    drawers = list(annotators) if annotators is not None else default_annotators(plan, picture_h=h if below else None)
+    layout = plan.layout
+    drawers = list(annotators) if annotators is not None else default_annotators(
+        plan, picture_h=layout.strip_top if layout is not None else None)
     n = 0
     for i, (t_s, picture) in enumerate(read_ahead(read_yuv(result.clip, turn=result.video.turn_deg))):
         frame, (y, u, v) = new_frame()
-        rows, cols = min(h, y.shape[0]) // 2 * 2, y.shape[1]
+        rows, cols = min(h, y.shape[0]) // 2 * 2, min(w, y.shape[1]) // 2 * 2
         src_y, src_u, src_v = _fit(picture, w, h)
-        y[:rows], u[: rows // 2], v[: rows // 2] = (src_y[:rows, :cols], src_u[: rows // 2, : cols // 2],
-                                                    src_v[: rows // 2, : cols // 2])
-        y[rows:], u[rows // 2:], v[rows // 2:] = 16, 128, 128  # black below the picture, until the strip is drawn
+        y[:rows, :cols], u[: rows // 2, : cols // 2], v[: rows // 2, : cols // 2] = (
+            src_y[:rows, :cols], src_u[: rows // 2, : cols // 2], src_v[: rows // 2, : cols // 2])
+        # black beside and below the picture, until the panels and the strip are drawn
+        y[:rows, cols:], u[: rows // 2, cols // 2:], v[: rows // 2, cols // 2:] = 16, 128, 128
+        y[rows:], u[rows // 2:], v[rows // 2:] = 16, 128, 128
         frame.colorspace, frame.color_range = picture.colorspace, 1
         if picture.color_trc in _HDR_TRANSFERS:  # shown as SDR, as before: the drawing's colours are SDR colours
             frame.color_primaries, frame.color_trc = 2, 2
@@ -305,14 +327,15 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
                     "without a skeleton", result.clip.name, n, len(plan))
 
 
-def overlay_size(result: AnalysisResult) -> tuple[int, int]:
-    """Width and height of the overlay video, rounded down to even (yuv420p needs even sizes).
+def overlay_size(result: AnalysisResult, plan: OverlayPlan | None = None) -> tuple[int, int]:
+    """Width and height of the overlay video, even (yuv420p needs even sizes).
 
-    The picture, plus the knee strip's rows when they go below it.
+    The picture (rounded down to even), plus the panels' band when the athlete leaves no corner free, plus
+    the knee strip's rows when they go below it (:mod:`kneedrive_cv.output.layout`).
     """
-    w, h = result.video.width, result.video.height
-    h += strip_rows_below(w, h)
-    return w - w % 2, h - h % 2
+    layout = (plan or plan_overlay(result)).layout
+    assert layout is not None
+    return layout.width, layout.height
 
 
 def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | None = None
@@ -325,7 +348,9 @@ def overlay_frames(result: AnalysisResult, annotators: Sequence[Annotator] | Non
         VideoError: the source clip cannot be read.
 
     """
-    for t_s, frame in overlay_video_frames(result, partial(new_yuv_frame, *overlay_size(result)), annotators):
+    plan = plan_overlay(result)
+    for t_s, frame in overlay_video_frames(result, partial(new_yuv_frame, *overlay_size(result, plan)), annotators,
+                                           plan):
         yield t_s, frame.to_ndarray(format="rgb24")
 
 
@@ -345,8 +370,9 @@ def render_overlay(result: AnalysisResult, out_path: str | os.PathLike[str],
 
     """
     out_path = Path(out_path)
-    with VideoSink(out_path, *overlay_size(result), result.video.fps) as sink:
-        for i, (t_s, frame) in enumerate(overlay_video_frames(result, sink.new_frame, annotators)):
+    plan = plan_overlay(result)
+    with VideoSink(out_path, *overlay_size(result, plan), result.video.fps) as sink:
+        for i, (t_s, frame) in enumerate(overlay_video_frames(result, sink.new_frame, annotators, plan)):
             sink.write_yuv(frame, t_s)
             if progress is not None:
                 progress(i + 1, len(result.track))

@@ -122,9 +122,41 @@ def plot_cadence(result: AnalysisResult, path: Path) -> Path:
     return path
 
 
+def plot_speed(result: AnalysisResult, path: Path) -> Path | None:
+    """A travelling drill's speed through the clip: the hips' speed, each rep's, and the clip's (None: not measured)."""
+    d = result.distances
+    if d is None or d.speed_m_s is None or not len(d.speed_t_s):
+        return None
+    fig = Figure(figsize=(10, 2.2), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    fig.subplots_adjust(left=0.085, right=0.985, top=0.86, bottom=0.22)
+    ax.plot(d.speed_t_s, d.speed_curve_m_s, color="#444444", lw=1.5, label="hips, over half a second")
+    by_index = {r.index: r for r in result.reps}
+    for rep in d.reps:
+        scored = by_index.get(rep.index)
+        if rep.speed_m_s is not None and scored is not None:
+            ax.scatter([scored.t_peak_s], [rep.speed_m_s], s=36, color=score_colour(scored.score), edgecolor="black",
+                       zorder=5)
+    ax.axhline(d.speed_m_s, color=hex_colour(GOOD_RGB), ls="--", label=f"clip: {d.speed_m_s:.2f} m/s")
+    shown = [d.speed_m_s, *d.speed_curve_m_s[np.isfinite(d.speed_curve_m_s)],
+             *(r.speed_m_s for r in d.reps if r.speed_m_s is not None)]
+    ax.set_ylim(0, 1.3 * max(max(shown), 0.1))
+    ax.set_ylabel("speed (m/s)")
+    ax.set_xlabel("time (s)")
+    ax.set_title("Speed through the drill (dots: each rep, coloured by score)", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.savefig(path)
+    return path
+
+
 def write_plots(result: AnalysisResult, folder: Path) -> dict[str, Path]:
-    """All plots of a clip as PNG files in ``folder``."""
+    """All plots of a clip as PNG files in ``folder`` (the speed chart only when the speed was measured)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return {"knee": plot_knee(result, folder / "knee.png"),
-            "trunk_foot": plot_trunk_and_foot(result, folder / "trunk_foot.png"),
-            "cadence": plot_cadence(result, folder / "cadence.png")}
+    plots = {"knee": plot_knee(result, folder / "knee.png"),
+             "trunk_foot": plot_trunk_and_foot(result, folder / "trunk_foot.png"),
+             "cadence": plot_cadence(result, folder / "cadence.png")}
+    speed = plot_speed(result, folder / "speed.png")
+    if speed is not None:
+        plots["speed"] = speed
+    return plots

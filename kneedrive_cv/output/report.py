@@ -15,6 +15,7 @@ import numpy as np
 from kneedrive_cv import __version__
 from kneedrive_cv.analysis import AnalysisResult
 from kneedrive_cv.files import json_ready
+from kneedrive_cv.kinematics.distances import EXPECTED_ERROR_PCT
 from kneedrive_cv.kinematics.metrics import METRIC_COLUMNS
 from kneedrive_cv.scoring.score import ScoredRep, fault_counts
 
@@ -92,6 +93,24 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
                  "smoothing": {"cutoff_hz": kinematics.settings.cutoff_hz,
                                "max_gap_filled_s": kinematics.settings.max_gap_s}},
         "recognition_features": features,
+        "distances": distances_dict(result),
+    }
+
+
+def distances_dict(result: AnalysisResult) -> dict[str, Any] | None:
+    """The figures in centimetres from the athlete's height, each with its expected error (None: no height)."""
+    d = result.distances
+    if d is None:
+        return None
+    return {
+        "height_cm": d.height_cm, "cm_per_px": _round(d.cm_per_px, 4), "ground_drift": _round(d.ground_drift, 3),
+        "hip_height_cm": _round(d.hip_height_cm, 1), "knee_height_cm": _round(d.knee_height_cm, 1),
+        "step_length_cm": _round(d.step_length_cm, 1), "steps_cm": [round(s, 1) for s in d.steps_cm],
+        "speed_m_s": _round(d.speed_m_s, 3),
+        "reps": [{"index": r.index, "speed_m_s": _round(r.speed_m_s, 3), "knee_height_cm": _round(r.knee_height_cm, 1)}
+                 for r in d.reps],
+        "expected_error_pct": dict(EXPECTED_ERROR_PCT),
+        "not_measured": [{"what": what, "why": why} for what, why in d.missing],
     }
 
 
@@ -164,4 +183,5 @@ def analysis_json(result: AnalysisResult, thresholds: str | os.PathLike[str] | N
     """analysis.json: what is needed to re-score or re-render this analysis without running pose again."""
     return json.dumps({"clip_path": str(result.clip.resolve()), "drill": result.drill_asked,
                        "thresholds": None if thresholds is None else str(Path(thresholds).resolve()),
-                       "model": None if model is None else str(model), "track": "track.npz"}, indent=2)
+                       "model": None if model is None else str(model), "track": "track.npz",
+                       "height_cm": result.distances.height_cm if result.distances else None}, indent=2)

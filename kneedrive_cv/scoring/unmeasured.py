@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kneedrive_cv.kinematics.distances import Distances
 from kneedrive_cv.kinematics.events import Events
 from kneedrive_cv.kinematics.events.cadence import (
     RUNNING_SWEEP_THIGHS,
@@ -47,6 +48,7 @@ class UnmeasuredKind(enum.StrEnum):
     SLOW_MOTION = "slow_motion"  # the cadence is the file's, not the athlete's (a warning the CLI shows)
     METRIC = "metric"
     REP_METRIC = "rep_metric"
+    DISTANCES = "distances"  # centimetres: no height given, a camera not side-on, or a panning camera
 
 
 @dataclass(frozen=True)
@@ -147,3 +149,10 @@ def metric_words(name: str) -> str:
     """A per-frame metric's column name in words for a reader: ``elbow_angle_left`` -> ``left elbow angle``."""
     *words, last = name.split("_")
     return " ".join([last, *words] if last in ("left", "right") else [*words, last])
+def distance_limits(distances: Distances | None) -> list[Unmeasured]:
+    """The distances in centimetres not measured, and why (all of them when no height was given)."""
+    if distances is None:
+        return [Unmeasured(UnmeasuredKind.DISTANCES, "distances in centimetres (step length, speed, hip and knee "
+                           "height)", "no athlete height was given (kneedrive analyse --height-cm, the batch "
+                           "manifest's height_cm column, or the athlete's page in the web app)")]
+    return [Unmeasured(UnmeasuredKind.DISTANCES, what, why) for what, why in distances.missing]

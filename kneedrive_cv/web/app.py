@@ -270,7 +270,29 @@ def athlete_page(request: Request, athlete_id: int) -> HTMLResponse:
     clips = store.clips(athlete_id=athlete_id)
     others = [a for a in store.athletes() if a.id != athlete_id]
     return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips, _kd(request).drills),
-                 others=others)
+                 others=others, height_cm=store.athlete_height_cm(athlete_id))
+
+
+@router.post("/athletes/{athlete_id}/height", name="athlete_height")
+async def athlete_height(request: Request, athlete_id: int) -> RedirectResponse:
+    """Set the athlete's height (empty clears it): clips analysed from now on give distances in centimetres."""
+    store = _kd(request).store
+    if store.athlete(athlete_id) is None:
+        raise HTTPException(404, "No such athlete.")
+    store.set_athlete_height_cm(athlete_id, _height_field(str((await request.form()).get("height_cm") or "")))
+    return RedirectResponse(str(request.url_for("athlete_page", athlete_id=athlete_id)), status_code=303)
+
+
+def _height_field(text: str) -> float | None:
+    """The height form's value in centimetres (None when empty); a 400 error for anything no athlete measures."""
+    from kneedrive_cv.kinematics.distances import check_height
+
+    if not text.strip():
+        return None
+    try:
+        return check_height(float(text))
+    except ValueError:
+        raise HTTPException(400, "Give the athlete's height in centimetres, e.g. 178 (100 to 230).") from None
 
 
 def _templates() -> Jinja2Templates:

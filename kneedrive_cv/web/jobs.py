@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 #: ``progress(fraction 0-1, what is being done)``, called by an analysis function as it goes.
 ProgressFn = Callable[[float, str], None]
 #: ``fn(clip_path, out_dir, drill, progress) -> summary``: what a worker runs on a clip.
-#: (clip, results folder, drill, progress[, person=id]) -> summary; ``person`` only when the coach picked one.
+#: (clip, results folder, drill, progress[, person=id][, height_cm=cm]) -> summary; ``person`` only when the coach
+#: picked one, ``height_cm`` only when the athlete's page gives one.
 AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
@@ -63,7 +64,7 @@ LOCK_NAME = ".lock"
 
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
-                 thresholds: Path | None = None) -> dict[str, Any]:
+                 thresholds: Path | None = None, height_cm: float | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -73,6 +74,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
     ``thresholds``: a coach's thresholds file to score with. The pose is cached, so scoring a clip again (another
     drill, other thresholds) costs the scoring and the overlay video only.
+    ``height_cm``: the athlete's height (their page in the app), for distances in centimetres.
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -85,7 +87,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     def overlay_progress(done: int, expected: int) -> None:
         progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
 
-    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds)
+    result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds,
+                     height_cm=height_cm)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
     files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds)
     people = result.track.people
@@ -133,7 +136,8 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
-          person: int | None = None, thresholds: Path | None = None) -> dict[str, Any] | None:
+          person: int | None = None, thresholds: Path | None = None,
+          height_cm: float | None = None) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
@@ -154,8 +158,8 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
                 store.set_progress(clip_id, fraction, stage)
 
         try:
-            options = {"person": person, "thresholds": thresholds}  # given only when set: stand-ins may lack them
-            summary = fn(clip_path, staging, drill, progress, **{k: v for k, v in options.items() if v is not None})
+            summary = fn(clip_path, staging, drill, progress,
+                         **_given(person=person, thresholds=thresholds, height_cm=height_cm))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -190,6 +194,11 @@ def _sent_analysis(analysis: AnalysisFn, clip: Path, out_dir: Path, drill: str, 
         path.write_text(thresholds_text, encoding="utf-8")
         options["thresholds"] = path
     return analysis(clip, out_dir, drill, progress, **options)
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (an analysis function need not know of the others)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _no_progress(fraction: float, stage: str) -> None:
@@ -232,7 +241,8 @@ class JobRunner:
             else:
                 future = self._pool().submit(_work, self.analysis, self.store.root, clip_id,
                                              self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                             clip.drill_requested, clip.person, self.store.thresholds_path(clip))
+                                             clip.drill_requested, clip.person, self.store.thresholds_path(clip),
+                                             self.store.athlete_height_cm(clip.athlete_id))
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 
@@ -262,7 +272,7 @@ class JobRunner:
         data = self.store.clip_path(clip).read_bytes()
         self.store.mark_running(clip.id, now_iso())
         self.store.set_progress(clip.id, 0.0, f"analysing on {self.cluster.label}")
-        options: dict[str, Any] = {} if clip.person is None else {"person": clip.person}
+        options = _given(person=clip.person, height_cm=self.store.athlete_height_cm(clip.athlete_id))
         thresholds = self.store.thresholds_path(clip)
         if thresholds is not None:  # the file travels too: the workers may not see the data folder
             options["thresholds_text"] = thresholds.read_text(encoding="utf-8")

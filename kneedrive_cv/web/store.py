@@ -130,6 +130,12 @@ class Clip:
         return self.state in ("done", "failed")
 
 
+def _add_height_column(db: sqlite3.Connection) -> None:
+    """Give the athletes table its ``height_cm`` column (a data folder from before heights were kept)."""
+    if "height_cm" not in {row[1] for row in db.execute("PRAGMA table_info(athletes)")}:
+        db.execute("ALTER TABLE athletes ADD COLUMN height_cm REAL")
+
+
 class Store:
     """The data folder: the SQLite database and the paths of each clip's files."""
 
@@ -148,6 +154,7 @@ class Store:
                 db.execute("ALTER TABLE clips ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
             if "thresholds" not in columns:  # from before clips could be re-scored with a coach's thresholds
                 db.execute("ALTER TABLE clips ADD COLUMN thresholds TEXT")
+            _add_height_column(db)
 
     # -- paths -------------------------------------------------------------------------------------------
     @property
@@ -227,6 +234,19 @@ class Store:
         with self._connect() as db:
             db.execute("UPDATE clips SET athlete_id = NULL WHERE athlete_id = ?", (athlete_id,))
             db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+
+    def athlete_height_cm(self, athlete_id: int | None) -> float | None:
+        """The athlete's height in centimetres, or None (none given, or no athlete)."""
+        if athlete_id is None:
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT height_cm FROM athletes WHERE id = ?", (athlete_id,)).fetchone()
+        return float(row["height_cm"]) if row and row["height_cm"] is not None else None
+
+    def set_athlete_height_cm(self, athlete_id: int, height_cm: float | None) -> None:
+        """Set (or, with None, clear) the athlete's height; clips analysed from now on use it."""
+        with self._connect() as db:
+            db.execute("UPDATE athletes SET height_cm = ? WHERE id = ?", (height_cm, athlete_id))
 
     def athlete(self, athlete_id: int) -> Athlete | None:
         """Return one athlete with their counts, or ``None``."""

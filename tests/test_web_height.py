@@ -1,0 +1,57 @@
+"""The athlete's height in the web app: set on their page, kept in the store, handed to the clip's analysis."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from conftest_web import fake_analysis
+from fastapi.testclient import TestClient
+
+from kneedrive_cv.web.app import create_app
+from kneedrive_cv.web.jobs import _work
+from kneedrive_cv.web.store import DB_NAME, Store
+
+
+def test_the_athlete_page_sets_and_clears_the_height(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        ada = Store(tmp_path).athlete_by_name("Ada", create=True)
+        assert ada is not None
+        page = client.get(f"/athletes/{ada.id}").text
+        saved = client.post(f"/athletes/{ada.id}/height", data={"height_cm": "171.5"}, follow_redirects=False)
+        shown = client.get(f"/athletes/{ada.id}").text
+        refused = client.post(f"/athletes/{ada.id}/height", data={"height_cm": "1.72"}, follow_redirects=False)
+        kept = Store(tmp_path).athlete_height_cm(ada.id)
+        cleared = client.post(f"/athletes/{ada.id}/height", data={"height_cm": ""}, follow_redirects=False)
+        nobody = client.post("/athletes/999/height", data={"height_cm": "170"}, follow_redirects=False)
+    assert 'name="height_cm"' in page and 'value=""' in page
+    assert saved.status_code == 303 and 'value="171.5"' in shown
+    assert refused.status_code == 400 and "centimetres" in refused.text and kept == 171.5
+    assert cleared.status_code == 303 and Store(tmp_path).athlete_height_cm(ada.id) is None
+    assert nobody.status_code == 404
+
+
+def test_an_old_data_folder_gets_the_height_column(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("CREATE TABLE athletes (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, "
+               "created_at TEXT NOT NULL)")
+    db.execute("INSERT INTO athletes (name, created_at) VALUES ('Bo', '2025-01-01')")
+    db.commit()
+    db.close()
+    store = Store(tmp_path)
+    assert store.athlete_height_cm(1) is None
+    store.set_athlete_height_cm(1, 180.0)
+    assert store.athlete_height_cm(1) == 180.0 and store.athlete_height_cm(None) is None
+
+
+def test_the_analysis_is_given_the_height_only_when_there_is_one(tmp_path: Path) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def record(clip: Path, out: Path, drill: str, progress: Any, **given: Any) -> dict[str, Any]:
+        calls.append(given)
+        return {}
+
+    for height in (178.0, None):
+        _work(record, tmp_path, "c1", tmp_path / "c.mp4", tmp_path / "out", "auto", None, height)
+    assert calls == [{"height_cm": 178.0}, {}]
