@@ -52,6 +52,12 @@ def test_the_analysis_is_given_the_height_only_when_there_is_one(tmp_path: Path)
         calls.append(given)
         return {}
 
-    for height in (178.0, None):
-        _work(record, tmp_path, "c1", tmp_path / "c.mp4", tmp_path / "out", "auto", None, height)
+    store = Store(tmp_path)
+    for k, height in enumerate((178.0, None)):
+        clip_id = f"c{k}"
+        store.clip_dir(clip_id).mkdir(parents=True)  # a queued clip of the store, as an upload leaves it
+        store.add_clip(clip_id, athlete_id=None, original_name="c.mp4", stored_name="clip.mp4", drill_requested="auto",
+                       recorded_on="2026-12-06", video={"n_frames": 1, "duration_s": 1.0, "width": 2, "height": 2,
+                                                        "fps": 1.0})
+        _work(record, tmp_path, clip_id, tmp_path / "c.mp4", store.results_dir(clip_id), "auto", height_cm=height)
     assert calls == [{"height_cm": 178.0}, {}]
