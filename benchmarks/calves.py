@@ -1,7 +1,7 @@
 """Sprinter's calves on randomised renders: every heel raise counted, none from the driven knee, the rise measured.
 
-    python benchmarks/calves.py               # 12 randomised calves clips (seeds 0..11)
-    python benchmarks/calves.py --clips 30    # more
+    python benchmarks/calves.py               # 24 randomised calves clips (seeds 0..23)
+    python benchmarks/calves.py --clips 48    # more
 
 Each clip is ``kneedrive synth wall_calves --random --seed N`` (``kneedrive_cv.synth.randomise``): either knee driven
 and held (near or far from the camera), 5-9 heel raises of the other foot at 0.5-2 per second, each from a rest
@@ -105,7 +105,7 @@ def group_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--clips", type=int, default=12)
+    ap.add_argument("--clips", type=int, default=24)
     ap.add_argument("--seed-base", type=int, default=0)
     ap.add_argument("--out", type=Path, default=RESULTS / "calves.json")
     args = ap.parse_args(argv)
