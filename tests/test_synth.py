@@ -201,7 +201,8 @@ def test_sample_videos_have_their_truth() -> None:
         truth = load_truth(clip.with_name(f"{clip.stem}.truth.json"))
         drills.add(truth["drill"])
         assert probe(clip).n_frames == truth["n_frames"]
-    # the four drills and walking; high_knees, running and lunge_drive are rendered by the tests that need them
+    # the four drills, sprinter's calves and walking; high_knees, running and lunge_drive are rendered by the tests
+    # that need them
     assert drills == set(SYNTH_DRILLS) - {"high_knees", "running", "lunge_drive"}
     assert sum(p.stat().st_size for p in folder.iterdir()) < 8e6
 

@@ -26,7 +26,8 @@ from kneedrive_cv.synth.truth import drives_seen_whole
 from kneedrive_cv.video import probe, read_frames
 
 EXPECTED = {"piston_run": "piston_run", "pocket_run": "pocket_run", "wall_drill": "wall_drill",
-            "hip_flexion_hold": "hip_flexion_hold", "high_knees": "high_knees", "walking": "none", "running": "none"}
+            "hip_flexion_hold": "hip_flexion_hold", "high_knees": "high_knees", "walking": "none", "running": "none",
+            "wall_calves": "wall_calves"}
 SEEDS = range(10)
 
 #: Per drill, the stated range of each sampled parameter (module docstring of kneedrive_cv.synth.randomise).
@@ -37,6 +38,8 @@ RANGES = {
                    "thigh_peak_deg": (55, 85)},
     "wall_drill": {"body_angle_deg": (35, 60), "rate_hz": (0.8, 2.2), "drives": (4, 8), "thigh_peak_deg": (78, 123),
                    "heel_pitch_deg": (28, 40)},
+    "wall_calves": {"raises": (5, 9), "rate_hz": (0.5, 2.0), "rest_pitch_deg": (10, 40), "rise_deg": (10, 40),
+                    "body_angle_deg": (35, 60), "thigh_peak_deg": (80, 100)},
     "hip_flexion_hold": {"hold_s": (1.5, 5.0), "thigh_deg": (70, 110), "holds": (1, 2)},
     "high_knees": {"rate_hz": (2.5, 4.0), "thigh_peak_deg": (85, 115)},
     "walking": {"cadence_hz": (1.5, 2.1), "step_length_m": (0.45, 0.6)},
@@ -71,6 +74,22 @@ def test_different_seeds_and_drills_vary() -> None:
     assert random_setup("pocket_run", 3).settings != random_setup("piston_run", 3).settings
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_randomised_calves_raises_are_the_other_foots_and_their_rise_the_heels_own(seed: int) -> None:
+    """The raises are the reps, of the foot not driven; each one's rise is the heel's own, from the joints."""
+    pl = plan_random("wall_calves", seed)
+    truth, p = pl.truth, pl.truth["parameters"]
+    raises = truth["heel_raises"]
+    assert len(raises) == p["raises"] and truth["cadence_spm"] == pytest.approx(60 * p["rate_hz"], rel=1e-3)
+    assert {r["side"] for r in raises} == {Side(p["side"]).other.value} and truth["holds"][0]["side"] == p["side"]
+    heel = pl.joints.heel[Side(raises[0]["side"])][:, 1]
+    t_s = np.asarray(truth["frames"]["t_s"])
+    for r in raises:
+        i0, i1 = (int(np.argmin(np.abs(t_s - r[k]))) for k in ("t_start_s", "t_peak_s"))
+        assert (heel[i1] - heel[i0]) / pl.body.thigh == pytest.approx(r["heel_rise_thighs"], abs=0.01)
+        assert r["plantarflexion_deg"] == p["rise_deg"]
+
+
 @pytest.mark.parametrize("drill", RANDOM_DRILLS)
 def test_every_sampled_value_stays_in_its_range_and_the_truth_is_exact(drill: str) -> None:
     for seed in SEEDS:
@@ -102,8 +121,8 @@ def test_every_sampled_value_stays_in_its_range_and_the_truth_is_exact(drill: st
         assert truth["expected_drill"] == EXPECTED[drill]
         if truth["expected_drill"] == "none":
             assert truth["rep_count"] == 0 and rnd["reps_seen_whole"] == 0
-        elif drill == "hip_flexion_hold":
-            assert truth["rep_count"] == p["holds"] == rnd["reps_seen_whole"]
+        elif drill in ("hip_flexion_hold", "wall_calves"):  # holds, or the calves' heel raises, are the reps
+            assert truth["rep_count"] == p.get("holds", p.get("raises")) == rnd["reps_seen_whole"]
         else:
             assert rnd["reps_seen_whole"] == drives_seen_whole(truth) >= truth["rep_count"] - 2
             assert rnd["reps_seen_whole"] >= 1

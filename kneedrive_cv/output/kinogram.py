@@ -33,6 +33,7 @@ from kneedrive_cv.output.annotators import (
     shade,
     text_size,
 )
+from kneedrive_cv.output.canvas import DEG
 from kneedrive_cv.output.overlay import shown_metrics
 from kneedrive_cv.video import read_frames_at
 
@@ -111,11 +112,22 @@ def _tile(frame: np.ndarray, result: AnalysisResult, xy: np.ndarray, rep: Scored
     score = "--" if rep.score is None else f"{rep.score:.0f}"
     put_text(tile, score, (tile_w - sizes.pad - text_size(score, sizes, 1.6)[0], y), sizes, colour, 1.6)
     cv2.rectangle(tile, (0, band - max(2, sizes.line // 2)), (tile_w - 1, band), colour, -1)
-    if rep.main_fault is not None:
-        label = rep.main_fault.code.replace("_", " ")
+    label = rep.main_fault.code.replace("_", " ") if rep.main_fault is not None else _measure(rep)
+    if label:
         shade(tile, 0, tile_h - round(1.4 * sizes.line_h), tile_w, tile_h, style.panel, 0.75)
-        put_text(tile, label, (sizes.pad, tile_h - round(0.45 * sizes.line_h)), sizes, colour, 1.1)
+        put_text(tile, label, (sizes.pad, tile_h - round(0.45 * sizes.line_h)), sizes,
+                 colour if rep.main_fault is not None else style.text, 1.1)
     return tile
+
+
+def _measure(rep: ScoredRep) -> str:
+    """A clean heel raise's caption: the heel's rise and the ankle's turn, as far as they were measured."""
+    if rep.kind != "raise":
+        return ""
+    rise, ankle = rep.metrics.get("heel_rise_thighs"), rep.metrics.get("raise_plantarflexion_deg")
+    parts = [f"heel +{rise:.2f}" if rise is not None and math.isfinite(rise) else "",
+             f"ankle {ankle:.0f}{DEG}" if ankle is not None and math.isfinite(ankle) else ""]
+    return "  ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)

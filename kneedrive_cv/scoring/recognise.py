@@ -245,12 +245,14 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     # (measured: flickering holds 0.25-0.58, running drills 0.32-1, most over 0.6)
     rhythmic = 0.0 if f.drive_rhythm is None else _fit((f.drive_rhythm - ON_THE_BEAT) / 0.08)
     leaning = 0.0 if body is None else _fit((body - WALL_BODY_ANGLE_DEG) / 2)
-    # heel raises of the standing foot at the wall: sprinter's calves, whose driven knee is held (a hold, one drive)
+    knee_held = _fit((hold - HOLD_MIN_S) / 0.1) * max(_fit((4.5 - drives) * 3), 1 - rhythmic)
+    # heel raises of the standing foot at the wall: sprinter's calves, whose driven knee is held (a hold, one drive,
+    # or a held knee the model loses now and then, read as drives off any beat)
     calves_raises = leaning * _fit((raises - MIN_DRIVES + 0.5) * 3)
-    held = _fit((hold - HOLD_MIN_S) / 0.1) * max(_fit((4.5 - drives) * 3), 1 - rhythmic) * (1 - calves_raises)
+    held = knee_held * (1 - calves_raises)
     # a single drive held at the wall is a wall drill too
     one_drive = _fit((drives - 0.5) * 3) * (0.0 if f.highest_peak_thigh_deg is None else
-                                            _fit((f.highest_peak_thigh_deg - DRIVE_PEAK_DEG) / 3)) * (1 - calves_raises)
+                                            _fit((f.highest_peak_thigh_deg - DRIVE_PEAK_DEG) / 3))
     moves = _fit((abs(f.travel_thighs) - TRAVEL_THIGHS) / 0.3)
     upright = lean is not None and abs(lean) < UPRIGHT_LEAN_DEG
     # feet sweeping behind the hips mean travelling only when upright: leaning into a wall puts them there too
@@ -278,7 +280,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     # running drills alternate the legs; one leg driving again and again (a lunge and drive) is not one of them
     both = _fit((f.both_legs_share - ONE_LEG_SHARE) / 0.04)
     start = 0.0 if early_lean is None or drives < 1 else _fit((early_lean - START_LEAN_DEG) / 2) * travelling
-    calves = (1 - moves) * calves_raises * (1 - driven)
+    calves = (1 - moves) * calves_raises * max(1 - driven, knee_held)
     knees = "no knee drives" if peak is None else f"knees to {peak:.0f} deg"
     sweep = f.foot_sweep_behind_thighs
     swept = "" if sweep is None else f", feet {sweep:.1f} thigh lengths behind the hips"
@@ -286,7 +288,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
         Candidate("hip_flexion_hold", held, f"a knee held up for {hold:.1f} s"),
         Candidate("wall_calves", calves, f"body leaning {body or 0:.0f} deg on the spot with {raises} heel raises: "
                                          "sprinter's calves"),
-        Candidate("wall_drill", max(driving, one_drive) * leaning * (1 - travelling),
+        Candidate("wall_drill", max(driving, one_drive) * leaning * (1 - travelling) * (1 - calves),
                   f"body leaning {body or 0:.0f} deg on the spot, {knees}: wall drill"),
         Candidate("sprint_start", start,
                   f"trunk {early_lean or 0:.0f} deg forward in the first second, travelling: a start"),

@@ -98,7 +98,8 @@ def unmeasured(track: PoseTrack, kinematics: Kinematics, recognition: Recognitio
         out.append(Unmeasured(UnmeasuredKind.REP_SCORES, "rep scores", "; ".join(recognition.reasons)))
     if events is not None:
         out += _cadence(kinematics, events, drill, cadence_spm)
-        out += _slow_motion(recognition, kinematics, events, cadence_spm)
+        out += _slow_motion(recognition, kinematics, events, None if drill is not None and not drill.travelling
+                            else cadence_spm)
     return (*out, *_metric_limits(kinematics, score))
 
 
@@ -116,7 +117,8 @@ def _slow_motion(recognition: Recognition, kinematics: Kinematics, events: Event
     """A running athlete whose cadence is implausibly slow while the whole body keeps that rhythm: slow motion.
 
     Running means the feet sweep behind the hips, the hips bounce once per step at the cadence and both feet
-    land: one leg's contacts missed, or a slow rate from a drill or an exercise, is never taken for it.
+    land: one leg's contacts missed, or a slow rate from a drill or an exercise, is never taken for it (a drill on
+    the spot passes no cadence here: its feet sit behind the hips at a wall lean, and its rate is its own).
     """
     sweep = recognition.features.foot_sweep_behind_thighs
     running = sweep is not None and sweep > RUNNING_SWEEP_THIGHS

@@ -110,11 +110,18 @@ def standing_foot(kinematics: Kinematics, settings: EventSettings | None = None)
     for side in Side:
         mine = one & ~lifted[side]
         p_out[mine], h_out[mine] = plantar[side][mine], heel[side][mine]
-    # a knee coming up or down: the count of feet standing changes; the model swapping the labels: the foot does
+    # a knee coming up or down: the count of feet up changes; the model swapping the labels: the foot up changes
+    # side, at once or through a few frames where both labels read up or down as they cross
     count = up_l.astype(np.int8) + up_r.astype(np.int8)
-    changes = np.flatnonzero(np.diff(count)) if len(t) > 1 else np.zeros(0, int)
-    swaps = np.flatnonzero(one[1:] & one[:-1] & (up_l[1:] != up_l[:-1])) if len(t) > 1 else np.zeros(0, int)
-    unsure = _near(t, changes, s.raise_clear_s) | _near(t, swaps, s.raise_swap_clear_s) | (count == 2)
+    steady, crossing_frames = count.copy(), np.zeros(len(t), bool)
+    for a, b in runs_of(~one):
+        swapped = a > 0 and b < len(t) and up_l[a - 1] != up_l[b]  # the other label is up after it
+        if swapped and t[b] - t[a - 1] <= s.raise_swap_gap_s:
+            steady[a:b], crossing_frames[a:b] = 1, True
+    changes = np.flatnonzero(np.diff(steady)) if len(t) > 1 else np.zeros(0, int)
+    flips = np.flatnonzero(one[1:] & one[:-1] & (up_l[1:] != up_l[:-1])) if len(t) > 1 else np.zeros(0, int)
+    swaps = np.concatenate([flips, np.flatnonzero(crossing_frames)])
+    unsure = _near(t, changes, s.raise_clear_s) | _near(t, swaps, s.raise_swap_clear_s) | (steady == 2)
     p_out[unsure], h_out[unsure] = np.nan, np.nan
     return StandingFoot(label, p_out, h_out)
 

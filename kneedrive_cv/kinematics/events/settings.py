@@ -57,8 +57,11 @@ class EventSettings:
     #: or back; a driven knee comes up through it), and from raise_clear_s after its knee came down.
     raise_stance_max_thigh_deg: float = 30.0
     raise_clear_s: float = 0.4
-    #: ... and this far from the model swapping the feet's labels (the standing foot is read through the swap).
+    #: ... and this far from the model swapping the feet's labels (the standing foot is read through the swap);
+    #: both labels reading up or down for no longer than raise_swap_gap_s between two stretches of one foot up is
+    #: such a swap (a knee coming down and up again takes far longer).
     raise_swap_clear_s: float = 0.1
+    raise_swap_gap_s: float = 0.15
     #: The rest level of a raise: the heel over this long before it leaves, within raise_max_up_s of the top
     #: (the slowest raise a coach sets, one in two seconds, takes about 0.7 s to rise).
     raise_rest_s: float = 0.1
