@@ -118,7 +118,7 @@ def test_on_the_spot_drills_and_no_height() -> None:
     p = filmed("piston_run", "still")
     d, _ = measured(p, 178.0, travelling=False)
     assert d is not None and d.speed_m_s is None and d.hip_height_cm is not None
-    assert d.missing == (("step length and speed", "Piston run is done on the spot"),)
+    assert d.missing == (("step length and speed", "Piston run is not a travelling drill"),)
     nothing, _ = measured(p, None)
     assert nothing is None
     (limit,) = distance_limits(None)

@@ -97,7 +97,7 @@ def distances_line(result: AnalysisResult) -> str | None:
     if d is None:
         return None
     err = EXPECTED_ERROR_PCT
-    parts = [f"{name} {value:.0f} cm (+-{err[key]:.0f} %)" for name, key, value in (
+    parts = [f"{name} {round(value, 1):.0f} cm (+-{err[key]:.0f} %)" for name, key, value in (  # as report.html
         ("step length", "step_length", d.step_length_cm), ("hip height", "hip_height", d.hip_height_cm),
         ("knee height at the peaks", "knee_height", d.knee_height_cm)) if value is not None]
     if d.speed_m_s is not None:

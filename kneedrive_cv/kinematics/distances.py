@@ -324,7 +324,7 @@ def _travel(kinematics: Kinematics, planted: dict[Side, np.ndarray], cm: float, 
             reps: Sequence[RepSpan], drill_title: str | None) -> _Travel:
     """Step length and speeds, or why they are not measured."""
     if not travelling:
-        why = (f"{drill_title or 'this drill'} is done on the spot" if travelling is not None
+        why = (f"{drill_title or 'this drill'} is not a travelling drill" if travelling is not None
                else "no travelling drill was recognised")
         return _Travel(missing=((_WHAT_TRAVEL, why),))
     t = kinematics.t_s
