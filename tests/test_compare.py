@@ -22,10 +22,11 @@ from factory import Athlete, build, mirrored
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.errors import CompareError
+from kneedrive_cv.files import json_ready
 from kneedrive_cv.landmarks import SKELETON_EDGES, Landmark, Side
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.output.annotators import Sizes
-from kneedrive_cv.output.compare import write_compare
+from kneedrive_cv.output.compare import compare_dict, write_compare
 from kneedrive_cv.output.compare.pairs import BEST_WORST, CHOSEN, REP_BY_REP, best_and_worst, pair_reps
 from kneedrive_cv.output.compare.panel import COMPARE_SCALE, GHOST_RGB, PANEL_H, PANEL_W
 from kneedrive_cv.output.compare.video import PEAK_RGB, peak_badge
@@ -271,3 +272,29 @@ def test_the_web_app_compares_two_sessions_of_an_athlete(landscape: AnalysisResu
         assert bad.status_code == 422 and "has no rep 99" in bad.text
         assert client.get(f"/compare?a={first}&b=0123456789abcdef").status_code == 404
         assert client.get("/compare/0123/compare.mp4").status_code == 404
+
+
+@pytest.mark.model
+def test_the_planted_faults_show_as_deltas_of_the_right_sign_and_size() -> None:
+    """The clean piston-run sample against the faults sample: B leans more, drives higher and slows down."""
+    import statistics
+
+    root = Path(__file__).resolve().parents[1] / "sample_videos"
+    truth = {n: json.loads((root / f"{n}.truth.json").read_text()) for n in ("piston_run", "piston_run_faults")}
+    a, b = analyse(root / "piston_run.mp4"), analyse(root / "piston_run_faults.mp4")
+    doc = json_ready(compare_dict(a, b, *pair_reps(a, b), video=None))  # the numbers (the video is tested above)
+    assert doc["pairing"] == REP_BY_REP and len(doc["pairs"]) >= 12
+
+    def median(name: str) -> float:
+        return statistics.median(p["delta"][name] for p in doc["pairs"] if name in p["delta"])
+
+    ta, tb = truth["piston_run"]["derived"], truth["piston_run_faults"]["derived"]
+    lean, thigh = tb["lean_deg"] - ta["lean_deg"], tb["thigh_peak_deg"] - ta["thigh_peak_deg"]  # +13 and +36 deg
+    # the trunk line of a rounded back leans more than the lean from the ankles: up to 9 deg more is allowed
+    assert 0.7 * lean <= median("trunk_lean_deg") <= lean + 9
+    assert abs(median("peak_thigh_deg") - thigh) <= 10
+    assert median("peak_knee_height") > 0.25  # knees above the hips instead of below
+    assert median("score") < -15
+    # the rhythm: B's cadence falls from 4.0 to 3.2 steps per second over the set, A's keeps to 4.0
+    assert doc["clip_delta"]["cadence_spm"] < -10
+    assert doc["clip_delta"]["cadence_change_over_set"] < -0.05

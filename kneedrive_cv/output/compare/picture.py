@@ -42,9 +42,10 @@ def _peak_tiles(painter: PanelPainter, reps: list[int]) -> dict[int, np.ndarray]
 def _label(tile: np.ndarray, text: str, sizes: Sizes, style: Style, score: float | None) -> None:
     band = sizes.line_h + sizes.pad
     tile[:band] = (0.25 * tile[:band] + 0.75 * np.array(style.panel)).astype(np.uint8)
-    put_text(tile, text, (sizes.pad, sizes.line_h), sizes, style.text, 1.0)
+    put_text(tile, text, (sizes.pad, sizes.line_h), sizes, style.text, 1.0, outline=None)  # on a dark band
     label = "--" if score is None else f"{score:.0f}"
-    put_text(tile, label, (TILE_W - sizes.pad - 3 * sizes.line_h // 2, sizes.line_h), sizes, style.score(score), 1.0)
+    put_text(tile, label, (TILE_W - sizes.pad - 3 * sizes.line_h // 2, sizes.line_h), sizes, style.score(score), 1.0,
+             outline=None)
 
 
 def render_compare_picture(a: AnalysisResult, b: AnalysisResult, pairs: list[Pair],

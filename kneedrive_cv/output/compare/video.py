@@ -183,12 +183,13 @@ class _Painter:
         s = self.sizes
         score = "--" if rep.score is None else f"{rep.score:.0f}"
         shade(panel, 0, 0, PANEL_W, s.line_h + s.pad, self.style.panel, 0.8)
-        x = s.pad + put_text(panel, f"{which} ", (s.pad, s.line_h), s, self.style.text, 1.1)
+        # on a dark band: no outline (an outline runs a little past the text's end at these sizes)
+        x = s.pad + put_text(panel, f"{which} ", (s.pad, s.line_h), s, self.style.text, 1.1, outline=None)
         name = name if len(name) <= 22 else name[:20] + "..."
-        x += put_text(panel, f"{name} rep {rep.index} ", (x, s.line_h), s, self.style.muted, 0.9)
-        put_text(panel, rep.side.value, (x, s.line_h), s, self.style.side(rep.side), 0.9)
+        x += put_text(panel, f"{name} rep {rep.index} ", (x, s.line_h), s, self.style.muted, 0.9, outline=None)
+        put_text(panel, rep.side.value, (x, s.line_h), s, self.style.side(rep.side), 0.9, outline=None)
         w = text_size(score, s, 1.1)[0]
-        put_text(panel, score, (PANEL_W - s.pad - w, s.line_h), s, self.style.score(rep.score), 1.1)
+        put_text(panel, score, (PANEL_W - s.pad - w, s.line_h), s, self.style.score(rep.score), 1.1, outline=None)
         put_text(panel, f"{dt:+.2f} s", (s.pad, PANEL_H - s.pad), s, self.style.text, 0.9)
         if i == rep.i_peak:
             x0, y0, x1, y1 = peak_badge(s)
