@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,13 @@ def _jpeg_b64(path: Path | None, quality: int = 85) -> str | None:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None) -> str:
-    """The HTML page for a report.json dict, its plot PNGs and its kinogram PNG."""
+def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None,
+                       heading: Mapping[str, str] | None = None) -> str:
+    """The HTML page for a report.json dict, its plot PNGs and its kinogram PNG.
+
+    ``heading``: who and when, for a page handed to the athlete: ``athlete``, ``filmed`` (a date) and ``clip``
+    (the name the coach knows the clip by); any may be missing. Without it the page is headed by the drill.
+    """
     template = _ENV.get_template("report.html")
     return template.render(r=report, s=report["summary"], kinogram=_jpeg_b64(kinogram),
-                           plots=[(name, _b64(p)) for name, p in plots.items()])
+                           plots=[(name, _b64(p)) for name, p in plots.items()], heading=dict(heading or {}))

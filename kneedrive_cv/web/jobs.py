@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 
 #: ``progress(fraction 0-1, what is being done)``, called by an analysis function as it goes.
 ProgressFn = Callable[[float, str], None]
-#: ``fn(clip_path, out_dir, drill, progress) -> summary``: what a worker runs on a clip.
-#: (clip, results folder, drill, progress[, person=id]) -> summary; ``person`` only when the coach picked one.
+#: ``fn(clip_path, out_dir, drill, progress, **options) -> summary``: what a worker runs on a clip. The options
+#: are ``heading`` (athlete, date filmed and clip name, for report.html) always, ``person`` (the id of the
+#: person the coach picked) and ``thresholds`` (the coach's thresholds file) only when set.
 AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
@@ -56,7 +57,7 @@ LOCK_NAME = ".lock"
 
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
-                 thresholds: Path | None = None) -> dict[str, Any]:
+                 thresholds: Path | None = None, heading: dict[str, str] | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -65,7 +66,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     ``person``: the id of the person to analyse in a clip with several; None to choose automatically. When
     several people are seen, ``people.png`` (everyone, with their ids) is written too, to pick another.
     ``thresholds``: a coach's thresholds file to score with. The pose is cached, so scoring a clip again (another
-    drill, other thresholds) costs the scoring and the overlay video only.
+    drill, other thresholds) costs the scoring and the overlay video only. ``heading``: who and when, to head
+    report.html (the athlete's name, the date filmed, the clip's name as uploaded).
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -80,7 +82,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
 
     result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
-    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds)
+    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds,
+                          heading=heading)
     people = result.track.people
     if people is not None and len(people.person_ids) > 1:
         from kneedrive_cv.output.people_sheet import render_people_sheet
@@ -126,7 +129,8 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
-          person: int | None = None, thresholds: Path | None = None) -> dict[str, Any] | None:
+          person: int | None = None, thresholds: Path | None = None, heading: dict[str, str] | None = None
+          ) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
@@ -147,7 +151,7 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
                 store.set_progress(clip_id, fraction, stage)
 
         try:
-            options = {"person": person, "thresholds": thresholds}  # given only when set: stand-ins may lack them
+            options = {"person": person, "thresholds": thresholds, "heading": heading}
             summary = fn(clip_path, staging, drill, progress, **{k: v for k, v in options.items() if v is not None})
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -213,7 +217,9 @@ class JobRunner:
                                                      initargs=(self.workers, os.getpid()))
             future = self._executor.submit(_work, self.analysis, self.store.root, clip_id,
                                            self.store.clip_path(clip), self.store.results_dir(clip_id),
-                                           clip.drill_requested, clip.person, self.store.thresholds_path(clip))
+                                           clip.drill_requested, clip.person, self.store.thresholds_path(clip),
+                                           {"athlete": clip.athlete_name or "", "filmed": clip.recorded_on,
+                                            "clip": clip.original_name})
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 
