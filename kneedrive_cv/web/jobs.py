@@ -137,11 +137,14 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
     """
     store = Store(data_dir)
     with clip_lock(out_dir.parent) as locked:
-        if not locked or not store.mark_running(clip_id, now_iso()):
+        if not locked or not out_dir.parent.is_dir():  # the clip was deleted while this waited
             return None
         _tidy(out_dir)
         staging = out_dir.with_name(f"{out_dir.name}.part-{os.getpid()}")
         staging.mkdir()
+        if not store.mark_running(clip_id, now_iso()):  # marked last: the analysis starts right after
+            shutil.rmtree(staging, ignore_errors=True)
+            return None
         last = [0.0]
 
         def progress(fraction: float, stage: str) -> None:
