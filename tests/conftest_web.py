@@ -16,7 +16,8 @@ from kneedrive_cv.errors import NoPersonError
 
 ProgressFn = Callable[[float, str], None]
 
-def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                  **options: Any) -> dict[str, Any]:
     """Write what the real analysis writes (the clip itself as the overlay) and return a fixed summary."""
     progress(0.5, "pretending")
     time.sleep(0.2)
@@ -36,19 +37,22 @@ def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Progress
     return summary
 
 
-def slow_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+def slow_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                  **options: Any) -> dict[str, Any]:
     """Take far longer than any test waits: the server is stopped while this runs."""
     progress(0.25, "taking its time")
     time.sleep(120)
     return fake_analysis(clip_path, out_dir, drill, progress)
 
 
-def no_person_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+def no_person_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                       **options: Any) -> dict[str, Any]:
     """Fail as the real analysis does on a clip without anybody in it."""
     raise NoPersonError(f"{clip_path.name}: a person was found in only 0 of 15 frames. Film the athlete whole.")
 
 
-def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                      **options: Any) -> dict[str, Any]:
     """Answer as the real analysis does for a clip with no knee-drive drill in it."""
     return {"drill": "none", "drill_title": "no knee-drive drill", "drill_confidence": 0.9, "cadence_spm": None,
             "hold_s": None, "n_reps": 0, "mean_score": None, "reps": [], "top_faults": [], "set_faults": [],
@@ -56,7 +60,7 @@ def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Prog
 
 
 def two_people_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
-                        person: int | None = None) -> dict[str, Any]:
+                        person: int | None = None, **options: Any) -> dict[str, Any]:
     """As the real analysis answers for a clip with two people: person 2 by default, or the one picked."""
     summary = fake_analysis(clip_path, out_dir, drill, progress)
     (out_dir / "people.png").write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -75,7 +79,8 @@ def serve(data_dir: str, port: int, analysis: str) -> None:
     uvicorn.run(create_app(data_dir, analysis=globals()[analysis]), host="127.0.0.1", port=port, log_level="warning")
 
 
-def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                       **options: Any) -> dict[str, Any]:
     """Answer as the real analysis does for a file damaged part-way, with a slow-motion cadence as well."""
     summary = fake_analysis(clip_path, out_dir, drill, progress)
     return {**summary, "cadence_spm": 20.0, "unmeasured": [
@@ -84,7 +89,7 @@ def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pro
 
 
 def rescoring_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
-                       thresholds: Path | None = None) -> dict[str, Any]:
+                       thresholds: Path | None = None, **options: Any) -> dict[str, Any]:
     """Recognise high knees whatever was chosen; score 50 with a coach's thresholds file (kept in used.txt)."""
     summary = fake_analysis(clip_path, out_dir, drill, progress)
     (out_dir / "used.txt").write_text(f"{drill}\n{thresholds.read_text() if thresholds else 'shipped'}")
@@ -92,7 +97,8 @@ def rescoring_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pro
             "drill_confidence": 0.84, "mean_score": 50.0 if thresholds else 65.2}
 
 
-def kinogram_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn) -> dict[str, Any]:
+def kinogram_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                      **options: Any) -> dict[str, Any]:
     """As the real analysis writes a kinogram, with the stand-in's faults counted as the summary counts them."""
     summary = fake_analysis(clip_path, out_dir, drill, progress)
     (out_dir / "kinogram.png").write_bytes(b"\x89PNG\r\n\x1a\n")

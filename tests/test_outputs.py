@@ -91,6 +91,22 @@ def test_html_report_shows_every_rep_and_the_plots(piston: tuple[Path, subproces
     assert "mean score" in printed.stdout
 
 
+def test_html_report_is_headed_by_the_athlete_when_given(piston: tuple[Path, subprocess.CompletedProcess[str]]
+                                                          ) -> None:
+    from kneedrive_cv.output.html import render_report_html
+
+    out, _ = piston
+    report = json.loads((out / "report.json").read_text())
+    plain = (out / "report.html").read_text()
+    headed = render_report_html(report, {}, None, {"athlete": "Ada Lovelace", "filmed": "2025-03-14",
+                                                   "clip": "Tuesday run.mov"})
+    assert "<title>Ada Lovelace - Tuesday run.mov - Piston run - 2025-03-14 - kneedrive report</title>" in headed
+    assert re.search(r"<header>\s*<h1>Ada Lovelace</h1>\s*<p>Piston run &middot; filmed 2025-03-14</p>", headed)
+    assert "<p>Tuesday run.mov &middot;" in headed and "piston_run.mp4" not in headed
+    assert "<title>piston_run.mp4 - Piston run - kneedrive report</title>" in plain  # the CLI's, unchanged
+    assert "--thresholds" not in plain and "elbow_angle" not in plain.split("Not measured")[-1].split("</ul>")[0]
+
+
 def test_a_clip_with_no_drill_still_reports_what_it_saw(tmp_path: Path) -> None:
     run_analyse(ROOT / "sample_videos" / "walking.mp4", tmp_path)
     report = json.loads((tmp_path / "report.json").read_text())

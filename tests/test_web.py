@@ -541,7 +541,7 @@ def test_kill_9_of_the_server_leaves_no_worker_and_a_restart_finishes_the_clip_o
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 httpx.get(base + "/", timeout=2)
@@ -652,8 +652,9 @@ def test_a_clip_is_scored_again_with_another_drill_and_with_a_thresholds_file(tm
 def test_a_queued_clip_can_be_cancelled_and_a_running_one_cannot(tmp_path: Path, clip: Path) -> None:
     with TestClient(create_app(tmp_path, workers=1, analysis=slow_analysis)) as client:
         ids = [clip_id_of(post_clip(client, clip.read_bytes(), f"{i}.mp4")) for i in range(3)]
-        deadline = time.monotonic() + 30
-        while client.get(f"/api/clips/{ids[0]}").json()["state"] != "running" and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while client.get(f"/api/clips/{ids[0]}").json()["state"] != "running":
+            assert time.monotonic() < deadline, "the first clip never started"
             time.sleep(0.1)
         queued_page = client.get(f"/clips/{ids[2]}").text
         running = client.post(f"/clips/{ids[0]}/delete", follow_redirects=False)
@@ -759,6 +760,14 @@ def test_a_damaged_clip_says_so_and_its_slow_motion_cadence_is_not_taken(tmp_pat
     assert 'id="not-real-time"' in page
     row = re.search(r">Ada</a></td>.*?</tr>", squad, re.S).group(0)  # type: ignore[union-attr]
     assert "steps/min" not in row and row.count(">–<") == 3  # mean, latest score and latest cadence
+
+
+def test_the_store_names_the_analysis_kinds_it_reacts_to() -> None:
+    from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
+    from kneedrive_cv.web.store import NOT_REAL_TIME, TRUNCATED_KIND
+
+    assert {UnmeasuredKind.SLOW_MOTION.value, UnmeasuredKind.CADENCE.value} == NOT_REAL_TIME
+    assert UnmeasuredKind.TRUNCATED.value == TRUNCATED_KIND
 
 
 def _faststart_clip(path: Path, seconds: float = 3.0) -> Path:
@@ -887,6 +896,9 @@ def test_the_real_analysis_runs_in_a_worker_and_its_results_are_shown(tmp_path: 
     assert "<video" in page and (report["drill"] in page.replace(" ", "_") or report["drill"] == "none")
     row = db_rows(tmp_path, "clips")[0]
     assert row["n_reps"] == len(report["reps"]) == len(re.findall(r"<tr data-t=", page))
+    report_html = (results / "report.html").read_text()
+    assert f"<p>{source.name} &middot;" in report_html and "<p>clip.mp4" not in report_html  # as the coach named it
+    assert f"filmed {row['recorded_on']}" in report_html
 
 
 # -- the command ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +60,12 @@ def _pictures(result: AnalysisResult, out: Path) -> tuple[Path | None, BestWorst
 def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overlay: bool = False,
                   thresholds: str | os.PathLike[str] | None = None,
                   model: str | os.PathLike[str] | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
+                  progress: Callable[[int, int], None] | None = None,
+                  heading: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Write every output of an analysis into ``out_dir``; returns the files by name.
 
-    ``progress`` is called with (frames drawn, frames) while the overlay video is written.
+    ``progress`` is called with (frames drawn, frames) while the overlay video is written. ``heading`` heads
+    report.html with the athlete's name, the date filmed and the clip's name (see ``render_report_html``).
 
     Raises:
         OutputError: the folder cannot be created or written.
@@ -95,7 +97,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
         files["best_worst.png"] = best_worst.picture
     report = json.loads(files["report.json"].read_text(encoding="utf-8"))
     files["report.html"] = write_atomic(out / "report.html",
-                                        render_report_html(report, plots, kinogram, best_worst))
+                                        render_report_html(report, plots, kinogram, best_worst, heading))
     if overlay:
         from kneedrive_cv.output.overlay import render_overlay
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,12 @@ def _jpeg_b64(path: Path | None, quality: int = 85) -> str | None:
 
 
 def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None,
-                       best_worst: BestWorst | None = None) -> str:
-    """The HTML page for a report.json dict, its plot PNGs, its kinogram PNG and its best rep against its worst."""
+                       best_worst: BestWorst | None = None, heading: Mapping[str, str] | None = None) -> str:
+    """The HTML page for a report.json dict, its plot PNGs, its kinogram PNG and its best rep against its worst.
+
+    ``heading``: who and when, for a page handed to the athlete: ``athlete``, ``filmed`` (a date) and ``clip``
+    (the name the coach knows the clip by); any may be missing. Without it the page is headed by the drill.
+    """
     template = _ENV.get_template("report.html")
     pair = None
     if best_worst is not None:
@@ -51,4 +56,5 @@ def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram:
         pair = {"best": best_worst.pair.a.index, "worst": best_worst.pair.b.index, "rows": table,
                 "image": _jpeg_b64(best_worst.picture)}
     return template.render(r=report, s=report["summary"], kinogram=_jpeg_b64(kinogram),
-                           plots=[(name, _b64(p)) for name, p in plots.items()], best_worst=pair)
+                           plots=[(name, _b64(p)) for name, p in plots.items()], best_worst=pair,
+                           heading=dict(heading or {}))

@@ -46,9 +46,10 @@ log = logging.getLogger(__name__)
 
 #: ``progress(fraction 0-1, what is being done)``, called by an analysis function as it goes.
 ProgressFn = Callable[[float, str], None]
-#: ``fn(clip_path, out_dir, drill, progress) -> summary``: what a worker runs on a clip.
-#: (clip, results folder, drill, progress[, person=id][, height_cm=cm]) -> summary; ``person`` only when the coach
-#: picked one, ``height_cm`` only when the athlete's page gives one.
+#: ``fn(clip_path, out_dir, drill, progress, **options) -> summary``: what a worker runs on a clip. The options
+#: are ``heading`` (athlete, date filmed and clip name, for report.html) always, ``person`` (the id of the
+#: person the coach picked), ``thresholds`` (the coach's thresholds file) and ``height_cm`` (the athlete's page
+#: gives one) only when set.
 AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
@@ -64,7 +65,8 @@ LOCK_NAME = ".lock"
 
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
-                 thresholds: Path | None = None, height_cm: float | None = None) -> dict[str, Any]:
+                 thresholds: Path | None = None, height_cm: float | None = None,
+                 heading: dict[str, str] | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -75,6 +77,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     ``thresholds``: a coach's thresholds file to score with. The pose is cached, so scoring a clip again (another
     drill, other thresholds) costs the scoring and the overlay video only.
     ``height_cm``: the athlete's height (their page in the app), for distances in centimetres.
+    ``heading``: who and when, to head report.html (the athlete's name, the date filmed, the clip's name as
+    uploaded).
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -90,7 +94,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds,
                      height_cm=height_cm)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
-    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds)
+    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds,
+                          heading=heading)
     people = result.track.people
     if people is not None and len(people.person_ids) > 1:
         from kneedrive_cv.output.people_sheet import render_people_sheet
@@ -136,19 +141,22 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
-          person: int | None = None, thresholds: Path | None = None,
-          height_cm: float | None = None) -> dict[str, Any] | None:
+          person: int | None = None, thresholds: Path | None = None, height_cm: float | None = None,
+          heading: dict[str, str] | None = None) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
     """
     store = Store(data_dir)
     with clip_lock(out_dir.parent) as locked:
-        if not locked or not store.mark_running(clip_id, now_iso()):
+        if not locked or not out_dir.parent.is_dir():  # the clip was deleted while this waited
             return None
         _tidy(out_dir)
         staging = out_dir.with_name(f"{out_dir.name}.part-{os.getpid()}")
         staging.mkdir()
+        if not store.mark_running(clip_id, now_iso()):  # marked last: the analysis starts right after
+            shutil.rmtree(staging, ignore_errors=True)
+            return None
         last = [0.0]
 
         def progress(fraction: float, stage: str) -> None:
@@ -159,7 +167,7 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
 
         try:
             summary = fn(clip_path, staging, drill, progress,
-                         **_given(person=person, thresholds=thresholds, height_cm=height_cm))
+                         **_given(person=person, thresholds=thresholds, height_cm=height_cm, heading=heading))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -194,6 +202,11 @@ def _sent_analysis(analysis: AnalysisFn, clip: Path, out_dir: Path, drill: str, 
         path.write_text(thresholds_text, encoding="utf-8")
         options["thresholds"] = path
     return analysis(clip, out_dir, drill, progress, **options)
+
+
+def _heading(clip: Clip) -> dict[str, str]:
+    """Who and when, to head the clip's report.html: the athlete, the date filmed, the name it was uploaded as."""
+    return {"athlete": clip.athlete_name or "", "filmed": clip.recorded_on, "clip": clip.original_name}
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -242,7 +255,7 @@ class JobRunner:
                 future = self._pool().submit(_work, self.analysis, self.store.root, clip_id,
                                              self.store.clip_path(clip), self.store.results_dir(clip_id),
                                              clip.drill_requested, clip.person, self.store.thresholds_path(clip),
-                                             self.store.athlete_height_cm(clip.athlete_id))
+                                             self.store.athlete_height_cm(clip.athlete_id), _heading(clip))
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 
@@ -272,7 +285,8 @@ class JobRunner:
         data = self.store.clip_path(clip).read_bytes()
         self.store.mark_running(clip.id, now_iso())
         self.store.set_progress(clip.id, 0.0, f"analysing on {self.cluster.label}")
-        options = _given(person=clip.person, height_cm=self.store.athlete_height_cm(clip.athlete_id))
+        options = _given(person=clip.person, height_cm=self.store.athlete_height_cm(clip.athlete_id),
+                         heading=_heading(clip))
         thresholds = self.store.thresholds_path(clip)
         if thresholds is not None:  # the file travels too: the workers may not see the data folder
             options["thresholds_text"] = thresholds.read_text(encoding="utf-8")

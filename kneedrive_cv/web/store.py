@@ -23,14 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
-
 DB_NAME = "kneedrive.sqlite"
 #: A coach's thresholds file for one clip, in the clip's folder.
 THRESHOLDS_NAME = "thresholds.toml"
 STATES = ("queued", "running", "done", "failed")
-#: Kinds of report.json's ``unmeasured`` that say a clip's cadence is not the athlete's real-time cadence.
-NOT_REAL_TIME = frozenset({UnmeasuredKind.SLOW_MOTION.value, UnmeasuredKind.CADENCE.value})
+#: Kinds of report.json's ``unmeasured`` (``UnmeasuredKind`` values) that say a clip's cadence is not the
+#: athlete's real-time cadence, and that its file was truncated (kept as text: workers import this module and
+#: need not load the analysis to do so; tests/test_web.py checks they match the enum).
+NOT_REAL_TIME = frozenset({"slow_motion", "cadence"})
+TRUNCATED_KIND = "truncated"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS athletes (
@@ -367,7 +368,7 @@ class Store:
                 "truncated=? WHERE id = ?",
                 (now_iso(), summary.get("drill"), summary.get("drill_confidence"), cadence,
                  summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(),
-                 int(UnmeasuredKind.TRUNCATED.value in kinds), clip_id))
+                 int(TRUNCATED_KIND in kinds), clip_id))
 
     def mark_failed(self, clip_id: str, message: str) -> None:
         """Record that the analysis ended with an error a coach can read."""
