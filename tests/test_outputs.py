@@ -98,8 +98,8 @@ def test_html_report_is_headed_by_the_athlete_when_given(piston: tuple[Path, sub
     out, _ = piston
     report = json.loads((out / "report.json").read_text())
     plain = (out / "report.html").read_text()
-    headed = render_report_html(report, {}, None, {"athlete": "Ada Lovelace", "filmed": "2025-03-14",
-                                                   "clip": "Tuesday run.mov"})
+    headed = render_report_html(report, {}, None, heading={"athlete": "Ada Lovelace", "filmed": "2025-03-14",
+                                                           "clip": "Tuesday run.mov"})
     assert "<title>Ada Lovelace - Tuesday run.mov - Piston run - 2025-03-14 - kneedrive report</title>" in headed
     assert re.search(r"<header>\s*<h1>Ada Lovelace</h1>\s*<p>Piston run &middot; filmed 2025-03-14</p>", headed)
     assert "<p>Tuesday run.mov &middot;" in headed and "piston_run.mp4" not in headed
