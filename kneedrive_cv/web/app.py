@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import re
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,11 +26,11 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
 from kneedrive_cv.cluster import Cluster
-from kneedrive_cv.output.charts import Point, line_chart
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
-from kneedrive_cv.web import compare, safety, upload
+from kneedrive_cv.web import compare, manage, safety, share, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
+from kneedrive_cv.web.pages import Context, clip_files, clip_or_404, context_of, drill_charts, page, remove_clip
 from kneedrive_cv.web.store import Clip, Store
 
 log = logging.getLogger(__name__)
@@ -43,20 +41,8 @@ FILE_FIELD = "video"
 #: Analysis time per frame assumed before any clip has been analysed on this server (for the progress estimate).
 PRIOR_SECONDS_PER_FRAME = 0.12
 router = APIRouter()
-_CLIP_ID = re.compile(r"^[0-9a-f]{16}$")
 _MIME = {".mp4": "video/mp4", ".csv": "text/csv", ".json": "application/json", ".npz": "application/octet-stream",
          ".png": "image/png", ".html": "text/html", ".svg": "image/svg+xml"}
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the request handlers share: the store, the job runner, the templates and the upload limit."""
-
-    store: Store
-    runner: JobRunner
-    templates: Jinja2Templates
-    max_bytes: int
-    drills: dict[str, str]
 
 
 def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int = 1,
@@ -99,17 +85,11 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
-    from kneedrive_cv.web import manage, share  # their routes use this module's helpers
-
     app.include_router(manage.router)
     app.include_router(share.router)
     app.include_router(compare.router)
     return app
 
-
-
-def _kd(request: Request) -> Context:
-    return request.app.state.kd  # type: ignore[no-any-return]
 
 
 #: The title of the error page for each status (others: "Something went wrong").
@@ -124,7 +104,7 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status_code)
     title = ERROR_TITLES.get(status_code, "Something went wrong")
-    return _page(request, "error.html", status_code, title=title, message=message)
+    return page(request, "error.html", status_code, title=title, message=message)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -140,16 +120,12 @@ async def _bad_path(request: Request, exc: RequestValidationError) -> Response:
     return error_page(request, 404, f"No such {what}.")
 
 
-def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return _kd(request).templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
 def _upload_page(request: Request, error: str = "", status_code: int = 200,
                  form: dict[str, str] | None = None) -> HTMLResponse:
-    kd = _kd(request)
-    return _page(request, "upload.html", status_code, error=error, form=form or {}, athletes=kd.store.athletes(),
-                 drills=kd.drills, recent=kd.store.clips(limit=12), max_bytes=kd.max_bytes,
-                 file_field=FILE_FIELD, today=date.today().isoformat())
+    kd = context_of(request)
+    return page(request, "upload.html", status_code, error=error, form=form or {}, athletes=kd.store.athletes(),
+                drills=kd.drills, recent=kd.store.clips(limit=12), max_bytes=kd.max_bytes,
+                file_field=FILE_FIELD, today=date.today().isoformat())
 
 
 @router.get("/", response_class=HTMLResponse, name="index")
@@ -161,7 +137,7 @@ def index(request: Request) -> HTMLResponse:
 @router.post("/upload", name="receive_upload")
 async def receive_upload(request: Request) -> Response:
     """Receive a clip: stream it to disk, check it, queue its analysis, and send the browser to its page."""
-    kd = _kd(request)
+    kd = context_of(request)
     wants_json = request.headers.get("x-requested-with") == "kneedrive"
     fields: dict[str, str] = {}
     try:
@@ -184,24 +160,24 @@ async def receive_upload(request: Request) -> Response:
 @router.get("/clips/{clip_id}", response_class=HTMLResponse, name="clip_page")
 def clip_page(request: Request, clip_id: str) -> HTMLResponse:
     """Show a clip: its progress while queued or running, its results once done."""
-    store = _kd(request).store
-    clip = _clip_or_404(store, clip_id)
-    return _page(request, "clip.html", clip=clip, status=_status(store, clip), files=_files(store, clip),
-                 drills=_kd(request).drills)
+    store = context_of(request).store
+    clip = clip_or_404(store, clip_id)
+    return page(request, "clip.html", clip=clip, status=_status(store, clip), files=clip_files(store, clip),
+                drills=context_of(request).drills)
 
 
 @router.get("/api/clips/{clip_id}", name="clip_status")
 def clip_status(request: Request, clip_id: str) -> dict[str, Any]:
     """Report a clip's state as JSON, for the progress indicator."""
-    store = _kd(request).store
-    return _status(store, _clip_or_404(store, clip_id))
+    store = context_of(request).store
+    return _status(store, clip_or_404(store, clip_id))
 
 
 @router.post("/clips/{clip_id}/rerun", name="rerun")
 def rerun(request: Request, clip_id: str) -> RedirectResponse:
     """Queue a finished clip's analysis again."""
-    kd = _kd(request)
-    clip = _clip_or_404(kd.store, clip_id)
+    kd = context_of(request)
+    clip = clip_or_404(kd.store, clip_id)
     if clip.finished:
         kd.store.mark_queued(clip.id)
         kd.runner.submit(clip.id)
@@ -211,8 +187,8 @@ def rerun(request: Request, clip_id: str) -> RedirectResponse:
 @router.post("/clips/{clip_id}/athlete", name="pick_athlete")
 async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
     """Analyse another person of a finished clip (an id from its people picture); the pose is cached."""
-    kd = _kd(request)
-    clip = _clip_or_404(kd.store, clip_id)
+    kd = context_of(request)
+    clip = clip_or_404(kd.store, clip_id)
     person = str((await safety.small_form(request)).get("person") or "")
     if not person.isdigit():
         raise HTTPException(400, "Pick a person by their number in the picture of everyone seen.")
@@ -225,10 +201,8 @@ async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
 @router.post("/clips/{clip_id}/delete", name="delete")
 def delete(request: Request, clip_id: str) -> RedirectResponse:
     """Delete a clip, its video and its results; a queued clip leaves the queue (one being analysed cannot)."""
-    from kneedrive_cv.web.manage import remove_clip
-
-    kd = _kd(request)
-    clip = _clip_or_404(kd.store, clip_id)
+    kd = context_of(request)
+    clip = clip_or_404(kd.store, clip_id)
     busy = "This clip is being analysed; delete it once it has finished (a minute or two)."
     if clip.state == "running":
         raise HTTPException(409, busy)
@@ -244,8 +218,8 @@ def delete(request: Request, clip_id: str) -> RedirectResponse:
 @router.api_route("/clips/{clip_id}/files/{name:path}", methods=["GET", "HEAD"], name="clip_file")
 def clip_file(request: Request, clip_id: str, name: str, download: bool = False) -> FileResponse:
     """Serve one result file (with HTTP range requests, so the video can seek), only from the clip's folder."""
-    store = _kd(request).store
-    clip = _clip_or_404(store, clip_id)
+    store = context_of(request).store
+    clip = clip_or_404(store, clip_id)
     path = _contained(store, store.results_dir(clip.id), name)
     stem = Path(clip.original_name).stem[:60] or "clip"
     return FileResponse(path, media_type=_MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0],
@@ -255,28 +229,29 @@ def clip_file(request: Request, clip_id: str, name: str, download: bool = False)
 @router.get("/athletes", response_class=HTMLResponse, name="squad_page")
 def squad(request: Request) -> HTMLResponse:
     """List the athletes with their clip counts and mean scores."""
-    store = _kd(request).store
+    store = context_of(request).store
     unassigned = [c for c in store.clips() if c.athlete_id is None]
-    return _page(request, "squad.html", athletes=store.athletes(), unassigned=unassigned)
+    return page(request, "squad.html", athletes=store.athletes(), unassigned=unassigned)
 
 
 @router.get("/athletes/{athlete_id}", response_class=HTMLResponse, name="athlete_page")
 def athlete_page(request: Request, athlete_id: int) -> HTMLResponse:
     """Show an athlete's clips over time, with their score and cadence by date."""
-    store = _kd(request).store
+    store = context_of(request).store
     athlete = store.athlete(athlete_id)
     if athlete is None:
         raise HTTPException(404, "No such athlete.")
     clips = store.clips(athlete_id=athlete_id)
     others = [a for a in store.athletes() if a.id != athlete_id]
-    return _page(request, "athlete.html", athlete=athlete, clips=clips, charts=_charts(clips, _kd(request).drills),
-                 others=others, height_cm=store.athlete_height_cm(athlete_id))
+    charts = drill_charts(clips, context_of(request).drills)
+    return page(request, "athlete.html", athlete=athlete, clips=clips, charts=charts, others=others,
+                height_cm=store.athlete_height_cm(athlete_id))
 
 
 @router.post("/athletes/{athlete_id}/height", name="athlete_height")
 async def athlete_height(request: Request, athlete_id: int) -> RedirectResponse:
     """Set the athlete's height (empty clears it): clips analysed from now on give distances in centimetres."""
-    store = _kd(request).store
+    store = context_of(request).store
     if store.athlete(athlete_id) is None:
         raise HTTPException(404, "No such athlete.")
     store.set_athlete_height_cm(athlete_id, _height_field(str((await request.form()).get("height_cm") or "")))
@@ -365,13 +340,6 @@ def _athlete_id(store: Store, fields: dict[str, str]) -> int | None:
     return None
 
 
-def _clip_or_404(store: Store, clip_id: str) -> Clip:
-    clip = store.clip(clip_id) if _CLIP_ID.match(clip_id) else None
-    if clip is None:
-        raise HTTPException(404, "No such clip: it may have been deleted.")
-    return clip
-
-
 def _contained(store: Store, folder: Path, name: str) -> Path:
     """``folder/name`` if it is a file inside both ``folder`` and the data folder, else a 404."""
     try:
@@ -403,47 +371,3 @@ def _status(store: Store, clip: Clip) -> dict[str, Any]:
     elif clip.finished:
         status["progress"] = 1.0
     return status
-
-
-def _files(store: Store, clip: Clip) -> dict[str, Any]:
-    """List the results to show: the overlay video, the kinogram, the plots and the downloads."""
-    folder = store.results_dir(clip.id)
-    if clip.state != "done" or not folder.is_dir():
-        return {"video": None, "kinogram": None, "plots": [], "downloads": [], "people": None}
-    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and not p.name.startswith("."))
-    videos = [n for n in names if n.endswith(".mp4")]
-    images = [n for n in names if n.endswith((".png", ".svg"))]
-    kinogram = next((n for n in images if "kinogram" in n), None)
-    people = "people.png" if "people.png" in images else None
-    order = ["report.json", "reps.csv", "frames.csv", "report.html", "analysis.json", "track.npz"]
-    downloads = sorted((n for n in names if n.endswith((".json", ".csv", ".html", ".npz"))),
-                       key=lambda n: (order.index(n) if n in order else len(order), n))
-    video = "overlay.mp4" if "overlay.mp4" in videos else (videos[0] if videos else None)
-    return {"video": video, "kinogram": kinogram, "plots": [n for n in images if n not in (kinogram, people)],
-            "downloads": downloads, "people": people}
-
-
-def _charts(clips: list[Clip], titles: dict[str, str]) -> list[dict[str, str]]:
-    """Chart score and cadence by date, one pair per drill (a drill's cadence means nothing beside another's).
-
-    Each is inline SVG; clips without a drill get a cadence chart of their own. Truncated clips are left out.
-    """
-    done = [c for c in clips if c.state == "done" and not c.truncated]
-    drills = sorted({c.drill or "none" for c in done}, key=lambda d: (d == "none", titles.get(d, d)))
-    bands = ((0, 60, "#fef2f2"), (60, 80, "#fffbeb"), (80, 100, "#f0fdf4"))  # the score colours of the tables
-    out = []
-    for drill in drills:
-        mine = [c for c in done if (c.drill or "none") == drill]
-
-        def points(attr: str, mine: list[Clip] = mine) -> list[Point]:
-            return [Point(date.fromisoformat(c.recorded_on), float(getattr(c, attr)), c.original_name)
-                    for c in mine if getattr(c, attr) is not None]
-
-        title = titles.get(drill, "No knee-drive drill" if drill == "none" else drill.replace("_", " "))
-        score = line_chart(points("mean_score"), title="Mean score", y_fixed=(0, 100), colour="#0f766e", bands=bands)
-        cadence = line_chart(points("cadence_spm"), title="Cadence", unit="steps/min", colour="#7c3aed")
-        if "<svg" in score or "<svg" in cadence:
-            out.append({"drill": drill, "title": title, "score": score if drill != "none" else "",
-                        "cadence": cadence})
-    return out

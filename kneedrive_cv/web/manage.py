@@ -7,7 +7,6 @@ of ``kneedrive drills``, only the changes) is checked before anything changes an
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from kneedrive_cv.errors import ConfigError
 from kneedrive_cv.files import write_atomic
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.web import safety
-from kneedrive_cv.web.app import _clip_or_404, _kd
-from kneedrive_cv.web.jobs import clip_lock
+from kneedrive_cv.web.pages import clip_or_404, context_of, remove_clip
 from kneedrive_cv.web.store import THRESHOLDS_NAME, Store
 
 router = APIRouter()
@@ -33,8 +31,8 @@ MAX_NAME_CHARS = 80
 @router.post("/clips/{clip_id}/rescore", name="rescore")
 async def rescore(request: Request, clip_id: str) -> RedirectResponse:
     """Score a finished clip again with another drill and/or thresholds file (or the shipped thresholds)."""
-    kd = _kd(request)
-    clip = _clip_or_404(kd.store, clip_id)
+    kd = context_of(request)
+    clip = clip_or_404(kd.store, clip_id)
     form = await safety.small_form(request, max_bytes=MAX_THRESHOLDS_BYTES + safety.SMALL_FORM_BYTES, max_files=1)
     if not clip.finished:
         raise HTTPException(409, "This clip is still being analysed; score it again once it has finished.")
@@ -75,7 +73,7 @@ def _keep_thresholds(clip_dir: Path, text: bytes, filename: str) -> str:
 @router.post("/athletes/{athlete_id}/rename", name="rename_athlete")
 async def rename_athlete(request: Request, athlete_id: int) -> RedirectResponse:
     """Give an athlete another name (a name another athlete has: merge them instead)."""
-    store = _kd(request).store
+    store = context_of(request).store
     _athlete_or_404(store, athlete_id)
     name = " ".join(str((await safety.small_form(request)).get("name") or "").split())
     if not name or len(name) > MAX_NAME_CHARS:
@@ -90,7 +88,7 @@ async def rename_athlete(request: Request, athlete_id: int) -> RedirectResponse:
 @router.post("/athletes/{athlete_id}/merge", name="merge_athlete")
 async def merge_athlete(request: Request, athlete_id: int) -> RedirectResponse:
     """Move all of an athlete's clips to another athlete and forget the first (two names for one person)."""
-    store = _kd(request).store
+    store = context_of(request).store
     _athlete_or_404(store, athlete_id)
     into = str((await safety.small_form(request)).get("into") or "")
     if not into.isdigit() or int(into) == athlete_id or store.athlete(int(into)) is None:
@@ -102,7 +100,7 @@ async def merge_athlete(request: Request, athlete_id: int) -> RedirectResponse:
 @router.post("/athletes/{athlete_id}/delete", name="delete_athlete")
 async def delete_athlete(request: Request, athlete_id: int) -> RedirectResponse:
     """Forget an athlete; their clips are kept without an athlete, or deleted too when asked."""
-    kd = _kd(request)
+    kd = context_of(request)
     _athlete_or_404(kd.store, athlete_id)
     with_clips = bool((await safety.small_form(request)).get("with_clips"))
     clips = kd.store.clips(athlete_id=athlete_id)
@@ -115,17 +113,6 @@ async def delete_athlete(request: Request, athlete_id: int) -> RedirectResponse:
             remove_clip(kd.store, clip.id)
     kd.store.delete_athlete(athlete_id)
     return RedirectResponse(str(request.url_for("squad_page")), status_code=303)
-
-
-def remove_clip(store: Store, clip_id: str) -> bool:
-    """Delete a clip and its files unless a worker is analysing it (its lock is held); True if deleted."""
-    clip_dir = store.clip_dir(clip_id)
-    with clip_lock(clip_dir, wait=False) as locked:
-        if not locked and clip_dir.exists():
-            return False
-        store.delete_clip(clip_id)
-        shutil.rmtree(clip_dir, ignore_errors=True)
-    return True
 
 
 def _athlete_or_404(store: Store, athlete_id: int) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kneedrive_cv.web.app import _charts, _files, _kd, _page
+from kneedrive_cv.web.pages import clip_files, context_of, drill_charts, page
 from kneedrive_cv.web.store import Clip
 
 router = APIRouter()
@@ -50,7 +50,7 @@ def top_cues(clips: list[Clip], n: int = TOP_CUES) -> tuple[list[Cue], int]:
 @router.get("/athletes/{athlete_id}/share", response_class=HTMLResponse, name="athlete_share")
 def athlete_share(request: Request, athlete_id: int) -> HTMLResponse:
     """One page to hand the athlete: their name, today's date, the three cues to work on, a kinogram, progress."""
-    kd = _kd(request)
+    kd = context_of(request)
     athlete = kd.store.athlete(athlete_id)
     if athlete is None:
         raise HTTPException(404, "No such athlete.")
@@ -58,10 +58,11 @@ def athlete_share(request: Request, athlete_id: int) -> HTMLResponse:
     whole = [c for c in clips if c.state == "done" and not c.truncated and c.drill not in (None, "none")]
     recent = whole[:RECENT_CLIPS]
     cues, reps = top_cues(recent)
-    latest = next((c for c in whole if _files(kd.store, c)["kinogram"]), None)
-    kinogram = _files(kd.store, latest)["kinogram"] if latest else None
-    return _page(request, "share.html", athlete=athlete, today=date.today().isoformat(), cues=cues, reps=reps,
-                 recent=recent, latest=latest, kinogram=kinogram, charts=_charts(clips, kd.drills), drills=kd.drills)
+    latest = next((c for c in whole if clip_files(kd.store, c)["kinogram"]), None)
+    kinogram = clip_files(kd.store, latest)["kinogram"] if latest else None
+    return page(request, "share.html", athlete=athlete, today=date.today().isoformat(), cues=cues, reps=reps,
+                recent=recent, latest=latest, kinogram=kinogram, charts=drill_charts(clips, kd.drills),
+                drills=kd.drills)
 
 
 @router.get("/squad.csv", name="squad_csv")
@@ -70,7 +71,7 @@ def squad_csv(request: Request) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for c in _kd(request).store.clips():
+    for c in context_of(request).store.clips():
         writer.writerow([_cell(c.athlete_name or ""), c.recorded_on, _cell(c.original_name), c.drill or "",
                          "" if c.n_reps is None else c.n_reps, "" if c.mean_score is None else c.mean_score,
                          "" if c.cadence_spm is None else round(c.cadence_spm, 1), c.state, int(c.truncated)])
