@@ -260,7 +260,7 @@ class Store:
         from the latest clip with a scored drill and the latest cadence from the latest clip that measured one.
         """
         latest = ("(SELECT {0} FROM clips l WHERE l.athlete_id = a.id AND l.state = 'done' AND NOT l.truncated "
-                  "AND l.{0} IS NOT NULL ORDER BY l.recorded_on DESC, l.created_at DESC LIMIT 1)")
+                  "AND l.{0} IS NOT NULL ORDER BY l.recorded_on DESC, l.created_at DESC, l.rowid DESC LIMIT 1)")
         with self._connect() as db:
             rows = db.execute(
                 "SELECT a.id, a.name, COUNT(c.id) AS n, AVG(CASE WHEN c.truncated THEN NULL ELSE c.mean_score END) "
@@ -304,7 +304,8 @@ class Store:
             params.extend(states)
         order = "ASC" if oldest_first else "DESC"
         sql = (f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-               f"ORDER BY c.recorded_on {order}, c.created_at {order}{f' LIMIT {int(limit)}' if limit else ''}")
+               f"ORDER BY c.recorded_on {order}, c.created_at {order}, c.rowid {order}"  # rowid: uploads in one second
+               f"{f' LIMIT {int(limit)}' if limit else ''}")
         return self._clips(sql, tuple(params))
 
     def _clips(self, tail: str, params: tuple[Any, ...]) -> list[Clip]:
