@@ -28,12 +28,9 @@ on a rerun.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import secrets
 import shutil
-import sys
 import threading
 import warnings
 from collections import deque
@@ -44,7 +41,7 @@ from typing import Any
 
 from kneedrive_cv.batch.progress import Progress
 from kneedrive_cv.batch.store import ClipStore
-from kneedrive_cv.batch.worker import ClipTask, analyse_into, lost_marker, run_clip
+from kneedrive_cv.batch.worker import ClipTask, analyse_into, log_into, lost_marker, run_clip
 from kneedrive_cv.cluster import Cluster, Sent, receive, run_sent
 
 Marker = dict[str, Any]
@@ -88,15 +85,7 @@ def _setup_worker(log_path: str | None) -> None:
     if "handler" in _worker_log:
         logger.removeHandler(_worker_log["handler"])
         _worker_log["handler"].close()
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.flush()
-        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.dup2(fd, sys.stderr.fileno())
-        os.close(fd)
-    handler = logging.FileHandler(log_path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s worker %(process)d %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    _worker_log.update(path=log_path, handler=handler)
+    _worker_log.update(path=log_path, handler=log_into(log_path, logger))
 
 
 def clip_on_worker(task: ClipTask, data: bytes | None, seen: Seen | None, log_path: str | None) -> Any:

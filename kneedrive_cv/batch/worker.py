@@ -118,6 +118,19 @@ def lost_marker(task: ClipTask, reason: str) -> dict[str, Any]:
             "retry": True}
 
 
+def log_into(log_path: str, logger: logging.Logger) -> logging.Handler:
+    """Send this process's stderr and ``logger``'s records to the batch's log; returns the handler added."""
+    with contextlib.suppress(OSError, ValueError):  # no stderr to redirect: leave it as it is
+        sys.stderr.flush()
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(fd, sys.stderr.fileno())
+        os.close(fd)
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s worker %(process)d %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    return handler
+
+
 def init_worker(log_path: str, pose_threads: int | None = None) -> None:
     """Set up a pool process: its warnings and stderr go to the batch's log, Ctrl-C to the main process.
 
@@ -129,13 +142,5 @@ def init_worker(log_path: str, pose_threads: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if pose_threads is not None:
         os.environ["KNEEDRIVE_POSE_THREADS"] = str(pose_threads)
-    with contextlib.suppress(OSError, ValueError):  # no stderr to redirect: leave it as it is
-        sys.stderr.flush()
-        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.dup2(fd, sys.stderr.fileno())
-        os.close(fd)
-    handler = logging.FileHandler(log_path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s worker %(process)d %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    log_into(log_path, logging.getLogger())
+    logging.getLogger().setLevel(logging.WARNING)
