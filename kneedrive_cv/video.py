@@ -8,16 +8,17 @@ from the first frame. Phones record variable frame rate, so time is never index 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import av
 import cv2
@@ -373,8 +374,12 @@ def read_frames_at(path: str | os.PathLike[str], indices: set[int] | frozenset[i
         container.close()
 
 
-def _decoded(container: av.container.InputContainer, path: Path, stats: ReadStats) -> Iterator[av.VideoFrame]:
-    """The video stream's frames as decoded; a decoding error ends them (truncated or damaged file, logged)."""
+def _decoded(container: av.container.InputContainer, path: Path,
+             stats: ReadStats | Callable[[], ReadStats]) -> Iterator[av.VideoFrame]:
+    """The video stream's frames as decoded; a decoding error ends them (truncated or damaged file, logged).
+
+    ``stats`` records the error: a :class:`ReadStats`, or what gives the one current when it happens.
+    """
     frames = container.decode(container.streams.video[0])
     while True:
         try:
@@ -382,7 +387,7 @@ def _decoded(container: av.container.InputContainer, path: Path, stats: ReadStat
         except StopIteration:
             return
         except (av.error.FFmpegError, EOFError) as exc:
-            _stopped(path, stats, exc)
+            _stopped(path, stats if isinstance(stats, ReadStats) else stats(), exc)
             return
         yield frame
 
@@ -454,25 +459,52 @@ def plan_spans(path: str | os.PathLike[str], count: int) -> list[Span] | None:
 
 
 def _read_span(path: Path, stats: ReadStats, span: Span, turn: int = 0) -> Iterator[tuple[float, np.ndarray]]:
+    for _, t_s, rgb in read_spans(path, [span], [stats], turn):
+        yield t_s, rgb
+
+
+def read_spans(path: str | os.PathLike[str], spans: Sequence[Span], stats: Sequence[ReadStats], turn: int = 0
+               ) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Yield ``(k, t_s, rgb)`` for the frames of consecutive spans (``k`` indexes ``spans``), in one pass.
+
+    One seek, to the key frame before the first span; each frame is then decoded once, where reading the
+    spans one by one would decode again everything between each span's start and the key frame before it
+    (a quarter of a clip with x264's default of a key frame every 250 frames). Each span's frames are
+    counted in its own ``stats``; decoding that stops (a damaged file) is recorded in the span it stopped in.
+    ``t_s`` is the container's time, as :func:`read_frames` gives it for a span.
+
+    Raises:
+        SpanError: a frame without a timestamp, or the seek landed after the first span's first frame.
+        ValueError: the spans do not follow one another.
+
+    """
+    if len(spans) != len(stats) or any(a.end_pts is None or a.end_pts != b.start_pts
+                                      for a, b in itertools.pairwise(spans)):
+        raise ValueError("read_spans takes consecutive spans, each with its own ReadStats")
+    path = Path(path)
     container = _open(path)
+    current = [0]  # the span being read, where a decoding error is recorded
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        if span.start_pts is not None:
-            container.seek(span.start_pts, stream=stream, backward=True, any_frame=False)
+        start, end = spans[0].start_pts, spans[-1].end_pts
+        if start is not None:
+            container.seek(start, stream=stream, backward=True, any_frame=False)
         first = True
-        for frame in _decoded(container, path, stats):
+        for frame in _decoded(container, path, lambda: stats[current[0]]):
             if frame.pts is None or frame.time is None:
                 raise SpanError(f"{path}: a frame without a timestamp")
-            if first and span.start_pts is not None and frame.pts > span.start_pts:
+            if first and start is not None and frame.pts > start:
                 raise SpanError(f"{path}: seeking landed after the span's first frame")
             first = False
-            if span.start_pts is not None and frame.pts < span.start_pts:
+            if start is not None and frame.pts < start:
                 continue  # decoded from the key frame before the span only to reach it
-            if span.end_pts is not None and frame.pts >= span.end_pts:
+            if end is not None and frame.pts >= end:
                 break
-            stats.frames += 1
-            yield float(frame.time), _rgb(frame, turn)
+            while current[0] + 1 < len(spans) and frame.pts >= cast(int, spans[current[0] + 1].start_pts):
+                current[0] += 1
+            stats[current[0]].frames += 1
+            yield current[0], float(frame.time), _rgb(frame, turn)
     finally:
         container.close()
 

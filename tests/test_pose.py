@@ -187,16 +187,17 @@ def test_an_error_in_one_span_stops_the_others_at_once(monkeypatch: pytest.Monke
 
     # a healthy span over the whole clip (189 frames) beside one whose model fails at once
     monkeypatch.setattr(est, "plan_spans", lambda path, count: [Span(None, None), Span(3000, None)])
-    real = est._pose_span
+    real = est._pose_spans
     healthy: list[list[int]] = []
 
-    def failing(path: Path, span: Span | None, model: object, stop: object, done: list[int], turn: int = 0) -> object:
-        if span is not None and span.start_pts == 3000:
+    def failing(path: Path, spans: list[Span | None], model: object, stop: object, done: list[int],
+                turn: int = 0) -> object:
+        if any(span is not None and span.start_pts == 3000 for span in spans):
             raise ModelError("broken model")
         healthy.append(done)
-        return real(path, span, model, stop, done, turn)  # type: ignore[arg-type]
+        return real(path, spans, model, stop, done, turn)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(est, "_pose_span", failing)
+    monkeypatch.setattr(est, "_pose_spans", failing)
     with pytest.raises(ModelError, match="broken model"):
         est.run_pose(SAMPLE, threads=2)
     # the healthy span stopped at its next frame instead of running the model over the whole clip

@@ -312,6 +312,38 @@ def test_spans_of_a_clip_with_b_frames_and_uneven_timing(tmp_path: Path) -> None
     assert np.allclose([t for t, _ in whole], times - times[0], atol=1e-4)
 
 
+def test_consecutive_spans_read_in_one_pass_give_each_span_its_frames(tmp_path: Path) -> None:
+    from kneedrive_cv.video import ReadStats, Span, plan_spans, read_spans
+
+    # a key frame every 100 frames, spans of 60: read one by one, each span after the first decodes from the
+    # key frame before it; read together they are decoded once, each frame given to its own span
+    path = tmp_path / "gop.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.options = {"g": "100", "keyint_min": "100", "sc_threshold": "0", "bf": "2", "preset": "ultrafast"}
+        for i in range(240):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i % 250, np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    spans = plan_spans(path, 4)
+    assert spans is not None and len(spans) == 4
+    alone = [[(t, int(rgb.sum(dtype=np.int64))) for t, rgb in read_frames(path, span=s)] for s in spans]
+    for group in (spans, spans[1:3], spans[2:]):
+        stats = [ReadStats() for _ in group]
+        together: list[list[tuple[float, int]]] = [[] for _ in group]
+        for k, t, rgb in read_spans(path, group, stats):
+            together[k].append((t, int(rgb.sum(dtype=np.int64))))
+        first = spans.index(group[0])
+        assert together == alone[first:first + len(group)]
+        assert [s.frames for s in stats] == [len(a) for a in alone[first:first + len(group)]] == [60] * len(group)
+    with pytest.raises(ValueError, match="consecutive"):
+        list(read_spans(path, [spans[0], spans[2]], [ReadStats(), ReadStats()]))
+    with pytest.raises(ValueError, match="consecutive"):
+        list(read_spans(path, spans[:2], [ReadStats()]))
+
+
 def test_a_clip_that_cannot_be_split_is_read_whole(tmp_path: Path) -> None:
     from kneedrive_cv.video import Span, SpanError, plan_spans
 

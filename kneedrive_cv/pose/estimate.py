@@ -6,10 +6,11 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from kneedrive_cv.video import (
     probe,
     read_ahead,
     read_frames,
+    read_spans,
 )
 
 log = logging.getLogger(__name__)
@@ -98,31 +100,50 @@ class _SpanPoses:
     size: tuple[int, int] | None = None
 
 
-def _pose_span(path: Path, span: Span | None, model: str | os.PathLike[str] | None, stop: threading.Event,
-               done: list[int], turn: int = 0) -> _SpanPoses:
-    """Decode (in a thread of its own) and run a fresh tracker over one span; ``done[0]`` counts frames.
+def _pose_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[str] | None, stop: threading.Event,
+                done: list[int], turn: int = 0) -> list[_SpanPoses]:
+    """Decode consecutive spans in one pass (a thread of its own) and run a fresh tracker over each.
 
-    Stops early, returning what it has, once ``stop`` is set (another span failed). ``turn``: see
-    :func:`run_pose`.
+    ``done[0]`` counts frames. Stops early, returning what it has, once ``stop`` is set (another span
+    failed). ``turn``: see :func:`run_pose`.
     """
-    out = _SpanPoses()
+    out = [_SpanPoses() for _ in spans]
     with contextlib.ExitStack() as stack:
-        people = PeopleFinder(_lazy(stack, model, False), _lazy(stack, model, True, MAX_PEOPLE),
-                              lambda: _tracker(model))
-        stack.callback(people.close)
-        finder = AthleteFinder(people, _lazy(stack, model, False), _lazy(stack, model, True),
-                               expect_athlete=span is not None and span.start_pts is not None)
-        frames = stack.enter_context(contextlib.closing(read_ahead(read_frames(path, out.stats, span, turn),
-                                                                   _QUEUE_FRAMES)))
-        for t_s, rgb in frames:
+        reader: Iterator[tuple[int, float, np.ndarray]]
+        if spans == [None]:
+            reader = ((0, t_s, rgb) for t_s, rgb in read_frames(path, out[0].stats, None, turn))
+        else:
+            reader = read_spans(path, cast(list[Span], spans), [part.stats for part in out], turn)
+        frames = stack.enter_context(contextlib.closing(read_ahead(reader, _QUEUE_FRAMES)))
+        span_stack = stack.enter_context(contextlib.ExitStack())
+        k = -1
+        finder: AthleteFinder | None = None
+        for i, t_s, rgb in frames:
             if stop.is_set():
                 break
-            out.size = (rgb.shape[1], rgb.shape[0])
-            out.times.append(t_s)
-            out.poses.append(finder(rgb, t_s))
+            if i != k:  # the next span: its own models and tracker, as if it had been read on its own
+                if finder is not None:
+                    out[k].counts = dict(finder.counts)
+                span_stack.close()
+                k, finder = i, _finder(span_stack, model, spans[i])
+            assert finder is not None
+            part = out[k]
+            part.size = (rgb.shape[1], rgb.shape[0])
+            part.times.append(t_s)
+            part.poses.append(finder(rgb, t_s))
             done[0] += 1
-    out.counts = dict(finder.counts)
+        if finder is not None:
+            out[k].counts = dict(finder.counts)
     return out
+
+
+def _finder(stack: contextlib.ExitStack, model: str | os.PathLike[str] | None, span: Span | None) -> AthleteFinder:
+    """A fresh athlete finder (its models released with ``stack``) for a span starting at ``span``."""
+    people = PeopleFinder(_lazy(stack, model, False), _lazy(stack, model, True, MAX_PEOPLE),
+                          lambda: _tracker(model))
+    stack.callback(people.close)
+    return AthleteFinder(people, _lazy(stack, model, False), _lazy(stack, model, True),
+                         expect_athlete=span is not None and span.start_pts is not None)
 
 
 def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,
@@ -187,11 +208,17 @@ def run_pose(path: str | os.PathLike[str], model: str | os.PathLike[str] | None 
 
 def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[str] | None,
                progress: ProgressFn | None, expected: int, threads: int, turn: int = 0) -> list[_SpanPoses]:
+    """Every span's poses, ``threads`` at once.
+
+    Each thread takes a run of consecutive spans and decodes it in one pass, so no frame is decoded twice.
+    The spans themselves, and so the track, do not depend on the number of threads.
+    """
     stop = threading.Event()
-    done = [[0] for _ in spans]
-    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(spans))), thread_name_prefix="pose") as pool:
-        futures = [pool.submit(_pose_span, path, span, model, stop, d, turn)
-                   for span, d in zip(spans, done, strict=True)]
+    groups = [list(g) for g in np.array_split(np.arange(len(spans)), max(1, min(threads, len(spans))))]
+    done = [[0] for _ in groups]
+    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="pose") as pool:
+        futures = [pool.submit(_pose_spans, path, [spans[i] for i in g], model, stop, d, turn)
+                   for g, d in zip(groups, done, strict=True)]
         try:
             reported = -1
             while True:
@@ -205,7 +232,7 @@ def _run_spans(path: Path, spans: list[Span | None], model: str | os.PathLike[st
                     reported = n
                 if finished:
                     break
-            return [f.result() for f in futures]
+            return [part for f in futures for part in f.result()]
         finally:
             stop.set()
 
