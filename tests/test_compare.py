@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -29,6 +30,7 @@ from kneedrive_cv.output.annotators import Sizes
 from kneedrive_cv.output.compare import compare_dict, write_compare
 from kneedrive_cv.output.compare.pairs import BEST_WORST, CHOSEN, REP_BY_REP, best_and_worst, pair_reps
 from kneedrive_cv.output.compare.panel import COMPARE_SCALE, GHOST_RGB, PANEL_H, PANEL_W
+from kneedrive_cv.output.compare.picture import render_compare_picture
 from kneedrive_cv.output.compare.video import PEAK_RGB, peak_badge
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.video import VideoSink
@@ -298,3 +300,31 @@ def test_the_planted_faults_show_as_deltas_of_the_right_sign_and_size() -> None:
     # the rhythm: B's cadence falls from 4.0 to 3.2 steps per second over the set, A's keeps to 4.0
     assert doc["clip_delta"]["cadence_spm"] < -10
     assert doc["clip_delta"]["cadence_change_over_set"] < -0.05
+
+
+def test_the_kinogram_and_best_against_worst_decode_the_clip_once(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import kneedrive_cv.video
+    from kneedrive_cv.output import kinogram
+    from kneedrive_cv.output.compare import picture
+
+    faults = analyse(Path(__file__).resolve().parents[1] / "sample_videos" / "piston_run_faults.mp4")
+    pair = best_and_worst(faults)
+    assert pair is not None
+    title = f"Best rep ({pair.a.index}) against worst rep ({pair.b.index}), each at its peak"
+    alone = render_compare_picture(faults, faults, [pair], tmp_path / "alone.png", title, names=("best", "worst"))
+    reads: list[set[int]] = []
+    real = kneedrive_cv.video.read_frames_at
+
+    def counted(path: Path, indices: set[int], turn: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+        reads.append(set(indices))
+        return real(path, indices, turn=turn)
+
+    for module in (kneedrive_cv.video, picture, kinogram):
+        monkeypatch.setattr(module, "read_frames_at", counted)
+    files = write_outputs(faults, tmp_path / "out")
+    assert len(reads) == 1 and {pair.a.i_peak, pair.b.i_peak} <= reads[0]
+    assert {r.i_peak for r in faults.reps} <= reads[0]
+    assert "best_worst.png" in files and "kinogram.png" in files
+    # the same picture as when it decodes its own frames
+    assert np.array_equal(cv2.imread(str(alone)), cv2.imread(str(files["best_worst.png"])))

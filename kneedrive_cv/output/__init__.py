@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,8 @@ from kneedrive_cv.errors import OutputError
 from kneedrive_cv.files import write_atomic
 
 if TYPE_CHECKING:  # importing the output package (for its summary, say) loads no video or analysis libraries
+    import numpy as np
+
     from kneedrive_cv.analysis import AnalysisResult
     from kneedrive_cv.output.compare.pairs import Pair
 
@@ -43,17 +45,33 @@ def ready_folder(out_dir: Path) -> None:
 
 
 def _pictures(result: AnalysisResult, out: Path) -> tuple[Path | None, BestWorst | None]:
-    """The kinogram, and the best rep against the worst (when they differ): their pictures."""
+    """The kinogram, and the best rep against the worst (when they differ): their pictures.
+
+    The clip is decoded once for both: the best and worst reps' peak frames are kept while the kinogram reads
+    its own.
+    """
     from kneedrive_cv.output.compare.pairs import best_and_worst
     from kneedrive_cv.output.compare.picture import render_compare_picture
     from kneedrive_cv.output.kinogram import render_kinogram
+    from kneedrive_cv.video import read_frames_at
 
-    kinogram = render_kinogram(result, out / "kinogram.png")
     pair = best_and_worst(result)
+    keep = {pair.a.i_peak, pair.b.i_peak} if pair is not None else set()
+    kept: dict[int, np.ndarray] = {}
+
+    def frames(wanted: set[int]) -> Iterator[tuple[int, np.ndarray]]:
+        for i, rgb in read_frames_at(result.clip, wanted | keep, turn=result.video.turn_deg):
+            if i in keep:
+                kept[i] = rgb
+            if i in wanted:
+                yield i, rgb
+
+    kinogram = render_kinogram(result, out / "kinogram.png", frames=frames)
     if pair is None:
         return kinogram, None
     title = f"Best rep ({pair.a.index}) against worst rep ({pair.b.index}), each at its peak"
-    picture = render_compare_picture(result, result, [pair], out / "best_worst.png", title, names=("best", "worst"))
+    picture = render_compare_picture(result, result, [pair], out / "best_worst.png", title, names=("best", "worst"),
+                                     frames=kept if keep <= kept.keys() else None)
     return kinogram, BestWorst(pair, picture)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -175,11 +177,17 @@ def _sheet(tiles: list[np.ndarray], title: str, style: Style) -> np.ndarray:
     return sheet
 
 
+#: Where a picture's frames come from: given the frame indices wanted, ``(index, rgb)`` for each, in order.
+FrameSource = Callable[[set[int]], Iterable[tuple[int, np.ndarray]]]
+
+
 def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
-                    style: Style | None = None) -> Path | None:
+                    style: Style | None = None, frames: FrameSource | None = None) -> Path | None:
     """Write the kinogram PNG of ``result``'s reps to ``out_path``; None (and no file) when there are no reps.
 
     The source clip is decoded once, up to the last rep's peak; only the peak frames are converted and cropped.
+    ``frames``: where the peak frames come from, when the caller reads the clip for other pictures too
+    (default: :func:`~kneedrive_cv.video.read_frames_at` on the clip).
 
     Raises:
         VideoError: the source clip cannot be read.
@@ -196,7 +204,9 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
     for k, rep in enumerate(reps):
         wanted.setdefault(rep.i_peak, []).append(k)
     tiles: dict[int, np.ndarray] = {}
-    for i, frame in read_frames_at(result.clip, set(wanted), turn=result.video.turn_deg):
+    if frames is None:
+        frames = partial(read_frames_at, result.clip, turn=result.video.turn_deg)
+    for i, frame in frames(set(wanted)):
         for k in wanted[i]:
             tiles[k] = _tile(frame, result, xy, reps[k], crops[k], style)
     if not tiles:
@@ -222,4 +232,4 @@ def write_png(rgb: np.ndarray, path: Path) -> Path:
     return path
 
 
-__all__ = ["MAX_COLS", "TILE_H", "Layout", "render_kinogram", "write_png"]
+__all__ = ["MAX_COLS", "TILE_H", "FrameSource", "Layout", "render_kinogram", "write_png"]

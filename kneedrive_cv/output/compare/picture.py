@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,11 +31,18 @@ TILE_W, TILE_H = 360, 480
 MAX_COLS = 6
 
 
-def _peak_tiles(painter: PanelPainter, reps: list[int]) -> dict[int, np.ndarray]:
-    """The drawn panel at each of these frames, scaled to a tile (the clip is decoded up to the last one)."""
+def _peak_tiles(painter: PanelPainter, reps: list[int],
+                frames: Mapping[int, np.ndarray] | None = None) -> dict[int, np.ndarray]:
+    """The drawn panel at each of these frames, scaled to a tile.
+
+    The frames come from ``frames`` when given (a frame missing there gives no tile), else the clip is decoded
+    up to the last one.
+    """
     result = painter.result
     out = {}
-    for i, frame in read_frames_at(result.clip, set(reps), turn=result.video.turn_deg):
+    source = ((i, frames[i]) for i in sorted(set(reps)) if i in frames) if frames is not None else \
+        read_frames_at(result.clip, set(reps), turn=result.video.turn_deg)
+    for i, frame in source:
         out[i] = cv2.resize(painter.paint(frame, i), (TILE_W, TILE_H), interpolation=cv2.INTER_AREA)
     return out
 
@@ -50,8 +58,12 @@ def _label(tile: np.ndarray, text: str, sizes: Sizes, style: Style, score: float
 
 def render_compare_picture(a: AnalysisResult, b: AnalysisResult, pairs: list[Pair],
                            out_path: str | os.PathLike[str], title: str, style: Style | None = None,
-                           names: tuple[str, str] = ("A", "B")) -> Path:
+                           names: tuple[str, str] = ("A", "B"), frames: Mapping[int, np.ndarray] | None = None
+                           ) -> Path:
     """Write the PNG: per pair a column with A's rep at its peak above B's, and the numbers under them.
+
+    ``frames``: for two reps of one clip (``b is a``), its peak frames by index when the caller has read them
+    already, so the clip is not decoded again.
 
     Raises:
         VideoError: a clip cannot be read.
@@ -62,7 +74,7 @@ def render_compare_picture(a: AnalysisResult, b: AnalysisResult, pairs: list[Pai
     facing = a.kinematics.facing or b.kinematics.facing
     pa, pb = PanelPainter(a, facing, style), PanelPainter(b, facing, style)
     if b is a:  # two reps of one clip: decode it once
-        tiles_a = tiles_b = _peak_tiles(pa, [p.a.i_peak for p in pairs] + [p.b.i_peak for p in pairs])
+        tiles_a = tiles_b = _peak_tiles(pa, [p.a.i_peak for p in pairs] + [p.b.i_peak for p in pairs], frames)
     else:
         tiles_a, tiles_b = _peak_tiles(pa, [p.a.i_peak for p in pairs]), _peak_tiles(pb, [p.b.i_peak for p in pairs])
     sizes = Sizes.of(TILE_W, TILE_H, 1.5)
