@@ -313,7 +313,7 @@ def test_spans_of_a_clip_with_b_frames_and_uneven_timing(tmp_path: Path) -> None
 
 
 def test_consecutive_spans_read_in_one_pass_give_each_span_its_frames(tmp_path: Path) -> None:
-    from kneedrive_cv.video import ReadStats, Span, plan_spans, read_spans
+    from kneedrive_cv.video import ReadStats, plan_spans, read_spans
 
     # a key frame every 100 frames, spans of 60: read one by one, each span after the first decodes from the
     # key frame before it; read together they are decoded once, each frame given to its own span
