@@ -17,10 +17,11 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, KneeDrive
 from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min
-from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind, ground_speed
+from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Side
+from kneedrive_cv.scoring.gait import stance_speed
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: Median peak thigh angle that separates knee-drive drills (60-110 deg) from walking and running (25-45 deg).
@@ -152,7 +153,7 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     early = t <= t[0] + 1.0 if len(t) else np.zeros(0, bool)
     lean = kinematics.frames["trunk_lean"]
     frozen, motion = frozen_side_of(kinematics)
-    speed = ground_speed(kinematics)
+    speed = stance_speed(kinematics)
     rate = periodic_rate_per_min([d.t_peak_s for d in drives]) if len(drives) >= MIN_DRIVES else None
     with np.errstate(all="ignore"):
         return ClipFeatures(
