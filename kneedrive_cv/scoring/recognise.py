@@ -88,8 +88,9 @@ class ClipFeatures:
         foot_sweep_behind_thighs: how far behind the hips the heels sweep, thigh lengths.
         frozen_side: the side whose arm is kept still (a pocket run), or None.
         arm_swing_deg: each arm's swing against the trunk (None where never seen).
-        ground_speed_thighs_s: how fast the hips travel over the planted foot (thigh lengths per second; holds
-            with a panning phone and on a treadmill), None where no foot was seen planted.
+        ground_speed_thighs_s: how fast the hips travel over the foot on the ground (thigh lengths per second;
+            holds with a panning phone and on a treadmill, and through a run's flight phase:
+            :func:`~kneedrive_cv.scoring.gait.stance_speed`), None where no foot was seen planted.
         step_thighs: step length over the ground, thigh lengths: ground speed over the knee-drive rate.
         drive_rate_per_min: knee drives a minute (one a step in the running drills), None under three.
         highest_peak_thigh_deg: the highest complete drive's peak thigh angle (None without one).
