@@ -59,8 +59,8 @@ def stance_speed(kinematics: Kinematics) -> float | None:
     fps = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-6)
     depth = np.nan_to_num(foot[:, 1], nan=-np.inf)
     half = max(1, int(GROUND_WINDOW_S * fps / 2))
-    ground = np.lib.stride_tricks.sliding_window_view(np.pad(depth, half, constant_values=-np.inf),
-                                                       2 * half + 1).max(axis=1)
+    ground = np.max(np.lib.stride_tricks.sliding_window_view(np.pad(depth, half, constant_values=-np.inf),
+                                                              2 * half + 1), axis=1)
     with np.errstate(invalid="ignore"):
         up_down = np.gradient(foot[:, 1], t)
         ahead = np.gradient(-f * foot[:, 0], t)  # the hips moving ahead of the foot = the foot moving back

@@ -43,6 +43,12 @@ def _mid_shoulder(kinematics: Kinematics) -> np.ndarray:
 _ARM_SEEN = 0.5
 #: A running arm swings at least this much (deg, 5th to 95th percentile); a pocket arm less than half of it.
 ARM_SWING_DEG = 40.0
+#: A far arm never seen still has the model's guess of where it is. Arms swing in opposition in a running
+#: gait (one forward as the other goes back), so a guess moving against the near arm (their angles correlate
+#: below this) is a swinging arm kept hidden by a short swing, not a still one; a still far arm's guess
+#: follows the near arm or nothing (measured on the randomised renders: pocket runs' hidden frozen arms
+#: +0.37 to +0.98, piston runs' and runs' hidden swinging arms -0.36 to -0.91).
+COUNTER_SWING_CORR = 0.0
 
 
 def arm_angle(kinematics: Kinematics, side: Side) -> tuple[np.ndarray, np.ndarray]:
@@ -91,14 +97,6 @@ def frozen_side_of(kinematics: Kinematics) -> tuple[Side | None, dict[str, float
         if swing[near] >= ARM_SWING_DEG and seen_share[near.other] < 0.05 and not _counter_swing(kinematics, near):
             return near.other, shown
     return None, shown
-
-
-#: A far arm never seen still has the model's guess of where it is. Arms swing in opposition in a running
-#: gait (one forward as the other goes back), so a guess moving against the near arm (their angles correlate
-#: below this) is a swinging arm kept hidden by a short swing, not a still one; a still far arm's guess
-#: follows the near arm or nothing (measured on the randomised renders: pocket runs' hidden frozen arms
-#: +0.37 to +0.98, piston runs' and runs' hidden swinging arms -0.36 to -0.91).
-COUNTER_SWING_CORR = 0.0
 
 
 def _counter_swing(kinematics: Kinematics, near: Side) -> bool:
