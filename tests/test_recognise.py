@@ -1,14 +1,22 @@
-"""Recognition weighs the evidence: known feature sets give known drills, the runner-up and the uncertainty."""
+"""Recognition weighs the evidence: known feature sets give known drills, the runner-up and the uncertainty; and its
+own gait evidence on tracks built with known answers (the speed over the foot on the ground through a run's flight
+phase, a hidden far arm that swings, a hold the model splits into drives)."""
 
 from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
+from factory import THIGH_PX, Athlete, build
 
+from kneedrive_cv.kinematics.events import detect_events
+from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.kinematics.metrics import View
-from kneedrive_cv.landmarks import Side
-from kneedrive_cv.scoring.recognise import ClipFeatures, candidates, running_fit
+from kneedrive_cv.landmarks import Side, sided
+from kneedrive_cv.scoring.gait import stance_speed
+from kneedrive_cv.scoring.recognise import ClipFeatures, candidates, clip_features, running_fit
+from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: A piston run filmed by a phone that follows the athlete: the hips stay put in the picture (travel 0) while
 #: they move 4 thigh lengths a second over the planted foot; short quick steps, knees to 63 deg and the foot
@@ -92,3 +100,111 @@ def test_a_held_knee_read_as_flickering_drives_is_a_hold_not_high_knees() -> Non
                                   feet_cycle_through=False, median_peak_thigh_deg=85.0)
     assert best(flicker)[0] == "hip_flexion_hold"
     assert best(dataclasses.replace(flicker, drive_rhythm=0.95, longest_hold_s=0.0))[0] == "high_knees"
+
+
+
+def _foot_path(p: float, duty: float, half: float) -> tuple[float, float]:
+    """One foot over its stride, ``p`` in [0, 2) steps: (ahead of the hips, up from the ground), thigh lengths.
+
+    Planted for ``duty`` of a step while the hips pass over it; then it folds up behind, swings through and
+    reaches forward, waiting level 0.4 thigh lengths above the ground until it lands: with a short contact the
+    other foot is then in the air too (the flight phase), and the lower foot moves forward, not back.
+    """
+    if p < duty:
+        return half - 2 * half * p / duty, 0.0
+    s = (p - duty) / (2 - duty)
+    x = -half + half * (1 - np.cos(np.pi * s))
+    if s < 0.3:
+        up = np.sin(np.pi * s / 0.6) ** 2
+    elif s < 0.6:
+        up = max(0.4, float(np.sin(np.pi * s / 1.2)))
+    else:
+        up = 0.4 if s < 0.97 else 0.4 * (1 - s) / 0.03
+    return float(x), float(up)
+
+
+def runner(speed_thighs_s: float, duty: float, fps: float = 60.0, step_s: float = 0.25) -> Kinematics:
+    """A side-view runner filmed by a phone following them (the hips stay put in the picture)."""
+    track, _ = build(Athlete(fps=fps, duration_s=6.0))
+    lm = track.landmarks_px.copy()
+    t = track.t_s
+    hip = lm[:, int(sided(Side.RIGHT, "HIP")), :2].astype(float)
+    half = speed_thighs_s * duty * step_s / 2
+    fine = np.arange(0, 7.0, 0.001)
+    for side, lag in ((Side.LEFT, 0.0), (Side.RIGHT, 1.0)):
+        path = np.array([_foot_path((u / step_s + lag) % 2, duty, half) for u in fine])
+        smooth = np.ones(15) / 15  # 15 ms: no corners sharper than a foot makes
+        x, up = (np.interp(t, fine, np.convolve(path[:, i], smooth, "same")) for i in (0, 1))
+        for part, dx, dy in (("HEEL", -12.0, 0.0), ("FOOT_INDEX", 43.0, 0.0), ("ANKLE", 0.0, -10.0)):
+            lm[:, int(sided(side, part)), 0] = hip[:, 0] + x * THIGH_PX + dx
+            lm[:, int(sided(side, part)), 1] = hip[:, 1] + 2 * THIGH_PX + 10 + dy - up * THIGH_PX
+        lm[:, int(sided(side, "KNEE")), 0] = hip[:, 0] + (x / 2 + 0.3) * THIGH_PX
+        lm[:, int(sided(side, "KNEE")), 1] = hip[:, 1] + THIGH_PX - up * THIGH_PX / 2
+    return measure_track(track.replace(landmarks_px=lm.astype(np.float32)))
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0, 120.0])
+def test_a_sprint_with_a_flight_phase_travels_at_its_speed_over_the_foot_on_the_ground(fps: float) -> None:
+    # contact 30 % of each step, 8 thigh lengths a second: the reaching foot of the flight phase, level and
+    # moving forward, is not the foot on the ground (taken for it, the speed read under 2 and even backwards)
+    assert stance_speed(runner(8.0, 0.3, fps)) == pytest.approx(8.0, rel=0.25)
+
+
+def test_a_run_without_flight_and_knee_drives_on_the_spot_keep_their_speeds() -> None:
+    assert stance_speed(runner(8.0, 0.9)) == pytest.approx(8.0, rel=0.15)
+    on_the_spot = stance_speed(runner(0.0, 0.6))
+    assert on_the_spot is not None and abs(on_the_spot) < 0.5
+
+
+def _arms(near_deg: np.ndarray, far_deg: np.ndarray) -> Kinematics:
+    """An athlete facing right, the near (right) arm swinging ``near_deg`` and the far one hidden (visibility 0.1)."""
+    track, _ = build(Athlete(fps=30.0, duration_s=4.0))
+    lm = track.landmarks_px.copy()
+    for side, deg in ((Side.RIGHT, near_deg), (Side.LEFT, far_deg)):
+        a = np.radians(deg)
+        shoulder = lm[:, int(sided(side, "SHOULDER")), :2]
+        elbow = shoulder + 70 * np.stack([np.sin(a), np.cos(a)], 1)
+        lm[:, int(sided(side, "ELBOW")), :2] = elbow
+        lm[:, int(sided(side, "WRIST")), :2] = elbow + 60 * np.stack([np.cos(a), -np.sin(a)], 1)
+        if side is Side.LEFT:
+            lm[:, [int(sided(side, "ELBOW")), int(sided(side, "WRIST"))], 3] = 0.1
+    return measure_track(track.replace(landmarks_px=lm.astype(np.float32)))
+
+
+def test_a_hidden_far_arm_is_a_pocket_arm_unless_it_swings_against_the_near_one() -> None:
+    t = np.arange(120) / 30.0
+    swing = 35 * np.sin(2 * np.pi * 1.8 * t)  # 70 deg from front to back: a running arm
+    assert frozen_side_of(_arms(swing, -swing))[0] is None  # arms in opposition: the far one swings
+    assert frozen_side_of(_arms(swing, np.full_like(t, 5.0)))[0] is Side.LEFT  # held still in its pocket
+    assert frozen_side_of(_arms(swing, 0.5 * swing))[0] is Side.LEFT  # the model's guess copying the near arm
+
+
+#: A hold the model keeps losing: its one held thigh read as seven drives of that leg off any beat, the
+#: longest unbroken hold 1.4 s, but the thigh up over 60 deg for half the clip while the other leg stands.
+SPLIT_HOLD = dataclasses.replace(PISTON, complete_drives=7, both_legs_share=0.0, drive_rhythm=0.55,
+                                 longest_hold_s=1.4, median_peak_thigh_deg=85.0, ground_speed_thighs_s=0.0,
+                                 step_thighs=0.0, travel_thighs=0.0, feet_cycle_through=False,
+                                 foot_sweep_behind_thighs=0.3, thigh_up_share=0.5, other_thigh_up_share=0.02)
+
+
+def test_one_thigh_kept_up_most_of_the_clip_is_a_hold_however_it_was_split() -> None:
+    assert best(SPLIT_HOLD)[0] == "hip_flexion_hold"
+    # a lunge and drive: the same leg's drives, but its thigh up only while each drive lasts
+    assert best(dataclasses.replace(SPLIT_HOLD, thigh_up_share=0.3))[0] == "none"
+    # high knees with the far thigh lost: one thigh up a third of the time, drives on the beat
+    high_knees = dataclasses.replace(PISTON, ground_speed_thighs_s=0.0, step_thighs=0.0, travel_thighs=0.0,
+                                     feet_cycle_through=False, foot_sweep_behind_thighs=0.5, median_peak_thigh_deg=95.0,
+                                     thigh_up_share=0.36, other_thigh_up_share=0.01)
+    assert best(high_knees)[0] == "high_knees"
+    # both thighs up as often: running drills, never a hold
+    both_up = dataclasses.replace(SPLIT_HOLD, other_thigh_up_share=0.45, both_legs_share=0.5)
+    assert best(both_up)[0] != "hip_flexion_hold"
+
+
+def test_the_thigh_up_shares_are_read_from_the_clip() -> None:
+    track, _ = build(Athlete(fps=30.0, duration_s=6.0, peak_thigh_deg=90.0, held=[(Side.RIGHT, 1.0, 4.0)]))
+    k = measure_track(track)
+    f = clip_features(k, detect_events(k))
+    assert f.thigh_up_share == pytest.approx(2.9 / 6.0, abs=0.04)  # up over 60 deg from 1.07 s to 3.93 s
+    assert f.other_thigh_up_share == 0.0
+    assert best(f)[0] == "hip_flexion_hold"

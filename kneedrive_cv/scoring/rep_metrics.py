@@ -43,6 +43,12 @@ def _mid_shoulder(kinematics: Kinematics) -> np.ndarray:
 _ARM_SEEN = 0.5
 #: A running arm swings at least this much (deg, 5th to 95th percentile); a pocket arm less than half of it.
 ARM_SWING_DEG = 40.0
+#: A far arm never seen still has the model's guess of where it is. Arms swing in opposition in a running
+#: gait (one forward as the other goes back), so a guess moving against the near arm (their angles correlate
+#: below this) is a swinging arm kept hidden by a short swing, not a still one; a still far arm's guess
+#: follows the near arm or nothing (measured on the randomised renders: pocket runs' hidden frozen arms
+#: +0.37 to +0.98, piston runs' and runs' hidden swinging arms -0.36 to -0.91).
+COUNTER_SWING_CORR = 0.0
 
 
 def arm_angle(kinematics: Kinematics, side: Side) -> tuple[np.ndarray, np.ndarray]:
@@ -74,8 +80,8 @@ def frozen_side_of(kinematics: Kinematics) -> tuple[Side | None, dict[str, float
     In a side view the far arm hides behind the body, so what counts is how often each arm is seen:
     an arm seen throughout whose swing is under half the other's is frozen; a near arm swinging less than a
     running arm while the far arm keeps showing is frozen; a far arm never seen at all while the near arm
-    swings like a running arm is frozen (a swinging far arm keeps showing in front of the body); a far arm
-    seen only part of the time is moving.
+    swings like a running arm is frozen (a swinging far arm keeps showing in front of the body) unless the
+    model's guess of it swings against the near arm; a far arm seen only part of the time is moving.
     """
     seen_share = {s: float(arm_angle(kinematics, s)[1].mean()) for s in Side}
     swing = {s: arm_swing_deg(kinematics, s) for s in Side}
@@ -88,9 +94,18 @@ def frozen_side_of(kinematics: Kinematics) -> tuple[Side | None, dict[str, float
         near = throughout[0]
         if swing[near] < ARM_SWING_DEG and seen_share[near.other] >= 0.05:
             return near, shown  # the near arm swings less than a running arm while the far one comes and goes
-        if swing[near] >= ARM_SWING_DEG and seen_share[near.other] < 0.05:
+        if swing[near] >= ARM_SWING_DEG and seen_share[near.other] < 0.05 and not _counter_swing(kinematics, near):
             return near.other, shown
     return None, shown
+
+
+def _counter_swing(kinematics: Kinematics, near: Side) -> bool:
+    """The far arm's guessed angle moves against the near arm's (see :data:`COUNTER_SWING_CORR`)."""
+    far_deg, near_deg = arm_angle(kinematics, near.other)[0], arm_angle(kinematics, near)[0]
+    ok = np.isfinite(far_deg) & np.isfinite(near_deg)
+    if ok.sum() < 10 or np.std(far_deg[ok]) == 0 or np.std(near_deg[ok]) == 0:
+        return False
+    return bool(np.corrcoef(far_deg[ok], near_deg[ok])[0, 1] < COUNTER_SWING_CORR)
 
 
 def clip_context(kinematics: Kinematics, events: Events) -> ClipContext:
