@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from factory import THIGH_PX, Athlete, build, mirrored, with_gaps, with_swaps
+from factory import THIGH_PX, Athlete, build, mirrored, thigh_angles, with_gaps, with_swaps
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, FootContact, KneeDrive, detect_events
 from kneedrive_cv.kinematics.events.cadence import (
@@ -17,7 +17,13 @@ from kneedrive_cv.kinematics.events.cadence import (
     regular_events,
     typical_interval_s,
 )
-from kneedrive_cv.kinematics.events.drives import _without_crossing_flicker, _without_glitch_doubles, knee_drives
+from kneedrive_cv.kinematics.events.drives import (
+    SQUEEZED_SHARE,
+    _without_crossing_flicker,
+    _without_glitch_doubles,
+    _without_squeezed,
+    knee_drives,
+)
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Landmark, Side, sided
@@ -229,6 +235,67 @@ def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:
     mislabelled = [*rights, (84.0, _drives((3.45 + 0.85, right))[0])]
     assert len(_without_glitch_doubles(mislabelled, lefts)) == 3
 
+
+
+def _feet_raised(track: PoseTrack, side: Side, by_px: np.ndarray) -> PoseTrack:
+    """The track with ``side``'s ankle, heel and toe raised by ``by_px`` (per frame) in the picture."""
+    lm = track.landmarks_px.copy()
+    for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
+        lm[:, int(sided(side, part)), 1] -= by_px
+    return track.replace(landmarks_px=lm)
+
+
+def test_a_travelling_drive_counts_while_the_other_foot_is_in_the_air_behind() -> None:
+    # a pocket run: the left thigh peaks at 60 deg (its ankle 0.5 thigh above its floor) while the right foot,
+    # just pushed off behind, is in the air 0.7 thigh up: higher than the driven ankle, yet the left foot is off
+    # the floor and each of its peaks is a drive (the old rule, the other ankle alone, dropped them all)
+    lefts = [(0.6 + 0.6 * k, Side.LEFT) for k in range(6)]
+    a = Athlete(drives=lefts, peak_thigh_deg=60.0, duration_s=4.4)
+    track, _ = build(a)
+    behind = thigh_angles(a, track.t_s)[Side.LEFT] / 60.0 * 0.7 * THIGH_PX  # the right foot up as the left knee
+    found = knee_drives(measure_track(_feet_raised(track, Side.RIGHT, behind)))
+    assert [d.t_peak_s for d in found if d.side is Side.LEFT] == pytest.approx([t for t, _ in lefts], abs=0.04)
+
+
+def test_a_thigh_raised_with_its_foot_on_the_floor_is_no_drive() -> None:
+    # a lunge: the front (left) thigh rises to 70 deg with its foot flat on the floor ahead, the back foot on its
+    # ball 0.15 thigh up: no drive, though the thigh peaks as high as a pocket run's
+    lefts = [(0.6 + 0.9 * k, Side.LEFT) for k in range(4)]
+    a = Athlete(drives=lefts, peak_thigh_deg=70.0, duration_s=4.2, drive_width_s=0.25)
+    track, _ = build(a)
+    up = THIGH_PX * (1 - np.cos(np.radians(thigh_angles(a, track.t_s)[Side.LEFT])))  # the ankle's rise
+    on_floor = _feet_raised(track, Side.LEFT, -up)
+    back_on_its_ball = _feet_raised(on_floor, Side.RIGHT, np.full(len(track.t_s), 0.15 * THIGH_PX))
+    assert knee_drives(measure_track(back_on_its_ball)) == []
+    # the same foot lifted a little more than the settings' floor tolerance is a drive again
+    s = EventSettings()
+    lifted = _feet_raised(back_on_its_ball, Side.LEFT, up / np.max(up) * (s.drive_floor_tol_thighs + 0.05) * THIGH_PX)
+    assert len(knee_drives(measure_track(lifted), s)) == 4
+
+
+def _drive(t: float, side: Side, peak_deg: float, partial: bool = False) -> KneeDrive:
+    return KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, peak_deg, 0.0, partial)
+
+
+def test_half_drives_left_by_a_label_swap_between_two_drives_are_dropped() -> None:
+    # high knees at 0.32 s a step, 100 deg: the labels swap for a while and leave a 60 deg peak 0.18 s after
+    # the drive before it, between two drives that are themselves one step apart (as in a randomised render)
+    left, right = Side.LEFT, Side.RIGHT
+    steps = [(0.4 + 0.32 * k, left if k % 2 == 0 else right) for k in range(14)]
+    regular = [_drive(t, side, 100.0) for t, side in steps]
+    glitch = _drive(steps[6][0] + 0.18, right, 60.0)
+    kept = _without_squeezed([*regular, glitch])
+    assert [(d.t_peak_s, d.side) for d in kept] == steps
+    # a real low drive keeps its neighbours two steps apart: a dragged leg at 35 deg stays, every one of them
+    dragged = [_drive(t, side, 35.0 if side is right else 100.0) for t, side in steps]
+    assert len(_without_squeezed(dragged)) == 14
+    # a drive cut by the clip's edge, and the first and last, stay; so does a low peak whose neighbours are
+    # SQUEEZED_SHARE steps apart or more
+    assert len(_without_squeezed([*regular, _drive(steps[6][0] + 0.18, right, 60.0, partial=True)])) == 15
+    wide = [_drive(0.4, left, 100.0), _drive(0.55, right, 60.0),
+            _drive(0.4 + SQUEEZED_SHARE * 0.32 + 0.01, left, 100.0),
+            *(_drive(1.3 + 0.32 * k, right if k % 2 == 0 else left, 100.0) for k in range(4))]
+    assert len(_without_squeezed(wide)) == 7
 
 def test_a_drive_under_way_at_the_start_is_partial() -> None:
     drives = [(0.0, Side.LEFT), *alternating(4, 0.6, 0.6)]

@@ -78,8 +78,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                 cut_end = at_end and int(np.argmin(after)) == len(after) - 1 and after[-1] - low > near_low
                 partial = cut_start or cut_end
                 ip = a + int(p)
-                if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip,
-                                                                           s.drive_min_foot_lift_thighs):
+                if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip, s):
                     continue
                 trusted = kinematics.frames.side("thigh_angle", side)[ip]
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
@@ -87,7 +86,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                                                        float(height[ip]), bool(partial))))
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
-    return _one_per_step(_without_crossing_flicker(drives))
+    return _without_squeezed(_one_per_step(_without_crossing_flicker(drives)))
 
 
 def _peaks(seg: np.ndarray, ts: np.ndarray, s: EventSettings) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -111,10 +110,26 @@ def _leg_low(theta: np.ndarray, runs: list[tuple[int, np.ndarray]]) -> float:
     return float(np.nanpercentile(theta, 5)) if np.isfinite(theta).any() else float("nan")
 
 
-def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, lift_thighs: float) -> bool:
-    """``side``'s ankle is no higher than ``lift_thighs`` above the other ankle in frame ``i`` (False where unseen)."""
-    own, other = (kinematics.xy[i, int(sided(s, "ANKLE")), 1] for s in (side, side.other))
-    return bool(np.isfinite(own) and np.isfinite(other) and (other - own) / kinematics.thigh_px < lift_thighs)
+def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, settings: EventSettings | None = None) -> bool:
+    """``side``'s foot stands on the floor in frame ``i`` (False where unseen).
+
+    Its ankle is no higher than the other ankle (by ``drive_min_foot_lift_thighs``) and no higher than its own
+    lowest point within ``drive_floor_window_s`` (by ``drive_floor_tol_thighs``).
+
+    Both must hold: in a travelling drill the other foot is often in the air behind the body as this knee
+    peaks (it has just pushed off), so its ankle can be the higher one while this foot is well off the floor.
+    """
+    s = settings or EventSettings()
+    t = kinematics.t_s
+    own_y, other_y = (kinematics.xy[:, int(sided(x, "ANKLE")), 1] for x in (side, side.other))
+    own, other = own_y[i], other_y[i]
+    if not (np.isfinite(own) and np.isfinite(other)):
+        return False
+    if (other - own) / kinematics.thigh_px >= s.drive_min_foot_lift_thighs:
+        return False
+    near = own_y[(t >= t[i] - s.drive_floor_window_s) & (t <= t[i] + s.drive_floor_window_s)]
+    floor = float(np.nanmax(near))  # image rows grow downward: the ankle's lowest point
+    return bool((floor - own) / kinematics.thigh_px < s.drive_floor_tol_thighs)
 
 
 def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, KneeDrive]]:
@@ -240,3 +255,34 @@ def _one_per_step(drives: list[KneeDrive]) -> list[KneeDrive]:
             out.append(d)
             merged = False
     return out
+
+
+#: A drive whose two neighbours (any legs) are closer together than this share of the usual step is squeezed in
+#: between drives that already keep the rhythm without it.
+SQUEEZED_SHARE = 1.4
+
+
+def _without_squeezed(drives: list[KneeDrive]) -> list[KneeDrive]:
+    """Drives without the ones squeezed in between two others that keep the rhythm without them.
+
+    The legs' labels swapping for a while leave half a drive on each side of the swap: a lower peak between two
+    drives that are themselves about one step apart. A real drive, however low (a dragged leg), has its
+    neighbours two steps apart. Such a drive lower than both neighbours is dropped (the lowest first); drives
+    cut by the clip's edges and the first and last drive have a neighbour missing and stay.
+    """
+    drives = sorted(drives, key=lambda d: d.t_peak_s)
+    step = usual_interval([d.t_peak_s for d in drives]) if len(drives) >= 4 else None
+    if step is None:
+        return drives
+
+    def height(d: KneeDrive) -> float:
+        return float(np.nan_to_num(d.peak_thigh_deg, nan=np.inf))  # a drive whose top was hidden is no glitch
+
+    while True:
+        squeezed = [i for i in range(1, len(drives) - 1)
+                    if drives[i + 1].t_peak_s - drives[i - 1].t_peak_s < SQUEEZED_SHARE * step
+                    and height(drives[i]) < min(height(drives[i - 1]), height(drives[i + 1]))
+                    and not drives[i].partial]
+        if not squeezed:
+            return drives
+        del drives[min(squeezed, key=lambda i: height(drives[i]))]
