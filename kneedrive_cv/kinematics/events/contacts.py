@@ -161,6 +161,23 @@ def feet_cycle_through(kinematics: Kinematics) -> bool:
     return sweep is not None and sweep > FEET_CYCLE_THIGHS
 
 
+#: Hips travelling over the planted foot faster than this (thigh lengths per second) travel: drills on the spot
+#: stay under 1, walking and running give 1.5 and more.
+TRAVEL_SPEED_THIGHS_S = 1.2
+
+
+def travels_over_the_ground(kinematics: Kinematics) -> bool:
+    """True when the hips travel over the planted foot (:func:`ground_speed`), as walking and running do.
+
+    Walking sweeps the feet only 0.6-0.8 thigh lengths behind the hips, under what :func:`feet_cycle_through`
+    takes for a gait, yet its feet land ahead of the hips and push off behind them like a runner's: their
+    contacts are found against the pelvis, which holds when the phone pans or tilts to follow (a foot's height
+    in the picture does not).
+    """
+    speed = ground_speed(kinematics)
+    return speed is not None and speed > TRAVEL_SPEED_THIGHS_S
+
+
 def start_time(kinematics: Kinematics, moved_thighs: float = 0.5) -> float | None:
     """When a start happens: the first time the hips are half a thigh length forward of where they sat.
 
