@@ -24,6 +24,7 @@ from kneedrive_cv.kinematics.events.drives import (
     _without_glitch_doubles,
     _without_squeezed,
     knee_drives,
+    top_centre,
 )
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
@@ -294,6 +295,34 @@ def test_a_walk_is_timed_against_the_pelvis_though_its_feet_sweep_little(pan: bo
     # knee drives on the spot keep the foot's height above its ground
     on_spot, _ = build(Athlete(drives=alternating(8, 0.4)))
     assert detect_events(measure_track(on_spot)).contact_method == "foot height above its ground level"
+
+
+@pytest.mark.parametrize("tilt_deg", [-1.0, 0.0, 1.0])
+def test_a_drive_held_at_the_top_is_timed_at_the_middle_of_its_top(tilt_deg: float) -> None:
+    # a wall drill's drive: up in 0.25 s, held 0.3 s, down in 0.25 s, centred on 1.0 s, at 60 fps; the thigh
+    # drifting a degree over the hold puts its highest frame at one end of the top, 0.15 s off the middle
+    ts = np.arange(0, 2, 1 / 60)
+    up = np.clip((ts - 0.6) / 0.25, 0, 1) * np.clip((1.4 - ts) / 0.25, 0, 1)
+    seg = -10 + 100 * 0.5 * (1 - np.cos(np.pi * up)) + tilt_deg * np.clip((ts - 1.0) / 0.15, -1, 1) * (up == 1)
+    p = int(np.argmax(seg))
+    assert abs(ts[p] - 1.0) >= (0.14 if tilt_deg else 0.0)
+    lo, hi = int(np.flatnonzero(seg > 10)[0]), int(np.flatnonzero(seg > 10)[-1])
+    assert top_centre(seg, ts, lo, p, hi) == pytest.approx(1.0, abs=0.005)
+    # a top the series does not show whole is not placed
+    assert np.isnan(top_centre(seg[:70], ts[:70], lo, min(p, 69), 69))
+
+
+def test_a_rate_from_drives_is_counted_from_the_middle_of_their_tops() -> None:
+    # six wall drives 0.75 s apart (80 per minute) whose highest frames fall anywhere on their held tops
+    tops = [0.9 + 0.75 * k for k in range(6)]
+    jitter = [0.1, -0.1, 0.12, -0.08, 0.1, -0.12]
+    drives = tuple(KneeDrive(Side.RIGHT, 0, 0, 0, t - 0.3, t + j, t + 0.3, 95.0, 1.0, False, t)
+                   for t, j in zip(tops, jitter, strict=True))
+    events = Events(drives, (), (), "test")
+    rate = measure_cadence(CadenceFrom.DRIVES, events).spm
+    assert rate == pytest.approx(80.0, rel=0.002)
+    at_peaks = periodic_rate_per_min([d.t_peak_s for d in drives])
+    assert at_peaks is not None and abs(at_peaks / 80.0 - 1) > 0.02  # what the peaks alone gave
 
 def _drive(t: float, side: Side, peak_deg: float, partial: bool = False) -> KneeDrive:
     return KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, peak_deg, 0.0, partial)

@@ -306,7 +306,7 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
         return _checked(raises, typical_interval_s(raises), "heel raises", "heel raises")
     if cadence_from == CadenceFrom.CONTACTS and events.contacts:
         return step_cadence(events.contacts, kinematics)
-    drives = [d.t_peak_s for d in events.drives]
+    drives = [d.t_beat_s for d in events.drives]
     source = "knee drives (no contacts found)" if cadence_from == CadenceFrom.CONTACTS else "knee drives"
     return _checked(drives, typical_interval_s(drives), source, "knee drives")
 
