@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from factory import THIGH_PX, Athlete, build, mirrored, thigh_angles, walking, with_gaps, with_swaps
@@ -9,8 +11,10 @@ from factory import THIGH_PX, Athlete, build, mirrored, thigh_angles, walking, w
 from kneedrive_cv.kinematics.events import Events, EventSettings, FootContact, KneeDrive, detect_events
 from kneedrive_cv.kinematics.events.cadence import (
     CadenceFrom,
+    _checked,
     bounce_rate_per_min,
     clip_cadence,
+    drive_cadence,
     measure_cadence,
     periodic_rate_per_min,
     rate_change,
@@ -323,6 +327,27 @@ def test_a_rate_from_drives_is_counted_from_the_middle_of_their_tops() -> None:
     assert rate == pytest.approx(80.0, rel=0.002)
     at_peaks = periodic_rate_per_min([d.t_peak_s for d in drives])
     assert at_peaks is not None and abs(at_peaks / 80.0 - 1) > 0.02  # what the peaks alone gave
+
+
+def test_a_far_leg_timed_late_on_every_drive_leaves_the_cadence_to_each_legs_rhythm() -> None:
+    # high knees at 200 steps a minute (0.3 s a step); the far (left) leg, its thigh read with a dip at the top,
+    # is timed 0.07 s late on every drive: the pooled intervals alternate 0.37 and 0.23 s
+    rights = [0.5 + 0.6 * k for k in range(8)]
+    lefts = [0.8 + 0.6 * k + 0.07 for k in range(8)]
+    drives = [_drive(t, Side.RIGHT, 100.0) for t in rights] + [_drive(t, Side.LEFT, 80.0) for t in lefts]
+    times = sorted(rights + lefts)
+    pooled = _checked(times, typical_interval_s(times), "knee drives", "knee drives").spm
+    assert pooled is None or abs(pooled / 200 - 1) > 0.1  # what the pooled drives' rhythm gave
+    cadence = drive_cadence(drives)
+    assert cadence.spm == pytest.approx(200.0, rel=0.005)
+    assert "each leg" in cadence.source
+    # drives on the beat keep the pooled rate; labels swapped for a while (two lefts, then two rights in a row)
+    # break each leg's own rhythm, not the pooled one, which is kept
+    even = [_drive(0.5 + 0.3 * k, Side.RIGHT if k % 2 == 0 else Side.LEFT, 100.0) for k in range(16)]
+    assert drive_cadence(even).spm == pytest.approx(200.0, rel=0.005) and drive_cadence(even).source == "knee drives"
+    swapped = [replace(d, side=Side.LEFT if k in (4, 11) else Side.RIGHT if k in (5, 12) else d.side)
+               for k, d in enumerate(even)]
+    assert drive_cadence(swapped).spm == pytest.approx(200.0, rel=0.005)
 
 def _drive(t: float, side: Side, peak_deg: float, partial: bool = False) -> KneeDrive:
     return KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, peak_deg, 0.0, partial)

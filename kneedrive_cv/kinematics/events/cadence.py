@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kneedrive_cv.kinematics.events.contacts import FootContact, foot_sweep_behind
-from kneedrive_cv.kinematics.events.drives import usual_interval
+from kneedrive_cv.kinematics.events.drives import KneeDrive, usual_interval
 from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, mid_hip
@@ -306,9 +306,43 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
         return _checked(raises, typical_interval_s(raises), "heel raises", "heel raises")
     if cadence_from == CadenceFrom.CONTACTS and events.contacts:
         return step_cadence(events.contacts, kinematics)
-    drives = [d.t_beat_s for d in events.drives]
     source = "knee drives (no contacts found)" if cadence_from == CadenceFrom.CONTACTS else "knee drives"
-    return _checked(drives, typical_interval_s(drives), source, "knee drives")
+    return drive_cadence(events.drives, source)
+
+
+#: The legs' own rhythms overrule the pooled drives' when the step rates they give differ by more than this share.
+LEGS_DISAGREE = 0.15
+
+
+def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str = "knee drives") -> Cadence:
+    """Steps per minute from knee drives: the pooled drives' rhythm, or each leg's own where the legs take turns.
+
+    A far leg half hidden behind the body is often timed a little early or late on every drive (its thigh read
+    with a dip at the top), so the pooled intervals alternate short and long (0.22 and 0.37 s for steps of
+    0.29) and their median, one of the two, sets a rate no leg keeps (306 a minute for 205). Each leg's own
+    drives keep its rhythm whatever its bias. While the legs take turns (at least ALTERNATE_SHARE of successive
+    drives change leg) and each leg keeps its own rhythm, a step is half a leg's stride; that rate is given where
+    the pooled one differs from it by more than LEGS_DISAGREE or is not measured. The legs' labels swapping for a
+    while break each leg's rhythm, not the pooled one, which is then kept.
+    """
+    ordered = sorted(drives, key=lambda d: d.t_beat_s)
+    times = [d.t_beat_s for d in ordered]
+    pooled = _checked(times, typical_interval_s(times), source, "knee drives")
+    if len(ordered) < 2:
+        return pooled
+    turns = sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / (len(ordered) - 1)
+    if turns < ALTERNATE_SHARE:
+        return pooled
+    legs = []
+    for side in Side:
+        own = [d.t_beat_s for d in ordered if d.side is side]
+        legs.append(_checked(own, typical_interval_s(own), source, "knee drives").spm)
+    if any(x is None for x in legs):
+        return pooled
+    rate = float(np.mean([x for x in legs if x is not None])) * 2
+    if rate > MAX_STEP_SPM or (pooled.spm is not None and abs(pooled.spm / rate - 1) <= LEGS_DISAGREE):
+        return pooled
+    return Cadence(rate, f"{source}, each leg's own rhythm")
 
 
 #: The hips' bounce agrees with a step rate when they differ by less than this share.
