@@ -510,6 +510,24 @@ def test_every_other_contact_missed_with_labels_alternating_gives_the_true_caden
     assert cadence.spm == pytest.approx(60 / 0.355, rel=0.015)
 
 
+
+@pytest.mark.parametrize("bounce", [True, False])
+def test_contacts_at_every_step_but_timed_loosely_leave_the_cadence_to_the_hips(bounce: bool) -> None:
+    """A small, blurred runner: a contact found at every step (0.355 s), but each up to 0.16 s early or late, so
+    they keep no beat. The hips bounce clearly once per step: their rate is given; with the hips still, nothing."""
+    k = running(0.355, bounce=bounce)
+    steps = np.arange(0.2, 7.8, 0.355)
+    found = steps + np.random.default_rng(3).uniform(-0.16, 0.16, len(steps))
+    sides = [Side.LEFT if i % 2 == 0 else Side.RIGHT for i in range(len(found))]
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(found, sides), k)
+    if bounce:
+        assert cadence.spm == pytest.approx(60 / 0.355, rel=0.01) and "bounce" in cadence.source
+    else:
+        assert cadence.spm is None and "scattered" in (cadence.unmeasured_why or "")
+    # a few contacts scattered over the clip are no sign of steps at the hips' rate: not measured
+    few = found[::5]
+    assert measure_cadence(CadenceFrom.CONTACTS, contacts_at(few, sides[::5]), k).spm is None
+
 def test_the_hips_bounce_is_read_between_frames() -> None:
     """At 30 fps one step of 0.355 s is 10.65 frames: a whole-frame lag would read 163.6 or 180 steps/min."""
     rate, strength = bounce_rate_per_min(running(0.355)) or (0.0, 0.0)

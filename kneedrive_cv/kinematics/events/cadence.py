@@ -266,6 +266,9 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
             return Cadence(bounce[0], f"the hips' bounce (foot contacts counted {times_over} times over where the "
                                       "legs' labels swapped)")
     cadence = _checked(times, step_s, "foot contacts", "foot contacts")
+    if cadence.spm is None and bounce is not None and _steps_the_bounce_times(times, bounce):
+        return Cadence(bounce[0], "the hips' bounce (foot contacts found at about that rate but too irregular to "
+                                  "time the steps)")
     if (kinematics is not None and cadence.spm is not None and cadence.spm < SLOW_MOTION_SPM
             and (foot_sweep_behind(kinematics) or 0.0) > RUNNING_SWEEP_THIGHS
             and not body_keeps_the_rhythm(kinematics, contacts, cadence.spm)):
@@ -273,6 +276,24 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
                                              "neither the hips' bounce nor both feet keep that rhythm: steps were "
                                              "missed, so no cadence is given")
     return cadence
+
+
+#: Contacts found at about the hips' bounce rate: their count over the bounce's steps across their span, in
+#: this range (one leg's contacts missed gives half).
+BOUNCE_COUNT_RANGE = (0.5, 1.5)
+
+
+def _steps_the_bounce_times(times: list[float], bounce: tuple[float, float]) -> bool:
+    """The hips bounce clearly at a step rate a sprinter can keep, and the contacts found come at about that rate.
+
+    Foot contacts from a small or blurred runner may be found at every step yet timed too loosely to keep a beat
+    (a heel read a few frames early or late); the hips' bounce, the whole body's rhythm, then gives the steps.
+    """
+    rate, clarity = bounce
+    if clarity < BOUNCE_TRUSTED or rate > MAX_STEP_SPM or len(times) < MIN_EVENTS:
+        return False
+    expected = 1 + (max(times) - min(times)) * rate / 60.0
+    return BOUNCE_COUNT_RANGE[0] <= len(times) / expected <= BOUNCE_COUNT_RANGE[1]
 
 
 def _checked(times: list[float], step_s: float | None, source: str, what: str) -> Cadence:
