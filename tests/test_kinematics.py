@@ -349,6 +349,22 @@ def test_a_far_leg_timed_late_on_every_drive_leaves_the_cadence_to_each_legs_rhy
                for k, d in enumerate(even)]
     assert drive_cadence(swapped).spm == pytest.approx(200.0, rel=0.005)
 
+
+def test_a_heel_hump_under_the_hips_is_no_touchdown() -> None:
+    # a walk whose heels reach 1.1 thigh ahead of the hips at touchdown; late in each stance, the model throws
+    # the heel forward for a few frames (the feet passing, their labels flickering), to 0.4 thigh ahead of the
+    # hips: a hump of 0.5 (over the 0.3 a peak needs) but under the hips, no touchdown
+    track, touchdowns = walking(step_s=0.55, reach_thighs=1.1)
+    lm = track.landmarks_px.copy()
+    for t_on, side in touchdowns:
+        hump = np.clip(1 - np.abs(track.t_s - (t_on + 0.55)) / 0.1, 0, 1) * 0.8 * THIGH_PX
+        lm[:, int(sided(side, "HEEL")), 0] += hump.astype(np.float32)
+    events = detect_events(measure_track(track.replace(landmarks_px=lm)))
+    found = [c for c in events.contacts if np.isfinite(c.t_on_s)]
+    assert len(touchdowns) - 2 <= len(found) <= len(touchdowns)
+    for c in found:  # each at a touchdown of its own foot
+        assert min(abs(t - c.t_on_s) for t, side in touchdowns if side is c.side) <= 1.01 / 30
+
 def _drive(t: float, side: Side, peak_deg: float, partial: bool = False) -> KneeDrive:
     return KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, peak_deg, 0.0, partial)
 
