@@ -170,3 +170,59 @@ def with_heel_raises(track: PoseTrack, times: list[float], rise_px: float, half_
         lm[:, int(sided(s, "HEEL")), 1] -= rise_px * bump
         lm[:, int(sided(s, "ANKLE")), 1] -= 0.8 * rise_px * bump
     return track.replace(landmarks_px=lm)
+
+
+def walking(step_s: float = 0.55, fps: float = 30.0, duration_s: float = 6.0, reach_thighs: float = 0.5,
+            sweep_thighs: float = 0.7, pan: bool = False, tilt_px: float = 0.0
+            ) -> tuple[PoseTrack, list[tuple[float, Side]]]:
+    """A side-view walk facing right: each foot planted from touchdown (``reach_thighs`` ahead of the hips) until
+    it is ``sweep_thighs`` behind them, then swung forward lifted; the feet take turns every ``step_s``.
+
+    The hips travel over the planted foot at (reach + sweep) / stance; ``pan`` keeps them still in the picture
+    (a phone following the walker), so the planted foot moves back instead, and ``tilt_px`` tilts that phone up
+    and down as it follows (the whole picture moving that far, once every 1.7 s). Returns the track and the true
+    touchdowns (time, foot).
+    """
+    t = np.arange(round(duration_s * fps)) / fps
+    n = len(t)
+    stride = 2 * step_s
+    stance = 0.6 * stride  # walking: each foot on the ground 60 % of its stride
+    speed = (reach_thighs + sweep_thighs) * THIGH_PX / stance  # px/s over the ground
+    hip_x = 100.0 + (0.0 if pan else speed) * t
+    hip = np.stack([hip_x, np.full(n, 300.0)], 1)
+    floor_y = 300.0 + THIGH_PX + SHANK_PX - 10.0  # the legs a little bent at the floor
+    lm = np.zeros((n, N_LANDMARKS, 4), np.float32)
+    lm[:, :, 3] = 0.99
+    touchdowns: list[tuple[float, Side]] = []
+    shoulder = hip + np.array([0.0, -TORSO_PX])
+    for s, offset in ((Side.LEFT, 0.0), (Side.RIGHT, step_s)):
+        phase = ((t - offset) % stride) / stride  # 0 at touchdown
+        on = phase < 0.6
+        u_on = phase / 0.6
+        u_swing = (phase - 0.6) / 0.4
+        ahead = np.where(on, reach_thighs - u_on * (reach_thighs + sweep_thighs),
+                         -sweep_thighs + (0.5 - 0.5 * np.cos(np.pi * u_swing)) * (reach_thighs + sweep_thighs))
+        lift = np.where(on, 0.0, 0.3 * THIGH_PX * np.sin(np.pi * np.clip(u_swing, 0, 1)))
+        ankle = np.stack([hip[:, 0] + ahead * THIGH_PX, floor_y - lift], 1)
+        d = ankle - hip
+        dist = np.linalg.norm(d, axis=1)
+        mid = hip + d / 2
+        bend = np.sqrt(np.maximum(THIGH_PX ** 2 - (dist / 2) ** 2, 0.0))
+        normal = np.stack([d[:, 1], -d[:, 0]], 1) / dist[:, None]  # forward of the hip-ankle line (facing right)
+        knee = mid + normal * bend[:, None]
+        heel = ankle + np.array([-12.0, 10.0])
+        toe = heel + np.array([FOOT_PX, 0.0])
+        z = -40.0 if s is Side.RIGHT else 40.0
+        arm = {"ELBOW": (0.0, 70.0), "WRIST": (30.0, 120.0), "EAR": (0.0, -60.0), "EYE": (15.0, -60.0)}
+        pts = {"HIP": hip, "KNEE": knee, "ANKLE": ankle, "HEEL": heel, "FOOT_INDEX": toe, "SHOULDER": shoulder,
+               **{part: shoulder + np.array(off) for part, off in arm.items()}}
+        for part, p in pts.items():
+            idx = int(sided(s, part))
+            lm[:, idx, 0], lm[:, idx, 1], lm[:, idx, 2] = p[:, 0], p[:, 1], z
+        touchdowns += [(float(x), s) for x in np.arange(offset, duration_s, stride)]
+    for idx in (Landmark.NOSE, Landmark.MOUTH_LEFT, Landmark.MOUTH_RIGHT):
+        lm[:, idx, :2] = shoulder + np.array([25.0, -50.0])
+    lm[:, :, 1] += (tilt_px * np.sin(2 * np.pi * t / 1.7))[:, None]
+    world = np.zeros((n, N_LANDMARKS, 3), np.float32)
+    track = PoseTrack(lm, world, t, fps, (1280, 720), "synthetic", {"source": "factory.walking"})
+    return track, sorted(touchdowns)

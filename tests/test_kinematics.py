@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from factory import THIGH_PX, Athlete, build, mirrored, with_gaps, with_swaps
+from factory import THIGH_PX, Athlete, build, mirrored, thigh_angles, walking, with_gaps, with_swaps
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, FootContact, KneeDrive, detect_events
 from kneedrive_cv.kinematics.events.cadence import (
     CadenceFrom,
+    _checked,
     bounce_rate_per_min,
     clip_cadence,
+    drive_cadence,
     measure_cadence,
     periodic_rate_per_min,
     rate_change,
     regular_events,
     typical_interval_s,
 )
-from kneedrive_cv.kinematics.events.drives import _without_crossing_flicker, _without_glitch_doubles, knee_drives
+from kneedrive_cv.kinematics.events.contacts import feet_cycle_through
+from kneedrive_cv.kinematics.events.drives import (
+    SQUEEZED_SHARE,
+    _without_crossing_flicker,
+    _without_glitch_doubles,
+    _without_squeezed,
+    knee_drives,
+    top_centre,
+)
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Landmark, Side, sided
@@ -230,6 +242,153 @@ def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:
     assert len(_without_glitch_doubles(mislabelled, lefts)) == 3
 
 
+
+def _feet_raised(track: PoseTrack, side: Side, by_px: np.ndarray) -> PoseTrack:
+    """The track with ``side``'s ankle, heel and toe raised by ``by_px`` (per frame) in the picture."""
+    lm = track.landmarks_px.copy()
+    for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
+        lm[:, int(sided(side, part)), 1] -= by_px
+    return track.replace(landmarks_px=lm)
+
+
+def test_a_travelling_drive_counts_while_the_other_foot_is_in_the_air_behind() -> None:
+    # a pocket run: the left thigh peaks at 60 deg (its ankle 0.5 thigh above its floor) while the right foot,
+    # just pushed off behind, is in the air 0.7 thigh up: higher than the driven ankle, yet the left foot is off
+    # the floor and each of its peaks is a drive (the old rule, the other ankle alone, dropped them all)
+    lefts = [(0.6 + 0.6 * k, Side.LEFT) for k in range(6)]
+    a = Athlete(drives=lefts, peak_thigh_deg=60.0, duration_s=4.4)
+    track, _ = build(a)
+    behind = thigh_angles(a, track.t_s)[Side.LEFT] / 60.0 * 0.7 * THIGH_PX  # the right foot up as the left knee
+    found = knee_drives(measure_track(_feet_raised(track, Side.RIGHT, behind)))
+    assert [d.t_peak_s for d in found if d.side is Side.LEFT] == pytest.approx([t for t, _ in lefts], abs=0.04)
+
+
+def test_a_thigh_raised_with_its_foot_on_the_floor_is_no_drive() -> None:
+    # a lunge: the front (left) thigh rises to 70 deg with its foot flat on the floor ahead, the back foot on its
+    # ball 0.15 thigh up: no drive, though the thigh peaks as high as a pocket run's
+    lefts = [(0.6 + 0.9 * k, Side.LEFT) for k in range(4)]
+    a = Athlete(drives=lefts, peak_thigh_deg=70.0, duration_s=4.2, drive_width_s=0.25)
+    track, _ = build(a)
+    up = THIGH_PX * (1 - np.cos(np.radians(thigh_angles(a, track.t_s)[Side.LEFT])))  # the ankle's rise
+    on_floor = _feet_raised(track, Side.LEFT, -up)
+    back_on_its_ball = _feet_raised(on_floor, Side.RIGHT, np.full(len(track.t_s), 0.15 * THIGH_PX))
+    assert knee_drives(measure_track(back_on_its_ball)) == []
+    # the same foot lifted a little more than the settings' floor tolerance is a drive again
+    s = EventSettings()
+    lifted = _feet_raised(back_on_its_ball, Side.LEFT, up / np.max(up) * (s.drive_floor_tol_thighs + 0.05) * THIGH_PX)
+    assert len(knee_drives(measure_track(lifted), s)) == 4
+
+
+
+@pytest.mark.parametrize("pan", [False, True], ids=["still", "panning-tilting"])
+def test_a_walk_is_timed_against_the_pelvis_though_its_feet_sweep_little(pan: bool) -> None:
+    # a walk sweeps the feet 0.7 thigh behind the hips, under a run's sweep, but its hips travel over the planted
+    # foot: contacts are found against the pelvis, which holds with a phone following and tilting as it goes
+    # (a foot's height in the picture read that walk at 179 steps a minute instead of 109)
+    track, touchdowns = walking(step_s=0.55, pan=pan, tilt_px=40.0 if pan else 0.0)
+    k = measure_track(track)
+    assert not feet_cycle_through(k)
+    events = detect_events(k)
+    assert events.contact_method.startswith("foot relative to pelvis")
+    found = [c for c in events.contacts if np.isfinite(c.t_on_s)]
+    assert len(found) >= len(touchdowns) - 2
+    for c in found:
+        nearest = min(touchdowns, key=lambda x: abs(x[0] - c.t_on_s))
+        assert nearest[1] is c.side and abs(nearest[0] - c.t_on_s) <= 1.01 / 30
+    assert clip_cadence(CadenceFrom.CONTACTS, events, k)[0] == pytest.approx(60 / 0.55, rel=0.01)
+    # knee drives on the spot keep the foot's height above its ground
+    on_spot, _ = build(Athlete(drives=alternating(8, 0.4)))
+    assert detect_events(measure_track(on_spot)).contact_method == "foot height above its ground level"
+
+
+@pytest.mark.parametrize("tilt_deg", [-1.0, 0.0, 1.0])
+def test_a_drive_held_at_the_top_is_timed_at_the_middle_of_its_top(tilt_deg: float) -> None:
+    # a wall drill's drive: up in 0.25 s, held 0.3 s, down in 0.25 s, centred on 1.0 s, at 60 fps; the thigh
+    # drifting a degree over the hold puts its highest frame at one end of the top, 0.15 s off the middle
+    ts = np.arange(0, 2, 1 / 60)
+    up = np.clip((ts - 0.6) / 0.25, 0, 1) * np.clip((1.4 - ts) / 0.25, 0, 1)
+    seg = -10 + 100 * 0.5 * (1 - np.cos(np.pi * up)) + tilt_deg * np.clip((ts - 1.0) / 0.15, -1, 1) * (up == 1)
+    p = int(np.argmax(seg))
+    assert abs(ts[p] - 1.0) >= (0.14 if tilt_deg else 0.0)
+    lo, hi = int(np.flatnonzero(seg > 10)[0]), int(np.flatnonzero(seg > 10)[-1])
+    assert top_centre(seg, ts, lo, p, hi) == pytest.approx(1.0, abs=0.005)
+    # a top the series does not show whole is not placed
+    assert np.isnan(top_centre(seg[:70], ts[:70], lo, min(p, 69), 69))
+
+
+def test_a_rate_from_drives_is_counted_from_the_middle_of_their_tops() -> None:
+    # six wall drives 0.75 s apart (80 per minute) whose highest frames fall anywhere on their held tops
+    tops = [0.9 + 0.75 * k for k in range(6)]
+    jitter = [0.1, -0.1, 0.12, -0.08, 0.1, -0.12]
+    drives = tuple(KneeDrive(Side.RIGHT, 0, 0, 0, t - 0.3, t + j, t + 0.3, 95.0, 1.0, False, t)
+                   for t, j in zip(tops, jitter, strict=True))
+    events = Events(drives, (), (), "test")
+    rate = measure_cadence(CadenceFrom.DRIVES, events).spm
+    assert rate == pytest.approx(80.0, rel=0.002)
+    at_peaks = periodic_rate_per_min([d.t_peak_s for d in drives])
+    assert at_peaks is not None and abs(at_peaks / 80.0 - 1) > 0.02  # what the peaks alone gave
+
+
+def test_a_far_leg_timed_late_on_every_drive_leaves_the_cadence_to_each_legs_rhythm() -> None:
+    # high knees at 200 steps a minute (0.3 s a step); the far (left) leg, its thigh read with a dip at the top,
+    # is timed 0.07 s late on every drive: the pooled intervals alternate 0.37 and 0.23 s
+    rights = [0.5 + 0.6 * k for k in range(8)]
+    lefts = [0.8 + 0.6 * k + 0.07 for k in range(8)]
+    drives = [_drive(t, Side.RIGHT, 100.0) for t in rights] + [_drive(t, Side.LEFT, 80.0) for t in lefts]
+    times = sorted(rights + lefts)
+    pooled = _checked(times, typical_interval_s(times), "knee drives", "knee drives").spm
+    assert pooled is None or abs(pooled / 200 - 1) > 0.1  # what the pooled drives' rhythm gave
+    cadence = drive_cadence(drives)
+    assert cadence.spm == pytest.approx(200.0, rel=0.005)
+    assert "each leg" in cadence.source
+    # drives on the beat keep the pooled rate; labels swapped for a while (two lefts, then two rights in a row)
+    # break each leg's own rhythm, not the pooled one, which is kept
+    even = [_drive(0.5 + 0.3 * k, Side.RIGHT if k % 2 == 0 else Side.LEFT, 100.0) for k in range(16)]
+    assert drive_cadence(even).spm == pytest.approx(200.0, rel=0.005) and drive_cadence(even).source == "knee drives"
+    swapped = [replace(d, side=Side.LEFT if k in (4, 11) else Side.RIGHT if k in (5, 12) else d.side)
+               for k, d in enumerate(even)]
+    assert drive_cadence(swapped).spm == pytest.approx(200.0, rel=0.005)
+
+
+def test_a_heel_hump_under_the_hips_is_no_touchdown() -> None:
+    # a walk whose heels reach 1.1 thigh ahead of the hips at touchdown; late in each stance, the model throws
+    # the heel forward for a few frames (the feet passing, their labels flickering), to 0.4 thigh ahead of the
+    # hips: a hump of 0.5 (over the 0.3 a peak needs) but under the hips, no touchdown
+    track, touchdowns = walking(step_s=0.55, reach_thighs=1.1)
+    lm = track.landmarks_px.copy()
+    for t_on, side in touchdowns:
+        hump = np.clip(1 - np.abs(track.t_s - (t_on + 0.55)) / 0.1, 0, 1) * 0.8 * THIGH_PX
+        lm[:, int(sided(side, "HEEL")), 0] += hump.astype(np.float32)
+    events = detect_events(measure_track(track.replace(landmarks_px=lm)))
+    found = [c for c in events.contacts if np.isfinite(c.t_on_s)]
+    assert len(touchdowns) - 2 <= len(found) <= len(touchdowns)
+    for c in found:  # each at a touchdown of its own foot
+        assert min(abs(t - c.t_on_s) for t, side in touchdowns if side is c.side) <= 1.01 / 30
+
+def _drive(t: float, side: Side, peak_deg: float, partial: bool = False) -> KneeDrive:
+    return KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, peak_deg, 0.0, partial)
+
+
+def test_half_drives_left_by_a_label_swap_between_two_drives_are_dropped() -> None:
+    # high knees at 0.32 s a step, 100 deg: the labels swap for a while and leave a 60 deg peak 0.18 s after
+    # the drive before it, between two drives that are themselves one step apart (as in a randomised render)
+    left, right = Side.LEFT, Side.RIGHT
+    steps = [(0.4 + 0.32 * k, left if k % 2 == 0 else right) for k in range(14)]
+    regular = [_drive(t, side, 100.0) for t, side in steps]
+    glitch = _drive(steps[6][0] + 0.18, right, 60.0)
+    kept = _without_squeezed([*regular, glitch])
+    assert [(d.t_peak_s, d.side) for d in kept] == steps
+    # a real low drive keeps its neighbours two steps apart: a dragged leg at 35 deg stays, every one of them
+    dragged = [_drive(t, side, 35.0 if side is right else 100.0) for t, side in steps]
+    assert len(_without_squeezed(dragged)) == 14
+    # a drive cut by the clip's edge, and the first and last, stay; so does a low peak whose neighbours are
+    # SQUEEZED_SHARE steps apart or more
+    assert len(_without_squeezed([*regular, _drive(steps[6][0] + 0.18, right, 60.0, partial=True)])) == 15
+    wide = [_drive(0.4, left, 100.0), _drive(0.55, right, 60.0),
+            _drive(0.4 + SQUEEZED_SHARE * 0.32 + 0.01, left, 100.0),
+            *(_drive(1.3 + 0.32 * k, right if k % 2 == 0 else left, 100.0) for k in range(4))]
+    assert len(_without_squeezed(wide)) == 7
+
 def test_a_drive_under_way_at_the_start_is_partial() -> None:
     drives = [(0.0, Side.LEFT), *alternating(4, 0.6, 0.6)]
     track, _ = build(Athlete(drives=drives, duration_s=3.5))
@@ -366,6 +525,24 @@ def test_every_other_contact_missed_with_labels_alternating_gives_the_true_caden
     cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(found, sides), k)
     assert cadence.spm == pytest.approx(60 / 0.355, rel=0.015)
 
+
+
+@pytest.mark.parametrize("bounce", [True, False])
+def test_contacts_at_every_step_but_timed_loosely_leave_the_cadence_to_the_hips(bounce: bool) -> None:
+    """A small, blurred runner: a contact found at every step (0.355 s), but each up to 0.16 s early or late, so
+    they keep no beat. The hips bounce clearly once per step: their rate is given; with the hips still, nothing."""
+    k = running(0.355, bounce=bounce)
+    steps = np.arange(0.2, 7.8, 0.355)
+    found = steps + np.random.default_rng(3).uniform(-0.16, 0.16, len(steps))
+    sides = [Side.LEFT if i % 2 == 0 else Side.RIGHT for i in range(len(found))]
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(found, sides), k)
+    if bounce:
+        assert cadence.spm == pytest.approx(60 / 0.355, rel=0.01) and "bounce" in cadence.source
+    else:
+        assert cadence.spm is None and "scattered" in (cadence.unmeasured_why or "")
+    # a few contacts scattered over the clip are no sign of steps at the hips' rate: not measured
+    few = found[::5]
+    assert measure_cadence(CadenceFrom.CONTACTS, contacts_at(few, sides[::5]), k).spm is None
 
 def test_the_hips_bounce_is_read_between_frames() -> None:
     """At 30 fps one step of 0.355 s is 10.65 frames: a whole-frame lag would read 163.6 or 180 steps/min."""

@@ -13,6 +13,7 @@ from kneedrive_cv.kinematics.events.contacts import (
     contacts_from_ground,
     contacts_from_pelvis,
     feet_cycle_through,
+    travels_over_the_ground,
 )
 from kneedrive_cv.kinematics.events.drives import KneeDrive, knee_drives
 from kneedrive_cv.kinematics.events.holds import Hold, holds
@@ -41,11 +42,12 @@ def detect_events(kinematics: Kinematics, settings: EventSettings | None = None,
                   travelling: bool | None = None) -> Events:
     """Knee drives, holds, heel raises and foot contacts.
 
-    ``travelling`` picks the contact method (None: decide from motion).
+    ``travelling`` picks the contact method (None: decide from motion: the feet sweeping well behind the hips,
+    or the hips travelling over the planted foot, as walking does with its shorter sweep).
     """
     s = settings or EventSettings()
     if travelling is None:
-        travelling = feet_cycle_through(kinematics)
+        travelling = feet_cycle_through(kinematics) or travels_over_the_ground(kinematics)
     contacts = contacts_from_pelvis(kinematics, s) if travelling else contacts_from_ground(kinematics, s)
     return Events(tuple(knee_drives(kinematics, s)), tuple(contacts), tuple(holds(kinematics, s)),
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",

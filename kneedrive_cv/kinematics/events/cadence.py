@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kneedrive_cv.kinematics.events.contacts import FootContact, foot_sweep_behind
-from kneedrive_cv.kinematics.events.drives import usual_interval
+from kneedrive_cv.kinematics.events.drives import KneeDrive, usual_interval
 from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, mid_hip
@@ -266,6 +266,9 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
             return Cadence(bounce[0], f"the hips' bounce (foot contacts counted {times_over} times over where the "
                                       "legs' labels swapped)")
     cadence = _checked(times, step_s, "foot contacts", "foot contacts")
+    if cadence.spm is None and bounce is not None and _steps_the_bounce_times(times, bounce):
+        return Cadence(bounce[0], "the hips' bounce (foot contacts found at about that rate but too irregular to "
+                                  "time the steps)")
     if (kinematics is not None and cadence.spm is not None and cadence.spm < SLOW_MOTION_SPM
             and (foot_sweep_behind(kinematics) or 0.0) > RUNNING_SWEEP_THIGHS
             and not body_keeps_the_rhythm(kinematics, contacts, cadence.spm)):
@@ -273,6 +276,24 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
                                              "neither the hips' bounce nor both feet keep that rhythm: steps were "
                                              "missed, so no cadence is given")
     return cadence
+
+
+#: Contacts found at about the hips' bounce rate: their count over the bounce's steps across their span, in
+#: this range (one leg's contacts missed gives half).
+BOUNCE_COUNT_RANGE = (0.5, 1.5)
+
+
+def _steps_the_bounce_times(times: list[float], bounce: tuple[float, float]) -> bool:
+    """The hips bounce clearly at a step rate a sprinter can keep, and the contacts found come at about that rate.
+
+    Foot contacts from a small or blurred runner may be found at every step yet timed too loosely to keep a beat
+    (a heel read a few frames early or late); the hips' bounce, the whole body's rhythm, then gives the steps.
+    """
+    rate, clarity = bounce
+    if clarity < BOUNCE_TRUSTED or rate > MAX_STEP_SPM or len(times) < MIN_EVENTS:
+        return False
+    expected = 1 + (max(times) - min(times)) * rate / 60.0
+    return BOUNCE_COUNT_RANGE[0] <= len(times) / expected <= BOUNCE_COUNT_RANGE[1]
 
 
 def _checked(times: list[float], step_s: float | None, source: str, what: str) -> Cadence:
@@ -306,9 +327,43 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
         return _checked(raises, typical_interval_s(raises), "heel raises", "heel raises")
     if cadence_from == CadenceFrom.CONTACTS and events.contacts:
         return step_cadence(events.contacts, kinematics)
-    drives = [d.t_peak_s for d in events.drives]
     source = "knee drives (no contacts found)" if cadence_from == CadenceFrom.CONTACTS else "knee drives"
-    return _checked(drives, typical_interval_s(drives), source, "knee drives")
+    return drive_cadence(events.drives, source)
+
+
+#: The legs' own rhythms overrule the pooled drives' when the step rates they give differ by more than this share.
+LEGS_DISAGREE = 0.15
+
+
+def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str = "knee drives") -> Cadence:
+    """Steps per minute from knee drives: the pooled drives' rhythm, or each leg's own where the legs take turns.
+
+    A far leg half hidden behind the body is often timed a little early or late on every drive (its thigh read
+    with a dip at the top), so the pooled intervals alternate short and long (0.22 and 0.37 s for steps of
+    0.29) and their median, one of the two, sets a rate no leg keeps (306 a minute for 205). Each leg's own
+    drives keep its rhythm whatever its bias. While the legs take turns (at least ALTERNATE_SHARE of successive
+    drives change leg) and each leg keeps its own rhythm, a step is half a leg's stride; that rate is given where
+    the pooled one differs from it by more than LEGS_DISAGREE or is not measured. The legs' labels swapping for a
+    while break each leg's rhythm, not the pooled one, which is then kept.
+    """
+    ordered = sorted(drives, key=lambda d: d.t_beat_s)
+    times = [d.t_beat_s for d in ordered]
+    pooled = _checked(times, typical_interval_s(times), source, "knee drives")
+    if len(ordered) < 2:
+        return pooled
+    turns = sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / (len(ordered) - 1)
+    if turns < ALTERNATE_SHARE:
+        return pooled
+    legs = []
+    for side in Side:
+        own = [d.t_beat_s for d in ordered if d.side is side]
+        legs.append(_checked(own, typical_interval_s(own), source, "knee drives").spm)
+    if any(x is None for x in legs):
+        return pooled
+    rate = float(np.mean([x for x in legs if x is not None])) * 2
+    if rate > MAX_STEP_SPM or (pooled.spm is not None and abs(pooled.spm / rate - 1) <= LEGS_DISAGREE):
+        return pooled
+    return Cadence(rate, f"{source}, each leg's own rhythm")
 
 
 #: The hips' bounce agrees with a step rate when they differ by less than this share.

@@ -14,6 +14,9 @@ from kneedrive_cv.landmarks import Side, forward_sign, mid_hip
 #: Feet swept further behind the hips than this (thigh lengths) mean a running or walking gait.
 FEET_CYCLE_THIGHS = 0.8
 
+#: A touchdown puts the heel at least this share of its usual reach (90th percentile) ahead of the hips.
+TOUCHDOWN_REACH_SHARE = 0.5
+
 #: Below this frame rate contact times are only good to about a frame (±8 ms at 120 fps, ±33 ms at 30).
 CONTACT_TIMING_FPS = 120.0
 
@@ -57,6 +60,10 @@ def contacts_from_pelvis(kinematics: Kinematics, settings: EventSettings | None 
             fps = (len(ts) - 1) / (ts[-1] - ts[0])
             dist = max(1, int(0.25 * fps))
             on, _ = scipy_signal().find_peaks(heel[a:b], prominence=0.3, distance=dist)
+            # a touchdown is the heel at its furthest forward: a hump under the hips (the feet passing, their
+            # labels flickering) is none
+            reach = float(np.percentile(heel[a:b], 90))
+            on = on[heel[a:b][on] >= TOUCHDOWN_REACH_SHARE * reach] if reach > 0 else on
             off, _ = scipy_signal().find_peaks(-toe[a:b], prominence=0.3, distance=dist)
             for i_on in on:
                 later = off[off > i_on]
@@ -159,6 +166,23 @@ def feet_cycle_through(kinematics: Kinematics) -> bool:
     """True for a running or walking gait: the feet sweep well behind the hips."""
     sweep = foot_sweep_behind(kinematics)
     return sweep is not None and sweep > FEET_CYCLE_THIGHS
+
+
+#: Hips travelling over the planted foot faster than this (thigh lengths per second) travel: drills on the spot
+#: stay under 1, walking and running give 1.5 and more.
+TRAVEL_SPEED_THIGHS_S = 1.2
+
+
+def travels_over_the_ground(kinematics: Kinematics) -> bool:
+    """True when the hips travel over the planted foot (:func:`ground_speed`), as walking and running do.
+
+    Walking sweeps the feet only 0.6-0.8 thigh lengths behind the hips, under what :func:`feet_cycle_through`
+    takes for a gait, yet its feet land ahead of the hips and push off behind them like a runner's: their
+    contacts are found against the pelvis, which holds when the phone pans or tilts to follow (a foot's height
+    in the picture does not).
+    """
+    speed = ground_speed(kinematics)
+    return speed is not None and speed > TRAVEL_SPEED_THIGHS_S
 
 
 def start_time(kinematics: Kinematics, moved_thighs: float = 0.5) -> float | None:

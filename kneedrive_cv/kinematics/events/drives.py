@@ -28,6 +28,7 @@ class KneeDrive:
     """One knee drive: the thigh swinging up from its low point to a peak and back.
 
     ``partial`` drives were already under way when the clip started, or not finished when it ended.
+    ``t_top_s`` is the middle of the drive's top (see :func:`top_centre`); rates are counted from it.
     """
 
     side: Side
@@ -40,6 +41,12 @@ class KneeDrive:
     peak_thigh_deg: float
     peak_knee_height: float
     partial: bool
+    t_top_s: float = float("nan")
+
+    @property
+    def t_beat_s(self) -> float:
+        """When the drive is on the beat: the middle of its top, or its peak where that was not found."""
+        return self.t_top_s if np.isfinite(self.t_top_s) else self.t_peak_s
 
 
 def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -> list[KneeDrive]:
@@ -78,16 +85,42 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                 cut_end = at_end and int(np.argmin(after)) == len(after) - 1 and after[-1] - low > near_low
                 partial = cut_start or cut_end
                 ip = a + int(p)
-                if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip,
-                                                                           s.drive_min_foot_lift_thighs):
+                if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip, s):
                     continue
                 trusted = kinematics.frames.side("thigh_angle", side)[ip]
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
-                                                       float(height[ip]), bool(partial))))
+                                                       float(height[ip]), bool(partial),
+                                                       top_centre(seg, t[a:b], int(lo), int(p), int(hi)))))
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
-    return _one_per_step(_without_crossing_flicker(drives))
+    return _without_squeezed(_one_per_step(_without_crossing_flicker(drives)))
+
+
+#: The top of a drive: where the thigh is within this share of its rise (from the lower of its start and end) of
+#: its peak.
+TOP_SHARE = 0.2
+
+
+def top_centre(seg: np.ndarray, ts: np.ndarray, lo: int, p: int, hi: int) -> float:
+    """The middle of a drive's top (seconds): halfway between where the thigh rises into it and falls out of it.
+
+    A knee held at the top for a moment (a wall drill's drive) has a flat peak whose highest frame falls anywhere
+    on it, a frame of noise deciding (0.1 s off at 60 fps, 2-3 % of a wall drill's rate over a few drives); the
+    crossings either side, read between frames, place the drive to a few milliseconds. A sharp peak's top is
+    its peak. NaN where the top is not seen whole (the series cut, or unseen, on either side).
+    """
+    level = seg[p] - TOP_SHARE * (seg[p] - min(seg[lo], seg[hi]))
+
+    def cross(i: int, step: int) -> float:
+        while lo <= i + step <= hi and seg[i + step] >= level:
+            i += step
+        j = i + step
+        if not lo <= j <= hi or not np.isfinite(seg[j]) or seg[i] == seg[j]:
+            return float("nan")
+        return float(ts[i] + (level - seg[i]) / (seg[j] - seg[i]) * (ts[j] - ts[i]))
+
+    return (cross(p, -1) + cross(p, 1)) / 2
 
 
 def _peaks(seg: np.ndarray, ts: np.ndarray, s: EventSettings) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -111,10 +144,26 @@ def _leg_low(theta: np.ndarray, runs: list[tuple[int, np.ndarray]]) -> float:
     return float(np.nanpercentile(theta, 5)) if np.isfinite(theta).any() else float("nan")
 
 
-def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, lift_thighs: float) -> bool:
-    """``side``'s ankle is no higher than ``lift_thighs`` above the other ankle in frame ``i`` (False where unseen)."""
-    own, other = (kinematics.xy[i, int(sided(s, "ANKLE")), 1] for s in (side, side.other))
-    return bool(np.isfinite(own) and np.isfinite(other) and (other - own) / kinematics.thigh_px < lift_thighs)
+def foot_on_the_floor(kinematics: Kinematics, side: Side, i: int, settings: EventSettings | None = None) -> bool:
+    """``side``'s foot stands on the floor in frame ``i`` (False where unseen).
+
+    Its ankle is no higher than the other ankle (by ``drive_min_foot_lift_thighs``) and no higher than its own
+    lowest point within ``drive_floor_window_s`` (by ``drive_floor_tol_thighs``).
+
+    Both must hold: in a travelling drill the other foot is often in the air behind the body as this knee
+    peaks (it has just pushed off), so its ankle can be the higher one while this foot is well off the floor.
+    """
+    s = settings or EventSettings()
+    t = kinematics.t_s
+    own_y, other_y = (kinematics.xy[:, int(sided(x, "ANKLE")), 1] for x in (side, side.other))
+    own, other = own_y[i], other_y[i]
+    if not (np.isfinite(own) and np.isfinite(other)):
+        return False
+    if (other - own) / kinematics.thigh_px >= s.drive_min_foot_lift_thighs:
+        return False
+    near = own_y[(t >= t[i] - s.drive_floor_window_s) & (t <= t[i] + s.drive_floor_window_s)]
+    floor = float(np.nanmax(near))  # image rows grow downward: the ankle's lowest point
+    return bool((floor - own) / kinematics.thigh_px < s.drive_floor_tol_thighs)
 
 
 def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, KneeDrive]]:
@@ -240,3 +289,34 @@ def _one_per_step(drives: list[KneeDrive]) -> list[KneeDrive]:
             out.append(d)
             merged = False
     return out
+
+
+#: A drive whose two neighbours (any legs) are closer together than this share of the usual step is squeezed in
+#: between drives that already keep the rhythm without it.
+SQUEEZED_SHARE = 1.4
+
+
+def _without_squeezed(drives: list[KneeDrive]) -> list[KneeDrive]:
+    """Drives without the ones squeezed in between two others that keep the rhythm without them.
+
+    The legs' labels swapping for a while leave half a drive on each side of the swap: a lower peak between two
+    drives that are themselves about one step apart. A real drive, however low (a dragged leg), has its
+    neighbours two steps apart. Such a drive lower than both neighbours is dropped (the lowest first); drives
+    cut by the clip's edges and the first and last drive have a neighbour missing and stay.
+    """
+    drives = sorted(drives, key=lambda d: d.t_peak_s)
+    step = usual_interval([d.t_peak_s for d in drives]) if len(drives) >= 4 else None
+    if step is None:
+        return drives
+
+    def height(d: KneeDrive) -> float:
+        return float(np.nan_to_num(d.peak_thigh_deg, nan=np.inf))  # a drive whose top was hidden is no glitch
+
+    while True:
+        squeezed = [i for i in range(1, len(drives) - 1)
+                    if drives[i + 1].t_peak_s - drives[i - 1].t_peak_s < SQUEEZED_SHARE * step
+                    and height(drives[i]) < min(height(drives[i - 1]), height(drives[i + 1]))
+                    and not drives[i].partial]
+        if not squeezed:
+            return drives
+        del drives[min(squeezed, key=lambda i: height(drives[i]))]

@@ -37,6 +37,11 @@ class EventSettings:
     #: ankle) is no drive; a half-hidden far leg's drive measured 0.11 above at the least.
     drive_lifts_foot_deg: float = 55.0
     drive_min_foot_lift_thighs: float = 0.0
+    #: ... and its ankle at its own floor: within drive_floor_tol_thighs of its lowest point within
+    #: drive_floor_window_s either side (a lunge's front ankle measured 0.02-0.08 above it; a pocket run's driven
+    #: ankle, the other foot in the air behind after its push, 0.15 and more).
+    drive_floor_window_s: float = 0.6
+    drive_floor_tol_thighs: float = 0.12
     drive_min_interval_s: float = 0.15
     hold_min_thigh_deg: float = 60.0
     hold_min_s: float = 0.8
