@@ -383,6 +383,30 @@ def test_errors_are_the_apps_own_pages(tmp_path: Path, clip: Path, method: str, 
     assert "Traceback" not in response.text and "detail" not in response.text
 
 
+def test_a_bug_in_a_route_shows_the_apps_own_500_page_and_logs_the_traceback(
+        tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import kneedrive_cv.web.app as web_app
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("planted bug 7f3a")
+
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        monkeypatch.setattr(web_app, "_status", broken)
+        with caplog.at_level("ERROR", logger="kneedrive_cv.web.app"):
+            page = client.get(f"/clips/{clip_id}")
+            api = client.get(f"/api/clips/{clip_id}")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "<title>Server error · kneedrive</title>" in page.text and "Something went wrong" in page.text
+    assert "Traceback" not in page.text and "planted bug" not in page.text and "ZeroDivisionError" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"  # the app's headers, as on every other page
+    assert api.status_code == 500 and api.headers["content-type"] == "application/json"
+    assert set(api.json()) == {"error"} and "planted bug" not in api.text
+    logged = [r for r in caplog.records if r.exc_info and "planted bug 7f3a" in str(r.exc_info[1])]
+    assert len(logged) == 2 and f"/clips/{clip_id}" in logged[0].getMessage()
+
+
 def test_head_on_a_file_answers_its_headers(tmp_path: Path, clip: Path) -> None:
     with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
         clip_id = clip_id_of(post_clip(client, clip.read_bytes()))

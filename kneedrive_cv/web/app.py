@@ -80,6 +80,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.state.kd = Context(store, runner, _templates(), int(max_upload_mb * 1e6), drills)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.middleware("http")(_server_errors)  # inside the guard, so the error page gets its headers too
     app.middleware("http")(safety.guard(error_page))
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
@@ -94,7 +95,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
 
 #: The title of the error page for each status (others: "Something went wrong").
 ERROR_TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 405: "Not allowed", 409: "Not now",
-                413: "Too large"}
+                413: "Too large", 500: "Server error"}
 #: What the error page says when the framework gives only its status.
 _DEFAULT_MESSAGES = {404: "No such page.", 405: "That cannot be done on this page."}
 
@@ -112,6 +113,16 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     response = error_page(request, exc.status_code, str(detail))
     response.headers.update(exc.headers or {})
     return response
+
+
+async def _server_errors(request: Request, call_next: Any) -> Response:
+    """A bug in a route: log it with its traceback here, show the app's own error page (no traceback) there."""
+    try:
+        return await call_next(request)  # type: ignore[no-any-return]
+    except Exception:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return error_page(request, 500, "Something went wrong on the server. It has been logged; try again, "
+                                        "and if it happens again, tell whoever runs this server.")
 
 
 async def _bad_path(request: Request, exc: RequestValidationError) -> Response:
