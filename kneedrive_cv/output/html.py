@@ -43,11 +43,12 @@ def _jpeg_b64(path: Path | None, quality: int = 85) -> str | None:
 
 
 def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None,
-                       best_worst: BestWorst | None = None, heading: Mapping[str, str] | None = None) -> str:
+                       best_worst: BestWorst | None = None, heading: Mapping[str, str | None] | None = None) -> str:
     """The HTML page for a report.json dict, its plot PNGs, its kinogram PNG and its best rep against its worst.
 
-    ``heading``: who and when, for a page handed to the athlete: ``athlete``, ``filmed`` (a date) and ``clip``
-    (the name the coach knows the clip by); any may be missing. Without it the page is headed by the drill.
+    ``heading``: who and when, for a page handed to the athlete: ``athlete``, ``filmed`` (a date), ``filmed_from``
+    (``container``, ``file`` or ``given``: said beside the date) and ``clip`` (the name the coach knows the clip by);
+    any may be missing. Without it, report.json's own ``heading``; without that, the page is headed by the drill.
     """
     template = _ENV.get_template("report.html")
     pair = None
@@ -57,4 +58,4 @@ def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram:
                 "image": _jpeg_b64(best_worst.picture)}
     return template.render(r=report, s=report["summary"], kinogram=_jpeg_b64(kinogram),
                            plots=[(name, _b64(p)) for name, p in plots.items()], best_worst=pair,
-                           heading=dict(heading or {}))
+                           heading={k: v for k, v in dict(heading or report.get("heading") or {}).items() if v})

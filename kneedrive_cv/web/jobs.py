@@ -66,7 +66,7 @@ LOCK_NAME = ".lock"
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
                  thresholds: Path | None = None, height_cm: float | None = None,
-                 heading: dict[str, str] | None = None) -> dict[str, Any]:
+                 heading: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -142,7 +142,7 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
           person: int | None = None, thresholds: Path | None = None, height_cm: float | None = None,
-          heading: dict[str, str] | None = None) -> dict[str, Any] | None:
+          heading: dict[str, str | None] | None = None) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
@@ -204,9 +204,10 @@ def _sent_analysis(analysis: AnalysisFn, clip: Path, out_dir: Path, drill: str, 
     return analysis(clip, out_dir, drill, progress, **options)
 
 
-def _heading(clip: Clip) -> dict[str, str]:
+def _heading(clip: Clip) -> dict[str, str | None]:
     """Who and when, to head the clip's report.html: the athlete, the date filmed, the name it was uploaded as."""
-    return {"athlete": clip.athlete_name or "", "filmed": clip.recorded_on, "clip": clip.original_name}
+    return {"athlete": clip.athlete_name or "", "filmed": clip.recorded_on, "filmed_from": "given",
+            "clip": clip.original_name}
 
 
 def _given(**values: Any) -> dict[str, Any]:
