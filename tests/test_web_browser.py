@@ -242,11 +242,12 @@ def _wait_done(url: str, clip_url: str) -> None:
 
 
 def test_the_coach_scores_a_clip_again_from_the_page(browser: Any, tmp_path: Path) -> None:
-    from conftest_web import rescoring_analysis
+    from conftest_web import fake_redraw, rescoring_analysis
 
     shots = _shots(tmp_path)
     clip = _small_clip(tmp_path)
-    with _serving(create_app(tmp_path / "data", analysis=rescoring_analysis, allowed_hosts=["127.0.0.1"])) as url:
+    with _serving(create_app(tmp_path / "data", analysis=rescoring_analysis, redraw=fake_redraw,
+                             allowed_hosts=["127.0.0.1"])) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -264,9 +265,18 @@ def test_the_coach_scores_a_clip_again_from_the_page(browser: Any, tmp_path: Pat
 
         with page.expect_navigation():
             page.click("#drill-hint button")  # score it as what recognition sees
-        page.wait_for_selector("video#overlay", timeout=60_000)
+        # the new scores at once, the old overlay not beside them: the page says it is being redrawn
+        page.wait_for_selector("#overlay-pending", timeout=60_000)
         summary = page.inner_text(".summary")
         assert "high knees (chosen)" in summary and page.locator("#drill-hint").count() == 0
+        assert page.locator("video").count() == 0
+        assert "Redrawing the overlay video for the new scores" in page.inner_text("#overlay-pending")
+        page.screenshot(path=str(shots / "10b_rescored_overlay_pending.png"))
+        page.wait_for_selector("video#overlay", timeout=60_000)  # the overlay follows, without a reload by hand
+        assert page.locator("#overlay-pending").count() == 0 and "high knees (chosen)" in page.inner_text(".summary")
+        drawn_for = (tmp_path / "data" / "clips" / page.url.rsplit("/", 1)[1] / "results" / "overlay_for.txt")
+        assert drawn_for.read_text() == "high_knees\nshipped"  # drawn for the scores shown
+        page.screenshot(path=str(shots / "10c_rescored_overlay_drawn.png"))
 
         thresholds = tmp_path / "our squad.toml"
         thresholds.write_text("[drills.high_knees]\ncadence_min_spm = 150\n")
