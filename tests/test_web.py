@@ -123,7 +123,7 @@ def test_upload_analyses_in_background_and_shows_results(tmp_path: Path, clip: P
         report = client.get(f"/clips/{clip_id}/files/report.json?download=1")
     assert "<video" not in queued and 'id="job"' in queued  # the progress view until the analysis is done
     assert status == {"id": clip_id, "state": "done", "error": None, "position": 0, "elapsed_s": None,
-                      "progress": 1.0, "stage": None}
+                      "progress": 1.0, "stage": None, "overlay_pending": False, "overlay_progress": None}
     assert "<video" in page and f'src="http://testserver/clips/{clip_id}/files/overlay.mp4"' in page
     rows = re.findall(r"<tr data-t=.*?</tr>", page, re.S)
     assert len(rows) == 3
