@@ -15,6 +15,7 @@ import queue
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -180,6 +181,37 @@ def stream_end_s(path: str | os.PathLike[str]) -> float | None:
         return None if first is None or last is None else float((last - first) * stream.time_base)
     finally:
         container.close()
+
+
+#: Where :func:`filmed_on` found a clip's date: the container's recording time, or the file's modification date.
+FILMED_FROM_CONTAINER = "container"
+FILMED_FROM_FILE = "file"
+#: Container dates before this year are a camera's unset clock or a muxer's zero (1904, 1970), not a recording.
+_FIRST_PLAUSIBLE_YEAR = 1990
+
+
+def filmed_on(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """The date a clip was filmed, ``YYYY-MM-DD`` in local time, and where it came from.
+
+    Phones write the recording time in the container (``creation_time``, in UTC): :data:`FILMED_FROM_CONTAINER`.
+    Without one (or with an implausible one), the file's modification date: :data:`FILMED_FROM_FILE`, which a copy
+    may have changed.
+    """
+    path = Path(path)
+    container = _open(path)
+    try:
+        tags = [container.metadata, *(s.metadata for s in container.streams.video)]
+    finally:
+        container.close()
+    for text in (t.get("creation_time") for t in tags):
+        try:
+            when = datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
+        except ValueError:
+            continue
+        if when is not None and when.year >= _FIRST_PLAUSIBLE_YEAR:
+            local = when.astimezone() if when.tzinfo else when
+            return local.date().isoformat(), FILMED_FROM_CONTAINER
+    return datetime.fromtimestamp(path.stat().st_mtime).date().isoformat(), FILMED_FROM_FILE
 
 
 def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:

@@ -16,12 +16,13 @@ from kneedrive_cv.errors import NoPersonError
 
 ProgressFn = Callable[[float, str], None]
 
-def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, overlay: bool = True,
                   **options: Any) -> dict[str, Any]:
-    """Write what the real analysis writes (the clip itself as the overlay) and return a fixed summary."""
+    """Write what the real analysis writes (the clip itself as the overlay, unless not asked) and return a summary."""
     progress(0.5, "pretending")
     time.sleep(0.2)
-    (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())
+    if overlay:
+        (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())
     reps = [{"index": i + 1, "side": side, "t_start_s": 0.1 * i, "t_peak_s": 0.1 * i + 0.05, "t_end_s": 0.1 * i + 0.1,
              "score": score, "faults": faults}
             for i, (side, score, faults) in enumerate([
@@ -91,7 +92,7 @@ def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pro
 def rescoring_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
                        thresholds: Path | None = None, **options: Any) -> dict[str, Any]:
     """Recognise high knees whatever was chosen; score 50 with a coach's thresholds file (kept in used.txt)."""
-    summary = fake_analysis(clip_path, out_dir, drill, progress)
+    summary = fake_analysis(clip_path, out_dir, drill, progress, overlay=options.get("overlay", True))
     (out_dir / "used.txt").write_text(f"{drill}\n{thresholds.read_text() if thresholds else 'shipped'}")
     return {**summary, "drill": "high_knees" if drill == "auto" else drill, "drill_recognised": "high_knees",
             "drill_confidence": 0.84, "mean_score": 50.0 if thresholds else 65.2}
@@ -106,3 +107,17 @@ def kinogram_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Prog
     cues = {"soggy_foot": "foot sprung, not soggy", "low_knee": "drive the knee to hip height",
             "trunk_lean": "stand tall"}
     return {**summary, "fault_counts": counts, "cues": cues}
+
+
+#: How long the stand-in takes to draw an overlay video.
+REDRAW_S = 1.5
+
+
+def fake_redraw(clip_path: Path, out_dir: Path, progress: ProgressFn) -> None:
+    """Draw the overlay as the real redraw does, slowly, noting which scoring (used.txt) it was drawn for."""
+    drawn_for = (out_dir / "used.txt").read_text() if (out_dir / "used.txt").exists() else ""
+    for step in range(3):
+        progress(step / 3, "drawing the overlay video")
+        time.sleep(REDRAW_S / 3)
+    (out_dir / "overlay_for.txt").write_text(drawn_for)
+    (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())

@@ -16,6 +16,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ from kneedrive_cv.output.summary import summarise
 MODEL = "test-model"
 
 
-def fake_analyse(clip: Path, out_dir: Path, drill: str, overlay: bool) -> ClipSummary:
+def fake_analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, **options: Any) -> ClipSummary:
     """Stands in for analyse + write_outputs: JSON "clips" give results, anything else fails like a bad video."""
     if os.environ.get("KD_FAKE_CALLS"):
         with open(os.environ["KD_FAKE_CALLS"], "a") as fh:
@@ -154,7 +155,8 @@ def test_a_manifest_names_the_person_to_analyse_in_a_clip_with_several(tmp_path:
     assert [j.person for j in read_manifest(manifest)] == [3, None]
     asked: list[int | None] = []
 
-    def analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None) -> ClipSummary:
+    def analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None,
+                **options: Any) -> ClipSummary:
         asked.append(person)
         return fake_analyse(clip, out_dir, drill, overlay)
 
@@ -164,6 +166,25 @@ def test_a_manifest_names_the_person_to_analyse_in_a_clip_with_several(tmp_path:
     manifest.write_text("path,athlete,drill,person\none.mp4,ana,wall_drill,the tall one\n")
     with pytest.raises(ConfigError, match="line 2: person 'the tall one' is not an id"):
         read_manifest(manifest)
+
+
+def test_the_manifest_heads_each_clips_reports_with_athlete_date_and_name(tmp_path: Path) -> None:
+    (tmp_path / "squad").mkdir()
+    (tmp_path / "squad" / "one.mp4").write_text('{"reps": 3}')
+    (tmp_path / "two.mp4").write_text('{"reps": 3}')
+    manifest = tmp_path / "squad.csv"
+    manifest.write_text("path,athlete,drill,date\nsquad/one.mp4,Ana Silva,wall_drill,2024-05-01\n"
+                        "two.mp4,ben,wall_drill,\n")
+    headings: dict[str, Any] = {}
+
+    def analyse(clip: Path, out_dir: Path, drill: str, overlay: bool, **options: Any) -> ClipSummary:
+        headings[clip.name] = options["heading"]
+        return fake_analyse(clip, out_dir, drill, overlay)
+
+    with ThreadPoolExecutor(1) as pool:
+        run_batch(manifest, tmp_path / "out", executor=pool, analyse_fn=analyse, model_id=MODEL)
+    assert headings == {"one.mp4": {"athlete": "Ana Silva", "filmed": "2024-05-01", "clip": "one.mp4"},
+                        "two.mp4": {"athlete": "ben", "filmed": None, "clip": "two.mp4"}}
 
 
 @pytest.mark.parametrize(("text", "error", "says"), [

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +104,40 @@ def test_html_report_is_headed_by_the_athlete_when_given(piston: tuple[Path, sub
     assert "<title>Ada Lovelace - Tuesday run.mov - Piston run - 2025-03-14 - kneedrive report</title>" in headed
     assert re.search(r"<header>\s*<h1>Ada Lovelace</h1>\s*<p>Piston run &middot; filmed 2025-03-14</p>", headed)
     assert "<p>Tuesday run.mov &middot;" in headed and "piston_run.mp4" not in headed
-    assert "<title>piston_run.mp4 - Piston run - kneedrive report</title>" in plain  # the CLI's, unchanged
+    # the CLI's own heading: the clip's name and its file's date (the sample holds no recording date)
+    filmed = report["heading"]["filmed"]
+    assert report["heading"] == {"athlete": None, "clip": "piston_run.mp4", "filmed": filmed, "filmed_from": "file"}
+    assert f"<title>piston_run.mp4 - Piston run - {filmed} - kneedrive report</title>" in plain
     assert "--thresholds" not in plain and "elbow_angle" not in plain.split("Not measured")[-1].split("</ul>")[0]
+
+
+def test_the_cli_and_the_batch_head_the_reports_with_athlete_date_and_clip(tmp_path: Path) -> None:
+    """`kneedrive analyse --name` and a batch manifest's athlete and date head report.json and report.html."""
+    import os
+
+    from kneedrive_cv.batch.discover import ClipJob
+    from kneedrive_cv.batch.worker import analyse_and_write, job_heading
+
+    clip = tmp_path / "Tuesday run.mp4"
+    clip.write_bytes((ROOT / "sample_videos" / "piston_run.mp4").read_bytes())  # the same pose cache entry
+    os.utime(clip, (1_700_000_000, 1_710_000_000))
+    filmed = datetime.fromtimestamp(1_710_000_000).date().isoformat()
+    run_analyse(clip, tmp_path / "cli", "--name", "  Ada   Lovelace ")
+    cli = json.loads((tmp_path / "cli" / "report.json").read_text())
+    assert cli["heading"] == {"athlete": "Ada Lovelace", "clip": "Tuesday run.mp4", "filmed": filmed,
+                              "filmed_from": "file"}
+    page = (tmp_path / "cli" / "report.html").read_text()
+    assert re.search(rf"<header>\s*<h1>Ada Lovelace</h1>\s*<p>Piston run &middot; filmed {filmed} "
+                     r'<span class="from">\(the file\'s date: the video holds no recording date\)</span></p>', page)
+    assert "<p>Tuesday run.mp4 &middot;" in page
+
+    job = ClipJob(clip, "squad/Tuesday run.mp4", "Ben", "auto", "2024-05-01")
+    analyse_and_write(clip, (tmp_path / "batch"), "auto", False, heading=job_heading(job))
+    batch = json.loads((tmp_path / "batch" / "report.json").read_text())
+    assert batch["heading"] == {"athlete": "Ben", "clip": "Tuesday run.mp4", "filmed": "2024-05-01",
+                                "filmed_from": "given"}
+    page = (tmp_path / "batch" / "report.html").read_text()
+    assert "<h1>Ben</h1>" in page and "filmed 2024-05-01</p>" in page and "<p>Tuesday run.mp4 &middot;" in page
 
 
 def test_a_clip_with_no_drill_still_reports_what_it_saw(tmp_path: Path) -> None:

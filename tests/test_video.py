@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +16,17 @@ from conftest import real_clip
 
 from kneedrive_cv.errors import VideoError
 from kneedrive_cv.output.canvas import matrix_of
-from kneedrive_cv.video import ReadStats, VideoSink, YuvPicture, probe, read_ahead, read_frames, read_yuv, upright
+from kneedrive_cv.video import (
+    ReadStats,
+    VideoSink,
+    YuvPicture,
+    filmed_on,
+    probe,
+    read_ahead,
+    read_frames,
+    read_yuv,
+    upright,
+)
 
 # (file, displayed width, displayed height, frames)
 REAL_CLIPS = [
@@ -131,6 +142,37 @@ def test_rotated_phone_clip_comes_out_portrait(tmp_path: Path) -> None:
     assert picture.y.shape == (64, 48) and picture.u.shape == (32, 24)
     rows, cols = np.argwhere(picture.y > 128).mean(axis=0)
     assert rows < 8 and cols > 40
+
+
+def _remux_with_creation_time(source: Path, path: Path, creation_time: str) -> Path:
+    """Copy ``source``'s video packets into ``path`` with the recording time a phone writes in the container."""
+    with av.open(str(source)) as src, av.open(str(path), "w") as out:
+        out.metadata["creation_time"] = creation_time
+        stream = out.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(("creation_time", "expected_from"), [
+    ("2024-05-01T12:00:00.000000Z", "container"),  # noon UTC: the same day in any time zone
+    ("1970-01-01T00:00:00.000000Z", "file"),  # a muxer's zero, not a recording time
+    (None, "file"),
+])
+def test_the_date_filmed_is_the_containers_recording_time_else_the_files(tmp_path: Path, creation_time: str | None,
+                                                                         expected_from: str) -> None:
+    plain = tmp_path / "plain.mp4"
+    with VideoSink(plain, 64, 48, 30.0) as sink:
+        for i in range(5):
+            sink.write(np.zeros((48, 64, 3), np.uint8), i / 30)
+    path = plain if creation_time is None else _remux_with_creation_time(plain, tmp_path / "phone.mp4", creation_time)
+    os.utime(path, (1_580_000_000, 1_583_000_000))  # modified 2020-02-29 or 03-01 (by time zone)
+    day, source = filmed_on(path)
+    assert source == expected_from
+    assert day == ("2024-05-01" if expected_from == "container" else
+                   datetime.fromtimestamp(1_583_000_000).date().isoformat())
 
 
 def test_written_h264_keeps_every_frame_and_time(tmp_path: Path) -> None:

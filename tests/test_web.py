@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from conftest_web import (
     fake_analysis,
+    fake_redraw,
     kinogram_analysis,
     no_drill_analysis,
     no_person_analysis,
@@ -122,7 +123,7 @@ def test_upload_analyses_in_background_and_shows_results(tmp_path: Path, clip: P
         report = client.get(f"/clips/{clip_id}/files/report.json?download=1")
     assert "<video" not in queued and 'id="job"' in queued  # the progress view until the analysis is done
     assert status == {"id": clip_id, "state": "done", "error": None, "position": 0, "elapsed_s": None,
-                      "progress": 1.0, "stage": None}
+                      "progress": 1.0, "stage": None, "overlay_pending": False, "overlay_progress": None}
     assert "<video" in page and f'src="http://testserver/clips/{clip_id}/files/overlay.mp4"' in page
     rows = re.findall(r"<tr data-t=.*?</tr>", page, re.S)
     assert len(rows) == 3
@@ -381,6 +382,30 @@ def test_errors_are_the_apps_own_pages(tmp_path: Path, clip: Path, method: str, 
     assert response.headers["content-type"].startswith("text/html")
     assert f"<title>{title} · kneedrive</title>" in response.text and text in response.text
     assert "Traceback" not in response.text and "detail" not in response.text
+
+
+def test_a_bug_in_a_route_shows_the_apps_own_500_page_and_logs_the_traceback(
+        tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import kneedrive_cv.web.app as web_app
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("planted bug 7f3a")
+
+    with TestClient(create_app(tmp_path, analysis=fake_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        monkeypatch.setattr(web_app, "_status", broken)
+        with caplog.at_level("ERROR", logger="kneedrive_cv.web.app"):
+            page = client.get(f"/clips/{clip_id}")
+            api = client.get(f"/api/clips/{clip_id}")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "<title>Server error · kneedrive</title>" in page.text and "Something went wrong" in page.text
+    assert "Traceback" not in page.text and "planted bug" not in page.text and "ZeroDivisionError" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"  # the app's headers, as on every other page
+    assert api.status_code == 500 and api.headers["content-type"] == "application/json"
+    assert set(api.json()) == {"error"} and "planted bug" not in api.text
+    logged = [r for r in caplog.records if r.exc_info and "planted bug 7f3a" in str(r.exc_info[1])]
+    assert len(logged) == 2 and f"/clips/{clip_id}" in logged[0].getMessage()
 
 
 def test_head_on_a_file_answers_its_headers(tmp_path: Path, clip: Path) -> None:
@@ -649,6 +674,67 @@ def test_a_clip_is_scored_again_with_another_drill_and_with_a_thresholds_file(tm
     assert (row["runs"], row["drill_requested"], row["thresholds"]) == (4, "high_knees", None)
 
 
+def wait_overlay(client: TestClient, clip_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/clips/{clip_id}").json()
+        if status["state"] == "done" and not status["overlay_pending"]:
+            return status  # type: ignore[no-any-return]
+        time.sleep(0.2)
+    raise AssertionError(f"clip {clip_id}'s overlay still pending after {timeout_s} s")
+
+
+def test_rescoring_answers_at_once_and_the_overlay_follows_for_the_latest_scores(tmp_path: Path, clip: Path) -> None:
+    results = tmp_path / "data" / "clips"
+    with TestClient(create_app(tmp_path / "data", analysis=rescoring_analysis, redraw=fake_redraw)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), drill="piston_run"))
+        assert wait_finished(client, clip_id)["overlay_pending"] is False
+        out = results / clip_id / "results"
+        assert (out / "overlay.mp4").exists() and '<video id="overlay"' in client.get(f"/clips/{clip_id}").text
+        client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"})
+        rescored = wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        on_disk = sorted(p.name for p in out.iterdir())
+        # a second re-score while the first one's overlay is still being drawn
+        toml = b"[drills.high_knees]\ncadence_min_spm = 150\n"
+        client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"},
+                    files={"thresholds": ("mine.toml", toml, "text/plain")})
+        second = wait_finished(client, clip_id)
+        second_page = client.get(f"/clips/{clip_id}").text
+        drawn = wait_overlay(client, clip_id)
+        final_page = client.get(f"/clips/{clip_id}").text
+    # the new scores at once, the old overlay gone with the old results, the page saying it is being redrawn
+    assert rescored["state"] == "done" and rescored["overlay_pending"] is True
+    assert "overlay.mp4" not in on_disk and "report.json" in on_disk
+    assert 'id="overlay-pending"' in page and '<video id="overlay"' not in page
+    assert "Redrawing the overlay video for the new scores" in page and "High knees" in page
+    assert second["overlay_pending"] is True and 'class="score big score-poor">50<' in second_page
+    assert '<video id="overlay"' not in second_page
+    # the overlay finally shown is the one drawn for the latest scores, never the first re-score's
+    assert drawn["overlay_pending"] is False and (out / "overlay.mp4").exists()
+    assert (out / "overlay_for.txt").read_text() == (out / "used.txt").read_text() == "high_knees\n" + toml.decode()
+    assert '<video id="overlay"' in final_page and 'id="overlay-pending"' not in final_page
+    row = db_rows(tmp_path / "data", "clips")[0]
+    assert (row["runs"], row["overlay_pending"], row["drill_requested"]) == (3, 0, "high_knees")
+    assert not list((results / clip_id).glob("results.*"))  # no staging folder or swap left behind
+
+
+def test_an_overlay_left_undrawn_by_a_stopped_server_is_drawn_on_the_next_start(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=rescoring_analysis, redraw=fake_redraw)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes()))
+        wait_finished(client, clip_id)
+        client.post(f"/clips/{clip_id}/rescore", data={"drill": "high_knees"})
+        assert wait_finished(client, clip_id)["overlay_pending"] is True
+    # stopped while the overlay was drawn (the stand-in takes 1.5 s): still pending, the scores kept
+    row = db_rows(tmp_path, "clips")[0]
+    assert (row["state"], row["overlay_pending"], row["drill"]) == ("done", 1, "high_knees")
+    with TestClient(create_app(tmp_path, analysis=rescoring_analysis, redraw=fake_redraw)) as client:
+        wait_overlay(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+    assert '<video id="overlay"' in page and (tmp_path / "clips" / clip_id / "results" / "overlay_for.txt").exists()
+    assert db_rows(tmp_path, "clips")[0]["runs"] == 2  # the scores were not worked out again
+
+
 def test_a_queued_clip_can_be_cancelled_and_a_running_one_cannot(tmp_path: Path, clip: Path) -> None:
     with TestClient(create_app(tmp_path, workers=1, analysis=slow_analysis)) as client:
         ids = [clip_id_of(post_clip(client, clip.read_bytes(), f"{i}.mp4")) for i in range(3)]
@@ -899,6 +985,28 @@ def test_the_real_analysis_runs_in_a_worker_and_its_results_are_shown(tmp_path: 
     report_html = (results / "report.html").read_text()
     assert f"<p>{source.name} &middot;" in report_html and "<p>clip.mp4" not in report_html  # as the coach named it
     assert f"filmed {row['recorded_on']}" in report_html
+
+
+@pytest.mark.model
+def test_the_real_rescoring_gives_new_scores_first_and_the_overlay_drawn_for_them_after(tmp_path: Path) -> None:
+    source = _short_real_clip()
+    with TestClient(create_app(tmp_path)) as client:
+        clip_id = clip_id_of(post_clip(client, source.read_bytes(), source.name, drill="auto"))
+        assert wait_finished(client, clip_id, timeout_s=300)["state"] == "done"
+        client.get(f"/clips/{clip_id}")  # the coach opens the page (the re-scoring worker starts)
+        other = "wall_drill" if client.get(f"/clips/{clip_id}/files/report.json").json()["drill"] != "wall_drill" \
+            else "high_knees"
+        client.post(f"/clips/{clip_id}/rescore", data={"drill": other})
+        scored = wait_finished(client, clip_id, timeout_s=120)
+        results = tmp_path / "clips" / clip_id / "results"
+        without = sorted(p.name for p in results.iterdir())
+        report = client.get(f"/clips/{clip_id}/files/report.json").json()
+        wait_overlay(client, clip_id, timeout_s=300)
+    assert scored["state"] == "done" and scored["overlay_pending"] is True, scored
+    assert report["drill"] == other and "overlay.mp4" not in without and "report.html" in without
+    overlay, source_info = probe(results / "overlay.mp4"), probe(source)
+    assert overlay.codec == "h264" and abs(overlay.duration_s - source_info.duration_s) < 0.2
+    assert db_rows(tmp_path, "clips")[0]["drill"] == other
 
 
 # -- the command ------------------------------------------------------------------------------------------------

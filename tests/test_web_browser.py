@@ -242,11 +242,12 @@ def _wait_done(url: str, clip_url: str) -> None:
 
 
 def test_the_coach_scores_a_clip_again_from_the_page(browser: Any, tmp_path: Path) -> None:
-    from conftest_web import rescoring_analysis
+    from conftest_web import fake_redraw, rescoring_analysis
 
     shots = _shots(tmp_path)
     clip = _small_clip(tmp_path)
-    with _serving(create_app(tmp_path / "data", analysis=rescoring_analysis, allowed_hosts=["127.0.0.1"])) as url:
+    with _serving(create_app(tmp_path / "data", analysis=rescoring_analysis, redraw=fake_redraw,
+                             allowed_hosts=["127.0.0.1"])) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -264,9 +265,18 @@ def test_the_coach_scores_a_clip_again_from_the_page(browser: Any, tmp_path: Pat
 
         with page.expect_navigation():
             page.click("#drill-hint button")  # score it as what recognition sees
-        page.wait_for_selector("video#overlay", timeout=60_000)
+        # the new scores at once, the old overlay not beside them: the page says it is being redrawn
+        page.wait_for_selector("#overlay-pending", timeout=60_000)
         summary = page.inner_text(".summary")
         assert "high knees (chosen)" in summary and page.locator("#drill-hint").count() == 0
+        assert page.locator("video").count() == 0
+        assert "Redrawing the overlay video for the new scores" in page.inner_text("#overlay-pending")
+        page.screenshot(path=str(shots / "10b_rescored_overlay_pending.png"))
+        page.wait_for_selector("video#overlay", timeout=60_000)  # the overlay follows, without a reload by hand
+        assert page.locator("#overlay-pending").count() == 0 and "high knees (chosen)" in page.inner_text(".summary")
+        drawn_for = (tmp_path / "data" / "clips" / page.url.rsplit("/", 1)[1] / "results" / "overlay_for.txt")
+        assert drawn_for.read_text() == "high_knees\nshipped"  # drawn for the scores shown
+        page.screenshot(path=str(shots / "10c_rescored_overlay_drawn.png"))
 
         thresholds = tmp_path / "our squad.toml"
         thresholds.write_text("[drills.high_knees]\ncadence_min_spm = 150\n")
@@ -446,3 +456,82 @@ def test_the_coach_compares_two_sessions_side_by_side(server: str, browser: Any,
     assert again.evaluate("() => fetch(document.querySelector('video#compare-video').src, "
                           "{headers: {Range: 'bytes=0-15'}}).then(r => r.status)") == 206
     assert errors == []
+
+
+# -- report.html's plots, read on a phone, a laptop and paper ----------------------------------------------------
+
+#: The smallest text a reader can be asked to read on a plot, in CSS px as shown (a phone's smallest UI text is 10-11).
+MIN_SHOWN_TEXT_PX = 10
+
+
+def _plot_text_shares(result: Any, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    """Draw the plots, catching each figure as it is saved: its smallest text's height as a share of its width."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from kneedrive_cv.output.plots import write_plots
+
+    saved: dict[str, Figure] = {}
+    original = Figure.savefig
+
+    def catch(fig: Figure, path: Any, *args: Any, **kwargs: Any) -> Any:
+        saved[Path(path).stem] = fig
+        return original(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", catch)
+    write_plots(result, folder)
+    monkeypatch.undo()
+    shares = {}
+    for name, fig in saved.items():
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        assert len(texts) > 8, f"{name}: titles, labels and tick labels expected"
+        shares[name] = min(t.get_fontsize() for t in texts) * fig.dpi / 72 / (fig.get_figwidth() * fig.dpi)
+    return shares
+
+
+@pytest.mark.model
+def test_the_reports_plots_are_legible_on_a_phone_a_laptop_and_paper(browser: Any, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from kneedrive_cv.analysis import analyse
+    from kneedrive_cv.output import write_outputs
+
+    result = analyse(ROOT / "sample_videos" / "piston_run.mp4")
+    write_outputs(result, tmp_path / "out")
+    shares = _plot_text_shares(result, tmp_path / "caught", monkeypatch)
+    assert set(shares) == {"knee", "trunk_foot", "cadence"}
+    shots = _shots(tmp_path)
+    report = (tmp_path / "out" / "report.html").as_uri()
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.goto(report)
+    boxes = page.eval_on_selector_all("#over-time img", "els => els.map(e => { const r = e.getBoundingClientRect(); "
+                                      "return [r.left, r.top, r.width, e.naturalWidth]; })")
+    assert len(boxes) == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    assert len({round(left) for left, *_ in boxes}) == 1 and boxes[0][1] < boxes[1][1] < boxes[2][1]  # one a row
+    for (_, _, width, natural), (name, share) in zip(boxes, shares.items(), strict=True):
+        assert width >= 330, f"{name} shown {width:.0f} px wide on a 390 px phone"
+        assert natural >= 2 * width * 0.9, f"{name}: {natural} px is not sharp on a 2x phone screen at {width:.0f}"
+        assert share * width >= MIN_SHOWN_TEXT_PX, f"{name}: smallest text {share * width:.1f} px on the phone"
+    page.locator("#over-time").screenshot(path=str(shots / "30_report_plots_phone.png"))
+    page.click("#over-time a.zoom >> nth=0")  # a plot opens full size over the page
+    assert page.is_visible("#lightbox img")
+    assert page.eval_on_selector("#lightbox img", "e => e.getBoundingClientRect().width") >= 900
+    page.screenshot(path=str(shots / "31_report_plot_full_size.png"))
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#lightbox")
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(report)
+    widths = page.eval_on_selector_all("#over-time img", "els => els.map(e => e.getBoundingClientRect().width)")
+    lefts = page.eval_on_selector_all("#over-time img", "els => els.map(e => e.getBoundingClientRect().left)")
+    assert len({round(x) for x in lefts}) <= 2  # at most two side by side: no tiny grid
+    assert all(w >= 440 and share * w >= 13 for w, share in zip(widths, shares.values(), strict=True)), widths
+    page.locator("#over-time").screenshot(path=str(shots / "32_report_plots_laptop.png"))
+
+    page.emulate_media(media="print")
+    printed = page.eval_on_selector_all("#over-time img", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert all(w >= 500 for w in printed), printed  # 13 cm or more on paper: its text 4 mm high or more
+    assert not page.is_visible("#over-time .screen-only")
+    page.pdf(path=str(shots / "33_report.pdf"), format="A4")
+    assert (shots / "33_report.pdf").stat().st_size > 100_000

@@ -47,6 +47,8 @@ from kneedrive_cv.scoring.drills import load_drills
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 AUTO = "auto"
 MANIFEST_COLUMNS = ("path", "athlete", "drill")
+#: The athlete of a clip whose file name and folder name name nobody.
+UNKNOWN_ATHLETE = "unknown"
 
 _DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -101,7 +103,7 @@ def parse_name(path: str | os.PathLike[str], default_drill: str = AUTO) -> tuple
     words = re.sub(r"[-\s]+", "_", rest.lower()) if sep else ""
     found = [d for d in drill_names() if d in words]
     drill = min(found, key=words.index) if found else default_drill
-    return athlete or "unknown", drill, _date_in(stem)
+    return athlete or UNKNOWN_ATHLETE, drill, _date_in(stem)
 
 
 def _date_in(text: str) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kneedrive_cv.batch.discover import ClipJob
+from kneedrive_cv.batch.discover import UNKNOWN_ATHLETE, ClipJob
 from kneedrive_cv.batch.store import ClipStore
 from kneedrive_cv.errors import KneedriveError, OutputError
 from kneedrive_cv.output.summary import ClipSummary, summarise
@@ -33,20 +33,25 @@ log = logging.getLogger(__name__)
 TOP_FAULTS = 3
 
 
-#: ``fn(clip, out_dir, drill, overlay[, person=id][, height_cm=cm]) -> ClipSummary``: analyse one clip and write its
-#: outputs into ``out_dir``; ``person`` and ``height_cm`` are passed only when the job names them.
+#: ``fn(clip, out_dir, drill, overlay, heading=dict[, person=id][, height_cm=cm]) -> ClipSummary``: analyse one clip
+#: and write its outputs into ``out_dir``; ``heading`` (athlete, date filmed, clip name: see :func:`job_heading`) is
+#: always passed, ``person`` and ``height_cm`` only when the job names them.
 AnalyseFn = Callable[..., ClipSummary]
 
 
 def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None,
-                      height_cm: float | None = None) -> ClipSummary:
-    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out DIR [--athlete] [--height-cm]``."""
+                      height_cm: float | None = None, heading: dict[str, str | None] | None = None) -> ClipSummary:
+    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out DIR [--athlete] [--height-cm]``.
+
+    ``heading``: the athlete's name, the date filmed and the clip's name, to head the reports (see
+    :func:`job_heading`).
+    """
     from kneedrive_cv.analysis import analyse
     from kneedrive_cv.output import write_outputs
     from kneedrive_cv.output.report import report_dict
 
     result = analyse(clip, drill=drill, athlete=person, height_cm=height_cm)
-    files = write_outputs(result, out_dir, overlay=overlay)
+    files = write_outputs(result, out_dir, overlay=overlay, heading=heading)
     return summarise(report_dict(result), files, out_dir)
 
 
@@ -59,6 +64,15 @@ class ClipTask:
     fingerprint: dict[str, Any]
     overlay: bool
     analyse_fn: AnalyseFn = analyse_and_write
+
+
+def job_heading(job: ClipJob) -> dict[str, str | None]:
+    """What heads a batch clip's reports: its athlete, the date the manifest or its name gives, its file name.
+
+    Without a date, the clip's own is used when the report is written (its recording time, else its file's date).
+    """
+    athlete = job.athlete if job.athlete and job.athlete != UNKNOWN_ATHLETE else None
+    return {"athlete": athlete, "filmed": job.date or None, "clip": Path(job.clip).name}
 
 
 def top_faults(counts: dict[str, int], n: int = TOP_FAULTS) -> list[str]:
@@ -85,7 +99,9 @@ def analyse_into(task: ClipTask, folder: Path) -> dict[str, Any]:
     start = time.perf_counter()
     marker: dict[str, Any] = {"fingerprint": task.fingerprint, "clip": job.clip, "worker_pid": os.getpid()}
     try:
-        chosen: dict[str, Any] = {} if job.person is None else {"person": job.person}
+        chosen: dict[str, Any] = {"heading": job_heading(job)}
+        if job.person is not None:
+            chosen["person"] = job.person
         if job.height_cm is not None:
             chosen["height_cm"] = job.height_cm
         res = task.analyse_fn(job.source, folder, job.drill, task.overlay, **chosen)

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--athlete", type=int, metavar="ID",
                         help="analyse this person (an id from `kneedrive people CLIP`) instead of the one chosen "
                              "automatically")
+    parser.add_argument("--name", metavar="NAME",
+                        help="the athlete's name, to head report.html and report.json (the reports are also headed "
+                             "by the clip's name and the date it was filmed)")
     parser.add_argument("--height-cm", type=float, metavar="CM",
                         help="the athlete's height in centimetres: gives step length, speed, hip and knee height "
                              "in centimetres (a still camera is needed for step length and speed)")
@@ -121,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / args.clip.stem
     result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,
                      progress=_progress, athlete=args.athlete, height_cm=args.height_cm)
-    files = write_outputs(result, out, overlay=args.overlay, thresholds=args.thresholds, model=args.model)
+    heading = {"athlete": " ".join(args.name.split()) or None} if args.name else None
+    files = write_outputs(result, out, overlay=args.overlay, thresholds=args.thresholds, model=args.model,
+                          heading=heading)
     print_rep_table(result)
     print(f"results in {out}/: " + ", ".join(n for n in files if "/" not in n))
     return 0

@@ -79,11 +79,12 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
                   thresholds: str | os.PathLike[str] | None = None,
                   model: str | os.PathLike[str] | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  heading: Mapping[str, str] | None = None) -> dict[str, Path]:
+                  heading: Mapping[str, str | None] | None = None) -> dict[str, Path]:
     """Write every output of an analysis into ``out_dir``; returns the files by name.
 
     ``progress`` is called with (frames drawn, frames) while the overlay video is written. ``heading`` heads
-    report.html with the athlete's name, the date filmed and the clip's name (see ``render_report_html``).
+    report.json and report.html with the athlete's name, the date filmed and the clip's name; what it leaves out
+    comes from the clip (its name, and the date its container or else its file gives: ``report.heading_dict``).
 
     Raises:
         OutputError: the folder cannot be created or written.
@@ -91,13 +92,14 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
     """
     from kneedrive_cv.output.html import render_report_html
     from kneedrive_cv.output.plots import write_plots
-    from kneedrive_cv.output.report import analysis_json, frames_csv, report_json, reps_csv
+    from kneedrive_cv.output.report import analysis_json, frames_csv, heading_dict, report_json, reps_csv
     from kneedrive_cv.pose.track import save_track
 
     out = Path(out_dir)
     ready_folder(out)
+    head = heading_dict(result.clip, heading)
     files: dict[str, Path] = {
-        "report.json": write_atomic(out / "report.json", report_json(result)),
+        "report.json": write_atomic(out / "report.json", report_json(result, head)),
         "frames.csv": write_atomic(out / "frames.csv", frames_csv(result)),
         "reps.csv": write_atomic(out / "reps.csv", reps_csv(result)),
         "analysis.json": write_atomic(out / "analysis.json", analysis_json(result, thresholds, model)),
@@ -115,7 +117,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | os.PathLike[str], overl
         files["best_worst.png"] = best_worst.picture
     report = json.loads(files["report.json"].read_text(encoding="utf-8"))
     files["report.html"] = write_atomic(out / "report.html",
-                                        render_report_html(report, plots, kinogram, best_worst, heading))
+                                        render_report_html(report, plots, kinogram, best_worst, head))
     if overlay:
         from kneedrive_cv.output.overlay import render_overlay
 

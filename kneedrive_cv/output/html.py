@@ -13,7 +13,16 @@ from PIL import Image
 
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import Style
-from kneedrive_cv.output.colours import FAIR_RGB, GOOD_RGB, POOR_RGB, SIDE_RGB, hex_colour, score_grade
+from kneedrive_cv.output.colours import (
+    FAIR_RGB,
+    FAIR_SCORE,
+    GOOD_RGB,
+    GOOD_SCORE,
+    POOR_RGB,
+    SIDE_RGB,
+    hex_colour,
+    score_grade,
+)
 from kneedrive_cv.output.compare.table import rows
 
 if TYPE_CHECKING:
@@ -26,6 +35,18 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("kneedrive_cv.output", "te
 _ENV.filters["grade"] = score_grade
 _ENV.globals["colours"] = {"left": hex_colour(SIDE_RGB[Side.LEFT]), "right": hex_colour(SIDE_RGB[Side.RIGHT]),
                            "good": hex_colour(GOOD_RGB), "fair": hex_colour(FAIR_RGB), "poor": hex_colour(POOR_RGB)}
+
+
+#: What each plot (named as by ``plots.write_plots``) shows, said under it: the plots' titles stay short.
+PLOT_CAPTIONS = {
+    "knee": "Knee height and thigh angle of each leg (left blue, right magenta). Each rep's peak is numbered as in "
+            f"the rep table and coloured by its score: green {GOOD_SCORE:.0f} or more, amber {FAIR_SCORE:.0f} or "
+            "more, red below.",
+    "trunk_foot": "Trunk lean from vertical (forward is positive) and each foot's angle: above 0 the toes are pulled "
+                  "up (a sprung foot), below 0 they point down (soggy). Faint lines mark the reps' peaks.",
+    "cadence": "The rate implied by each interval between successive steps or drives, against the clip's cadence.",
+    "speed": "The hips' speed over half a second, each rep's speed (dots coloured by score) and the clip's.",
+}
 
 
 def _b64(path: Path | None) -> str | None:
@@ -43,11 +64,12 @@ def _jpeg_b64(path: Path | None, quality: int = 85) -> str | None:
 
 
 def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram: Path | None,
-                       best_worst: BestWorst | None = None, heading: Mapping[str, str] | None = None) -> str:
+                       best_worst: BestWorst | None = None, heading: Mapping[str, str | None] | None = None) -> str:
     """The HTML page for a report.json dict, its plot PNGs, its kinogram PNG and its best rep against its worst.
 
-    ``heading``: who and when, for a page handed to the athlete: ``athlete``, ``filmed`` (a date) and ``clip``
-    (the name the coach knows the clip by); any may be missing. Without it the page is headed by the drill.
+    ``heading``: who and when, for a page handed to the athlete: ``athlete``, ``filmed`` (a date), ``filmed_from``
+    (``container``, ``file`` or ``given``: said beside the date) and ``clip`` (the name the coach knows the clip by);
+    any may be missing. Without it, report.json's own ``heading``; without that, the page is headed by the drill.
     """
     template = _ENV.get_template("report.html")
     pair = None
@@ -56,5 +78,6 @@ def render_report_html(report: dict[str, Any], plots: dict[str, Path], kinogram:
         pair = {"best": best_worst.pair.a.index, "worst": best_worst.pair.b.index, "rows": table,
                 "image": _jpeg_b64(best_worst.picture)}
     return template.render(r=report, s=report["summary"], kinogram=_jpeg_b64(kinogram),
-                           plots=[(name, _b64(p)) for name, p in plots.items()], best_worst=pair,
-                           heading=dict(heading or {}))
+                           plots=[(name, _b64(p), PLOT_CAPTIONS.get(name, ""), p.parent.name + "/" + p.name)
+                                  for name, p in plots.items()], best_worst=pair,
+                           heading={k: v for k, v in dict(heading or report.get("heading") or {}).items() if v})

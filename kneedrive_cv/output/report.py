@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,12 @@ import numpy as np
 
 from kneedrive_cv import __version__
 from kneedrive_cv.analysis import AnalysisResult
+from kneedrive_cv.errors import VideoError
 from kneedrive_cv.files import json_ready
 from kneedrive_cv.kinematics.distances import EXPECTED_ERROR_PCT
 from kneedrive_cv.kinematics.metrics import METRIC_COLUMNS
 from kneedrive_cv.scoring.score import ScoredRep, fault_counts
+from kneedrive_cv.video import filmed_on
 
 
 def summary_dict(result: AnalysisResult) -> dict[str, Any]:
@@ -41,8 +44,30 @@ def _runner_up(result: AnalysisResult) -> dict[str, Any] | None:
     return None if second is None else {"drill": second.drill, "confidence": second.fit, "why": second.why}
 
 
-def report_dict(result: AnalysisResult) -> dict[str, Any]:
-    """The content of report.json (its fields are described in the README's output table)."""
+def heading_dict(clip: Path, given: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
+    """Who and when heads the report: ``athlete`` (None when unknown), ``clip`` (its name), ``filmed`` and its source.
+
+    ``given`` may name any of them (the web app and the batch know the athlete, the name uploaded and the day);
+    the date filmed is otherwise the clip's own (see :func:`kneedrive_cv.video.filmed_on`): ``filmed_from`` is
+    ``given``, ``container`` (the recording time the camera wrote) or ``file`` (the file's modification date).
+    """
+    given = given or {}
+    filmed: str | None = given.get("filmed") or None
+    source: str | None = given.get("filmed_from") or "given"
+    if filmed is None:
+        try:
+            filmed, source = filmed_on(clip)
+        except (OSError, VideoError):  # the clip moved or is unreadable now: no date rather than a wrong one
+            filmed, source = None, None
+    return {"athlete": given.get("athlete") or None, "clip": given.get("clip") or clip.name, "filmed": filmed,
+            "filmed_from": source}
+
+
+def report_dict(result: AnalysisResult, heading: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """The content of report.json (its fields are described in the README's output table).
+
+    ``heading``: the report's heading as :func:`heading_dict` makes it (made from the clip when None).
+    """
     kinematics, score, events = result.kinematics, result.score, result.events
     features = dataclasses.asdict(result.recognition.features)
     if score is None:  # the cadence of a clip no drill scored, as recognition saw it
@@ -50,6 +75,7 @@ def report_dict(result: AnalysisResult) -> dict[str, Any]:
     return {
         "kneedrive_version": __version__,
         "clip": result.clip.name,
+        "heading": dict(heading) if heading is not None else heading_dict(result.clip),
         "drill": result.drill_name,
         "drill_title": result.drill.title if result.drill else "no knee-drive drill",
         "drill_confidence": result.recognition.confidence,
@@ -138,9 +164,9 @@ def _rep_dict(r: ScoredRep) -> dict[str, Any]:
             "unmeasured": list(r.unmeasured)}
 
 
-def report_json(result: AnalysisResult) -> str:
-    """report.json's text."""
-    return json.dumps(json_ready(report_dict(result)), indent=2)
+def report_json(result: AnalysisResult, heading: Mapping[str, str | None] | None = None) -> str:
+    """report.json's text (``heading`` as for :func:`report_dict`)."""
+    return json.dumps(json_ready(report_dict(result, heading)), indent=2)
 
 
 def frames_csv(result: AnalysisResult) -> str:

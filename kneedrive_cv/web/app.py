@@ -29,7 +29,7 @@ from kneedrive_cv.cluster import Cluster
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.web import compare, manage, safety, share, upload
-from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, run_analysis
+from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, RedrawFn, redraw_overlay, run_analysis
 from kneedrive_cv.web.pages import Context, clip_files, clip_or_404, context_of, drill_charts, page, remove_clip
 from kneedrive_cv.web.store import Clip, Store
 
@@ -47,7 +47,7 @@ _MIME = {".mp4": "video/mp4", ".csv": "text/csv", ".json": "application/json", "
 
 def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int = 1,
                analysis: AnalysisFn = run_analysis, allowed_hosts: list[str] | None = None,
-               cluster: Cluster | None = None) -> FastAPI:
+               cluster: Cluster | None = None, redraw: RedrawFn = redraw_overlay) -> FastAPI:
     """Build the app serving the data folder ``data_dir``.
 
     Args:
@@ -58,10 +58,12 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
             the real analysis by default, a fast stand-in in tests.
         allowed_hosts: accepted ``Host`` headers (guards a localhost server against DNS rebinding); any if None.
         cluster: a Dask cluster to run the analyses on instead of local processes (see :mod:`kneedrive_cv.web.jobs`).
+        redraw: ``fn(clip_path, out_dir, progress)`` drawing a re-scored clip's overlay video (picklable); a
+            stand-in in tests.
 
     """
     store = Store(data_dir)
-    runner = JobRunner(store, workers=workers, analysis=analysis, cluster=cluster)
+    runner = JobRunner(store, workers=workers, analysis=analysis, cluster=cluster, redraw=redraw)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -80,6 +82,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
     app.state.kd = Context(store, runner, _templates(), int(max_upload_mb * 1e6), drills)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.middleware("http")(_server_errors)  # inside the guard, so the error page gets its headers too
     app.middleware("http")(safety.guard(error_page))
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _bad_path)  # type: ignore[arg-type]
@@ -94,7 +97,7 @@ def create_app(data_dir: str | Path, *, max_upload_mb: float = 500, workers: int
 
 #: The title of the error page for each status (others: "Something went wrong").
 ERROR_TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 405: "Not allowed", 409: "Not now",
-                413: "Too large"}
+                413: "Too large", 500: "Server error"}
 #: What the error page says when the framework gives only its status.
 _DEFAULT_MESSAGES = {404: "No such page.", 405: "That cannot be done on this page."}
 
@@ -112,6 +115,16 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     response = error_page(request, exc.status_code, str(detail))
     response.headers.update(exc.headers or {})
     return response
+
+
+async def _server_errors(request: Request, call_next: Any) -> Response:
+    """A bug in a route: log it with its traceback here, show the app's own error page (no traceback) there."""
+    try:
+        return await call_next(request)  # type: ignore[no-any-return]
+    except Exception:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return error_page(request, 500, "Something went wrong on the server. It has been logged; try again, "
+                                        "and if it happens again, tell whoever runs this server.")
 
 
 async def _bad_path(request: Request, exc: RequestValidationError) -> Response:
@@ -160,10 +173,12 @@ async def receive_upload(request: Request) -> Response:
 @router.get("/clips/{clip_id}", response_class=HTMLResponse, name="clip_page")
 def clip_page(request: Request, clip_id: str) -> HTMLResponse:
     """Show a clip: its progress while queued or running, its results once done."""
-    store = context_of(request).store
-    clip = clip_or_404(store, clip_id)
-    return page(request, "clip.html", clip=clip, status=_status(store, clip), files=clip_files(store, clip),
-                drills=context_of(request).drills)
+    kd = context_of(request)
+    clip = clip_or_404(kd.store, clip_id)
+    if clip.finished:
+        kd.runner.warm()  # the coach may score it again: have the re-scoring worker ready
+    return page(request, "clip.html", clip=clip, status=_status(kd.store, clip), files=clip_files(kd.store, clip),
+                drills=kd.drills)
 
 
 @router.get("/api/clips/{clip_id}", name="clip_status")
@@ -354,7 +369,8 @@ def _contained(store: Store, folder: Path, name: str) -> Path:
 def _status(store: Store, clip: Clip) -> dict[str, Any]:
     """Describe a job's state for the progress indicator.
 
-    ``progress`` is what the analysis reported, or else an estimate from the time past clips took per frame.
+    ``progress`` is what the analysis reported, or else an estimate from the time past clips took per frame;
+    ``overlay_pending`` says a re-scored clip's overlay video is still being drawn (``overlay_progress``: how far).
     """
     status: dict[str, Any] = {"id": clip.id, "state": clip.state, "error": clip.error, "position": 0,
                               "elapsed_s": None, "progress": None, "stage": None}
@@ -370,4 +386,6 @@ def _status(store: Store, clip: Clip) -> dict[str, Any]:
         status["stage"] = clip.stage
     elif clip.finished:
         status["progress"] = 1.0
+    status["overlay_pending"] = clip.overlay_pending  # scored again: the overlay video is being redrawn
+    status["overlay_progress"] = clip.progress if clip.overlay_pending else None
     return status

@@ -14,6 +14,13 @@ Three things make that safe however the server stops (even ``kill -9``):
 - results appear whole: the analysis writes into ``results.part-<pid>``, which replaces ``results`` only once
   it has finished, so an interrupted run never deletes or half-overwrites what an earlier one left.
 
+Re-scoring a finished clip (another drill, other thresholds) is quick, because its pose is cached: a worker of
+its own (so it never waits behind another clip's pose) scores the clip and writes its reports without the
+overlay video, and the clip is done with its new scores at once, marked ``overlay_pending``. Redrawing the overlay
+video then goes into the ordinary queue as a job of its own, under the same clip lock; it draws into the results
+folder only while that folder is still the one it was asked for (the clip done, its run count unchanged), so a
+second re-score meanwhile never gets an overlay drawn for the first one's scores.
+
 On a Dask cluster (``kneedrive serve --scheduler ADDR``), clips go to its workers instead of the local pool:
 the clip's bytes travel with the task and the results come back (see :mod:`kneedrive_cv.cluster`), so the
 workers need not see the data folder. The page then shows the clip as running on the cluster, without the
@@ -48,8 +55,8 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
 #: ``fn(clip_path, out_dir, drill, progress, **options) -> summary``: what a worker runs on a clip. The options
 #: are ``heading`` (athlete, date filmed and clip name, for report.html) always, ``person`` (the id of the
-#: person the coach picked), ``thresholds`` (the coach's thresholds file) and ``height_cm`` (the athlete's page
-#: gives one) only when set.
+#: person the coach picked), ``thresholds`` (the coach's thresholds file), ``height_cm`` (the athlete's page
+#: gives one) and ``overlay`` (False when re-scoring: the overlay video is drawn afterwards) only when set.
 AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
@@ -62,11 +69,13 @@ PROGRESS_INTERVAL_S = 0.5
 PARENT_CHECK_S = 0.5
 #: The lock file a worker holds in a clip's folder while it analyses the clip.
 LOCK_NAME = ".lock"
+#: ``redraw(clip_path, out_dir, progress)``: draw ``out_dir/overlay.mp4`` again from the analysis saved there.
+RedrawFn = Callable[[Path, Path, ProgressFn], None]
 
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
                  thresholds: Path | None = None, height_cm: float | None = None,
-                 heading: dict[str, str] | None = None) -> dict[str, Any]:
+                 heading: dict[str, str | None] | None = None, overlay: bool = True) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -78,7 +87,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     drill, other thresholds) costs the scoring and the overlay video only.
     ``height_cm``: the athlete's height (their page in the app), for distances in centimetres.
     ``heading``: who and when, to head report.html (the athlete's name, the date filmed, the clip's name as
-    uploaded).
+    uploaded). ``overlay``: False to leave the overlay video out (re-scoring: :func:`redraw_overlay` draws it
+    afterwards).
     """
     from kneedrive_cv.analysis import analyse  # the pose model and its libraries load in the worker only
     from kneedrive_cv.output import write_outputs
@@ -93,8 +103,8 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
 
     result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds,
                      height_cm=height_cm)
-    progress(POSE_SHARE, "scoring the reps and drawing the overlay video")
-    files = write_outputs(result, out_dir, overlay=True, progress=overlay_progress, thresholds=thresholds,
+    progress(POSE_SHARE, "scoring the reps and drawing the overlay video" if overlay else "scoring the reps")
+    files = write_outputs(result, out_dir, overlay=overlay, progress=overlay_progress, thresholds=thresholds,
                           heading=heading)
     people = result.track.people
     if people is not None and len(people.person_ids) > 1:
@@ -107,6 +117,27 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
                                                         out_dir / "people.png")}
         return {**summarise(report_dict(result), files, out_dir).as_dict(), "people": [p.id for p in persons]}
     return summarise(report_dict(result), files, out_dir).as_dict()
+
+
+def redraw_overlay(clip_path: Path, out_dir: Path, progress: ProgressFn) -> None:
+    """Draw ``out_dir/overlay.mp4`` from the analysis saved in ``out_dir`` (its track and choices; no pose model)."""
+    from kneedrive_cv.output.overlay import render_overlay
+    from kneedrive_cv.output.saved import load_saved
+
+    result = load_saved(out_dir, clip=clip_path)
+
+    def drawn(done: int, expected: int) -> None:
+        progress(min(1.0, done / max(expected, 1)), "drawing the overlay video")
+
+    render_overlay(result, out_dir / "overlay.mp4", progress=drawn)
+
+
+def warm_up() -> None:
+    """Load what scoring needs, in a fresh worker, before the coach asks for it (a re-score then takes a second)."""
+    import kneedrive_cv.output.html
+    import kneedrive_cv.output.kinogram
+    import kneedrive_cv.output.plots
+    import kneedrive_cv.output.saved  # noqa: F401 - each imports the analysis and its libraries
 
 
 def start_worker(workers: int, parent_pid: int) -> None:
@@ -142,7 +173,7 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
           person: int | None = None, thresholds: Path | None = None, height_cm: float | None = None,
-          heading: dict[str, str] | None = None) -> dict[str, Any] | None:
+          heading: dict[str, str | None] | None = None, overlay: bool | None = None) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
@@ -166,13 +197,37 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
                 store.set_progress(clip_id, fraction, stage)
 
         try:
-            summary = fn(clip_path, staging, drill, progress,
-                         **_given(person=person, thresholds=thresholds, height_cm=height_cm, heading=heading))
+            summary = fn(clip_path, staging, drill, progress, **_given(person=person, thresholds=thresholds,
+                                                                       height_cm=height_cm, heading=heading,
+                                                                       overlay=overlay))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _publish(staging, out_dir)
         return summary
+
+
+def _redraw_work(fn: RedrawFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, run: int) -> bool:
+    """Run in a worker process: draw the clip's overlay video for its run ``run``; False if that run is gone.
+
+    The clip's lock is held throughout, so no analysis or re-score replaces the results folder meanwhile; a
+    clip queued again, deleted or scored again since (its run count moved on) is left alone.
+    """
+    store = Store(data_dir)
+    with clip_lock(out_dir.parent) as locked:
+        clip = store.clip(clip_id) if locked else None
+        if clip is None or clip.state != "done" or clip.runs != run or not clip.overlay_pending or not out_dir.is_dir():
+            return False
+        last = [0.0]
+
+        def progress(fraction: float, stage: str) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL_S:
+                last[0] = now
+                store.set_overlay_progress(clip_id, run, fraction)
+
+        fn(clip_path, out_dir, progress)
+        return True
 
 
 def _tidy(out_dir: Path) -> None:
@@ -204,9 +259,10 @@ def _sent_analysis(analysis: AnalysisFn, clip: Path, out_dir: Path, drill: str, 
     return analysis(clip, out_dir, drill, progress, **options)
 
 
-def _heading(clip: Clip) -> dict[str, str]:
+def _heading(clip: Clip) -> dict[str, str | None]:
     """Who and when, to head the clip's report.html: the athlete, the date filmed, the name it was uploaded as."""
-    return {"athlete": clip.athlete_name or "", "filmed": clip.recorded_on, "clip": clip.original_name}
+    return {"athlete": clip.athlete_name or "", "filmed": clip.recorded_on, "filmed_from": "given",
+            "clip": clip.original_name}
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -222,24 +278,90 @@ class JobRunner:
     """Queues clips on a process pool (or a Dask cluster) and records each outcome in the store."""
 
     def __init__(self, store: Store, workers: int = 1, analysis: AnalysisFn = run_analysis,
-                 cluster: Cluster | None = None) -> None:
+                 cluster: Cluster | None = None, redraw: RedrawFn = redraw_overlay) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.store, self.workers, self.analysis, self.cluster = store, workers, analysis, cluster
+        self.redraw = redraw
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._quick: ProcessPoolExecutor | None = None  # re-scoring: one worker of its own (see the module)
         self._futures: dict[str, Any] = {}  # concurrent.futures or, on a cluster, Dask futures
+        self._redraws: dict[str, Future[Any]] = {}
         self._closing = False
 
     def start(self) -> int:
-        """Re-queue the clips a stopped server left queued or running; returns how many."""
+        """Re-queue the clips a stopped server left queued or running, and overlays left undrawn; returns how many."""
         interrupted = self.store.clips(states=("queued", "running"), oldest_first=True)
         for clip in sorted(interrupted, key=lambda c: c.created_at):
             if clip.state == "running":
                 log.info("clip %s was being analysed when the server stopped: analysing it again", clip.id)
             self.store.mark_queued(clip.id)
             self.submit(clip.id)
-        return len(interrupted)
+        undrawn = [c for c in self.store.clips(states=("done",), oldest_first=True) if c.overlay_pending]
+        for clip in undrawn:
+            self._submit_redraw(clip.id)
+        return len(interrupted) + len(undrawn)
+
+    def rescore(self, clip_id: str) -> None:
+        """Score a clip queued again with its cached pose: new scores and reports at once, the overlay video after.
+
+        On a cluster the clip is analysed again whole (its workers hold the pose cache, not this machine).
+        """
+        clip = self.store.clip(clip_id)
+        if clip is None:
+            raise KeyError(clip_id)
+        if self.cluster is not None:
+            self.submit(clip_id)
+            return
+        with self._lock:
+            if self._closing:
+                return
+            future = self._pool(quick=True).submit(
+                _work, self.analysis, self.store.root, clip_id, self.store.clip_path(clip),
+                self.store.results_dir(clip_id), clip.drill_requested, clip.person, self.store.thresholds_path(clip),
+                self.store.athlete_height_cm(clip.athlete_id), _heading(clip), False)
+            self._futures[clip_id] = future
+        future.add_done_callback(lambda f: self._finished(clip_id, f, quick=True))
+
+    def warm(self) -> None:
+        """Start the re-scoring worker ahead of need, with the real analysis loaded (a stand-in needs no warming)."""
+        with self._lock:
+            if self._quick is None and not self._closing and self.cluster is None and self.analysis is run_analysis:
+                self._pool(quick=True).submit(warm_up)
+
+    def _submit_redraw(self, clip_id: str) -> None:
+        """Queue the drawing of a re-scored clip's overlay video, in the ordinary queue."""
+        clip = self.store.clip(clip_id)
+        if clip is None:
+            return
+        with self._lock:
+            if self._closing:
+                return
+            future = self._pool().submit(_redraw_work, self.redraw, self.store.root, clip_id,
+                                         self.store.clip_path(clip), self.store.results_dir(clip_id), clip.runs)
+            self._redraws[clip_id] = future
+        future.add_done_callback(lambda f: self._redrawn(clip_id, clip.runs, f))
+
+    def _redrawn(self, clip_id: str, run: int, future: Future[Any]) -> None:
+        with self._lock:
+            if self._redraws.get(clip_id) is future:
+                del self._redraws[clip_id]
+            closing = self._closing
+        try:
+            future.result()
+        except CancelledError:
+            return  # shutting down: still marked, so drawn on the next start
+        except BrokenProcessPool as exc:
+            if closing:
+                return
+            self._recover(clip_id)  # a new pool for the rest; this overlay is given up (no endless retries)
+            log.error("the worker drawing clip %s's overlay video stopped", clip_id, exc_info=exc)
+        except Exception as exc:
+            if closing:
+                return
+            log.error("drawing the overlay video of clip %s failed", clip_id, exc_info=exc)
+        self.store.overlay_drawn(clip_id, run)  # drawn, given up, or no longer wanted: no longer pending
 
     def submit(self, clip_id: str) -> None:
         """Queue the analysis of a clip already recorded in the store."""
@@ -270,8 +392,14 @@ class JobRunner:
             return True
         return self.cluster is None and bool(future.cancel())
 
-    def _pool(self) -> ProcessPoolExecutor:
-        """The local pool, started on first use (the lock is held)."""
+    def _pool(self, quick: bool = False) -> ProcessPoolExecutor:
+        """The local pool (or, ``quick``, the re-scoring worker), started on first use (the lock is held)."""
+        if quick:
+            if self._quick is None:
+                self._quick = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                  max_tasks_per_child=TASKS_PER_WORKER * 5,
+                                                  initializer=start_worker, initargs=(self.workers, os.getpid()))
+            return self._quick
         if self._executor is None:
             # each worker runs its clip's pose spans on its share of the cores, never all of them at once
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
@@ -299,9 +427,10 @@ class JobRunner:
         with self._lock:
             return len(self._futures)
 
-    def _finished(self, clip_id: str, future: Future[Any]) -> None:
+    def _finished(self, clip_id: str, future: Future[Any], quick: bool = False) -> None:
         with self._lock:
-            self._futures.pop(clip_id, None)
+            if self._futures.get(clip_id) is future:
+                del self._futures[clip_id]
             closing = self._closing
         try:
             summary = future.result()
@@ -309,7 +438,7 @@ class JobRunner:
             return  # shutting down: the clip stays queued and is re-run on the next start
         except BrokenProcessPool:
             if not closing:
-                self._recover(clip_id)
+                self._recover(clip_id, quick)
             return
         except KneedriveError as exc:
             self.store.mark_failed(clip_id, self._for_coach(clip_id, str(exc)))
@@ -329,7 +458,9 @@ class JobRunner:
             self._receive(clip_id, summary)
             summary = summary.value
         if summary is not None:  # None: the clip was deleted or taken by another run, nothing to record
-            self.store.mark_done(clip_id, summary)
+            self.store.mark_done(clip_id, summary, overlay_pending=quick)
+            if quick:
+                self._submit_redraw(clip_id)
 
     def _receive(self, clip_id: str, sent: Sent) -> None:
         clip = self.store.clip(clip_id)
@@ -351,16 +482,21 @@ class JobRunner:
         clip = self.store.clip(clip_id)
         return message.replace(clip.stored_name, clip.original_name) if clip else message
 
-    def _recover(self, clip_id: str) -> None:
+    def _recover(self, clip_id: str, quick: bool = False) -> None:
         """Handle a dead worker (killed, out of memory): fail the clip it was on, re-queue the rest on a new pool."""
         with self._lock:
-            broken, self._executor = self._executor, None
+            if quick:
+                broken, self._quick = self._quick, None
+            else:
+                broken, self._executor = self._executor, None
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)
         clip = self.store.clip(clip_id)
         if clip is not None and clip.state == "running":
             self.store.mark_failed(clip_id, "The analysis process stopped unexpectedly (perhaps out of memory). "
                                             "Try again, or try a shorter clip.")
+        elif clip is not None and clip.state == "queued" and quick:
+            self.rescore(clip_id)
         elif clip is not None and clip.state == "queued":
             self.submit(clip_id)
 
@@ -368,14 +504,14 @@ class JobRunner:
         """Stop: cancel what is queued and end the workers; unfinished clips stay queued for the next start."""
         with self._lock:
             self._closing = True
-            executor, self._executor = self._executor, None
+            executors = [e for e in (self._executor, self._quick) if e is not None]
+            self._executor = self._quick = None
             sent = list(self._futures.values()) if self.cluster is not None else []
         if sent and self.cluster is not None:
             self.cluster.client.cancel(sent)
-        if executor is None:
-            return
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
+        processes = [p for e in executors for p in (getattr(e, "_processes", None) or {}).values()]
+        for executor in executors:
+            executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
                 process.terminate()

@@ -1,7 +1,8 @@
 """What a coach changes after an upload: score a clip again, and rename, merge or delete an athlete.
 
 Re-scoring (another drill, the coach's own thresholds) queues the clip again with the new choice; its pose
-is cached, so only the scoring and the overlay video are done again. A coach's thresholds file (the layout
+is cached, so only the scoring is done again, at once, and the overlay video is redrawn afterwards (see
+:mod:`kneedrive_cv.web.jobs`). A coach's thresholds file (the layout
 of ``kneedrive drills``, only the changes) is checked before anything changes and kept in the clip's folder.
 """
 
@@ -48,7 +49,7 @@ async def rescore(request: Request, clip_id: str) -> RedirectResponse:
         thresholds = None
     kd.store.set_scoring(clip.id, drill, thresholds)
     kd.store.mark_queued(clip.id)
-    kd.runner.submit(clip.id)
+    kd.runner.rescore(clip.id)  # new scores in a second or two; the overlay video is redrawn after them
     return RedirectResponse(str(request.url_for("clip_page", clip_id=clip.id)), status_code=303)
 
 

@@ -74,6 +74,8 @@ def clip_files(store: Store, clip: Clip) -> dict[str, Any]:
     downloads = sorted((n for n in names if n.endswith((".json", ".csv", ".html", ".npz"))),
                        key=lambda n: (order.index(n) if n in order else len(order), n))
     video = "overlay.mp4" if "overlay.mp4" in videos else (videos[0] if videos else None)
+    if clip.overlay_pending:  # never an overlay beside scores it was not drawn for
+        video = None
     return {"video": video, "kinogram": kinogram, "plots": [n for n in images if n not in (kinogram, people)],
             "downloads": downloads, "people": people}
 

@@ -7,7 +7,8 @@ Layout of the data folder::
     DATA/clips/<clip id>/clip.<ext>    the uploaded video, under a generated name
     DATA/clips/<clip id>/results/      what the analysis wrote (report.json, reps.csv, overlay.mp4, ...)
 
-A clip's ``state`` is ``queued``, ``running``, ``done`` or ``failed``. Each operation opens its own short
+A clip's ``state`` is ``queued``, ``running``, ``done`` or ``failed``; a clip scored again is ``done`` with
+``overlay_pending`` set until its overlay video has been drawn for the new scores. Each operation opens its own short
 connection, so the store can be used from request threads and from the job runner's callback thread alike.
 """
 
@@ -67,7 +68,8 @@ CREATE TABLE IF NOT EXISTS clips (
     summary_json TEXT,
     person INTEGER,
     truncated INTEGER NOT NULL DEFAULT 0,
-    thresholds TEXT
+    thresholds TEXT,
+    overlay_pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
 """
@@ -124,6 +126,7 @@ class Clip:
     person: int | None = None  # whom the coach picked to analyse (an id of `kneedrive people`); None: automatic
     truncated: bool = False  # the file was damaged or cut short: only its start was analysed; in no average
     thresholds: str | None = None  # the coach's thresholds file scored with (its original name), or the shipped
+    overlay_pending: bool = False  # scored again: its overlay video is being drawn for the new scores
 
     @property
     def finished(self) -> bool:
@@ -155,6 +158,8 @@ class Store:
                 db.execute("ALTER TABLE clips ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0")
             if "thresholds" not in columns:  # from before clips could be re-scored with a coach's thresholds
                 db.execute("ALTER TABLE clips ADD COLUMN thresholds TEXT")
+            if "overlay_pending" not in columns:  # from before re-scoring drew the overlay video afterwards
+                db.execute("ALTER TABLE clips ADD COLUMN overlay_pending INTEGER NOT NULL DEFAULT 0")
             _add_height_column(db)
 
     # -- paths -------------------------------------------------------------------------------------------
@@ -317,6 +322,7 @@ class Store:
             values = {k: r[k] for k in r.keys() if k != "summary_json"}  # noqa: SIM118 (sqlite3.Row)
             values["summary"] = json.loads(r["summary_json"]) if r["summary_json"] else {}
             values["truncated"] = bool(r["truncated"])
+            values["overlay_pending"] = bool(r["overlay_pending"])
             out.append(Clip(**values))
         return out
 
@@ -331,7 +337,7 @@ class Store:
             if person is not None:
                 db.execute("UPDATE clips SET person = ? WHERE id = ?", (person, clip_id))
             db.execute("UPDATE clips SET state='queued', error=NULL, started_at=NULL, finished_at=NULL, "
-                       "progress=NULL, stage=NULL, truncated=0, "
+                       "progress=NULL, stage=NULL, truncated=0, overlay_pending=0, "
                        "drill=NULL, drill_confidence=NULL, cadence_spm=NULL, n_reps=NULL, mean_score=NULL, "
                        "summary_json=NULL WHERE id = ?", (clip_id,))
 
@@ -354,8 +360,8 @@ class Store:
             db.execute("UPDATE clips SET progress=?, stage=? WHERE id = ? AND state = 'running'",
                        (min(max(float(fraction), 0.0), 1.0), stage[:200], clip_id))
 
-    def mark_done(self, clip_id: str, summary: dict[str, Any]) -> None:
-        """Store the analysis summary and its headline numbers.
+    def mark_done(self, clip_id: str, summary: dict[str, Any], overlay_pending: bool = False) -> None:
+        """Store the analysis summary and its headline numbers (``overlay_pending``: its overlay is to be drawn).
 
         The cadence column holds only a real-time cadence: one the report calls slow motion is left out (the
         summary keeps it, with the report's why). A truncated clip is marked so, to count in no average.
@@ -366,10 +372,21 @@ class Store:
             db.execute(
                 "UPDATE clips SET state='done', error=NULL, finished_at=?, drill=?, drill_confidence=?, "
                 "cadence_spm=?, n_reps=?, mean_score=?, summary_json=?, started_at=COALESCE(started_at, ?), "
-                "truncated=? WHERE id = ?",
+                "truncated=?, overlay_pending=?, progress=CASE WHEN ? THEN NULL ELSE progress END WHERE id = ?",
                 (now_iso(), summary.get("drill"), summary.get("drill_confidence"), cadence,
                  summary.get("n_reps"), summary.get("mean_score"), json.dumps(summary), now_iso(),
-                 int(TRUNCATED_KIND in kinds), clip_id))
+                 int(TRUNCATED_KIND in kinds), int(overlay_pending), int(overlay_pending), clip_id))
+
+    def set_overlay_progress(self, clip_id: str, run: int, fraction: float) -> None:
+        """Record how far the drawing of a re-scored clip's overlay video (for its run ``run``) has got."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET progress=? WHERE id = ? AND runs = ? AND state = 'done' AND overlay_pending",
+                       (min(max(float(fraction), 0.0), 1.0), clip_id, run))
+
+    def overlay_drawn(self, clip_id: str, run: int) -> None:
+        """The overlay video of run ``run`` is drawn (or given up): no longer pending, unless a later run waits."""
+        with self._connect() as db:
+            db.execute("UPDATE clips SET overlay_pending=0, progress=NULL WHERE id = ? AND runs = ?", (clip_id, run))
 
     def mark_failed(self, clip_id: str, message: str) -> None:
         """Record that the analysis ended with an error a coach can read."""

@@ -80,7 +80,23 @@ function setupJob() {
         "Finding the athlete's pose in every frame, then scoring each rep";
       note.textContent = `${what}… ${Math.round(100 * (s.progress || 0))} % after ${Math.round(s.elapsed_s || 0)} s.`;
     }
-    setTimeout(poll, 1500);
+    setTimeout(poll, ++polls < 15 ? 600 : 1500);  // quickly at first: a clip scored again is done in a second or two
+  };
+  let polls = 0;
+  setTimeout(poll, 400);
+}
+
+function setupOverlayWait() {
+  // a clip scored again: its overlay video is being redrawn for the new scores; show it once it is ready
+  const box = document.getElementById("overlay-pending");
+  if (!box) return;
+  const bar = document.getElementById("overlay-progress");
+  const poll = async () => {
+    let s;
+    try { s = await (await fetch(box.dataset.statusUrl, { cache: "no-store" })).json(); } catch (_) { setTimeout(poll, 3000); return; }
+    if (!s.overlay_pending || s.state !== "done") { window.location.reload(); return; }
+    if (s.overlay_progress !== null) bar.value = s.overlay_progress;
+    setTimeout(poll, 1000);
   };
   setTimeout(poll, 1000);
 }
@@ -124,5 +140,5 @@ function setupPrint() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  setupUpload(); setupJob(); setupResults(); setupConfirm(); setupPrint();
+  setupUpload(); setupJob(); setupOverlayWait(); setupResults(); setupConfirm(); setupPrint();
 });
