@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import numpy as np
 import pytest
@@ -1067,3 +1068,23 @@ def test_is_loopback(host: str, local: bool) -> None:
     from kneedrive_cv.commands.serve import is_loopback
 
     assert is_loopback(host) is local
+
+
+def test_an_upload_without_a_date_takes_the_day_the_phone_recorded_it(tmp_path: Path, clip: Path) -> None:
+    phone = tmp_path / "phone.mp4"
+    with av.open(str(clip)) as src, av.open(str(phone), "w") as out:
+        out.metadata["creation_time"] = "2024-05-01T12:00:00.000000Z"  # noon UTC: that day in any time zone
+        stream = out.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    with TestClient(create_app(tmp_path / "data", analysis=fake_analysis)) as client:
+        recorded = clip_id_of(post_clip(client, phone.read_bytes(), "phone.mp4"))
+        given = clip_id_of(post_clip(client, phone.read_bytes(), "phone.mp4", recorded_on="2024-06-02"))
+        plain = clip_id_of(post_clip(client, clip.read_bytes(), "plain.mp4"))  # no recording time: today
+        for i in (recorded, given, plain):
+            wait_finished(client, i)
+    store = Store(tmp_path / "data")
+    days = {i: store.clip(i).recorded_on for i in (recorded, given, plain)}  # type: ignore[union-attr]
+    assert days == {recorded: "2024-05-01", given: "2024-06-02", plain: date.today().isoformat()}

@@ -26,8 +26,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kneedrive_cv import __version__
 from kneedrive_cv.cluster import Cluster
+from kneedrive_cv.errors import VideoError
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
+from kneedrive_cv.video import FILMED_FROM_CONTAINER, filmed_on
 from kneedrive_cv.web import compare, manage, safety, share, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, RedrawFn, redraw_overlay, run_analysis
 from kneedrive_cv.web.pages import Context, clip_files, clip_or_404, context_of, drill_charts, page, remove_clip
@@ -313,6 +315,8 @@ def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> 
             raise upload.UploadError(f"Unknown drill {drill!r}: choose one of {', '.join(drills)}.")
         recorded_on = _recorded_on(fields.get("recorded_on", ""))
         info, extension = upload.check_video(received.path, received.filename)
+        if not fields.get("recorded_on", "").strip():
+            recorded_on = _filmed_on(received.path) or recorded_on
         athlete_id = _athlete_id(store, fields)
         clip_id = store.new_clip_id()
         clip_dir = store.clip_dir(clip_id)
@@ -340,6 +344,18 @@ def _recorded_on(text: str) -> str:
     if day > date.today():
         raise upload.UploadError(f"The date {day.isoformat()} is in the future: give the day the clip was filmed.")
     return day.isoformat()
+
+
+def _filmed_on(path: Path) -> str | None:
+    """The day the phone recorded the clip (its container's recording time), if it says and it is not ahead.
+
+    An uploaded file's own date is the upload's, so only the container's recording time is taken.
+    """
+    try:
+        day, source = filmed_on(path)
+    except VideoError:
+        return None
+    return day if source == FILMED_FROM_CONTAINER and day <= date.today().isoformat() else None
 
 
 def _athlete_id(store: Store, fields: dict[str, str]) -> int | None:
