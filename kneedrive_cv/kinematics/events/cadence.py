@@ -212,17 +212,37 @@ def rhythm(times_s: list[float] | np.ndarray, typical_s: float) -> tuple[float, 
 ALTERNATE_SHARE = 0.8
 
 
+#: Of the contacts, at most this share may land off the beat (a heel read as touching down between two steps) and
+#: the rest still be taken for steps in turn: one stray among ten otherwise pulls a steady walk's rhythm under
+#: ON_THE_BEAT, and the hips' bounce, read once a stride, would then halve the count.
+STRAY_SHARE = 0.1
+#: A contact is off the beat when it lands more than this share of a step from it.
+OFF_THE_BEAT = 0.25
+
+
 def _alternate_on_the_beat(contacts: list[FootContact] | tuple[FootContact, ...], typical_s: float) -> bool:
     """The feet land in turn (left, right, left...) on one steady beat: steps, neither doubled nor halved.
 
     Labels traded at every step give each foot a contact at every step, in pairs off the beat or at a rate no
-    sprinter reaches; one leg's contacts missed give one foot's contacts only.
+    sprinter reaches; one leg's contacts missed give one foot's contacts only. A stray contact or two off the beat
+    (at most STRAY_SHARE of them) is left out before the feet's turns and the beat are judged.
     """
     landed = [c for c in contacts if np.isfinite(c.t_on_s)]
     if len(landed) < MIN_EVENTS or 60.0 / typical_s > MAX_STEP_SPM:  # faster than any sprinter: doubled
         return False
-    turns = sum(a.side is not b.side for a, b in itertools.pairwise(landed)) / (len(landed) - 1)
-    _, coherence = rhythm([c.t_on_s for c in landed], typical_s)
+    period, coherence = rhythm([c.t_on_s for c in landed], typical_s)
+    off = np.zeros(len(landed), bool)
+    if coherence < ON_THE_BEAT:
+        t = np.asarray([c.t_on_s for c in landed])
+        phase = np.exp(2j * np.pi * (t - t[0]) / period)
+        strays = np.abs(np.angle(phase / phase.mean())) / (2 * np.pi) > OFF_THE_BEAT
+        if np.count_nonzero(strays) <= STRAY_SHARE * len(landed):
+            off = strays
+            _, coherence = rhythm([c.t_on_s for c, o in zip(landed, off, strict=True) if not o], typical_s)
+    # turns between contacts next to each other, a stray and its neighbours aside
+    pairs = [(a.side, b.side) for (a, oa), (b, ob) in itertools.pairwise(zip(landed, off, strict=True))
+             if not (oa or ob)]
+    turns = sum(a is not b for a, b in pairs) / max(len(pairs), 1)
     return turns >= ALTERNATE_SHARE and coherence >= ON_THE_BEAT
 
 
