@@ -11,10 +11,10 @@ import pytest
 from factory import THIGH_PX, Athlete, build
 
 from kneedrive_cv.kinematics.events import detect_events
+from kneedrive_cv.kinematics.events.contacts import ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Side, sided
-from kneedrive_cv.scoring.gait import stance_speed
 from kneedrive_cv.scoring.recognise import ClipFeatures, candidates, clip_features, running_fit
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
@@ -147,12 +147,12 @@ def runner(speed_thighs_s: float, duty: float, fps: float = 60.0, step_s: float 
 def test_a_sprint_with_a_flight_phase_travels_at_its_speed_over_the_foot_on_the_ground(fps: float) -> None:
     # contact 30 % of each step, 8 thigh lengths a second: the reaching foot of the flight phase, level and
     # moving forward, is not the foot on the ground (taken for it, the speed read under 2 and even backwards)
-    assert stance_speed(runner(8.0, 0.3, fps)) == pytest.approx(8.0, rel=0.25)
+    assert ground_speed(runner(8.0, 0.3, fps)) == pytest.approx(8.0, rel=0.25)
 
 
 def test_a_run_without_flight_and_knee_drives_on_the_spot_keep_their_speeds() -> None:
-    assert stance_speed(runner(8.0, 0.9)) == pytest.approx(8.0, rel=0.15)
-    on_the_spot = stance_speed(runner(0.0, 0.6))
+    assert ground_speed(runner(8.0, 0.9)) == pytest.approx(8.0, rel=0.15)
+    on_the_spot = ground_speed(runner(0.0, 0.6))
     assert on_the_spot is not None and abs(on_the_spot) < 0.5
 
 

@@ -17,11 +17,10 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, KneeDrive
 from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min
-from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind
+from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind, ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Side
-from kneedrive_cv.scoring.gait import stance_speed
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: Median peak thigh angle that separates knee-drive drills (60-110 deg) from walking and running (25-45 deg).
@@ -90,7 +89,7 @@ class ClipFeatures:
         arm_swing_deg: each arm's swing against the trunk (None where never seen).
         ground_speed_thighs_s: how fast the hips travel over the foot on the ground (thigh lengths per second;
             holds with a panning phone and on a treadmill, and through a run's flight phase:
-            :func:`~kneedrive_cv.scoring.gait.stance_speed`), None where no foot was seen planted.
+            :func:`~kneedrive_cv.kinematics.events.contacts.ground_speed`), None where no foot was seen planted.
         step_thighs: step length over the ground, thigh lengths: ground speed over the knee-drive rate.
         drive_rate_per_min: knee drives a minute (one a step in the running drills), None under three.
         highest_peak_thigh_deg: the highest complete drive's peak thigh angle (None without one).
@@ -165,7 +164,7 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     early = t <= t[0] + 1.0 if len(t) else np.zeros(0, bool)
     lean = kinematics.frames["trunk_lean"]
     frozen, motion = frozen_side_of(kinematics)
-    speed = stance_speed(kinematics)
+    speed = ground_speed(kinematics)
     rate = periodic_rate_per_min([d.t_peak_s for d in drives]) if len(drives) >= MIN_DRIVES else None
     up = sorted(_thigh_up_share(kinematics, side) for side in Side)
     with np.errstate(all="ignore"):
