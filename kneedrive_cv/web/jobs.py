@@ -188,14 +188,7 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
         if not store.mark_running(clip_id, now_iso()):  # marked last: the analysis starts right after
             shutil.rmtree(staging, ignore_errors=True)
             return None
-        last = [0.0]
-
-        def progress(fraction: float, stage: str) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL_S:
-                last[0] = now
-                store.set_progress(clip_id, fraction, stage)
-
+        progress = _throttled(lambda fraction, stage: store.set_progress(clip_id, fraction, stage))
         try:
             summary = fn(clip_path, staging, drill, progress, **_given(person=person, thresholds=thresholds,
                                                                        height_cm=height_cm, heading=heading,
@@ -218,16 +211,21 @@ def _redraw_work(fn: RedrawFn, data_dir: Path, clip_id: str, clip_path: Path, ou
         clip = store.clip(clip_id) if locked else None
         if clip is None or clip.state != "done" or clip.runs != run or not clip.overlay_pending or not out_dir.is_dir():
             return False
-        last = [0.0]
-
-        def progress(fraction: float, stage: str) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL_S:
-                last[0] = now
-                store.set_overlay_progress(clip_id, run, fraction)
-
-        fn(clip_path, out_dir, progress)
+        fn(clip_path, out_dir, _throttled(lambda fraction, _: store.set_overlay_progress(clip_id, run, fraction)))
         return True
+
+
+def _throttled(report: ProgressFn) -> ProgressFn:
+    """``report``, called at most once every PROGRESS_INTERVAL_S (each call writes the clip's row in the store)."""
+    last = [0.0]
+
+    def progress(fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL_S:
+            last[0] = now
+            report(fraction, stage)
+
+    return progress
 
 
 def _tidy(out_dir: Path) -> None:
