@@ -61,13 +61,17 @@ def no_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Prog
 
 
 def two_people_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
-                        person: int | None = None, **options: Any) -> dict[str, Any]:
-    """As the real analysis answers for a clip with two people: person 2 by default, or the one picked."""
-    summary = fake_analysis(clip_path, out_dir, drill, progress)
+                        person: int | None = None, overlay: bool = True, **options: Any) -> dict[str, Any]:
+    """As the real analysis answers for a clip with two people: person 2 by default, or the one picked.
+
+    ``asked.txt`` notes the person asked for, ``overlay_asked.txt`` whether the overlay video was.
+    """
+    summary = fake_analysis(clip_path, out_dir, drill, progress, overlay=overlay)
     (out_dir / "people.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     chosen = {"id": person or 2, "chosen_by": "given" if person else "auto", "why": "", "others_seen": 1,
               "joined_ids": []}
     (out_dir / "asked.txt").write_text(str(person))
+    (out_dir / "overlay_asked.txt").write_text(str(overlay))
     return {**summary, "athlete": chosen, "people": [1, 2]}
 
 

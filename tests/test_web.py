@@ -467,13 +467,20 @@ def test_a_failed_analysis_shows_why_and_can_run_again(tmp_path: Path, clip: Pat
 
 
 def test_the_coach_clicks_another_person_to_analyse_them(tmp_path: Path, clip: Path) -> None:
-    with TestClient(create_app(tmp_path, analysis=two_people_analysis)) as client:
+    results = tmp_path / "clips" / "{}" / "results"
+    with TestClient(create_app(tmp_path, analysis=two_people_analysis, redraw=fake_redraw)) as client:
         clip_id = clip_id_of(post_clip(client, clip.read_bytes(), "race.mp4"))
         wait_finished(client, clip_id)
         page = client.get(f"/clips/{clip_id}").text
         asked_first = (tmp_path / "clips" / clip_id / "results" / "asked.txt").read_text()
         picked = client.post(f"/clips/{clip_id}/athlete", data={"person": "1"}, follow_redirects=False)
         wait_finished(client, clip_id)
+        # everyone's pose is cached: the person's scores come first, as a re-score's, and the overlay after them
+        overlay_first = (Path(str(results).format(clip_id)) / "overlay_asked.txt").read_text()
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/clips/{clip_id}").json().get("overlay_pending") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        drawn = (Path(str(results).format(clip_id)) / "overlay.mp4").exists()
         after = client.get(f"/clips/{clip_id}").text
         refused = client.post(f"/clips/{clip_id}/athlete", data={"person": "the tall one"}, follow_redirects=False)
     assert asked_first == "None"  # chosen automatically at first
@@ -482,6 +489,7 @@ def test_the_coach_clicks_another_person_to_analyse_them(tmp_path: Path, clip: P
     assert picked.status_code == 303 and db_rows(tmp_path, "clips")[0]["person"] == 1
     assert (tmp_path / "clips" / clip_id / "results" / "asked.txt").read_text() == "1"
     assert "person 1 (your choice)" in after
+    assert overlay_first == "False" and drawn
     assert refused.status_code == 400
 
 

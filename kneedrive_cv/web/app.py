@@ -211,7 +211,7 @@ async def pick_athlete(request: Request, clip_id: str) -> RedirectResponse:
         raise HTTPException(400, "Pick a person by their number in the picture of everyone seen.")
     if clip.finished:
         kd.store.mark_queued(clip.id, person=int(person))
-        kd.runner.submit(clip.id)
+        kd.runner.rescore(clip.id)  # everyone's pose is cached: that person's scores at once, the overlay after
     return RedirectResponse(str(request.url_for("clip_page", clip_id=clip.id)), status_code=303)
 
 
