@@ -99,11 +99,17 @@ def frozen_side_of(kinematics: Kinematics) -> tuple[Side | None, dict[str, float
     return None, shown
 
 
+#: A guess that moves less than this (deg, 5th to 95th percentile) is held still: its correlation with the near
+#: arm is that of noise (an arm held at one angle reads within a fraction of a degree of it), not a swing.
+GUESS_MOVES_DEG = 5.0
+
+
 def _counter_swing(kinematics: Kinematics, near: Side) -> bool:
-    """The far arm's guessed angle moves against the near arm's (see :data:`COUNTER_SWING_CORR`)."""
+    """The far arm's guessed angle swings, and against the near arm's (see :data:`COUNTER_SWING_CORR`)."""
     far_deg, near_deg = arm_angle(kinematics, near.other)[0], arm_angle(kinematics, near)[0]
     ok = np.isfinite(far_deg) & np.isfinite(near_deg)
-    if ok.sum() < 10 or np.std(far_deg[ok]) == 0 or np.std(near_deg[ok]) == 0:
+    if ok.sum() < 10 or min(float(np.percentile(x[ok], 95) - np.percentile(x[ok], 5))
+                            for x in (far_deg, near_deg)) < GUESS_MOVES_DEG:
         return False
     return bool(np.corrcoef(far_deg[ok], near_deg[ok])[0, 1] < COUNTER_SWING_CORR)
 
