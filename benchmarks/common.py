@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from kneedrive_cv.synth.truth import drives_seen_whole
+from kneedrive_cv.synth.truth import drives_seen_whole, drives_seen_whole_range
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,9 @@ def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
     if truth["expected_drill"] == "none":
         return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
     return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
-            "count_want": drives_seen_whole(truth), **inner_drive_counts(result, truth)}
+            "count_want": drives_seen_whole(truth), "count_want_range": drives_seen_whole_range(truth),
+            **inner_drive_counts(result, truth)}
+
 
 
 #: Drives this close to the clip's edges are left out of the inner count.

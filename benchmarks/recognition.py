@@ -175,6 +175,9 @@ def judged(row: dict[str, Any]) -> dict[str, Any]:
     want_count = row.get("count_want")
     return {**row, "drill_right": row["drill"] == row["truth_drill"],
             "count_exact": None if want_count is None else row.get("count_got") == want_count,
+            "count_right_at_edges": None if want_count is None else (
+                row["count_want_range"][0] <= row.get("count_got", -1) <= row["count_want_range"][1]
+                if row.get("count_want_range") else row.get("count_got") == want_count),
             "cadence_error_pct": None if err is None else round(err, 2),
             "cadence_right": None if not want else err is not None and abs(err) <= CADENCE_TOLERANCE_PCT}
 
@@ -213,6 +216,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "drill_right": _share([r["drill_right"] for r in drills]),
             "negatives_given_a_drill": _share([not r["drill_right"] for r in negatives]),
             "count_exact": _share([r["count_exact"] for r in drills]),
+            "count_right_at_edges": _share([r["count_right_at_edges"] for r in drills]),
             "inner_count_exact": _share([None if r.get("inner_want") is None else r["inner_got"] == r["inner_want"]
                                          for r in drills]),
             "cadence_within_2pct": _share([r["cadence_right"] for r in rows]),
@@ -252,6 +256,9 @@ def print_summary(say: Report, title: str, s: dict[str, Any]) -> None:
         if half in s:
             say(f"{title}: drill right on drill clips {_pct(s[half]['drill_right'])}; non-drill clips given a "
                 f"drill {_pct(s[half]['negatives_given_a_drill'])}")
+    if s["count_right_at_edges"]["n"]:
+        say("reps exact, a drive the clip's edge cuts within 2 frames (0.04 s or more) of where it would be whole "
+            f"counted either way: {_pct(s['count_right_at_edges'])}")
     if s["inner_count_exact"]["n"]:
         say(f"drives more than {EDGE_WINDOW_S} s from the clip's edges counted exactly: {_pct(s['inner_count_exact'])}")
     p = s["panning"]

@@ -413,6 +413,49 @@ def test_a_drive_cut_by_a_sliver_at_an_edge_is_whole(first_s: float, last_s: flo
     assert sum(not d.partial for d in found) == whole
 
 
+def _thigh_read_at(track: PoseTrack, angles: dict[int, float], side: Side = Side.LEFT) -> PoseTrack:
+    """The track with ``side``'s thigh read at ``angles`` (frame: deg forward of hanging), knee and foot moved."""
+    lm = track.landmarks_px.copy()
+    hip, knee, ankle = (int(sided(side, x)) for x in ("HIP", "KNEE", "ANKLE"))
+    for f, deg in angles.items():
+        a = np.radians(deg)
+        shift = lm[f, hip, :2] + THIGH_PX * np.array([np.sin(a), np.cos(a)]) - lm[f, knee, :2]
+        lm[f, knee, :2] += shift
+        lm[f, ankle, :2] += shift
+    return track.replace(landmarks_px=lm)
+
+
+@pytest.mark.parametrize(("first_s", "whole"), [(0.08, 4), (0.2, 5)])
+def test_a_cut_at_the_start_is_judged_by_time_not_by_the_first_frames(first_s: float, whole: int) -> None:
+    """A model's first frames (no track to follow yet) are its least sure: here they read the thigh at 60 then 40.
+
+    The drive peaking 0.08 s in was under way (75 % of its swing up at the first frame) whatever the first two
+    frames read; the one peaking 0.2 s in was whole. The leg's other drives say how long its rise takes.
+    """
+    drives = [(first_s, Side.LEFT), (0.9, Side.RIGHT), (1.6, Side.LEFT), (2.4, Side.RIGHT), (3.0, Side.LEFT)]
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    found = knee_drives(measure_track(_thigh_read_at(track, {0: 60.0, 1: 40.0})), EventSettings())
+    assert len(found) == 5
+    assert sum(not d.partial for d in found) == whole
+
+
+def test_the_truth_says_which_cut_drives_either_answer_fits() -> None:
+    from kneedrive_cv.synth.truth import _edge_gap_s, drives_seen_whole_range
+
+    fps = 30.0
+    rising = np.array([20.0, 30.0, 40.0, 50.0])  # 10 deg a frame, 5 deg over the level at the first frame
+    assert _edge_gap_s(rising, fps, 15.0, at_start=True) == pytest.approx(0.5 / fps)
+    assert _edge_gap_s(np.array([5.0, 10.0, 20.0]), fps, 15.0, at_start=True) == pytest.approx(-1.5 / fps)
+    thigh = [0.0] * 10 + list(np.linspace(0.0, 90.0, 10)) + list(np.linspace(90.0, 0.0, 10)) + [0.0] * 10
+    truth = {"fps": fps, "duration_s": 4 / 3, "frames": {"thigh_angle_left": [23.0, 33.0, *thigh[2:]]},
+             "knee_drives": [{"side": "left", "complete": False, "t_start_s": -0.1, "t_end_s": 1.0,
+                              "thigh_peak_deg": 90.0}]}
+    assert drives_seen_whole_range(truth, 0.0) == (0, 0)          # 23 deg at the cut: over the 13.5 deg level
+    assert drives_seen_whole_range(truth, 2 / fps) == (0, 1)      # 0.95 frames past it: either answer fits
+    truth["frames"]["thigh_angle_left"][:2] = [60.0, 70.0]
+    assert drives_seen_whole_range(truth, 2 / fps) == (0, 0)      # 4.7 frames past it: cut
+
+
 def test_the_truth_counts_whole_drives_by_the_analysis_rule() -> None:
     from kneedrive_cv.kinematics.events.settings import EDGE_SWING_SHARE
     from kneedrive_cv.synth import truth
@@ -632,3 +675,4 @@ def test_feet_landing_in_turn_on_the_beat_outvote_a_bounce_read_at_the_stride(st
         steps.insert(6, FootContact(steps[6].side, 0, 0, steps[5].t_on_s + 0.11, float("nan")))
     cadence, source = clip_cadence(CadenceFrom.CONTACTS, Events((), tuple(steps), (), "test"), k)
     assert cadence == pytest.approx(200.0, rel=0.01) and source == "foot contacts"
+

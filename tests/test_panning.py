@@ -15,7 +15,7 @@ import pytest
 
 from kneedrive_cv.analysis import analyse
 from kneedrive_cv.synth.randomise import render_random
-from kneedrive_cv.synth.truth import drives_seen_whole
+from kneedrive_cv.synth.truth import drives_seen_whole_range
 
 pytestmark = pytest.mark.model
 
@@ -46,5 +46,6 @@ def test_a_panning_piston_run_is_recognised_counted_and_timed(panning_clip: tupl
     assert result.drill_name == "piston_run", result.recognition.reasons
     assert abs(result.recognition.features.travel_thighs) < 3.0  # the picture alone says "on the spot"
     assert result.recognition.features.ground_speed_thighs_s > 2.0
-    assert len(result.events.complete_drives) == drives_seen_whole(truth)
+    fewest, most = drives_seen_whole_range(truth)  # a drive cut within 2 frames of whole counts either way
+    assert fewest <= len(result.events.complete_drives) <= most
     assert result.cadence_spm == pytest.approx(truth["cadence_spm"], rel=0.02)

@@ -23,7 +23,7 @@ from kneedrive_cv.output.report import report_dict
 from kneedrive_cv.pose.track import load_track
 from kneedrive_cv.pose.upright import body_axis_deg, upright_turn
 from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
-from kneedrive_cv.synth.truth import drives_seen_whole
+from kneedrive_cv.synth.truth import drives_seen_whole_range
 from kneedrive_cv.video import VideoSink, probe, read_frames, read_frames_at, read_yuv
 
 
@@ -154,7 +154,8 @@ def test_a_rendered_drill_stored_sideways_is_analysed_upright(tmp_path: Path) ->
     _check_like_upright(turned, upright, 270)
     # counted and timed against the sample's exact truth, as the upright sample is (test_drills_rendered)
     truth = json.loads(sample.with_suffix(".truth.json").read_text())
-    assert len(turned.events.complete_drives) == drives_seen_whole(truth)
+    fewest, most = drives_seen_whole_range(truth)  # a drive cut within 2 frames of whole counts either way
+    assert fewest <= len(turned.events.complete_drives) <= most
     assert turned.cadence_spm == pytest.approx(truth["cadence_spm"], rel=0.02)
     # re-scoring from the saved track (the overlay command's way) keeps the turn
     again = analyse(clip, track=load_track(_saved_track(turned, tmp_path)))

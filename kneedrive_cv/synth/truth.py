@@ -227,3 +227,65 @@ def drives_seen_whole(truth: dict[str, Any]) -> int:
         end_ok = d["t_end_s"] <= truth["duration_s"] or thigh[-1] - low <= EDGE_SWING_SHARE * swing
         count += int(start_ok and end_ok)
     return count
+
+
+def _edge_gap_s(thigh: np.ndarray, fps: float, level: float, at_start: bool) -> float:
+    """Seconds between the clip's edge and where the thigh crosses ``level`` next to it, signed.
+
+    Positive when the thigh is above ``level`` at the edge (the drive is cut), negative when it is below; the
+    crossing is read between frames, or extrapolated from the first (last) two frames when it lies outside
+    the clip.
+    """
+    series = thigh if at_start else thigh[::-1]
+    if not np.isfinite(series[:2]).all():
+        return float("nan")
+    if series[0] <= level:
+        above = np.flatnonzero(series > level)
+        if not len(above):
+            return float("-inf")
+        j = int(above[0])
+        return -float((j - 1 + (level - series[j - 1]) / (series[j] - series[j - 1])) / fps)
+    slope = (series[1] - series[0]) * fps  # rising into the clip means the level was crossed before it
+    return float((series[0] - level) / slope) if slope > 0 else float("inf")
+
+
+#: A drive the clip's edge cuts within this many frames of the level that decides whether it is whole can be
+#: called either way (``drives_seen_whole_range``): its peak is timed to about a frame, and the rise time the
+#: analysis learns from the leg's other drives varies by about another.
+EDGE_TOLERANCE_FRAMES = 2
+#: ... and never less than this: at 100-120 fps the landmarks' own noise moves a crossing by several frames.
+EDGE_TOLERANCE_MIN_S = 0.04
+
+
+def edge_tolerance_s(truth: dict[str, Any]) -> float:
+    """How close to a clip's edge a drive's cut may fall and still be counted either way."""
+    return max(EDGE_TOLERANCE_FRAMES / float(truth["fps"]), EDGE_TOLERANCE_MIN_S)
+
+
+def drives_seen_whole_range(truth: dict[str, Any], tolerance_s: float | None = None) -> tuple[int, int]:
+    """The fewest and most drives a clip shows whole, a drive cut at an edge within ``tolerance_s`` counted either way.
+
+    :func:`drives_seen_whole` decides a drive the clip's edge cuts by where the thigh is in the edge frame. When
+    the thigh crosses the level that decides it (EDGE_SWING_SHARE of its swing) within ``tolerance_s`` (default
+    :func:`edge_tolerance_s`) of the edge, a measurement whose timing is good to that much can call it either
+    way: both answers are right. Where no drive is that close to an edge, both figures are drives_seen_whole's.
+    """
+    tolerance_s = edge_tolerance_s(truth) if tolerance_s is None else tolerance_s
+    fewest = most = 0
+    for d in truth["knee_drives"]:
+        if d["complete"]:
+            fewest, most = fewest + 1, most + 1
+            continue
+        thigh = truth_series(truth, f"thigh_angle_{d['side']}")
+        low = float(np.percentile(thigh, 5))
+        level = low + EDGE_SWING_SHARE * (d["thigh_peak_deg"] - low)
+        whole, either = True, False
+        for at_start, cut in ((True, d["t_start_s"] < 0), (False, d["t_end_s"] > truth["duration_s"])):
+            if not cut:
+                continue
+            gap = _edge_gap_s(thigh, float(truth["fps"]), level, at_start)
+            whole = whole and not gap > 0
+            either = either or abs(gap) <= tolerance_s
+        fewest += int(whole and not either)
+        most += int(whole or either)
+    return fewest, most

@@ -73,17 +73,9 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                 # start/end: where the thigh passes 20 % of the way up from each side's low point
                 lo = crossing(seg, lo, p, 0.2)
                 hi = crossing(seg, hi, p, 0.2)
-                # partial when the clip's start or end cuts off the low point on one side: the thigh is still on
-                # its way at the clip's edge (lowest in its first or last frame) and never within EDGE_SWING_SHARE
-                # of the swing from the leg's low point. A thigh standing still at rest before the first drive is
-                # at its low, so that drive is whole; a drive whose rise was hidden behind the body mid-clip did
-                # happen and counts.
-                before, after = seg[: p + 1], seg[p:]
-                near_low = EDGE_SWING_SHARE * (seg[p] - low)
-                at_start, at_end = t[a] - t[0] <= CLIP_EDGE_S, t[-1] - t[b - 1] <= CLIP_EDGE_S
-                cut_start = at_start and int(np.argmin(before)) == 0 and before[0] - low > near_low
-                cut_end = at_end and int(np.argmin(after)) == len(after) - 1 and after[-1] - low > near_low
-                partial = cut_start or cut_end
+                # partial when the clip's edge cuts off the drive's start or end; decided once every drive of
+                # the leg is known (see _cut_by_the_edges)
+                partial = False
                 ip = a + int(p)
                 if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip, s):
                     continue
@@ -92,6 +84,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None) -
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
                                                        float(height[ip]), bool(partial),
                                                        top_centre(seg, t[a:b], int(lo), int(p), int(hi)))))
+        _cut_by_the_edges(t, theta, low, found)
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
     return _without_squeezed(_one_per_step(_without_crossing_flicker(drives)))
@@ -130,6 +123,60 @@ def _peaks(seg: np.ndarray, ts: np.ndarray, s: EventSettings) -> tuple[np.ndarra
     peaks, props = scipy_signal().find_peaks(seg, prominence=s.drive_prominence_deg, distance=dist,
                                              height=s.drive_min_peak_deg)
     return peaks, props
+
+
+def _crossing_time(theta: np.ndarray, t: np.ndarray, ip: int, level: float, step: int) -> float:
+    """When the thigh, going ``step`` (-1: back, 1: on) from the peak at ``ip``, is down at ``level``.
+
+    Read between frames; NaN where the thigh does not get there before the series ends or is unseen.
+    """
+    i = ip
+    while 0 <= i + step < len(theta) and np.isfinite(theta[i + step]) and theta[i + step] > level:
+        i += step
+    j = i + step
+    if not 0 <= j < len(theta) or not np.isfinite(theta[j]) or theta[i] == theta[j]:
+        return float("nan")
+    return float(t[i] + (level - theta[i]) / (theta[j] - theta[i]) * (t[j] - t[i]))
+
+
+def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[tuple[float, KneeDrive]]) -> None:
+    """Mark partial (in place) the drives of one leg whose start or end the clip's edges cut off.
+
+    A drive is cut when the clip starts after its thigh was already more than EDGE_SWING_SHARE of its swing above
+    the leg's low point (or ends before it is back there). That is judged by time, not by the thigh's angle in
+    the clip's first or last frame: the pose model's first frames are its least sure (it has no track to follow
+    yet) and smoothing bends a series' ends, while the time of a drive's top is sure. The leg's own whole drives
+    say how long its thigh takes from that level to the top and back down; a drive whose top is closer than that
+    to an edge was under way when the clip started (or unfinished when it ended). Where the leg has no such
+    drive to learn from, the thigh at the edge decides: still on its way and not yet within EDGE_SWING_SHARE of
+    its low.
+    """
+    if not found or not np.isfinite(low):
+        return
+    # timed from the middle of each drive's top, which a flat top's noise does not move as it moves the peak
+    rises, falls = [], []
+    for _, d in found:
+        level = low + EDGE_SWING_SHARE * (theta[d.i_peak] - low)
+        rises.append(d.t_beat_s - _crossing_time(theta, t, d.i_peak, level, -1))
+        falls.append(_crossing_time(theta, t, d.i_peak, level, 1) - d.t_beat_s)
+    typical_rise = float(np.nanmedian(rises)) if np.isfinite(rises).any() else float("nan")
+    typical_fall = float(np.nanmedian(falls)) if np.isfinite(falls).any() else float("nan")
+    seen = np.flatnonzero(np.isfinite(theta))
+    first, last = int(seen[0]), int(seen[-1])
+    for k, (height, d) in enumerate(found):
+        at_start = t[first] - t[0] <= CLIP_EDGE_S and np.isnan(rises[k])
+        at_end = t[-1] - t[last] <= CLIP_EDGE_S and np.isnan(falls[k])
+        near_low = low + EDGE_SWING_SHARE * (theta[d.i_peak] - low)
+        if np.isfinite(typical_rise):
+            cut_start = at_start and d.t_beat_s - t[0] < typical_rise
+        else:
+            cut_start = at_start and bool(np.all(theta[first:d.i_peak + 1] >= theta[first])) and theta[first] > near_low
+        if np.isfinite(typical_fall):
+            cut_end = at_end and t[-1] - d.t_beat_s < typical_fall
+        else:
+            cut_end = at_end and bool(np.all(theta[d.i_peak:last + 1] >= theta[last])) and theta[last] > near_low
+        if cut_start or cut_end:
+            found[k] = (height, replace(d, partial=True))
 
 
 def _leg_low(theta: np.ndarray, runs: list[tuple[int, np.ndarray]]) -> float:
