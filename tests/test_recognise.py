@@ -58,8 +58,42 @@ def test_lower_knees_need_quick_short_steps_or_a_pocket_arm() -> None:
     assert best(low)[0] == "piston_run"  # 220 short steps a minute: no one walks or jogs like that
     walking = dataclasses.replace(low, drive_rate_per_min=110.0, median_peak_thigh_deg=40.0)
     assert best(walking)[0] == "none"
-    pocket = dataclasses.replace(low, frozen_side=Side.LEFT, step_thighs=2.2, drive_rate_per_min=190.0)
+    pocket = dataclasses.replace(low, frozen_side=Side.LEFT, arm_swing_deg={"left": 8.0, "right": 40.0},
+                                 step_thighs=2.2, drive_rate_per_min=190.0)
     assert best(pocket)[0] == "pocket_run"
+
+
+#: A pocket run with lower knees (51 deg): the pocket arm held still (8 deg), 190 steps a minute.
+LOW_POCKET = dataclasses.replace(PISTON, median_peak_thigh_deg=51.0, frozen_side=Side.LEFT,
+                                 arm_swing_deg={"left": 8.0, "right": 40.0}, step_thighs=1.6,
+                                 drive_rate_per_min=190.0)
+
+
+def test_an_arm_called_still_that_swings_like_a_running_arm_is_no_pocket_arm() -> None:
+    assert best(LOW_POCKET)[0] == "pocket_run"
+    # a jog's near arm swinging 38 deg, under the 40 a running arm is called by, is a swinging arm all the same
+    jog_arm = dataclasses.replace(LOW_POCKET, arm_swing_deg={"left": 38.0, "right": None})
+    assert best(jog_arm)[0] != "pocket_run"
+    # the same clip with knees over 55: the arm is weighed as swinging, so a piston run
+    assert best(dataclasses.replace(jog_arm, median_peak_thigh_deg=65.0))[0] == "piston_run"
+    # an arm never seen swinging, the near one running: still a pocket arm
+    assert best(dataclasses.replace(LOW_POCKET, arm_swing_deg={"left": None, "right": 80.0}))[0] == "pocket_run"
+
+
+def test_lower_knees_with_an_arm_still_need_a_pocket_runs_cadence() -> None:
+    # a jog (150-180 a minute, knees 35-50) read with an arm still is not a pocket run; the drill at 190 is
+    jog = dataclasses.replace(LOW_POCKET, drive_rate_per_min=155.0)
+    assert best(jog)[0] == "none"
+    assert best(dataclasses.replace(jog, median_peak_thigh_deg=62.0))[0] == "pocket_run"  # knees of the drill
+
+
+def test_very_quick_short_steps_make_a_piston_run_with_the_knees_read_low() -> None:
+    quick = dataclasses.replace(PISTON, median_peak_thigh_deg=42.0, drive_rate_per_min=290.0, step_thighs=1.1)
+    assert best(quick)[0] == "piston_run"
+    # ... not at a jog's cadence, nor on a sprint's long strides, nor with legs barely lifted
+    assert best(dataclasses.replace(quick, drive_rate_per_min=170.0))[0] == "none"
+    assert best(dataclasses.replace(quick, step_thighs=4.0, foot_sweep_behind_thighs=1.6))[0] == "none"
+    assert best(dataclasses.replace(quick, median_peak_thigh_deg=30.0))[0] == "none"
 
 
 def test_one_leg_driving_again_and_again_is_not_a_running_drill() -> None:
@@ -208,3 +242,24 @@ def test_the_thigh_up_shares_are_read_from_the_clip() -> None:
     assert f.thigh_up_share == pytest.approx(2.9 / 6.0, abs=0.04)  # up over 60 deg from 1.07 s to 3.93 s
     assert f.other_thigh_up_share == 0.0
     assert best(f)[0] == "hip_flexion_hold"
+
+
+def test_a_misread_trunk_in_the_first_second_is_no_starts_lean() -> None:
+    # an upright piston run whose shoulders the model puts level with the hips for its first 0.6 s (trunk read
+    # at 80 deg while the body line from the ankle stays near upright): the start's lean is not taken from them
+    athlete = Athlete(fps=30.0, duration_s=4.0, travel_px_s=300.0,
+                      drives=[(0.3 + 0.27 * i, (Side.LEFT, Side.RIGHT)[i % 2]) for i in range(13)])
+    track, _ = build(athlete)
+    lm = track.landmarks_px.copy()
+    first = track.t_s < 0.6
+    for side in Side:
+        hip = lm[first, int(sided(side, "HIP")), :2]
+        lm[first, int(sided(side, "SHOULDER")), :2] = hip + np.array([170.0, -30.0])
+    k = measure_track(track.replace(landmarks_px=lm))
+    lean = k.frames["trunk_lean"]
+    assert np.nanmedian(lean[first]) > 60  # the glitch is there
+    f = clip_features(k, detect_events(k))
+    assert f.early_trunk_lean_deg is not None and abs(f.early_trunk_lean_deg) < 10
+    # a start leaning from the ankles keeps trunk and body line together: its lean is read
+    start = dataclasses.replace(PISTON, early_trunk_lean_deg=50.0, travel_thighs=8.0)
+    assert best(start)[0] == "sprint_start"

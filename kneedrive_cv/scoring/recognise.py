@@ -66,6 +66,24 @@ ON_THE_BEAT = 0.6
 #: whose far thigh is lost 0.32-0.36; the standing thigh of a hold is up under a quarter as often as the held one.
 HELD_UP_SHARE = 0.42
 STANDING_UP_RATIO = 0.25
+#: A still arm: a pocket arm drifts 0-15 deg and reads up to 32 (5th to 95th percentile, a small or blurred arm's
+#: noise included); a running or piston arm swings 25-60 deg and reads from 35 (measured on the randomised renders,
+#: even seeds). Over this the arm :func:`frozen_side_of` called still is weighed as a swinging one.
+STILL_ARM_DEG = 34.0
+#: Lower knees (48-55 deg) on a travelling drill with one arm still: the pocket run is run at 180-270 steps a
+#: minute, a jog at 150-180 with knees of 35-50 deg, so under this rate the lower knees are a jog's.
+POCKET_QUICK_STEPS_PER_MIN = 175.0
+#: Very quick short steps: over this rate only drills step short (a jog takes 150-180 steps a minute, a run
+#: 165-200; a sprint's 220-276 take 4 thigh lengths each), so knees read as low as DRILL_KNEE_FLOOR_DEG still
+#: make a piston run (its knees reach 50-95 deg, read 5-10 lower by a large figure filmed close and rolled).
+#: Measured on the randomised renders: no walk or run of either seed parity steps over 190 a minute under 1.8
+#: thigh lengths; walking's knees read 20-45 deg, so the floor alone would not tell them apart, the rate does.
+VERY_QUICK_STEPS_PER_MIN = 210.0
+DRILL_KNEE_FLOOR_DEG = 38.0
+#: A start's first steps keep the body a near-straight line from the driving ankle to the shoulders (the lean
+#: "from the ankles": trunk and body line within about 15 deg); a trunk reading further than this from the body
+#: line is a misread trunk (a lost shoulder or hip), not a start's lean.
+START_BODY_LINE_DEG = 25.0
 #: A best guess less sure than this is reported as uncertain, with the runner-up.
 UNCERTAIN_BELOW = 0.6
 
@@ -81,7 +99,8 @@ class ClipFeatures:
         longest_hold_s: the longest knee hold, 0 when none.
         median_body_angle_deg: stance ankle to shoulder line from vertical, median over the clip.
         median_trunk_lean_deg: trunk lean from vertical, forward positive, median over the clip.
-        early_trunk_lean_deg: the same over the clip's first second (a start's set position).
+        early_trunk_lean_deg: the same over the clip's first second (a start's set position), on the frames
+            whose trunk agrees with the body line (:data:`START_BODY_LINE_DEG`).
         travel_thighs: net travel of the hips, thigh lengths, forward positive.
         feet_cycle_through: the feet sweep well behind the hips (a running or walking gait).
         foot_sweep_behind_thighs: how far behind the hips the heels sweep, thigh lengths.
@@ -163,6 +182,8 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     t = kinematics.t_s
     early = t <= t[0] + 1.0 if len(t) else np.zeros(0, bool)
     lean = kinematics.frames["trunk_lean"]
+    with np.errstate(invalid="ignore"):
+        early &= np.abs(lean - kinematics.frames["body_angle"]) <= START_BODY_LINE_DEG
     frozen, motion = frozen_side_of(kinematics)
     speed = ground_speed(kinematics)
     rate = periodic_rate_per_min([d.t_peak_s for d in drives]) if len(drives) >= MIN_DRIVES else None
@@ -291,7 +312,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
         # their "steps" are a fraction of a piston run's shortest (0.8 thigh lengths)
         stepping = 1.0 if f.step_thighs is None else _fit((f.step_thighs - MIN_STEP_THIGHS) / 0.05)
         travelling = max(moves, _fit((abs(speed) - TRAVEL_SPEED_THIGHS_S) / 0.1) * stepping)
-    frozen = 1.0 if f.frozen_side else 0.0
+    frozen = _still_arm(f)
     # knee drives on the spot keep the feet under the body (measured 0.4-0.8 thigh lengths behind the hips);
     # feet pushed further back are a gait, even where the hips do not seem to travel (a poor track of a run)
     sweeping = 0.0 if f.foot_sweep_behind_thighs is None else _fit((f.foot_sweep_behind_thighs - 1.0) / 0.05)
@@ -301,8 +322,13 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     quick_short = (0.0 if rate is None or step is None else
                    _fit((rate - QUICK_STEPS_PER_MIN) / 6) * _fit((RUNNING_STEP_THIGHS - step) / 0.08))
     knees_lower = 0.0 if peak is None else _fit((peak - TRAVEL_DRIVE_PEAK_DEG) / 3)
-    piston_knees = max(knees_up, quick_short * knees_lower)
-    pocket_knees = max(knees_up, knees_lower)
+    very_quick_short = (0.0 if rate is None or step is None or peak is None else
+                        _fit((rate - VERY_QUICK_STEPS_PER_MIN) / 6) * _fit((RUNNING_STEP_THIGHS - step) / 0.08)
+                        * _fit((peak - DRILL_KNEE_FLOOR_DEG) / 1.5))
+    piston_knees = max(knees_up, quick_short * knees_lower, very_quick_short)
+    # ... a pocket run's lower knees only at a pocket run's cadence: a jog with an arm read still is no drill
+    pocket_quick = 1.0 if rate is None else _fit((rate - POCKET_QUICK_STEPS_PER_MIN) / 6)
+    pocket_knees = max(knees_up, pocket_quick * knees_lower)
     running = running_fit(peak, f.foot_sweep_behind_thighs, f.step_thighs)
     # running drills alternate the legs; one leg driving again and again (a lunge and drive) is not one of them
     both = _fit((f.both_legs_share - ONE_LEG_SHARE) / 0.04)
@@ -338,6 +364,14 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     no_drill = max(1 - max(c.fit for c in out), running * travelling * (1 - frozen),
                    driving * (1 - both) * (1 - leaning) * (1 - held))
     return [*out, Candidate("none", max(no_drill, 1e-3), why)]
+
+
+def _still_arm(f: ClipFeatures) -> float:
+    """How surely one arm is kept still: 1 for an arm never seen swinging, less the more the still arm swings."""
+    if f.frozen_side is None:
+        return 0.0
+    swing = f.arm_swing_deg.get(f.frozen_side.value)
+    return 1.0 if swing is None else _fit((STILL_ARM_DEG - swing) / 1.0)
 
 
 def _arm_how(f: ClipFeatures) -> str:
