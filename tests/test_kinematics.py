@@ -484,6 +484,19 @@ def test_holds_found_with_their_duration() -> None:
     assert holds[0].duration_s == pytest.approx(2.5, abs=0.2)  # the step up and down is smoothed over ~0.1 s each
 
 
+@pytest.mark.parametrize(("gap", "held"), [((2.0, 2.5), [2.5]), ((2.0, 3.2), [1.0, 1.3])])
+def test_a_hold_the_model_misreads_for_half_a_second_is_one_hold(gap: tuple[float, float], held: list[float]) -> None:
+    """The left knee held up 1.0-3.5 s, read hanging for ``gap``: 0.5 s is the model's misreading (one hold of
+    2.5 s); 1.2 s is time enough to put the foot down and lift it again (two holds)."""
+    track, _ = build(Athlete(duration_s=5.0))
+    t = track.t_s
+    up = (t >= 1.0) & (t < (3.5 if gap[1] < 3.0 else 4.5)) & ~((t >= gap[0]) & (t < gap[1]))
+    track = _thigh_read_at(track, {int(i): 90.0 for i in np.flatnonzero(up)})
+    holds = detect_events(measure_track(track), travelling=False).holds
+    assert [h.side for h in holds] == [Side.LEFT] * len(held)
+    assert [h.duration_s for h in holds] == pytest.approx(held, abs=0.2)
+
+
 def test_a_touchdown_counted_twice_is_caught_by_the_hips_bounce() -> None:
     """Where the model traded the legs' labels every step, each foot's series has a touchdown at every step and
     the pooled count doubles; the hips' bounce (once per step, whichever leg is which) gives it away."""
