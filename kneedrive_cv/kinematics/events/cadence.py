@@ -319,6 +319,10 @@ def _steps_the_bounce_times(times: list[float], bounce: tuple[float, float]) -> 
 #: The events are numbered by the rhythm's period only where every interval is within this share of a period of a
 #: whole number of them: an interval of 1.5 periods could be one step or two.
 NUMBERING_SLACK = 0.3
+#: An event further than this share of a period from the line through the others is left out of its slope.
+OFF_THE_LINE = 0.2
+#: ... as long as this many events stay on it.
+MIN_EVENTS_ON_THE_LINE = 4
 
 
 def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> float:
@@ -338,7 +342,17 @@ def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> fl
     ratio = np.diff(ts) / period_s
     if np.any(np.abs(ratio - np.maximum(1, np.round(ratio))) > NUMBERING_SLACK):
         return 60.0 / period_s
-    slope = float(np.polyfit(number, ts, 1)[0])
+    from scipy.stats import theilslopes
+
+    # an event timed off its step by more than OFF_THE_LINE of a period (a touchdown read late where the clip
+    # starts, a far leg's drive read early) would tilt a least-squares line. The median of the slopes between
+    # every two events places the line robustly, and least squares fits it again through the events on it (a
+    # median of slopes between frame-timed events moves in whole frames; the fit does not).
+    robust = theilslopes(ts, number)
+    kept = np.abs(ts - (robust.slope * number + robust.intercept)) <= OFF_THE_LINE * period_s
+    if np.count_nonzero(kept) < MIN_EVENTS_ON_THE_LINE:
+        kept = np.ones(len(ts), bool)
+    slope = float(np.polyfit(number[kept], ts[kept], 1)[0])
     return 60.0 / slope if slope > 0 else 60.0 / period_s
 
 
