@@ -316,8 +316,8 @@ def _steps_the_bounce_times(times: list[float], bounce: tuple[float, float]) -> 
     return BOUNCE_COUNT_RANGE[0] <= len(times) / expected <= BOUNCE_COUNT_RANGE[1]
 
 
-#: The events are numbered by the rhythm's period only where every interval is within this share of a period of a
-#: whole number of them: an interval of 1.5 periods could be one step or two.
+#: The events are numbered by the rhythm's period only where every interval over one period is within this share of
+#: a period of a whole number of them: an interval of 1.5 periods could be one step or two.
 NUMBERING_SLACK = 0.3
 #: An event further than this share of a period from the line through the others is left out of its slope.
 OFF_THE_LINE = 0.2
@@ -340,7 +340,8 @@ def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> fl
         return 60.0 / period_s
     ts, number = numbered
     ratio = np.diff(ts) / period_s
-    if np.any(np.abs(ratio - np.maximum(1, np.round(ratio))) > NUMBERING_SLACK):
+    # under one period an interval is one step (a double detection, under 0.6, is gone already)
+    if np.any((ratio > 1) & (np.abs(ratio - np.round(ratio)) > NUMBERING_SLACK)):
         return 60.0 / period_s
     from scipy.stats import theilslopes
 
