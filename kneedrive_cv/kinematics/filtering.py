@@ -43,6 +43,15 @@ def runs_of(valid: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=False)]
 
 
+def close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.ndarray:
+    """``mask`` with its False runs no longer than ``max_s`` (between two True frames) made True."""
+    out = mask.copy()
+    for a, b in runs_of(~mask):
+        if a > 0 and b < len(mask) and t[b] - t[a - 1] <= max_s:
+            out[a:b] = True
+    return out
+
+
 def fill_gaps(t_s: np.ndarray, values: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Linearly interpolate NaN gaps no longer than ``max_gap_s`` between valid samples.
 
