@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kneedrive_cv.kinematics.filtering import runs_of
+from kneedrive_cv.kinematics.filtering import running_median, runs_of
 from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side, forward_sign
 
 _LEFT = [int(Landmark[f"LEFT_{p}"]) for p in LEG_PARTS]
@@ -145,16 +145,6 @@ HELD_MEDIAN_S = 0.1
 HELD_VOTE_S = 1.0
 
 
-def _running_median(values: np.ndarray, window: int) -> np.ndarray:
-    """Median of each ``window`` frames centred on a frame (NaN ignored, and NaN where all are)."""
-    if window <= 1 or len(values) < window:
-        return values.copy()
-    padded = np.concatenate([np.full(window // 2, np.nan), values, np.full(window // 2, np.nan)])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window
-        return np.asarray(np.nanmedian(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1))
-
-
 def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     """Mean of each ``window`` frames centred on a frame (NaN ignored, and NaN where all are)."""
     if window <= 1 or len(values) < window:
@@ -179,8 +169,8 @@ def _held_knee_order(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> np
     window = max(1, round(HELD_MEDIAN_S / frame_s) | 1) if frame_s > 0 else 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a leg unseen: NaN
-        higher = _running_median(np.fmax(left, right), window)
-        lower = _running_median(np.fmin(left, right), window)
+        higher = running_median(np.fmax(left, right), window)
+        lower = running_median(np.fmin(left, right), window)
     apart = np.nan_to_num(higher, nan=-np.inf) >= HELD_THIGH_DEG
     apart &= np.nan_to_num(higher - lower, nan=-np.inf) >= HELD_THIGH_DEG
     vote_window = max(1, round(HELD_VOTE_S / frame_s) | 1) if frame_s > 0 else 1

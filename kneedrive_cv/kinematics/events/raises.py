@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged, crossing, foot_point
-from kneedrive_cv.kinematics.filtering import close_short_breaks, runs_of, scipy_signal, smooth_series
+from kneedrive_cv.kinematics.filtering import close_short_breaks, running_median, runs_of, scipy_signal, smooth_series
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, forward_sign, sided
 
@@ -157,19 +157,6 @@ TOE_OFF_FLOOR_THIGHS = 0.1
 TOE_FLOOR_S = 1.0
 
 
-def _running_median(values: np.ndarray, window: int) -> np.ndarray:
-    """Median of each ``window`` frames centred on a frame (NaN ignored; NaN where all are)."""
-    if window <= 1 or len(values) < window:
-        return values.copy()
-    half = window // 2
-    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window: NaN
-        out = np.nanmedian(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
-    out[np.isnan(values)] = np.nan
-    return np.asarray(out)
-
-
 def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) -> LowerFoot | None:
     """The lower foot of every frame (see :class:`LowerFoot`); None without the unsmoothed landmarks."""
     s = settings or EventSettings()
@@ -200,13 +187,13 @@ def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) ->
     window = max(1, round(LOWER_FOOT_MEDIAN_S * fps) | 1)
     # a "lowest" toe well off the floor is the model drawing both feet where the raised one is: no standing foot
     toe_y = low[3]
-    floor_y = _running_median(np.where(seen, toe_y, np.nan), max(1, round(TOE_FLOOR_S * fps) | 1))
+    floor_y = running_median(np.where(seen, toe_y, np.nan), max(1, round(TOE_FLOOR_S * fps) | 1))
     lost = seen & (np.nan_to_num(floor_y - toe_y, nan=-np.inf) > TOE_OFF_FLOOR_THIGHS * kinematics.thigh_px)
     seen &= ~lost
     settle, floor_px = kinematics.settings, 0.05 * kinematics.thigh_px
-    hx, hy, tx, ty = (smooth_series(t, _running_median(np.where(seen, v, np.nan), window), settle, floor_px)[0]
+    hx, hy, tx, ty = (smooth_series(t, running_median(np.where(seen, v, np.nan), window), settle, floor_px)[0]
                       for v in low)
-    up = smooth_series(t, _running_median(higher_thigh, window), settle, 5.0)[0]
+    up = smooth_series(t, running_median(higher_thigh, window), settle, 5.0)[0]
     knee_up = close_short_breaks(np.nan_to_num(up, nan=-np.inf) >= s.raise_stance_max_thigh_deg, t,
                                   s.hold_bridge_s)
     # the pitch from the heel's height over the toe along the foot's length (its median over the clip): the
