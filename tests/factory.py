@@ -122,6 +122,52 @@ def with_swaps(track: PoseTrack, frames: list[tuple[int, int]]) -> PoseTrack:
     return track.replace(landmarks_px=lm)
 
 
+def with_legs_mixed_up(track: PoseTrack, t0: float, t1: float, swapped_share: float = 0.35,
+                       merged_share: float = 0.15, seed: int = 0) -> PoseTrack:
+    """The track with the model losing the legs between ``t0`` and ``t1`` s, as it does with a held knee near the
+    camera: the labels exchanged on ``swapped_share`` of the frames and the two knees and ankles pulled together
+    (to their midpoint) on ``merged_share``, each in runs of one to three frames at random.
+    """
+    lm = track.landmarks_px.copy()
+    rng = np.random.default_rng(seed)
+    inside = np.flatnonzero((track.t_s >= t0) & (track.t_s <= t1))
+    i = int(inside[0]) if len(inside) else len(lm)
+    while len(inside) and i <= inside[-1]:
+        run = int(rng.integers(1, 4))
+        u = rng.random()
+        frames = slice(i, min(i + run, int(inside[-1]) + 1))
+        if u < swapped_share:
+            lm[frames] = lm[frames][:, LEFT_RIGHT_SWAP]
+        elif u < swapped_share + merged_share:
+            for part in ("KNEE", "ANKLE"):
+                left, right = int(sided(Side.LEFT, part)), int(sided(Side.RIGHT, part))
+                mid = (lm[frames, left, :2] + lm[frames, right, :2]) / 2
+                lm[frames, left, :2], lm[frames, right, :2] = mid, mid
+        i += run
+    return track.replace(landmarks_px=lm)
+
+
+def with_feet_lost(track: PoseTrack, t0: float, t1: float, share: float = 0.15, seed: int = 0) -> PoseTrack:
+    """The track with the model drawing both feet where the higher one is, between ``t0`` and ``t1`` s, on
+    ``share`` of the frames in runs of two to six (as it does when it loses a standing foot behind a held knee).
+    """
+    lm = track.landmarks_px.copy()
+    rng = np.random.default_rng(seed)
+    inside = np.flatnonzero((track.t_s >= t0) & (track.t_s <= t1))
+    i = int(inside[0]) if len(inside) else len(lm)
+    while len(inside) and i <= inside[-1]:
+        run = int(rng.integers(2, 7))
+        if rng.random() < share:
+            frames = np.arange(i, min(i + run, int(inside[-1]) + 1))
+            for f in frames:
+                heels = {s: lm[f, int(sided(s, "HEEL")), 1] for s in Side}
+                up = min(Side, key=lambda s: heels[s])
+                for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
+                    lm[f, int(sided(up.other, part)), :2] = lm[f, int(sided(up, part)), :2]
+        i += run
+    return track.replace(landmarks_px=lm)
+
+
 def mirrored(track: PoseTrack) -> PoseTrack:
     """The athlete seen in a mirror: x flipped and left/right exchanged (the same body, facing the other way)."""
     lm = track.landmarks_px.copy()

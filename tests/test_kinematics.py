@@ -6,7 +6,17 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from factory import THIGH_PX, Athlete, build, mirrored, thigh_angles, walking, with_gaps, with_swaps
+from factory import (
+    THIGH_PX,
+    Athlete,
+    build,
+    mirrored,
+    thigh_angles,
+    walking,
+    with_gaps,
+    with_legs_mixed_up,
+    with_swaps,
+)
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, FootContact, KneeDrive, detect_events
 from kneedrive_cv.kinematics.events.cadence import (
@@ -539,6 +549,33 @@ def test_a_far_knee_glitch_at_the_clip_end_is_not_taken_for_a_swap() -> None:
     k = measure_track(track.replace(landmarks_px=lm))
     assert k.legs.frames_repaired == 0
     assert np.nanmax(np.abs(k.frames["thigh_angle_right"] - truth["thigh_angle_right"])) < 5.0
+
+
+@pytest.mark.parametrize("facing", list(Side))
+def test_a_held_knee_whose_legs_the_model_mixes_up_stays_on_its_own_leg(facing: Side) -> None:
+    """Left knee held 1-6 s; the model trades the legs' labels on about a third of the frames 1.6-5.4 s, many
+    times a second, and pulls the knees together on some more (as it does with a held knee near the camera).
+
+    While a knee stays up the legs cannot cross: the higher knee is the held one in every frame.
+    """
+    track, _ = build(Athlete(duration_s=7.0, fps=60.0, facing=facing, held=[(Side.LEFT, 1.0, 6.0)],
+                                 drive_width_s=0.4))
+    k = measure_track(with_legs_mixed_up(track, 1.6, 5.4))
+    held = (k.t_s > 1.8) & (k.t_s < 5.2)
+    assert np.mean(k.frames["thigh_angle_left"][held] >= 60.0) >= 0.95
+    assert np.mean(k.frames["thigh_angle_right"][held] <= 30.0) >= 0.95
+    assert "the higher knee held up" in k.legs.rule
+
+
+def test_a_switch_of_the_held_knee_keeps_each_hold_on_its_own_leg() -> None:
+    """Left knee held, then switched for the right in 0.15 s: each hold keeps its own leg, nothing is exchanged."""
+    track, truth = build(Athlete(duration_s=6.0, fps=60.0, held=[(Side.LEFT, 0.5, 3.0), (Side.RIGHT, 2.9, 5.5)],
+                                 drive_width_s=0.15))
+    k = measure_track(track)
+    assert k.legs.frames_repaired == 0
+    for side in Side:
+        name = f"thigh_angle_{side.value}"
+        assert np.nanmax(np.abs(k.frames[name] - truth[name])) < 5.0
 
 
 def running(step_s: float, bounce: bool = True, sweep_thighs: float = 1.3, duration_s: float = 8.0,

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from factory import Athlete, build, leaning_from_the_ankles, with_heel_raises
+from factory import Athlete, build, leaning_from_the_ankles, with_feet_lost, with_heel_raises, with_legs_mixed_up
 
 from kneedrive_cv.errors import ConfigError, UnknownDrillError
-from kneedrive_cv.kinematics.events import detect_events
-from kneedrive_cv.kinematics.measure import measure_track
+from kneedrive_cv.kinematics.events import EventSettings, detect_events
+from kneedrive_cv.kinematics.events.raises import mixed_up_holds, standing_foot
+from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.scoring.recognise import recognise
@@ -184,6 +185,46 @@ def test_calves_raises_are_the_standing_foots_not_the_driven_knees(facing: Side)
     assert [r.side for r in result.reps] == [Side.RIGHT] * 5
     assert all(r.metrics["heel_rise_thighs"] == pytest.approx(0.2, abs=0.02) for r in result.reps)
     assert result.cadence_spm == pytest.approx(60.0, rel=0.01)
+
+
+def calves_mixed_up(lost_share: float = 0.0) -> Kinematics:
+    """Left knee held 1-8 s, the right heel raised 0.2 thigh lengths at 2.5-6.5 s, the legs mixed up 1.5-7.5 s
+    (labels traded on a third of the frames, the knees pulled together on a quarter) and both feet drawn up on
+    ``lost_share`` of them."""
+    track, _ = build(Athlete(duration_s=9.0, fps=60.0, held=[(Side.LEFT, 1.0, 8.0)], drive_width_s=0.4))
+    raised = with_heel_raises(track, [2.5, 3.5, 4.5, 5.5, 6.5], 0.2 * 120.0, half_width_s=0.3, side=Side.RIGHT)
+    mixed = with_legs_mixed_up(raised, 1.5, 7.5, swapped_share=0.35, merged_share=0.25)
+    return measure_track(with_feet_lost(mixed, 1.5, 7.5, lost_share) if lost_share else mixed)
+
+
+def test_calves_raises_are_counted_on_the_lower_foot_where_the_model_mixes_the_legs_up() -> None:
+    """The thighs read up and down on either leg all through the hold; the lower foot is still the standing one."""
+    k = calves_mixed_up()
+    up = (k.t_s > 1.8) & (k.t_s < 7.2)
+    assert np.mean(k.frames["thigh_angle_left"][up] >= 60.0) < 0.6  # the labels cannot say which foot stands
+    events = detect_events(k, travelling=False)
+    assert [round(r.t_peak_s, 1) for r in events.raises] == [2.5, 3.5, 4.5, 5.5, 6.5]
+    assert [r.rise_thighs for r in events.raises] == pytest.approx([0.2] * 5, abs=0.02)
+    # the heel rises 24 px on a 55 px foot whose toe stays down: the foot pitches up asin(24 / 55) = 26 deg
+    assert [r.plantarflexion_deg for r in events.raises] == pytest.approx([26.0] * 5, abs=3.0)
+
+
+def test_the_lower_foot_is_not_read_where_the_model_loses_it_too() -> None:
+    """Both feet drawn up on a sixth of the frames: its glitches would read as raises, so no stretch reads it."""
+    settings = EventSettings()
+    for lost, stretches in ((0.0, 1), (0.2, 0)):
+        k = calves_mixed_up(lost)
+        foot = standing_foot(k, settings)
+        labelled = ~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)
+        assert len(mixed_up_holds(k, labelled, settings)) == stretches
+
+
+@pytest.mark.parametrize(("rise", "raises"), [(0.2, 1), (0.6, 0)])
+def test_a_heel_rises_no_further_than_the_foot_is_long(rise: float, raises: int) -> None:
+    """A standing heel "rising" 0.6 thigh lengths (more than the foot's length) is the model losing the foot."""
+    track, _ = build(Athlete(duration_s=4.0, fps=30.0, held=[(Side.LEFT, 0.5, 3.5)], drive_width_s=0.3))
+    k = measure_track(with_heel_raises(track, [2.0], rise * 120.0, half_width_s=0.3, side=Side.RIGHT))
+    assert len(detect_events(k, travelling=False).raises) == raises
 
 
 def test_a_wall_lean_reads_as_the_body_angle() -> None:

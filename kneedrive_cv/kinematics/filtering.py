@@ -43,6 +43,28 @@ def runs_of(valid: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=False)]
 
 
+def close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.ndarray:
+    """``mask`` with its False runs no longer than ``max_s`` (between two True frames) made True."""
+    out = mask.copy()
+    for a, b in runs_of(~mask):
+        if a > 0 and b < len(mask) and t[b] - t[a - 1] <= max_s:
+            out[a:b] = True
+    return out
+
+
+def running_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Median of each ``window`` frames centred on a frame, NaN ignored (NaN where the frame itself is NaN)."""
+    if window <= 1 or len(values) < window:
+        return values.copy()
+    half = window // 2
+    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window: NaN
+        out = np.nanmedian(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
+    out[np.isnan(values)] = np.nan
+    return np.asarray(out)
+
+
 def fill_gaps(t_s: np.ndarray, values: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Linearly interpolate NaN gaps no longer than ``max_gap_s`` between valid samples.
 

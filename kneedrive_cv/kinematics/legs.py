@@ -12,16 +12,24 @@ a one-frame hole one chain leaves in a swap the others found (the legs crossing 
 the two consistent legs is the athlete's left is then decided for the whole run of frames:
 in a side view the near leg (smaller depth) is on the side the athlete faces (facing right, the camera sees
 the right side), otherwise the labels the model gave most of the time are kept.
+
+A knee held up is a case of its own: there the model may trade the labels many times a second, or pull both legs
+towards each other, for seconds on end (a held knee near the camera at a wall, measured: a third of the frames
+swapped or half merged), and no prediction from the frames before can be trusted. While one knee stays up (the
+higher of the two thighs, whatever its label, at or above :data:`HELD_THIGH_DEG` and that far above the other,
+for :data:`HELD_MIN_S` or more), the legs cannot cross unseen: in each frame the leg with the higher knee takes the
+label it has on most frames around it (:data:`HELD_VOTE_S`).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from kneedrive_cv.kinematics.filtering import runs_of
-from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side
+from kneedrive_cv.kinematics.filtering import running_median, runs_of
+from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side, forward_sign
 
 _LEFT = [int(Landmark[f"LEFT_{p}"]) for p in LEG_PARTS]
 _RIGHT = [int(Landmark[f"RIGHT_{p}"]) for p in LEG_PARTS]
@@ -123,6 +131,61 @@ def _exchange(lm: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+#: A knee held up: the higher thigh at or above this (deg from straight down; a held knee is at 60 or more) and
+#: this much above the other (a standing thigh hangs at 0 or behind; knee drives one after the other, the legs
+#: taking turns, bring the two within 20 deg as they pass) ...
+HELD_THIGH_DEG = 45.0
+#: ... for this long (s; a knee drive's thigh is that high for well under half a second; no break is bridged, as
+#: a switch of the held knee at the wall passes the thighs as quickly as the model's worst mix-up) ...
+HELD_MIN_S = 0.8
+#: ... each thigh read through a running median this long (s), so half-merged frames neither end nor start one.
+HELD_MEDIAN_S = 0.1
+#: The held knee's label: the one the higher knee has on most frames within this time (s) centred on a frame (a
+#: switch of knees at the wall, which passes the thighs as quickly as the model mixes them up, then changes it).
+HELD_VOTE_S = 1.0
+
+
+def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of each ``window`` frames centred on a frame (NaN ignored, and NaN where all are)."""
+    if window <= 1 or len(values) < window:
+        return values.copy()
+    padded = np.concatenate([np.full(window // 2, np.nan), values, np.full(window // 2, np.nan)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window
+        return np.asarray(np.nanmean(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1))
+
+
+def _thigh_deg(lm: np.ndarray, side: Side, f: int) -> np.ndarray:
+    """Each frame's thigh angle of the leg labelled ``side`` (deg from straight down, forward positive)."""
+    v = lm[:, int(Landmark[f"{side.name}_KNEE"]), :2] - lm[:, int(Landmark[f"{side.name}_HIP"]), :2]
+    return np.asarray(np.degrees(np.arctan2(f * v[:, 0], v[:, 1])))
+
+
+def _held_knee_order(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> np.ndarray:
+    """Frames (bool) whose labels to exchange so that, through each knee held up, the higher knee keeps one label."""
+    f = forward_sign(facing)
+    left, right = _thigh_deg(lm, Side.LEFT, f), _thigh_deg(lm, Side.RIGHT, f)
+    frame_s = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
+    window = max(1, round(HELD_MEDIAN_S / frame_s) | 1) if frame_s > 0 else 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a leg unseen: NaN
+        higher = running_median(np.fmax(left, right), window)
+        lower = running_median(np.fmin(left, right), window)
+    apart = np.nan_to_num(higher, nan=-np.inf) >= HELD_THIGH_DEG
+    apart &= np.nan_to_num(higher - lower, nan=-np.inf) >= HELD_THIGH_DEG
+    vote_window = max(1, round(HELD_VOTE_S / frame_s) | 1) if frame_s > 0 else 1
+    out = np.zeros(len(lm), bool)
+    for a, b in runs_of(apart):
+        if t_s[b - 1] - t_s[a] < HELD_MIN_S:
+            continue
+        left_up = left[a:b] > right[a:b]
+        seen = ~np.isnan(left[a:b]) & ~np.isnan(right[a:b])
+        # the label up in most frames around each frame: one through a hold, the other after a switch of knees
+        votes = _running_mean(np.where(seen, left_up.astype(float), np.nan), vote_window)
+        out[a:b] = seen & (left_up != (np.nan_to_num(votes, nan=0.5) >= 0.5))
+    return out
+
+
 def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None,
                      side_view: bool, t_s: np.ndarray | None = None) -> tuple[np.ndarray, LegRepair]:
     """Landmarks with each leg series on one physical leg, and what was changed.
@@ -147,6 +210,11 @@ def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None
         if step > 1:
             states = _joined(states, step)
         fixed = _exchange(landmarks[a:b], states)
+        held = _held_knee_order(fixed, t_s[a:b] if t_s is not None else np.arange(b - a) / 30.0, facing)
+        states ^= held
+        fixed = _exchange(fixed, held)
+        if held.any():
+            rules.add("the higher knee held up")
         # which consistent leg is the athlete's left, for this whole run
         z_left = np.nanmean(fixed[:, _LEFT, 2])
         z_right = np.nanmean(fixed[:, _RIGHT, 2])

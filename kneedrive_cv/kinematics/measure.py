@@ -48,6 +48,9 @@ class Kinematics:
         legs: the swap repair (frames exchanged, rule used).
         thigh_px: thigh length in pixels, the unit of knee height.
         travel_thighs: net horizontal travel of the hips over the clip, in thigh lengths, forward positive.
+        unsmoothed_xy: (frames, 33, 2) pixel positions with legs repaired, before smoothing (NaN where nobody):
+            rules that pick one of the legs frame by frame whatever its label (the lower foot) read these, as
+            smoothing a label the model swaps back and forth blends the two legs.
 
     """
 
@@ -62,6 +65,7 @@ class Kinematics:
     thigh_px: float
     travel_thighs: float
     settings: FilterSettings
+    unsmoothed_xy: np.ndarray | None = None
 
     @property
     def t_s(self) -> np.ndarray:
@@ -98,4 +102,5 @@ def measure_track(track: PoseTrack, settings: FilterSettings | None = None) -> K
     hips = mid_hip(xy)[:, 0]
     ok = np.flatnonzero(~np.isnan(hips))
     travel = float(f * (hips[ok[-1]] - hips[ok[0]]) / thigh_px) if len(ok) > 1 else 0.0
-    return Kinematics(frames, xy, vis, facing, agreement, view, ratio, legs, thigh_px, travel, settings)
+    return Kinematics(frames, xy, vis, facing, agreement, view, ratio, legs, thigh_px, travel, settings,
+                      repaired[:, :, :2])

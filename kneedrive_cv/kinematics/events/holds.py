@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged
-from kneedrive_cv.kinematics.filtering import runs_of
+from kneedrive_cv.kinematics.filtering import close_short_breaks, runs_of
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side
 
@@ -38,7 +38,7 @@ def holds(kinematics: Kinematics, settings: EventSettings | None = None) -> list
         speed = np.abs(np.gradient(np.nan_to_num(theta), t)) if len(t) > 1 else np.zeros_like(t)
         up = ~np.isnan(theta) & (theta >= s.hold_min_thigh_deg) & (speed <= s.hold_max_speed_deg_s)
         found = [Hold(side, a, b - 1, float(t[a]), float(t[b - 1]))
-                 for a, b in runs_of(_close_short_breaks(up, t, s.hold_bridge_s)) if t[b - 1] - t[a] >= s.hold_min_s]
+                 for a, b in runs_of(close_short_breaks(up, t, s.hold_bridge_s)) if t[b - 1] - t[a] >= s.hold_min_s]
         out += _rejoined(found, s.hold_rejoin_s)
     out.sort(key=lambda h: h.t_start_s)
     return out
@@ -60,10 +60,3 @@ def _rejoined(found: list[Hold], max_gap_s: float) -> list[Hold]:
             out.append(h)
     return out
 
-
-def _close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.ndarray:
-    out = mask.copy()
-    for a, b in runs_of(~mask):
-        if a > 0 and b < len(mask) and t[b] - t[a - 1] <= max_s:
-            out[a:b] = True
-    return out

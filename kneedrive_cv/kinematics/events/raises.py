@@ -3,9 +3,12 @@
 In sprinter's calves one knee is driven up and held (a hold) while the other foot, already on its ball at the wall,
 raises its heel again and again: those raises are the reps. Each frame's standing foot is the one whose thigh is
 down while the other is up (both feet when neither is up), so a frame where the model swaps the legs' labels still
-reads the right foot. A raise is a dip of the standing ankle's dorsiflexion (the ankle plantarflexing) that lifts
-the heel; frames near a knee coming up or down are left out, so the driven leg is never read as a raise. Each
-raise is measured from its own rest level: a foot already pitched at the wall is measured from where it starts.
+reads the right foot. Where the model mixes the legs up for most of a held knee (both legs' landmarks trading
+labels many times a second, or pulled together), no label can be trusted: the standing foot is then the lower
+foot, picked frame by frame before any smoothing, and a raise is its pitch rising. A raise is a dip of the
+standing ankle's dorsiflexion (the ankle plantarflexing) that lifts the heel; frames near a knee coming up or down
+are left out, so the driven leg is never read as a raise. Each raise is measured from its own rest level: a foot
+already pitched at the wall is measured from where it starts.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged, crossing, foot_point
-from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
+from kneedrive_cv.kinematics.filtering import close_short_breaks, running_median, runs_of, scipy_signal, smooth_series
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Side
+from kneedrive_cv.landmarks import Side, forward_sign, sided
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,82 @@ def standing_foot(kinematics: Kinematics, settings: EventSettings | None = None)
     return StandingFoot(label, p_out, h_out)
 
 
+@dataclass(frozen=True)
+class LowerFoot:
+    """Per frame, whatever the legs' labels: whether one knee is up, and the lower foot's pitch and heel height.
+
+    ``knee_up`` is the higher thigh at or above ``raise_stance_max_thigh_deg``; ``label`` the lower foot's label
+    (the model's, after the swap repair); ``pitch_deg`` the lower foot's heel above its toe as an angle (deg, heel
+    up positive; its rise is the ankle's plantarflexion while the shank keeps its angle); ``heel_thighs`` its
+    heel's height (as :func:`heel_height`). Each is picked on the unsmoothed landmarks and then smoothed.
+    ``foot_lost`` marks the frames whose lowest toe is off the floor: the model drew both feet up, and those
+    frames are left out.
+    """
+
+    knee_up: np.ndarray
+    label: list[Side | None]
+    pitch_deg: np.ndarray
+    heel_thighs: np.ndarray
+    foot_lost: np.ndarray
+
+
+#: The lower foot's landmarks are taken through a running median this long (s) before smoothing: a model that mixes
+#: the legs up puts a foot half-way between them on up to about a third of the frames, in runs of a few.
+LOWER_FOOT_MEDIAN_S = 0.1
+#: The standing toe stays on the floor through a raise (it is by the ball the foot pivots on): a lowest toe more
+#: than TOE_OFF_FLOOR_THIGHS above its usual level (its median over TOE_FLOOR_S) is no standing foot's.
+TOE_OFF_FLOOR_THIGHS = 0.1
+TOE_FLOOR_S = 1.0
+
+
+def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) -> LowerFoot | None:
+    """The lower foot of every frame (see :class:`LowerFoot`); None without the unsmoothed landmarks."""
+    s = settings or EventSettings()
+    xy, t = kinematics.unsmoothed_xy, kinematics.t_s
+    if xy is None or len(t) < 2:
+        return None
+    f = forward_sign(kinematics.facing)
+    thigh, height, heel, toe = {}, {}, {}, {}
+    for side in Side:
+        v = xy[:, int(sided(side, "KNEE"))] - xy[:, int(sided(side, "HIP"))]
+        thigh[side] = np.degrees(np.arctan2(f * v[:, 0], v[:, 1]))
+        heel[side], toe[side] = xy[:, int(sided(side, "HEEL"))], xy[:, int(sided(side, "FOOT_INDEX"))]
+        height[side] = -(heel[side][:, 1] + toe[side][:, 1]) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nobody: NaN
+        higher_thigh = np.fmax(thigh[Side.LEFT], thigh[Side.RIGHT])
+    seen = ~np.isnan(height[Side.LEFT]) & ~np.isnan(height[Side.RIGHT])
+    left_lower = seen & (np.nan_to_num(height[Side.LEFT]) <= np.nan_to_num(height[Side.RIGHT]))
+    # the heel and the toe nearest the floor, each on its own: a frame whose feet the model half merges still
+    # has its lowest heel and toe where the standing foot's are (measured within 4 px, median 0.3 px for the toe)
+    low = []
+    for part in (heel, toe):
+        nearer = part[Side.LEFT][:, 1:] >= part[Side.RIGHT][:, 1:]
+        low += [np.where(nearer[:, 0], part[Side.LEFT][:, c], part[Side.RIGHT][:, c]) for c in range(2)]
+    label: list[Side | None] = [None if not ok else Side.LEFT if lower else Side.RIGHT
+                                for ok, lower in zip(seen, left_lower, strict=True)]
+    fps = (len(t) - 1) / (t[-1] - t[0]) if t[-1] > t[0] else 30.0
+    window = max(1, round(LOWER_FOOT_MEDIAN_S * fps) | 1)
+    # a "lowest" toe well off the floor is the model drawing both feet where the raised one is: no standing foot
+    toe_y = low[3]
+    floor_y = running_median(np.where(seen, toe_y, np.nan), max(1, round(TOE_FLOOR_S * fps) | 1))
+    lost = seen & (np.nan_to_num(floor_y - toe_y, nan=-np.inf) > TOE_OFF_FLOOR_THIGHS * kinematics.thigh_px)
+    seen &= ~lost
+    settle, floor_px = kinematics.settings, 0.05 * kinematics.thigh_px
+    hx, hy, tx, ty = (smooth_series(t, running_median(np.where(seen, v, np.nan), window), settle, floor_px)[0]
+                      for v in low)
+    up = smooth_series(t, running_median(higher_thigh, window), settle, 5.0)[0]
+    knee_up = close_short_breaks(np.nan_to_num(up, nan=-np.inf) >= s.raise_stance_max_thigh_deg, t,
+                                  s.hold_bridge_s)
+    # the pitch from the heel's height over the toe along the foot's length (its median over the clip): the
+    # heights are what the lower foot's picking keeps steady, its x flickers with the half-merged frames
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no foot seen: NaN
+        foot_px = float(np.nanmedian(np.hypot(tx - hx, ty - hy)))
+    pitch = np.degrees(np.arcsin(np.clip((ty - hy) / foot_px, -1.0, 1.0)))
+    return LowerFoot(knee_up, label, pitch, -hy / kinematics.thigh_px, lost)
+
+
 def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Side | None], a: int,
                thigh_px: float, s: EventSettings) -> list[HeelRaise]:
     """The raises of one stretch ``[a, a + len(seg))`` where a standing foot is seen throughout.
@@ -154,10 +233,40 @@ def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Si
         plantarflexion = float(np.max(seg[lo:hi + 1]) - np.median(seg[base]))
         if rise < s.raise_min_thighs and s.raise_min_thighs * thigh_px >= s.raise_min_px:
             continue  # the ankle seemed to turn but the heel, big enough in the picture to show it, did not rise
+        if rise > s.raise_max_thighs:
+            continue  # further than a heel can rise on its toes: the model lost the standing foot
         if rise * thigh_px < s.raise_min_px:  # a small figure: the heel's rise is under what the picture shows
             rise = float("nan")
         out.append(HeelRaise(a + lo, a + p, a + hi, float(t[a + lo]), float(t[a + p]), float(t[a + hi]), rise,
                              labels[a + p], plantarflexion))
+    return out
+
+
+#: A knee held up whose standing foot the legs' labels name on less than this share of its frames has had its legs
+#: mixed up by the model: its standing foot is read as the lower foot instead, unless the model loses that foot too
+#: (both feet drawn up) on more than LOST_FOOT_MAX_SHARE of the frames (measured: 0-2 % where the lower foot counts
+#: every raise, 15-17 % where its glitches read as raises as often as the raises do).
+LABELLED_MIN_SHARE = 0.5
+LOST_FOOT_MAX_SHARE = 0.1
+
+
+def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
+                    s: EventSettings) -> list[tuple[int, int, LowerFoot]]:
+    """Stretches ``[a, b)`` of a knee kept up, clear of it coming up or down, whose standing foot is mostly unnamed.
+
+    Each comes with the lower foot, to be read there instead.
+    """
+    low = lower_foot(kinematics, s)
+    if low is None:
+        return []
+    t = kinematics.t_s
+    out = []
+    for a, b in runs_of(low.knee_up):
+        keep = (t >= t[a] + s.raise_clear_s) & (t <= t[b - 1] - s.raise_clear_s)
+        inside = np.flatnonzero(keep[a:b]) + a
+        if (len(inside) >= 5 and np.mean(labelled[inside]) < LABELLED_MIN_SHARE
+                and np.mean(low.foot_lost[inside]) <= LOST_FOOT_MAX_SHARE):
+            out.append((int(inside[0]), int(inside[-1]) + 1, low))
     return out
 
 
@@ -170,11 +279,20 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
     s = settings or EventSettings()
     t = kinematics.t_s
     foot = standing_foot(kinematics, s)
+    labelled = ~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)
     out: list[HeelRaise] = []
-    for a, b in runs_of(~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)):
+    for a, b, low in mixed_up_holds(kinematics, labelled, s):
+        labelled[a:b] = False
+        seen = ~np.isnan(low.pitch_deg[a:b]) & ~np.isnan(low.heel_thighs[a:b])
+        for c, d in runs_of(seen):
+            if d - c >= 5 and t[a + d - 1] > t[a + c]:
+                out += _raises_in(t, low.pitch_deg[a + c:a + d], low.heel_thighs[a + c:a + d], low.label, a + c,
+                                  kinematics.thigh_px, s)
+    for a, b in runs_of(labelled):
         if b - a >= 5 and t[b - 1] > t[a]:
             out += _raises_in(t, foot.plantarflexion_deg[a:b], foot.heel_thighs[a:b], foot.label, a,
                               kinematics.thigh_px, s)
+    out.sort(key=lambda r: r.t_peak_s)
     sides = Counter(r.side for r in out if r.side is not None)
     if sides:
         stance = sides.most_common(1)[0][0]

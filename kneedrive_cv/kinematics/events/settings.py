@@ -54,6 +54,9 @@ class EventSettings:
     #: measured", and a figure too small to show raise_min_thighs is not held to it).
     raise_min_deg: float = 6.0
     raise_min_thighs: float = 0.02
+    #: ... and no more than the foot is long (heel to toe about 0.45 thigh lengths, the toe staying down): a heel
+    #: "rising" further is the model drawing the standing foot where the raised one is.
+    raise_max_thighs: float = 0.45
     raise_min_px: float = 2.0
     raise_min_interval_s: float = 0.25
     #: ... and stays up at least this long at half its height: two raises a second stay up about 0.25 s, a
