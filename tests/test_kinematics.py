@@ -747,8 +747,8 @@ def test_a_step_timed_off_the_line_does_not_tilt_the_rate(late_s: float) -> None
     """Twelve touchdowns 0.3 s apart (200 a minute), the first read late where the clip starts.
 
     A least-squares line through all of them reads 202.1 (0.08 s late); fitted again without the one a quarter
-    of a step off the line through the median of the slopes, 200. The first interval, 0.2 s (0.67 of a step),
-    is one step: under a period there is nothing to number but one.
+    of a step off a parabola through the others, 200. The first interval, 0.2 s (0.67 of a step), is one step:
+    under a period there is nothing to number but one.
     """
     times = [0.2 + 0.3 * k for k in range(12)]
     times[0] += late_s

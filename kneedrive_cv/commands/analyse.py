@@ -110,15 +110,15 @@ def distances_line(result: AnalysisResult) -> str | None:
 
 
 def _import_later_stages() -> None:
-    for name in ("scipy.signal", "scipy.stats", "kneedrive_cv.output.plots", "kneedrive_cv.output.html",
+    for name in ("scipy.signal", "kneedrive_cv.output.plots", "kneedrive_cv.output.html",
                  "kneedrive_cv.output.kinogram", "kneedrive_cv.output.report"):
         importlib.import_module(name)
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse, print, write."""
-    # scipy.signal (0.5 s), scipy.stats (0.2 s), matplotlib and the report's other libraries load while the pose
-    # model runs (it releases the GIL), not after it
+    # scipy.signal (0.5 s), matplotlib and the report's other libraries load while the pose model runs (it
+    # releases the GIL), not after it
     threading.Thread(target=_import_later_stages, daemon=True).start()
     cache = None if args.no_cache else TrackCache()
     out = args.out or Path("results") / args.clip.stem

@@ -319,10 +319,12 @@ def _steps_the_bounce_times(times: list[float], bounce: tuple[float, float]) -> 
 #: The events are numbered by the rhythm's period only where every interval over one period is within this share of
 #: a period of a whole number of them: an interval of 1.5 periods could be one step or two.
 NUMBERING_SLACK = 0.3
-#: An event further than this share of a period from the line through the others is left out of its slope.
+#: An event further than this share of a period from a parabola through the others is left out of the line.
 OFF_THE_LINE = 0.2
 #: ... as long as this many events stay on it.
 MIN_EVENTS_ON_THE_LINE = 4
+#: Events off the line are looked for only among at least this many (a parabola through fewer follows each one).
+MIN_EVENTS_FOR_A_CURVE = 6
 
 
 def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> float:
@@ -343,14 +345,16 @@ def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> fl
     # under one period an interval is one step (a double detection, under 0.6, is gone already)
     if np.any((ratio > 1) & (np.abs(ratio - np.round(ratio)) > NUMBERING_SLACK)):
         return 60.0 / period_s
-    from scipy.stats import theilslopes
-
     # an event timed off its step by more than OFF_THE_LINE of a period (a touchdown read late where the clip
-    # starts, a far leg's drive read early) would tilt a least-squares line. The median of the slopes between
-    # every two events places the line robustly, and least squares fits it again through the events on it (a
-    # median of slopes between frame-timed events moves in whole frames; the fit does not).
-    robust = theilslopes(ts, number)
-    kept = np.abs(ts - (robust.slope * number + robust.intercept)) <= OFF_THE_LINE * period_s
+    # starts, a far leg's drive read early) would tilt the line: it is left out. Off is judged against a parabola
+    # through the other events (it follows a rate that drifts, as a line would not), each event's distance from
+    # the curve fitted without it (least squares' leave-one-out residual, r / (1 - h), from the hat matrix).
+    kept = np.ones(len(ts), bool)
+    if len(ts) >= MIN_EVENTS_FOR_A_CURVE:
+        x = np.vander(number.astype(float), 3)
+        coef, *_ = np.linalg.lstsq(x, ts, rcond=None)
+        leverage = np.einsum("ij,ji->i", x, np.linalg.pinv(x))
+        kept = np.abs((ts - x @ coef) / (1 - leverage)) <= OFF_THE_LINE * period_s
     if np.count_nonzero(kept) < MIN_EVENTS_ON_THE_LINE:
         kept = np.ones(len(ts), bool)
     slope = float(np.polyfit(number[kept], ts[kept], 1)[0])
