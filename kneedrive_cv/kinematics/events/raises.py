@@ -157,22 +157,40 @@ TOE_OFF_FLOOR_THIGHS = 0.1
 TOE_FLOOR_S = 1.0
 
 
-def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) -> LowerFoot | None:
-    """The lower foot of every frame (see :class:`LowerFoot`); None without the unsmoothed landmarks."""
+def knee_kept_up(kinematics: Kinematics, settings: EventSettings | None = None) -> np.ndarray | None:
+    """Frames where one thigh, whichever its label, is up (:attr:`LowerFoot.knee_up`); None as for lower_foot.
+
+    The first and cheapest part of :func:`lower_foot`: a clip with no knee kept up needs no more of it.
+    """
     s = settings or EventSettings()
     xy, t = kinematics.unsmoothed_xy, kinematics.t_s
     if xy is None or len(t) < 2:
         return None
     f = forward_sign(kinematics.facing)
-    thigh, height, heel, toe = {}, {}, {}, {}
+    thigh = {}
     for side in Side:
         v = xy[:, int(sided(side, "KNEE"))] - xy[:, int(sided(side, "HIP"))]
         thigh[side] = np.degrees(np.arctan2(f * v[:, 0], v[:, 1]))
-        heel[side], toe[side] = xy[:, int(sided(side, "HEEL"))], xy[:, int(sided(side, "FOOT_INDEX"))]
-        height[side] = -(heel[side][:, 1] + toe[side][:, 1]) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nobody: NaN
         higher_thigh = np.fmax(thigh[Side.LEFT], thigh[Side.RIGHT])
+    fps = (len(t) - 1) / (t[-1] - t[0]) if t[-1] > t[0] else 30.0
+    window = max(1, round(LOWER_FOOT_MEDIAN_S * fps) | 1)
+    up = smooth_series(t, running_median(higher_thigh, window), kinematics.settings, 5.0)[0]
+    return close_short_breaks(np.nan_to_num(up, nan=-np.inf) >= s.raise_stance_max_thigh_deg, t, s.hold_bridge_s)
+
+
+def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) -> LowerFoot | None:
+    """The lower foot of every frame (see :class:`LowerFoot`); None without the unsmoothed landmarks."""
+    s = settings or EventSettings()
+    xy, t = kinematics.unsmoothed_xy, kinematics.t_s
+    knee_up = knee_kept_up(kinematics, s)
+    if xy is None or knee_up is None:
+        return None
+    height, heel, toe = {}, {}, {}
+    for side in Side:
+        heel[side], toe[side] = xy[:, int(sided(side, "HEEL"))], xy[:, int(sided(side, "FOOT_INDEX"))]
+        height[side] = -(heel[side][:, 1] + toe[side][:, 1]) / 2
     seen = ~np.isnan(height[Side.LEFT]) & ~np.isnan(height[Side.RIGHT])
     left_lower = seen & (np.nan_to_num(height[Side.LEFT]) <= np.nan_to_num(height[Side.RIGHT]))
     # the heel and the toe nearest the floor, each on its own: a frame whose feet the model half merges still
@@ -193,9 +211,6 @@ def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) ->
     settle, floor_px = kinematics.settings, 0.05 * kinematics.thigh_px
     hx, hy, tx, ty = (smooth_series(t, running_median(np.where(seen, v, np.nan), window), settle, floor_px)[0]
                       for v in low)
-    up = smooth_series(t, running_median(higher_thigh, window), settle, 5.0)[0]
-    knee_up = close_short_breaks(np.nan_to_num(up, nan=-np.inf) >= s.raise_stance_max_thigh_deg, t,
-                                  s.hold_bridge_s)
     # the pitch from the heel's height over the toe along the foot's length (its median over the clip): the
     # heights are what the lower foot's picking keeps steady, its x flickers with the half-merged frames
     with warnings.catch_warnings():
@@ -256,18 +271,21 @@ def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
 
     Each comes with the lower foot, to be read there instead.
     """
-    low = lower_foot(kinematics, s)
-    if low is None:
+    knee_up = knee_kept_up(kinematics, s)
+    if knee_up is None:
         return []
     t = kinematics.t_s
-    out = []
-    for a, b in runs_of(low.knee_up):
+    stretches = []
+    for a, b in runs_of(knee_up):
         keep = (t >= t[a] + s.raise_clear_s) & (t <= t[b - 1] - s.raise_clear_s)
         inside = np.flatnonzero(keep[a:b]) + a
-        if (len(inside) >= 5 and np.mean(labelled[inside]) < LABELLED_MIN_SHARE
-                and np.mean(low.foot_lost[inside]) <= LOST_FOOT_MAX_SHARE):
-            out.append((int(inside[0]), int(inside[-1]) + 1, low))
-    return out
+        if len(inside) >= 5 and np.mean(labelled[inside]) < LABELLED_MIN_SHARE:
+            stretches.append(inside)
+    low = lower_foot(kinematics, s) if stretches else None  # the feet's series cost most: only where needed
+    if low is None:
+        return []
+    return [(int(inside[0]), int(inside[-1]) + 1, low) for inside in stretches
+            if np.mean(low.foot_lost[inside]) <= LOST_FOOT_MAX_SHARE]
 
 
 def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -> list[HeelRaise]:
