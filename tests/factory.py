@@ -7,6 +7,7 @@ right are the athlete's own; facing right puts the right leg nearer the camera (
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,6 +123,20 @@ def with_swaps(track: PoseTrack, frames: list[tuple[int, int]]) -> PoseTrack:
     return track.replace(landmarks_px=lm)
 
 
+def _random_runs(track: PoseTrack, t0: float, t1: float, seed: int, shortest: int,
+                 longest: int) -> Iterator[tuple[slice, float]]:
+    """Consecutive runs of ``shortest`` to ``longest`` frames over ``t0`` to ``t1`` s, each with a draw in [0, 1)."""
+    rng = np.random.default_rng(seed)
+    inside = np.flatnonzero((track.t_s >= t0) & (track.t_s <= t1))
+    if not len(inside):
+        return
+    i, last = int(inside[0]), int(inside[-1])
+    while i <= last:
+        run = int(rng.integers(shortest, longest + 1))
+        yield slice(i, min(i + run, last + 1)), float(rng.random())
+        i += run
+
+
 def with_legs_mixed_up(track: PoseTrack, t0: float, t1: float, swapped_share: float = 0.35,
                        merged_share: float = 0.15, seed: int = 0) -> PoseTrack:
     """The track with the model losing the legs between ``t0`` and ``t1`` s, as it does with a held knee near the
@@ -129,13 +144,7 @@ def with_legs_mixed_up(track: PoseTrack, t0: float, t1: float, swapped_share: fl
     (to their midpoint) on ``merged_share``, each in runs of one to three frames at random.
     """
     lm = track.landmarks_px.copy()
-    rng = np.random.default_rng(seed)
-    inside = np.flatnonzero((track.t_s >= t0) & (track.t_s <= t1))
-    i = int(inside[0]) if len(inside) else len(lm)
-    while len(inside) and i <= inside[-1]:
-        run = int(rng.integers(1, 4))
-        u = rng.random()
-        frames = slice(i, min(i + run, int(inside[-1]) + 1))
+    for frames, u in _random_runs(track, t0, t1, seed, 1, 3):
         if u < swapped_share:
             lm[frames] = lm[frames][:, LEFT_RIGHT_SWAP]
         elif u < swapped_share + merged_share:
@@ -143,7 +152,6 @@ def with_legs_mixed_up(track: PoseTrack, t0: float, t1: float, swapped_share: fl
                 left, right = int(sided(Side.LEFT, part)), int(sided(Side.RIGHT, part))
                 mid = (lm[frames, left, :2] + lm[frames, right, :2]) / 2
                 lm[frames, left, :2], lm[frames, right, :2] = mid, mid
-        i += run
     return track.replace(landmarks_px=lm)
 
 
@@ -152,19 +160,13 @@ def with_feet_lost(track: PoseTrack, t0: float, t1: float, share: float = 0.15, 
     ``share`` of the frames in runs of two to six (as it does when it loses a standing foot behind a held knee).
     """
     lm = track.landmarks_px.copy()
-    rng = np.random.default_rng(seed)
-    inside = np.flatnonzero((track.t_s >= t0) & (track.t_s <= t1))
-    i = int(inside[0]) if len(inside) else len(lm)
-    while len(inside) and i <= inside[-1]:
-        run = int(rng.integers(2, 7))
-        if rng.random() < share:
-            frames = np.arange(i, min(i + run, int(inside[-1]) + 1))
-            for f in frames:
+    for frames, u in _random_runs(track, t0, t1, seed, 2, 6):
+        if u < share:
+            for f in range(frames.start, frames.stop):
                 heels = {s: lm[f, int(sided(s, "HEEL")), 1] for s in Side}
                 up = min(Side, key=lambda s: heels[s])
                 for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
                     lm[f, int(sided(up.other, part)), :2] = lm[f, int(sided(up, part)), :2]
-        i += run
     return track.replace(landmarks_px=lm)
 
 
