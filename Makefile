@@ -22,9 +22,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check kneedrive_cv tests benchmarks models
 	$(VENV)/bin/mypy
 
+# The suite runs its test files on TEST_WORKERS processes (pytest-xdist), each file's tests in one of them so a
+# file's rendered clips and pose tracks are made once. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) lint
 	bash tests/setup_browser.sh
-	$(PY) -m pytest -q -rs
+	$(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile
 
 benchmarks: $(STAMP)
 	$(PY) benchmarks/speed.py
