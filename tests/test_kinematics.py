@@ -34,6 +34,7 @@ from kneedrive_cv.kinematics.events.cadence import (
 from kneedrive_cv.kinematics.events.contacts import feet_cycle_through
 from kneedrive_cv.kinematics.events.drives import (
     SQUEEZED_SHARE,
+    _one_per_step,
     _without_crossing_flicker,
     _without_glitch_doubles,
     _without_squeezed,
@@ -229,6 +230,22 @@ def test_a_leg_label_flicker_at_a_thigh_crossing_adds_no_drives() -> None:
     assert len(_without_crossing_flicker(_drives(*regular))) == 12
     mislabelled = [(t, right if k == 5 else side) for k, (t, side) in enumerate(regular)]
     assert len(_without_crossing_flicker(_drives(*mislabelled))) == 12
+
+
+def test_a_drive_whose_peak_a_glitch_reads_early_is_no_double_of_the_drive_before() -> None:
+    # a piston run at 0.245 s a step (30 fps): the model throws one right thigh to its top a few frames before
+    # it gets there, so that drive's highest frame comes 0.11 s after the left drive before it (under half a
+    # step) while the middle of its top is on the beat (as in a randomised render at 5.5 s)
+    left, right = Side.LEFT, Side.RIGHT
+    beats = [0.4 + 0.245 * k for k in range(14)]
+    drives = [KneeDrive(left if k % 2 == 0 else right, 0, 0, 0, t - 0.1, t, t + 0.1, 65.0, 0.0, False, t)
+              for k, t in enumerate(beats)]
+    drives[7] = replace(drives[7], t_peak_s=drives[6].t_peak_s + 0.11, peak_thigh_deg=float("nan"))
+    kept = _one_per_step(drives)
+    assert [d.t_beat_s for d in kept] == pytest.approx(beats)
+    # a drive read twice (its labels flickering) is still one: two beats 0.1 s apart
+    twice = [*drives, replace(drives[4], side=right, t_top_s=drives[4].t_top_s + 0.1, peak_thigh_deg=50.0)]
+    assert [d.t_beat_s for d in _one_per_step(twice)] == pytest.approx(beats)
 
 
 def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:

@@ -316,17 +316,19 @@ def _one_per_step(drives: list[KneeDrive]) -> list[KneeDrive]:
     The labels flickering for a few frames around a drive read it as a drive of each leg a fraction of a step
     apart, or as two drives of one leg within a step; while the legs take turns, a leg drives once a stride
     (two steps). Drives of one leg again and again (a wall drill on one side) are left as they are, apart
-    from pairs closer than half their usual spacing.
+    from pairs closer than half their usual spacing. Drives are spaced by the middles of their tops, not their
+    highest frames: a glitch that throws a thigh to its top a few frames early puts that drive's highest frame
+    half a step from the drive before, where its top's middle keeps the beat.
     """
-    drives = sorted(drives, key=lambda d: d.t_peak_s)
-    step = usual_interval([d.t_peak_s for d in drives]) if len(drives) >= 4 else None
+    drives = sorted(drives, key=lambda d: d.t_beat_s)
+    step = usual_interval([d.t_beat_s for d in drives]) if len(drives) >= 4 else None
     if step is None:
         return drives
     turns = sum(a.side is not b.side for a, b in itertools.pairwise(drives)) / (len(drives) - 1)
     out, merged = [drives[0]], False
     for d in drives[1:]:
         prev = out[-1]
-        gap = d.t_peak_s - prev.t_peak_s
+        gap = d.t_beat_s - prev.t_beat_s
         twice = gap < STEP_SHARE * step or (turns >= TAKING_TURNS and d.side is prev.side
                                              and gap < STRIDE_SHARE * step)
         if twice and not (merged or d.partial or prev.partial):  # a pair, never a chain: a third is a drive
