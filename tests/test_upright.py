@@ -20,7 +20,8 @@ from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.report import report_dict
-from kneedrive_cv.pose.track import load_track
+from kneedrive_cv.pose import estimate
+from kneedrive_cv.pose.track import PoseTrack, load_track
 from kneedrive_cv.pose.upright import body_axis_deg, upright_turn
 from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
 from kneedrive_cv.synth.truth import drives_seen_whole_range
@@ -73,6 +74,31 @@ def test_a_leaning_athlete_stored_sideways_is_left_alone(quarters: int) -> None:
         leaning = leaning_from_the_ankles(track, 54.0, facing)
         stored = _stored_turned(leaning.landmarks_px, track.frame_size, quarters)
         assert upright_turn(stored) == 0
+
+
+@pytest.mark.parametrize("turned_share, kept", [(1.0, 90), (0.85, 90), (0.5, 0)])
+def test_a_turn_is_kept_only_where_the_turned_pictures_show_the_athlete_as_often(
+        monkeypatch: pytest.MonkeyPatch, turned_share: float, kept: int) -> None:
+    # a steep wall drill (70 deg) filmed with the phone rolled lies 80 deg from the picture's up, as a clip stored
+    # sideways would; turned, the model made for upright people loses a leaning athlete in half the frames, while
+    # an athlete truly lying on their side is found at least as often
+    track, _ = build(Athlete(drives=_alternating(10, 0.5), duration_s=6.0))
+    steep = leaning_from_the_ankles(track, 80.0)
+    assert upright_turn(steep.landmarks_px) == 90
+    lost = track.landmarks_px.copy()
+    lost[int(turned_share * len(lost)):] = np.nan
+    tracks = {0: steep, 90: track.replace(landmarks_px=lost)}
+
+    def tracked(path: Path, model: object, cache: object, progress: object, est: estimate.EstimateInfo,
+                turn: int) -> PoseTrack:
+        est.video = est.video.turned(turn)
+        return tracks[turn]
+
+    monkeypatch.setattr(estimate, "_track", tracked)
+    monkeypatch.setattr(estimate, "file_sha256", lambda path: "0" * 64)
+    got, est = estimate.estimate_track(ROOT / "sample_videos" / "wall_drill.mp4")
+    assert est.video.turn_deg == kept
+    assert np.array_equal(got.landmarks_px, tracks[kept].landmarks_px, equal_nan=True)
 
 
 def test_too_little_or_too_mixed_to_tell_is_not_turned() -> None:
