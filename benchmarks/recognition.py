@@ -257,8 +257,8 @@ def print_summary(say: Report, title: str, s: dict[str, Any]) -> None:
             say(f"{title}: drill right on drill clips {_pct(s[half]['drill_right'])}; non-drill clips given a "
                 f"drill {_pct(s[half]['negatives_given_a_drill'])}")
     if s["count_right_at_edges"]["n"]:
-        say("reps exact, a drive the clip's edge cuts within 2 frames (0.04 s or more) of where it would be whole "
-            f"counted either way: {_pct(s['count_right_at_edges'])}")
+        say("reps exact, a drive whose 15 % level the clip's edge falls within 2 frames (0.04 s or more) of, "
+            f"inside or out, counted either way: {_pct(s['count_right_at_edges'])}")
     if s["inner_count_exact"]["n"]:
         say(f"drives more than {EDGE_WINDOW_S} s from the clip's edges counted exactly: {_pct(s['inner_count_exact'])}")
     p = s["panning"]

@@ -473,14 +473,37 @@ def test_the_truth_says_which_cut_drives_either_answer_fits() -> None:
     rising = np.array([20.0, 30.0, 40.0, 50.0])  # 10 deg a frame, 5 deg over the level at the first frame
     assert _edge_gap_s(rising, fps, 15.0, at_start=True) == pytest.approx(0.5 / fps)
     assert _edge_gap_s(np.array([5.0, 10.0, 20.0]), fps, 15.0, at_start=True) == pytest.approx(-1.5 / fps)
-    thigh = [0.0] * 10 + list(np.linspace(0.0, 90.0, 10)) + list(np.linspace(90.0, 0.0, 10)) + [0.0] * 10
-    truth = {"fps": fps, "duration_s": 4 / 3, "frames": {"thigh_angle_left": [23.0, 33.0, *thigh[2:]]},
-             "knee_drives": [{"side": "left", "complete": False, "t_start_s": -0.1, "t_end_s": 1.0,
-                              "thigh_peak_deg": 90.0}]}
+    # a drive rising 10 deg a frame from before the clip to its peak at frame 7, then down and still
+    thigh = [23.0 + 10.0 * k for k in range(7)] + list(np.linspace(90.0, 0.0, 10)) + [0.0] * 10
+    truth = {"fps": fps, "duration_s": 26 / fps, "frames": {"thigh_angle_left": thigh,
+                                                            "t_s": list(np.arange(27) / fps)},
+             "knee_drives": [{"side": "left", "complete": False, "t_start_s": -0.1, "t_peak_s": 7 / fps,
+                              "t_end_s": 16 / fps, "thigh_peak_deg": 90.0}]}
     assert drives_seen_whole_range(truth, 0.0) == (0, 0)          # 23 deg at the cut: over the 13.5 deg level
     assert drives_seen_whole_range(truth, 2 / fps) == (0, 1)      # 0.95 frames past it: either answer fits
     truth["frames"]["thigh_angle_left"][:2] = [60.0, 70.0]
     assert drives_seen_whole_range(truth, 2 / fps) == (0, 0)      # 4.7 frames past it: cut
+
+
+def test_the_truth_judges_a_drive_the_renderer_ends_inside_the_clip_by_the_same_level() -> None:
+    from kneedrive_cv.synth.truth import drives_seen_whole, drives_seen_whole_range
+
+    # the renderer ends a drive a quarter frame before the clip's last frame, where the thigh is still at 16 deg
+    # (over the 13.5 deg level: by the rule the analysis keeps, the drive is cut); a frame more and it is whole
+    fps = 30.0
+    thigh = [0.0] * 10 + list(np.linspace(0.0, 90.0, 10)) + list(np.linspace(90.0, 16.0, 9))
+    truth = {"fps": fps, "duration_s": 28 / fps,
+             "frames": {"thigh_angle_left": thigh, "t_s": list(np.arange(29) / fps)},
+             "knee_drives": [{"side": "left", "complete": True, "t_start_s": 10 / fps, "t_peak_s": 19 / fps,
+                              "t_end_s": 27.75 / fps, "thigh_peak_deg": 90.0}]}
+    assert drives_seen_whole(truth) == 0
+    assert drives_seen_whole_range(truth, 0.0) == (0, 0)
+    assert drives_seen_whole_range(truth, 2 / fps) == (0, 1)      # 0.27 frames past the last: either answer fits
+    truth["frames"]["thigh_angle_left"] = [*thigh, 6.0, 0.0, 0.0, 0.0]
+    truth["frames"]["t_s"] = list(np.arange(33) / fps)
+    assert drives_seen_whole(truth) == 1
+    assert drives_seen_whole_range(truth, 0.0) == (1, 1)
+    assert drives_seen_whole_range(truth, 2 / fps) == (1, 1)      # 3.7 frames before the last: whole
 
 
 def test_the_truth_counts_whole_drives_by_the_analysis_rule() -> None:

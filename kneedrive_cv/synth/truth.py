@@ -212,21 +212,40 @@ EDGE_SWING_SHARE = 0.15
 def drives_seen_whole(truth: dict[str, Any]) -> int:
     """How many of the truth's knee drives a clip shows whole, by the analysis's own rule for the clip's edges.
 
-    A drive the renderer began a sliver before the first frame (or ended a sliver after the last) is whole when
-    the thigh at that edge is within EDGE_SWING_SHARE of the swing from its low point.
+    A drive is whole when, between its peak and each edge of the clip, the thigh comes within EDGE_SWING_SHARE
+    of its swing above the leg's low point (:func:`_edge_gaps`). The rule decides every drive, including one the
+    renderer began or ended a sliver inside the clip: the renderer's own start and end of a drive are not where
+    the thigh crosses that level, and a drive it ends a frame before the last can still be high there.
     """
-    count = 0
-    for d in truth["knee_drives"]:
-        if d["complete"]:
-            count += 1
+    return sum(all(gap <= 0 for gap in _edge_gaps(truth, d)) for d in truth["knee_drives"])
+
+
+def _edge_gaps(truth: dict[str, Any], drive: dict[str, Any]) -> tuple[float, float]:
+    """Signed gaps (s) between the clip's start and end and where the drive crosses its deciding level.
+
+    The level is EDGE_SWING_SHARE of the drive's swing above the leg's low point. Negative when the thigh crosses
+    the level between the edge and the peak (the drive is whole on that side: minus the time from the edge to
+    that crossing), positive when it is above the level all the way to the edge (cut: the time by which the
+    crossing lies outside the clip, extrapolated from the edge frames).
+    """
+    thigh = truth_series(truth, f"thigh_angle_{drive['side']}")
+    t = truth_series(truth, "t_s")
+    low = float(np.nanpercentile(thigh, 5))
+    level = low + EDGE_SWING_SHARE * (float(drive["thigh_peak_deg"]) - low)
+    p = int(np.argmin(np.abs(t - float(drive["t_peak_s"]))))
+    gaps = []
+    for at_start in (True, False):
+        side = thigh[p::-1] if at_start else thigh[p:]
+        below = np.flatnonzero(side <= level)
+        if len(below) == 0:
+            gaps.append(_edge_gap_s(thigh, float(truth["fps"]), level, at_start))
             continue
-        thigh = truth_series(truth, f"thigh_angle_{d['side']}")
-        low = float(np.percentile(thigh, 5))
-        swing = d["thigh_peak_deg"] - low
-        start_ok = d["t_start_s"] >= 0 or thigh[0] - low <= EDGE_SWING_SHARE * swing
-        end_ok = d["t_end_s"] <= truth["duration_s"] or thigh[-1] - low <= EDGE_SWING_SHARE * swing
-        count += int(start_ok and end_ok)
-    return count
+        j = int(below[0])  # frames from the peak to the first at or under the level; the crossing is just before
+        frac = (side[j - 1] - level) / (side[j - 1] - side[j]) if j > 0 and side[j - 1] != side[j] else 1.0
+        crossing = p - (j - 1 + frac) if at_start else p + (j - 1 + frac)
+        from_edge = crossing if at_start else len(thigh) - 1 - crossing
+        gaps.append(-float(from_edge) / float(truth["fps"]))
+    return gaps[0], gaps[1]
 
 
 def _edge_gap_s(thigh: np.ndarray, fps: float, level: float, at_start: bool) -> float:
@@ -265,27 +284,18 @@ def edge_tolerance_s(truth: dict[str, Any]) -> float:
 def drives_seen_whole_range(truth: dict[str, Any], tolerance_s: float | None = None) -> tuple[int, int]:
     """The fewest and most drives a clip shows whole, a drive cut at an edge within ``tolerance_s`` counted either way.
 
-    :func:`drives_seen_whole` decides a drive the clip's edge cuts by where the thigh is in the edge frame. When
-    the thigh crosses the level that decides it (EDGE_SWING_SHARE of its swing) within ``tolerance_s`` (default
-    :func:`edge_tolerance_s`) of the edge, a measurement whose timing is good to that much can call it either
-    way: both answers are right. Where no drive is that close to an edge, both figures are drives_seen_whole's.
+    :func:`drives_seen_whole` decides a drive near the clip's edge by where the thigh crosses the level that
+    decides it (EDGE_SWING_SHARE of its swing). When that crossing lies within ``tolerance_s`` (default
+    :func:`edge_tolerance_s`) of the edge, inside the clip or outside it, a measurement whose timing is good to
+    that much can call it either way: both answers are right. Where no drive is that close to an edge, both
+    figures are drives_seen_whole's.
     """
     tolerance_s = edge_tolerance_s(truth) if tolerance_s is None else tolerance_s
     fewest = most = 0
     for d in truth["knee_drives"]:
-        if d["complete"]:
-            fewest, most = fewest + 1, most + 1
-            continue
-        thigh = truth_series(truth, f"thigh_angle_{d['side']}")
-        low = float(np.percentile(thigh, 5))
-        level = low + EDGE_SWING_SHARE * (d["thigh_peak_deg"] - low)
-        whole, either = True, False
-        for at_start, cut in ((True, d["t_start_s"] < 0), (False, d["t_end_s"] > truth["duration_s"])):
-            if not cut:
-                continue
-            gap = _edge_gap_s(thigh, float(truth["fps"]), level, at_start)
-            whole = whole and not gap > 0
-            either = either or abs(gap) <= tolerance_s
+        gaps = _edge_gaps(truth, d)
+        whole = all(gap <= 0 for gap in gaps)
+        either = any(abs(gap) <= tolerance_s for gap in gaps)
         fewest += int(whole and not either)
         most += int(whole or either)
     return fewest, most
