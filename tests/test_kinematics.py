@@ -547,6 +547,18 @@ def test_a_hold_the_model_misreads_for_half_a_second_is_one_hold(gap: tuple[floa
     assert [h.duration_s for h in holds] == pytest.approx(held, abs=0.2)
 
 
+def test_a_hold_misread_for_a_moment_is_timed_whole() -> None:
+    """The left knee held up 1.0-3.5 s, read hanging for 0.3 s in the middle: one hold, and its time is 2.5 s."""
+    from kneedrive_cv.scoring.rep_metrics import hold_metrics
+
+    track, _ = build(Athlete(duration_s=5.0))
+    t = track.t_s
+    up = (t >= 1.0) & (t < 3.5) & ~((t >= 2.0) & (t < 2.3))
+    k = measure_track(_thigh_read_at(track, {int(i): 90.0 for i in np.flatnonzero(up)}))
+    (hold,) = detect_events(k, travelling=False).holds
+    assert hold_metrics(k, hold, knee_target_deg=90.0)["hold_s"] == pytest.approx(2.5, abs=0.2)
+
+
 def test_a_touchdown_counted_twice_is_caught_by_the_hips_bounce() -> None:
     """Where the model traded the legs' labels every step, each foot's series has a touchdown at every step and
     the pooled count doubles; the hips' bounce (once per step, whichever leg is which) gives it away."""

@@ -12,6 +12,7 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, FootContact, HeelRaise, Hold, KneeDrive
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged
+from kneedrive_cv.kinematics.filtering import close_short_breaks
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Landmark, Side, forward_sign, mid_hip, sided
 
@@ -239,6 +240,9 @@ def hold_metrics(kinematics: Kinematics, hold: Hold, knee_target_deg: float) -> 
     # short stretches where the thigh was not measured are bridged, as the hold's detection bridges them
     held = bridged(t, thigh, EventSettings().bridge_gap_s)[a:b]
     at_target = np.nan_to_num(held, nan=-np.inf) >= knee_target_deg - HOLD_NOISE_DEG
+    # a thigh read down for a moment inside the hold is the model's misreading, not the knee dropping: a break
+    # shorter than the events' hold_rejoin_s (the time it takes to put the foot down and lift it again) counts
+    at_target = close_short_breaks(at_target, t[a:b], EventSettings().hold_rejoin_s)
     m["hold_s"] = float(np.sum(dt[: len(at_target)][at_target]))
     knee = kinematics.xy[a:b, int(sided(hold.side, "KNEE"))]
     hip = mid_hip(kinematics.xy)[a:b]
