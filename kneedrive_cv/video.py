@@ -587,13 +587,9 @@ class VideoSink:
         stream.options = {"crf": str(self.crf), "preset": self.preset, "movflags": "+faststart"}
         if self.reproducible:
             # x264's output depends on how many threads it runs: a fixed two slices give the same bytes on any
-            # machine (rendered clips with exact truth must be the same everywhere). Its macroblock tree (the
-            # rate control looking ahead) is off: on a CPU with AVX-512 it gave one of several encodings of the
-            # same pictures from run to run, in one thread too, and never did with that code off (or with x264's
-            # AVX-512 code not used)
+            # machine (rendered clips with exact truth must be the same everywhere)
             stream.codec_context.thread_count = 2
             stream.codec_context.thread_type = "SLICE"
-            stream.options = {**stream.options, "x264-params": "mbtree=0"}
         else:
             # x264's frame threads (all cores) use the cores better than the slice threads PyAV asks for by
             # default; their extra latency of a few frames does not matter when writing a file

@@ -205,9 +205,7 @@ def test_the_calves_sample_counts_every_raise_measures_it_and_writes_every_outpu
 
     Every raise counted at its time and none from the knee coming up or down; the heel's rise is read low by the
     pose model on this render (0.12-0.16 against 0.17 thigh lengths: benchmarks/calves.py has the figures) but
-    within the drill's noise margin, so the clean set shows no fault. The ankle's plantarflexion: the set's
-    median within 4 deg, every raise within 10 deg (the calves benchmark's single-raise error: median 4.2 deg,
-    75th percentile 7.3; another x264 encoding of the same pictures reads one raise here 7.7 deg short).
+    within the drill's noise margin, so the clean set shows no fault; the ankle's plantarflexion within 6 deg.
     """
     from kneedrive_cv.output import write_outputs
 
@@ -221,10 +219,8 @@ def test_the_calves_sample_counts_every_raise_measures_it_and_writes_every_outpu
         assert rep.kind == "raise" and rep.side.value == w["side"] == "right"
         assert rep.t_peak_s == pytest.approx(w["t_peak_s"], abs=0.1)
         assert rep.metrics["heel_rise_thighs"] == pytest.approx(w["heel_rise_thighs"], abs=0.065)
-        assert rep.metrics["raise_plantarflexion_deg"] == pytest.approx(w["plantarflexion_deg"], abs=10.0)
+        assert rep.metrics["raise_plantarflexion_deg"] == pytest.approx(w["plantarflexion_deg"], abs=6.0)
         assert rep.faults == ()
-    ankle = np.median([rep.metrics["raise_plantarflexion_deg"] for rep in result.reps])
-    assert ankle == pytest.approx(np.median([w["plantarflexion_deg"] for w in want]), abs=4.0)
     assert result.cadence_spm == pytest.approx(truth["cadence_spm"], rel=0.02)
     assert "slow_motion" not in {u.kind.value for u in result.unmeasured}
     files = write_outputs(result, tmp_path, overlay=True)
