@@ -96,6 +96,15 @@ def mid_hip(xy: np.ndarray) -> np.ndarray:
     return np.asarray((xy[:, Landmark.LEFT_HIP] + xy[:, Landmark.RIGHT_HIP]) / 2)
 
 
+def thigh_angle_deg(xy: np.ndarray, side: Side, f: int) -> np.ndarray:
+    """Each frame's angle (deg) of the thigh labelled ``side``, hip to knee, from straight down, forward positive.
+
+    ``xy``: ``(frames, 33, d)`` pixel positions, y down; ``f``: :func:`forward_sign` of the facing.
+    """
+    v = xy[:, int(sided(side, "KNEE")), :2] - xy[:, int(sided(side, "HIP")), :2]
+    return np.asarray(np.degrees(np.arctan2(f * v[:, 0], v[:, 1])))
+
+
 #: Leg landmarks per side, the ones a left/right swap repair exchanges.
 LEG_PARTS = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
 ARM_PARTS = ("SHOULDER", "ELBOW", "WRIST", "PINKY", "INDEX", "THUMB")

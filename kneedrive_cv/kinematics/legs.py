@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneedrive_cv.kinematics.filtering import running_median, runs_of
-from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side, forward_sign
+from kneedrive_cv.landmarks import LEG_PARTS, Landmark, Side, forward_sign, thigh_angle_deg
 
 _LEFT = [int(Landmark[f"LEFT_{p}"]) for p in LEG_PARTS]
 _RIGHT = [int(Landmark[f"RIGHT_{p}"]) for p in LEG_PARTS]
@@ -155,16 +155,10 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
         return np.asarray(np.nanmean(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1))
 
 
-def _thigh_deg(lm: np.ndarray, side: Side, f: int) -> np.ndarray:
-    """Each frame's thigh angle of the leg labelled ``side`` (deg from straight down, forward positive)."""
-    v = lm[:, int(Landmark[f"{side.name}_KNEE"]), :2] - lm[:, int(Landmark[f"{side.name}_HIP"]), :2]
-    return np.asarray(np.degrees(np.arctan2(f * v[:, 0], v[:, 1])))
-
-
 def _held_knee_order(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> np.ndarray:
     """Frames (bool) whose labels to exchange so that, through each knee held up, the higher knee keeps one label."""
     f = forward_sign(facing)
-    left, right = _thigh_deg(lm, Side.LEFT, f), _thigh_deg(lm, Side.RIGHT, f)
+    left, right = thigh_angle_deg(lm, Side.LEFT, f), thigh_angle_deg(lm, Side.RIGHT, f)
     frame_s = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
     window = max(1, round(HELD_MEDIAN_S / frame_s) | 1) if frame_s > 0 else 1
     with warnings.catch_warnings():

@@ -59,4 +59,3 @@ def _rejoined(found: list[Hold], max_gap_s: float) -> list[Hold]:
         else:
             out.append(h)
     return out
-

@@ -22,7 +22,7 @@ import numpy as np
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged, crossing, foot_point
 from kneedrive_cv.kinematics.filtering import close_short_breaks, running_median, runs_of, scipy_signal, smooth_series
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Side, forward_sign, sided
+from kneedrive_cv.landmarks import Side, forward_sign, sided, thigh_angle_deg
 
 
 @dataclass(frozen=True)
@@ -167,10 +167,7 @@ def knee_kept_up(kinematics: Kinematics, settings: EventSettings | None = None) 
     if xy is None or len(t) < 2:
         return None
     f = forward_sign(kinematics.facing)
-    thigh = {}
-    for side in Side:
-        v = xy[:, int(sided(side, "KNEE"))] - xy[:, int(sided(side, "HIP"))]
-        thigh[side] = np.degrees(np.arctan2(f * v[:, 0], v[:, 1]))
+    thigh = {side: thigh_angle_deg(xy, side, f) for side in Side}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nobody: NaN
         higher_thigh = np.fmax(thigh[Side.LEFT], thigh[Side.RIGHT])
@@ -180,11 +177,15 @@ def knee_kept_up(kinematics: Kinematics, settings: EventSettings | None = None) 
     return close_short_breaks(np.nan_to_num(up, nan=-np.inf) >= s.raise_stance_max_thigh_deg, t, s.hold_bridge_s)
 
 
-def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None) -> LowerFoot | None:
-    """The lower foot of every frame (see :class:`LowerFoot`); None without the unsmoothed landmarks."""
+def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None,
+               knee_up: np.ndarray | None = None) -> LowerFoot | None:
+    """The lower foot of every frame (see :class:`LowerFoot`); None without the unsmoothed landmarks.
+
+    ``knee_up``: :func:`knee_kept_up`'s answer, where the caller has it already.
+    """
     s = settings or EventSettings()
     xy, t = kinematics.unsmoothed_xy, kinematics.t_s
-    knee_up = knee_kept_up(kinematics, s)
+    knee_up = knee_kept_up(kinematics, s) if knee_up is None else knee_up
     if xy is None or knee_up is None:
         return None
     height, heel, toe = {}, {}, {}
@@ -281,7 +282,7 @@ def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
         inside = np.flatnonzero(keep[a:b]) + a
         if len(inside) >= 5 and np.mean(labelled[inside]) < LABELLED_MIN_SHARE:
             stretches.append(inside)
-    low = lower_foot(kinematics, s) if stretches else None  # the feet's series cost most: only where needed
+    low = lower_foot(kinematics, s, knee_up) if stretches else None  # the feet's series cost most: only where needed
     if low is None:
         return []
     return [(int(inside[0]), int(inside[-1]) + 1, low) for inside in stretches
