@@ -29,6 +29,7 @@ from kneedrive_cv.kinematics.events.cadence import (
     periodic_rate_per_min,
     rate_change,
     regular_events,
+    swing_rate_per_min,
     typical_interval_s,
 )
 from kneedrive_cv.kinematics.events.contacts import feet_cycle_through
@@ -733,6 +734,51 @@ def test_a_slow_motion_run_is_called_slow_motion() -> None:
     spm, kinds = _unmeasured_of(running(0.71, duration_s=12.0), 0.71)
     assert spm == pytest.approx(60 / 0.71, rel=0.02)
     assert UnmeasuredKind.SLOW_MOTION in kinds and UnmeasuredKind.CADENCE not in kinds
+
+
+def _unmeasured_with(k: Kinematics, events: Events) -> tuple[float | None, str, set[UnmeasuredKind]]:
+    cadence = measure_cadence(CadenceFrom.CONTACTS, events, k)
+    track = PoseTrack(np.zeros((len(k.t_s), 33, 4), np.float32), np.zeros((len(k.t_s), 33, 3), np.float32), k.t_s,
+                      30.0, (1280, 720), "synthetic", {})
+    kinds = {u.kind for u in unmeasured(track, k, recognise(k, events), None, None, cadence.spm, False,
+                                        events=events)}
+    return cadence.spm, cadence.source, kinds
+
+
+def _scattered_contacts(duration_s: float) -> Events:
+    """Contacts strewn over the clip, as a run slowed ten times gives: every foot moves too slowly to be seen land."""
+    rng = np.random.default_rng(7)
+    times = np.sort(rng.uniform(0.5, duration_s - 0.5, 30))
+    return contacts_at(times, [Side.LEFT if x else Side.RIGHT for x in rng.integers(0, 2, len(times))])
+
+
+def test_a_run_slowed_ten_times_is_called_slow_motion_from_the_whole_body() -> None:
+    """176 steps/min filmed at ten times slow motion: a step every 3.4 s of playback, contacts found anywhere. The
+    thighs swing in turn once every 6.8 s and the hips bounce every 3.4 s: that rate, called slow motion."""
+    k = running(3.4, duration_s=32.0)
+    events = _scattered_contacts(32.0)
+    assert _checked([c.t_on_s for c in events.contacts], 3.4, "", "").spm is None  # the contacts keep no beat
+    swing = swing_rate_per_min(k)
+    assert swing is not None and swing[0] == pytest.approx(60 / 3.4, rel=0.02) and swing[1] > 0.7
+    spm, source, kinds = _unmeasured_with(k, events)
+    assert spm == pytest.approx(60 / 3.4, rel=0.02) and "swing" in source
+    assert UnmeasuredKind.SLOW_MOTION in kinds and UnmeasuredKind.CADENCE not in kinds
+
+
+@pytest.mark.parametrize(("bounce", "sweep"), [(False, 1.3), (True, 0.5)])
+def test_slow_legs_without_the_hips_or_without_running_are_not_slow_motion(bounce: bool, sweep: float) -> None:
+    """The same slowed legs with the hips still, or feet kept under the body (no run): no figure, no slow motion."""
+    spm, _, kinds = _unmeasured_with(running(3.4, bounce=bounce, sweep_thighs=sweep, duration_s=32.0),
+                                     _scattered_contacts(32.0))
+    assert spm is None and UnmeasuredKind.SLOW_MOTION not in kinds and UnmeasuredKind.CADENCE in kinds
+
+
+def test_thighs_swinging_together_are_no_steps() -> None:
+    """Both thighs forward and back at once (a squat, a jump): no swing in turn, so no steps from it."""
+    k = running(0.355)
+    timing = {**k.frames.timing, "thigh_angle_right": k.frames.timing["thigh_angle_left"]}
+    assert swing_rate_per_min(k) is not None
+    assert swing_rate_per_min(replace(k, frames=replace(k.frames, timing=timing))) is None
 
 
 def test_a_slow_rate_the_body_does_not_keep_is_not_slow_motion() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events.contacts import FootContact, foot_sweep_behind
 from kneedrive_cv.kinematics.events.drives import KneeDrive, usual_interval
-from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
+from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, mid_hip
 
@@ -115,50 +115,113 @@ def rate_change(times_s: list[float] | np.ndarray) -> float | None:
 MIN_BOUNCE_THIGHS = 0.005
 
 
+def _period_s(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_std: float,
+              detrend_s: float | None) -> tuple[float, float] | None:
+    """The period of one gap-free series (seconds, within ``lags_s``) and how periodic it is (autocorrelation, 0-1).
+
+    The series is resampled evenly and a running mean over ``detrend_s`` is taken off (drift slower than the
+    rhythm; a mean over one whole period leaves that period's swing whole), or its mean where None. None when it varies
+    by less than ``least_std`` once detrended, or shows no true peak of the autocorrelation within ``lags_s``: one
+    higher than its neighbours, not the edge of the lags looked at. The first such peak is the period, and its lag
+    is read between samples (a parabola through the peak and its neighbours): a whole-frame lag at 30 fps reads
+    168.9 steps/min as 163.6 or 180.
+    """
+    dt = float(np.median(np.diff(t)))
+    grid = np.arange(t[0], t[-1], dt)
+    y = np.interp(grid, t, y)
+    if detrend_s is None:
+        y = y - y.mean()
+    else:
+        width = max(3, round(detrend_s / dt) | 1)
+        y = y - np.convolve(y, np.ones(width) / width, mode="same")
+        y = y[width // 2: len(y) - width // 2]
+    if len(y) < 3 or np.std(y) < least_std:
+        return None
+    ac = np.correlate(y, y, mode="full")[len(y) - 1:]
+    if ac[0] <= 0:
+        return None
+    ac = ac / ac[0]
+    peaks, props = scipy_signal().find_peaks(ac, height=0.3)
+    inside = (peaks * dt >= lags_s[0]) & (peaks * dt <= lags_s[1])
+    if not inside.any():
+        return None
+    first = int(np.flatnonzero(inside)[0])
+    p, height = int(peaks[first]), float(props["peak_heights"][first])
+    curve = ac[p - 1] - 2 * ac[p] + ac[p + 1]
+    return (p + (0.5 * (ac[p - 1] - ac[p + 1]) / curve if curve < 0 else 0.0)) * dt, height
+
+
+def _clearest_period(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_std: float,
+                     detrend_s: float | None) -> tuple[float, float] | None:
+    """The clearest period (seconds, see :func:`_period_s`) over the gap-free stretches of ``y``.
+
+    A stretch must be at least 1.5 s long, and 1.5 times ``detrend_s``: its running mean must leave some of it.
+    """
+    best: tuple[float, float] | None = None
+    for a, b in runs_of(~np.isnan(y)):
+        if b - a < 10 or t[b - 1] - t[a] < 1.5 * max(1.0, detrend_s or 0.0):
+            continue
+        found = _period_s(t[a:b], y[a:b], lags_s, least_std, detrend_s)
+        if found is not None and (best is None or found[1] > best[1]):
+            best = found
+    return best
+
+
 def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0
                         ) -> tuple[float, float] | None:
     """Steps per minute from the hips' bounce, and how periodic the bounce is (autocorrelation at one step, 0-1).
 
     The hips rise and fall once per step whichever leg is which. The autocorrelation of the mid-hip's height
-    (gap-free stretches of at least 1.5 s, resampled evenly) peaks at one step; None when no bounce is seen.
-    The peak must be a true one (higher than its neighbours, not the edge of the lags looked at), and its lag
-    is read between samples (a parabola through the peak and its neighbours): a whole-frame lag at 30 fps
-    reads 168.9 steps/min as 163.6 or 180.
+    peaks at one step (see :func:`_period_s`); None when no bounce is seen (the hips vary by less than
+    MIN_BOUNCE_THIGHS).
     """
-    hips = mid_hip(kinematics.xy)[:, 1]
-    best: tuple[float, float] | None = None
-    for a, b in runs_of(~np.isnan(hips)):
-        t = kinematics.t_s[a:b]
-        if len(t) < 10 or t[-1] - t[0] < 1.5:
-            continue
-        dt = float(np.median(np.diff(t)))
-        grid = np.arange(t[0], t[-1], dt)
-        y = np.interp(grid, t, hips[a:b])
-        width = max(3, round(1.0 / dt) | 1)  # a one-second running mean: drift slower than any step
-        y = y - np.convolve(y, np.ones(width) / width, mode="same")
-        y = y[width // 2: len(y) - width // 2]
-        if len(y) < 3 or np.std(y) < MIN_BOUNCE_THIGHS * kinematics.thigh_px:  # hips still: no bounce to read
-            continue
-        ac = np.correlate(y, y, mode="full")[len(y) - 1:]
-        if ac[0] <= 0:
-            continue
-        ac = ac / ac[0]
-        peaks, props = scipy_signal().find_peaks(ac, height=0.3)
-        lags = peaks * dt
-        inside = (lags >= 60.0 / hi_spm) & (lags <= 60.0 / lo_spm)
-        if not inside.any():
-            continue
-        first = int(np.flatnonzero(inside)[0])
-        p, height = int(peaks[first]), float(props["peak_heights"][first])
-        curve = ac[p - 1] - 2 * ac[p] + ac[p + 1]
-        lag_s = (p + (0.5 * (ac[p - 1] - ac[p + 1]) / curve if curve < 0 else 0.0)) * dt
-        if best is None or height > best[1]:
-            best = (60.0 / lag_s, height)
-    return best
+    lags = (60.0 / hi_spm, 60.0 / lo_spm)
+    # the running mean taken off spans the longest step looked for (one second for 60 a minute): the hips drift
+    # as the athlete travels or the phone follows, slower than any step
+    found = _clearest_period(kinematics.t_s, mid_hip(kinematics.xy)[:, 1], lags,
+                             MIN_BOUNCE_THIGHS * kinematics.thigh_px, lags[1])
+    return None if found is None else (60.0 / found[0], found[1])
+
+
+#: A thigh must swing by at least this much (standard deviation, degrees) to show a stride.
+MIN_SWING_DEG = 5.0
+#: Gaps in a thigh's angle up to this long (seconds) are bridged before its swing is read.
+SWING_GAP_S = 0.1
+
+
+def swing_rate_per_min(kinematics: Kinematics, lo_spm: float = 10.0, hi_spm: float = 360.0
+                       ) -> tuple[float, float] | None:
+    """Steps per minute from the legs' swing, and how clearly both thighs keep it in turn (0-1).
+
+    Each thigh swings forward and back once per stride, two steps, whatever the speed of the footage and however
+    the feet are timed: a slow-motion run whose contacts are too slow and soft to find still swings its legs.
+    Each thigh's period is read as the hips' bounce is (:func:`_period_s`); the rate is given when both thighs
+    swing at one period (within BOUNCE_AGREES) and in turn (one half a stride behind the other: their
+    correlation negative), and its clarity is the weaker thigh's autocorrelation at one stride. None otherwise.
+    """
+    t = kinematics.t_s
+    lags = (2 * 60.0 / hi_spm, 2 * 60.0 / lo_spm)
+    timing = kinematics.frames.timing
+    if any(f"thigh_angle_{side.value}" not in timing for side in Side):
+        return None
+    # a frame or three of a thigh not trusted (the far one passing behind the body) does not cut its stretch
+    thighs = [fill_gaps(t, timing[f"thigh_angle_{side.value}"], SWING_GAP_S)[0] for side in Side]
+    periods = [_clearest_period(t, y, lags, MIN_SWING_DEG, None) for y in thighs]  # a thigh does not drift
+    if any(p is None for p in periods):
+        return None
+    (left_s, left_h), (right_s, right_h) = periods  # type: ignore[misc]
+    if abs(left_s / right_s - 1) > BOUNCE_AGREES:
+        return None
+    both = ~np.isnan(thighs[0]) & ~np.isnan(thighs[1])
+    if np.count_nonzero(both) < 10 or np.corrcoef(thighs[0][both], thighs[1][both])[0, 1] >= 0:
+        return None  # the thighs swing together (a jump, a squat): no steps
+    return 2 * 60.0 / (0.5 * (left_s + right_s)), min(left_h, right_h)
 
 
 #: The hips' bounce is trusted as a cross-check when its autocorrelation at one step is at least this.
 BOUNCE_TRUSTED = 0.5
+#: The hips' bounce agrees with a step rate when they differ by less than this share.
+BOUNCE_AGREES = 0.15
 #: No sprinter steps faster than this (elite sprinters at top speed reach about 280-310 steps per minute).
 MAX_STEP_SPM = 330.0
 #: Running (feet sweeping behind the hips) below this many steps per minute is no real-time running: a slow-motion
@@ -278,7 +341,8 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
     bounce = bounce_rate_per_min(kinematics) if kinematics is not None else None
     step_s = _step_s(contacts, bounce)
     if step_s is None:
-        return Cadence(None, "foot contacts", f"{len(times)} foot contacts: too few to show a rhythm")
+        return _slowed(kinematics) or Cadence(None, "foot contacts",
+                                              f"{len(times)} foot contacts: too few to show a rhythm")
     if (bounce is not None and bounce[1] >= BOUNCE_TRUSTED and len(times) >= MIN_EVENTS
             and not (step_s is not None and _alternate_on_the_beat(contacts, step_s))):
         times_over = round(len(times) / (1 + (max(times) - min(times)) * bounce[0] / 60.0))
@@ -289,13 +353,47 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
     if cadence.spm is None and bounce is not None and _steps_the_bounce_times(times, bounce):
         return Cadence(bounce[0], "the hips' bounce (foot contacts found at about that rate but too irregular to "
                                   "time the steps)")
-    if (kinematics is not None and cadence.spm is not None and cadence.spm < SLOW_MOTION_SPM
-            and (foot_sweep_behind(kinematics) or 0.0) > RUNNING_SWEEP_THIGHS
-            and not body_keeps_the_rhythm(kinematics, contacts, cadence.spm)):
+    unkept = (kinematics is not None and cadence.spm is not None and cadence.spm < SLOW_MOTION_SPM
+              and (foot_sweep_behind(kinematics) or 0.0) > RUNNING_SWEEP_THIGHS
+              and not body_keeps_the_rhythm(kinematics, contacts, cadence.spm))
+    if cadence.spm is None or unkept:
+        slowed = _slowed(kinematics)
+        if slowed is not None:
+            return slowed
+    if unkept:
         return Cadence(None, cadence.source, f"{cadence.spm:.0f} steps per minute is too slow for running, and "
                                              "neither the hips' bounce nor both feet keep that rhythm: steps were "
                                              "missed, so no cadence is given")
     return cadence
+
+
+def _slowed(kinematics: Kinematics | None) -> Cadence | None:
+    """The cadence of a run seen in slow motion from the whole body (:func:`_slow_motion_steps`), or None."""
+    slow = _slow_motion_steps(kinematics) if kinematics is not None else None
+    if slow is None:
+        return None
+    return Cadence(slow, f"the hips' bounce and the legs' swing (a step every {60.0 / slow:.1f} s: too slow for the "
+                         "foot contacts to be timed)")
+
+
+def _slow_motion_steps(kinematics: Kinematics) -> float | None:
+    """Steps per minute of a run seen in slow motion, where its foot contacts could not be timed; None otherwise.
+
+    The contacts are found from how fast a foot moves, and in footage slowed several times every foot looks
+    planted. The whole body still keeps the steps: a runner (feet swept behind the hips) whose thighs swing in
+    turn at under SLOW_MOTION_SPM, with the hips bouncing clearly at that rate, twice a stride. The hips' rate is
+    given.
+    """
+    if (foot_sweep_behind(kinematics) or 0.0) <= RUNNING_SWEEP_THIGHS:
+        return None
+    # the fastest rhythm each shows is the one to judge (a run's stride recurs at two, three... strides too)
+    swing = swing_rate_per_min(kinematics)
+    if swing is None or swing[1] < BOUNCE_TRUSTED or swing[0] >= SLOW_MOTION_SPM:
+        return None
+    bounce = bounce_rate_per_min(kinematics, lo_spm=(1 - BOUNCE_AGREES) * swing[0])
+    if bounce is None or bounce[1] < BOUNCE_TRUSTED or abs(bounce[0] / swing[0] - 1) > BOUNCE_AGREES:
+        return None
+    return bounce[0]
 
 
 #: Contacts found at about the hips' bounce rate: their count over the bounce's steps across their span, in
@@ -431,24 +529,26 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
     return Cadence(rate, f"{source}, each leg's own rhythm")
 
 
-#: The hips' bounce agrees with a step rate when they differ by less than this share.
-BOUNCE_AGREES = 0.15
 #: Each foot makes at least this share of the contacts when both legs are seen running.
 BOTH_LEGS_SHARE = 0.25
 
 
 def body_keeps_the_rhythm(kinematics: Kinematics, contacts: list[FootContact] | tuple[FootContact, ...],
                           rate_spm: float) -> bool:
-    """True when the whole body shows steps at ``rate_spm``: the hips and both feet keep that rhythm.
+    """True when the whole body shows steps at ``rate_spm``: the hips and both legs keep that rhythm.
 
-    The hips bounce once per step (twice per stride) at that rate, clearly, and both legs make contacts. A step
-    rate from one leg's contacts, or from contacts with the hips still, is not the body's rhythm.
+    The hips bounce once per step (twice per stride) at that rate, clearly, and both legs make contacts, or both
+    thighs swing in turn at that rate (slowed footage, whose contacts cannot be timed). A step rate from one leg's
+    contacts, or from contacts with the hips still, is not the body's rhythm.
     """
     bounce = bounce_rate_per_min(kinematics, lo_spm=min(60.0, 0.8 * rate_spm))
     if bounce is None or bounce[1] < BOUNCE_TRUSTED or abs(bounce[0] / rate_spm - 1) > BOUNCE_AGREES:
         return False
     counts = [sum(c.side is side for c in contacts) for side in Side]
-    return min(counts) >= 2 and min(counts) >= BOTH_LEGS_SHARE * sum(counts)
+    if min(counts) >= 2 and min(counts) >= BOTH_LEGS_SHARE * sum(counts):
+        return True
+    swing = swing_rate_per_min(kinematics, lo_spm=min(10.0, 0.8 * rate_spm))
+    return swing is not None and swing[1] >= BOUNCE_TRUSTED and abs(swing[0] / rate_spm - 1) <= BOUNCE_AGREES
 
 
 def clip_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinematics | None = None
