@@ -66,6 +66,43 @@ def test_one_person_seen_twice_in_a_frame_is_one_person() -> None:
     assert people.person_ids == [1]
 
 
+def test_one_body_read_twice_with_its_legs_elsewhere_is_one_person() -> None:
+    """The model reads the athlete twice in some frames: the same shoulders and hips, but one leg thrown out in
+    front (its box twice as wide, overlapping the other's by under a half). One person, one id, every frame."""
+    athlete = _drilling()
+    misread = athlete.copy()
+    misread[:, :, :2] += 2.0
+    for part in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+        misread[:, int(sided(Side.LEFT, part)), 0] += 250.0
+    seen_twice = misread.copy()
+    seen_twice[60:] = np.nan  # read twice for the first two seconds only, then the athlete alone
+    people = link_people(_frames(athlete, seen_twice), _times(len(athlete)))
+    assert people.person_ids == [1] and np.count_nonzero(people.ids == 1) == len(athlete)
+    # two people side by side, torsos a torso's length apart, stay two
+    beside = athlete.copy()
+    beside[:, :, 0] += 120.0
+    assert link_people(_frames(athlete, beside), _times(len(athlete))).person_ids == [1, 2]
+
+
+def test_a_stored_track_is_linked_and_its_athlete_chosen_again_by_todays_rules() -> None:
+    """A cached track keeps what the model found; who is who is worked out again on loading it. Stored with a
+    coach standing by taken for the athlete and each person's ids mixed up from frame to frame (as an older rule
+    might have left them), it comes back with two people, each under one id, and the athlete drilling chosen."""
+    from kneedrive_cv.pose.estimate import linked_again
+    from kneedrive_cv.pose.people import People
+    from kneedrive_cv.pose.track import PoseTrack
+
+    athlete, coach = _drilling(), _standing((1000.0, 380.0), scale=1.2)
+    good = link_people(_frames(athlete, coach), _times(len(athlete)))
+    mixed = np.where(np.arange(len(athlete))[:, None] % 2 == 0, good.ids, good.ids[:, ::-1] + 2)
+    stale = People(good.landmarks_px, good.world_m, mixed.astype(np.int32))
+    lm_coach, world = stale.of(*np.unique(mixed[good.ids == 2]).tolist())
+    track = PoseTrack(lm_coach, world, _times(len(athlete)), FPS, (1280, 720), "test", {"athlete": {"id": 2}}, stale)
+    again = linked_again(track)
+    assert again.people is not None and again.people.person_ids == [1, 2]
+    assert np.allclose(again.landmarks_px, athlete) and again.meta["athlete"]["id"] == 1
+
+
 def test_the_athlete_is_the_one_drilling_not_the_largest_or_first_seen() -> None:
     # a taller team-mate stands side-on in view the whole clip, and is found first in every frame
     mate, athlete = _standing((300.0, 330.0), scale=1.4), _drilling(hip=(950.0, 400.0), scale=0.8)

@@ -52,8 +52,9 @@ MIN_PERSON_FRAMES = 5
 MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
 #: taken by an experiment never committed, whose tracks may sit in developers' caches; 13: everyone tracked,
-#: the video mode's smoothing undone; 14: a person tracked upside down looked for afresh).
-ESTIMATOR_VERSION = 14
+#: the video mode's smoothing undone; 14: a person tracked upside down looked for afresh; 15: frames over twice as
+#: wide as high looked over for people in parts).
+ESTIMATOR_VERSION = 15
 
 ProgressFn = Callable[[int, int], None]
 
@@ -421,4 +422,19 @@ def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache |
     else:
         est.read.frames = len(track)
         est.read.truncated = bool(track.meta.get("truncated"))
+        track = linked_again(track)
     return track
+
+
+def linked_again(track: PoseTrack) -> PoseTrack:
+    """A stored track with its people linked and its athlete chosen again, by today's rules.
+
+    The cache keeps what the model found in each frame; who is who is quick to work out again, so a change to
+    how people are linked or the athlete chosen takes effect on clips seen before without running the model.
+    """
+    if track.people is None:
+        return track
+    people = link_people(track.people.poses(), track.t_s)
+    lm, world, choice = athlete_of(people, track.t_s, track.frame_size)
+    return track.replace(landmarks_px=lm, world_m=world, people=people,
+                         meta={**track.meta, "athlete": choice.as_dict() if choice else None})

@@ -27,6 +27,10 @@ Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in whole-frame pixels,
 MEMORY_S = 1.0
 #: Two poses of one frame whose boxes overlap this much (intersection over union) are one person seen twice.
 SAME_PERSON_IOU = 0.5
+#: ... as are two whose shoulders and hips lie this close (mean distance over the torso's length): one body read
+#: twice with its limbs placed differently (a leg thrown forward widens one box, so the boxes overlap less).
+SAME_TORSO_SHARE = 0.25
+_TORSO = [int(sided(s, p)) for p in ("SHOULDER", "HIP") for s in Side]  # shoulders, then hips
 _KEY_PARTS = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 _KEY = [int(sided(s, p)) for s in Side for p in _KEY_PARTS]
 _BOX = [int(sided(s, p)) for s in Side for p in (*_KEY_PARTS, "HEEL", "FOOT_INDEX", "EAR")]
@@ -66,6 +70,11 @@ class People:
         """Every person's id, in order of first appearance."""
         return sorted(int(i) for i in np.unique(self.ids) if i >= 0)
 
+    def poses(self) -> list[list[Pose]]:
+        """Each frame's poses, as the model found them (the people's ids left out): what :func:`link_people` takes."""
+        return [[(self.landmarks_px[i, s], self.world_m[i, s]) for s in np.flatnonzero(self.ids[i] >= 0)]
+                for i in range(len(self))]
+
     def of(self, *person_ids: int) -> tuple[np.ndarray, np.ndarray]:
         """(landmarks (frames, 33, 4), world (frames, 33, 3)) of these people (never two in a frame); NaN elsewhere."""
         lm = np.full((len(self), N_LANDMARKS, 4), np.nan, np.float32)
@@ -91,12 +100,21 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
+def _one_body(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two poses of one frame are one person: their boxes overlap, or their torsos lie on one another."""
+    if _iou(_box(a), _box(b)) >= SAME_PERSON_IOU:
+        return True
+    ta, tb = a[_TORSO, :2], b[_TORSO, :2]
+    length = 0.5 * sum(float(np.linalg.norm(t[:2].mean(axis=0) - t[2:].mean(axis=0))) for t in (ta, tb))
+    return length > 0 and float(np.mean(np.linalg.norm(ta - tb, axis=1))) < SAME_TORSO_SHARE * length
+
+
 def _distinct(poses: list[Pose]) -> list[Pose]:
     """The poses of one frame with duplicates of one person dropped (the better-seen one kept)."""
     order = sorted(poses, key=lambda p: -float(np.mean(p[0][:, 3])))
     kept: list[Pose] = []
     for pose in order:
-        if all(_iou(_box(pose[0]), _box(k[0])) < SAME_PERSON_IOU for k in kept):
+        if not any(_one_body(pose[0], k[0]) for k in kept):
             kept.append(pose)
     return kept
 
