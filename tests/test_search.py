@@ -260,6 +260,32 @@ def test_everyone_in_view_is_tracked_at_the_cost_of_one_tracker_and_a_look_now_a
     assert len(released) == 2
 
 
+def test_a_frame_twice_as_wide_as_high_is_looked_over_in_parts() -> None:
+    """Two clips side by side (2560x720): the detector, which sees a square picture, misses people under a fifth of
+    the frame's width tall; looked over in overlapping 16:9 parts, both figures are found, once each, where they
+    stand in the whole frame. A frame of a phone's shape is looked at whole, once."""
+    from kneedrive_cv.pose.search import look_across
+
+    calls: list[tuple[int, int]] = []
+
+    def look(image: np.ndarray, t_s: float) -> list[Pose]:
+        calls.append(image.shape[:2])
+        return [p for p in _sees_each(image, t_s) if 0.2 * max(image.shape[:2]) <= 400]
+
+    wide = np.zeros((720, 2560, 3), np.uint8)
+    for x in (300, 1250, 2200):  # the middle one across the seam of two halves
+        wide[200:600, x:x + 60] = 255
+    poses = look_across(look, wide, 0.0)
+    hips = sorted(float(lm[int(sided(Side.LEFT, "HIP")), 0]) for lm, _ in poses)
+    assert hips == pytest.approx([314.5, 1264.5, 2214.5])
+    assert all(h == 720 and w == 1280 for h, w in calls) and len(calls) == 3
+    calls.clear()
+    assert len(look_across(look, _figures(300, 900), 0.0)) == 2 and calls == [(720, 1280)]
+    calls.clear()
+    look_across(look, np.zeros((2560, 720, 3), np.uint8), 0.0)  # as tall as that is wide: parts down it
+    assert calls == [(1280, 720)] * 3
+
+
 #: Poses the model gave (pixels and visibility, (n, 33, 4)): ``ghosts``, drawn by a tracker locked on upside down to
 #: a treadmill runner shrunk to 300 px (gaitlab clip scaled 0.3 into a 960x540 frame; frames 5, 40, 190 and 300,
 #: each over a thigh length from the runner's true hips, knees and ankles), and ``real`` poses: that runner tracked

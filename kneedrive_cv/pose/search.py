@@ -370,15 +370,56 @@ LOOK_EVERY_S = 0.5
 #: A tracking estimator for one person's crop, and what releases it.
 Tracker = tuple[Estimate, Callable[[], None]]
 
+#: A frame more than this many times as wide as it is high (or high as wide) is looked over in overlapping parts of
+#: a phone's landscape shape, PART_ASPECT: the person detector sees a square picture, so two clips side by side
+#: (or a panorama) would shrink everyone in them to a strip a quarter of their size, and lose the smaller ones.
+WIDE_ASPECT = 2.0
+PART_ASPECT = 16 / 9
+#: Neighbouring parts overlap by at least this share of a part, so a person across a seam is whole in one.
+PART_OVERLAP = 0.25
+#: A pose within this share of a part of its edge inside the frame is taken as cut by that edge.
+SEAM_SHARE = 0.01
+
+
+def look_across(look: Estimate, frame: np.ndarray, t_s: float) -> list[Pose]:
+    """Everyone ``look`` finds in the frame, looked for in overlapping parts where the frame is very wide or tall.
+
+    Poses come back in whole-frame pixels. A pose reaching a part's edge inside the frame is a person cut by it,
+    whole in the neighbouring part (the parts overlap by more than a person's width), and is left to that part; a
+    person found whole in two parts is kept once (the first part's pose).
+    """
+    h, w = _hw(frame)
+    across = w >= h
+    long, short = (w, h) if across else (h, w)
+    if long <= WIDE_ASPECT * short:
+        return list(look(frame, t_s))
+    part = round(PART_ASPECT * short)
+    n = int(np.ceil((long - part) / (part * (1 - PART_OVERLAP)))) + 1
+    poses: list[Pose] = []
+    axis, seam = (0 if across else 1), SEAM_SHARE * part
+    for start in np.linspace(0, long - part, n).round().astype(int):
+        piece = frame[:, start:start + part] if across else frame[start:start + part]
+        for lm, world in look(np.ascontiguousarray(piece), t_s):
+            box = _bbox(lm)
+            lo, hi = box[axis], box[axis + 2]
+            if (start > 0 and lo < seam) or (start + part < long and hi > part - seam):
+                continue  # cut by the part's edge
+            lm = lm.copy()
+            lm[:, axis] += start
+            if all(_iou(_bbox(lm), _bbox(p[0])) <= _SAME_IOU for p in poses):
+                poses.append((lm, world))
+    return poses
+
 
 @dataclass
 class PeopleFinder:
     """Everyone in view, frame by frame, at about the cost of tracking one person.
 
-    One whole-frame tracker (``main``) follows one person. A single-picture pass over the whole frame that finds
-    up to :data:`MAX_PEOPLE` (``look``) runs in every frame for the first :data:`FIRST_LOOK_S` seconds and then
-    every :data:`LOOK_EVERY_S`; each other person it finds is tracked in a crop of their own (a
-    :class:`CropFollower` with a tracker from ``new_tracker``) until lost, or until the main tracker is on them.
+    One whole-frame tracker (``main``) follows one person. A single-picture pass over the whole frame (in parts
+    where it is very wide: :func:`look_across`) that finds up to :data:`MAX_PEOPLE` (``look``) runs in every frame
+    for the first :data:`FIRST_LOOK_S` seconds and then every :data:`LOOK_EVERY_S`; each other person it finds is
+    tracked in a crop of their own (a :class:`CropFollower` with a tracker from ``new_tracker``) until lost, or
+    until the main tracker is on them.
     (Asking MediaPipe's video mode for several people instead runs its person detector on every frame while
     fewer are in view, about two thirds more a frame.)
     """
@@ -405,7 +446,7 @@ class PeopleFinder:
                 release()
         if t_s - self.started_at < FIRST_LOOK_S or t_s - self.looked_at >= LOOK_EVERY_S:
             self.looked_at = t_s
-            for lm, world in self.look(frame, t_s):
+            for lm, world in look_across(self.look, frame, t_s):
                 if len(self.followers) + 1 >= MAX_PEOPLE or not plausible(lm):
                     continue
                 if all(_iou(_bbox(lm), _bbox(p[0])) <= _SAME_IOU for p in poses):
