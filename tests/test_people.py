@@ -103,6 +103,30 @@ def test_a_stored_track_is_linked_and_its_athlete_chosen_again_by_todays_rules()
     assert np.allclose(again.landmarks_px, athlete) and again.meta["athlete"]["id"] == 1
 
 
+def test_a_tracker_drifting_off_the_athlete_as_a_fresh_look_finds_them_is_one_athlete() -> None:
+    """The athlete's tracker drifts off them (its pose sliding a torso's length away over half a second) while a
+    fresh look finds them again under a new id and follows them to the end: seen beside each other in the
+    tracker's last three frames only, the two are one athlete, and there the pose that goes on is taken."""
+    athlete = _drilling()
+    drifted = athlete.copy()
+    drifted[86:101, :, 0] -= np.linspace(10.0, 150.0, 15)[:, None]
+    drifted[101:] = np.nan
+    found_again = athlete.copy()
+    found_again[:98] = np.nan
+    people = link_people(_frames(drifted, found_again), _times(len(athlete)))
+    assert people.person_ids == [1, 2]
+    lm, _, choice = athlete_of(people, _times(len(athlete)), (1280, 720))
+    assert choice is not None and tuple(choice.joined) == (2,)
+    assert np.allclose(lm[:86], athlete[:86]) and np.allclose(lm[98:], athlete[98:])  # drifted only before the look
+    # seen beside each other for longer (a second person running alongside), they stay two
+    alongside = athlete.copy()
+    alongside[:80] = np.nan
+    alongside[80:, :, 0] -= 150.0
+    people = link_people(_frames(drifted, alongside), _times(len(athlete)))
+    _, _, choice = athlete_of(people, _times(len(athlete)), (1280, 720))
+    assert choice is not None and tuple(choice.joined) == ()
+
+
 def test_the_athlete_is_the_one_drilling_not_the_largest_or_first_seen() -> None:
     # a taller team-mate stands side-on in view the whole clip, and is found first in every frame
     mate, athlete = _standing((300.0, 330.0), scale=1.4), _drilling(hip=(950.0, 400.0), scale=0.8)

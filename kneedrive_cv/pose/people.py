@@ -25,6 +25,10 @@ Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in whole-frame pixels,
 
 #: Seconds a person may go unseen and still be linked to the poses that follow.
 MEMORY_S = 1.0
+#: A person seen beside the athlete in at most this many frames (and this share of their own) may still continue
+#: the athlete: the frames where a tracker drifting off the athlete and a fresh look on them overlap.
+BRIEF_OVERLAP = 3
+BRIEF_OVERLAP_SHARE = 0.1
 #: Two poses of one frame whose boxes overlap this much (intersection over union) are one person seen twice.
 SAME_PERSON_IOU = 0.5
 #: ... as are two whose shoulders and hips lie this close (mean distance over the torso's length): one body read
@@ -304,9 +308,10 @@ def continuing(people: People, t_s: np.ndarray, person_id: int) -> tuple[int, ..
     """``person_id`` and the people who continue them, before, after or in a gap, never seen beside them.
 
     A person lost for longer than :data:`MEMORY_S` (hidden, turned away, missed by the model), or whose pose
-    jumped for a while, comes back under a new id. Another person who is never seen in the same frame as them,
-    and who continues from where they were just before (or leads to where they are just after: near enough
-    for the time between, about the same size), is taken for them; the nearest in time first.
+    jumped for a while, comes back under a new id. Another person who is seen in the same frame as them at most
+    :data:`BRIEF_OVERLAP` times (a tracker drifting off the athlete while a fresh look finds them again), and who
+    continues from where they were just before (or leads to where they are just after: near enough for the time
+    between, about the same size), is taken for them; the nearest in time first.
     """
     frames_of = {pid: np.flatnonzero((people.ids == pid).any(axis=1)) for pid in people.person_ids}
     chain = [person_id]
@@ -315,7 +320,7 @@ def continuing(people: People, t_s: np.ndarray, person_id: int) -> tuple[int, ..
     while True:
         best: tuple[float, int] | None = None
         for pid, fr in frames_of.items():
-            if pid in chain or used[fr].any():
+            if pid in chain or np.count_nonzero(used[fr]) > min(BRIEF_OVERLAP, BRIEF_OVERLAP_SHARE * len(fr)):
                 continue
             first, last = int(fr[0]), int(fr[-1])
             gaps = []
@@ -366,5 +371,28 @@ def athlete_of(people: People, t_s: np.ndarray, frame_size: tuple[int, int], ath
                                       "(`kneedrive people CLIP --out DIR` lists them with a picture of each)")
         pid, chosen_by, why = athlete, "given", "chosen by the user"
     chain = continuing(people, t_s, pid)
-    lm, world = people.of(*chain)
+    lm, world = _chained(people, chain)
     return lm, world, AthleteChoice(pid, chosen_by, why, len(persons) - len(chain), chain[1:])
+
+
+def _chained(people: People, chain: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The landmarks of a chain of people (see :func:`continuing`), one pose a frame.
+
+    Where two of them are seen in the same frames (a brief overlap), the one seen just after those frames is taken
+    throughout them, as the one the chain goes on with (else the one seen just before; else the first in the chain).
+    """
+    lm, world = people.of(*chain)
+    seen = np.isin(people.ids, chain)
+    both = np.concatenate([[0], (seen.sum(axis=1) > 1).astype(np.int8), [0]])
+    for a, b in zip(np.flatnonzero(np.diff(both) == 1), np.flatnonzero(np.diff(both) == -1), strict=True):
+        slots = np.flatnonzero(seen[a])
+        ranked = sorted(slots, key=lambda s: (
+            not (b < len(people) and people.ids[a, s] in people.ids[b]),
+            not (a > 0 and people.ids[a, s] in people.ids[a - 1]),
+            chain.index(int(people.ids[a, s]))))
+        pid = people.ids[a, ranked[0]]
+        for i in range(a, b):
+            slot = np.flatnonzero(people.ids[i] == pid)
+            if len(slot):
+                lm[i], world[i] = people.landmarks_px[i, slot[0]], people.world_m[i, slot[0]]
+    return lm, world
