@@ -80,7 +80,7 @@ class People:
                 for i in range(len(self))]
 
     def of(self, *person_ids: int) -> tuple[np.ndarray, np.ndarray]:
-        """(landmarks (frames, 33, 4), world (frames, 33, 3)) of these people (never two in a frame); NaN elsewhere."""
+        """(landmarks (frames, 33, 4), world (frames, 33, 3)) of these people; NaN elsewhere (one of two in a frame)."""
         lm = np.full((len(self), N_LANDMARKS, 4), np.nan, np.float32)
         world = np.full((len(self), N_LANDMARKS, 3), np.nan, np.float32)
         frames, slots = np.nonzero(np.isin(self.ids, person_ids))
@@ -305,7 +305,7 @@ def _xy_at(people: People, frame: int, person_ids: list[int]) -> np.ndarray:
 
 
 def continuing(people: People, t_s: np.ndarray, person_id: int) -> tuple[int, ...]:
-    """``person_id`` and the people who continue them, before, after or in a gap, never seen beside them.
+    """``person_id`` and the people who continue them, before, after or in a gap, hardly ever seen beside them.
 
     A person lost for longer than :data:`MEMORY_S` (hidden, turned away, missed by the model), or whose pose
     jumped for a while, comes back under a new id. Another person who is seen in the same frame as them at most
