@@ -127,6 +127,18 @@ def test_running_is_told_by_the_step_length_over_the_ground(step: float, want: f
     assert running_fit(63.0, 1.2, step) == pytest.approx(want, abs=0.01)
 
 
+def test_a_step_far_shorter_than_the_feet_sweep_behind_is_misread_and_the_sweep_decides() -> None:
+    """The real sprint at top speed played at half speed: every foot looks planted, the speed over the ground reads
+    0.73 thigh lengths a second and the step 0.52, while the feet sweep 1.6 behind the hips, which the hips must
+    travel over the planted foot. Not a piston run of short steps: the step is not used, and the sweep says
+    running. A piston run's own short push (step 0.83 over a sweep of 1.05, the lowest in the benchmark) counts."""
+    slowed = dataclasses.replace(PISTON, ground_speed_thighs_s=0.73, step_thighs=0.52, foot_sweep_behind_thighs=1.61,
+                                 travel_thighs=40.0, drive_rate_per_min=84.0, drive_rhythm=0.46)
+    assert running_fit(63.0, 1.61, 0.52) > 0.99
+    assert best(slowed)[0] == "none"
+    assert running_fit(63.0, 1.05, 0.83) < 0.01
+
+
 def test_a_held_knee_read_as_flickering_drives_is_a_hold_not_high_knees() -> None:
     # the model trading the legs' labels through a 2.7 s hold gives six "drives" off any beat
     flicker = dataclasses.replace(PISTON, complete_drives=6, longest_hold_s=2.7, drive_rhythm=0.3,

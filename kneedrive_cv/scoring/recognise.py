@@ -47,6 +47,9 @@ TRAVEL_SPEED_THIGHS_S = 1.2
 MIN_STEP_THIGHS = 0.65
 #: Steps longer than this (thigh lengths over the ground) are running: a piston run's are 0.8-1.5, a jog's 2.
 RUNNING_STEP_THIGHS = 1.8
+#: A step over the ground under this share of how far the feet sweep behind the hips is misread (measured on the
+#: randomised renders: travelling drills 0.79 and up, runs 0.86 and up; a sprint played at half speed 0.32).
+STEP_UNDER_SWEEP = 0.6
 #: Travelling drills may peak lower than on-the-spot ones where the steps are quick (over QUICK_STEPS_PER_MIN
 #: a minute) and short, or one arm is kept still: a piston run's knees reach 50-95 deg, read from about 45 with
 #: the phone rolled and the far leg half hidden; a jog's reach 35-50, read up to about 50. Between the two the
@@ -268,9 +271,11 @@ def running_fit(peak_thigh_deg: float | None, sweep_thighs: float | None, step_t
     0.8-1.5 thigh lengths), running from a jog to a sprint takes 2 thigh lengths and more. Otherwise the feet:
     running and sprinting push them 1.15-1.7 thigh lengths behind the hips (measured), a piston run keeps
     them under the body or finishes a short push behind; the higher the knees, the further a drill's push
-    may go before it reads as running.
+    may go before it reads as running. A step read far shorter than the feet sweep behind the hips cannot be
+    right (the hips travel at least that far over the planted foot, less a foot's length) and is not used: in
+    slow motion every foot looks planted and the speed over the ground reads low.
     """
-    if step_thighs is not None:
+    if step_thighs is not None and (sweep_thighs is None or step_thighs >= STEP_UNDER_SWEEP * sweep_thighs):
         return _fit((step_thighs - RUNNING_STEP_THIGHS) / 0.08)
     if sweep_thighs is None:
         return 0.0
