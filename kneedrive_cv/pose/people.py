@@ -383,14 +383,11 @@ def _chained(people: People, chain: tuple[int, ...]) -> tuple[np.ndarray, np.nda
     """
     lm, world = people.of(*chain)
     seen = np.isin(people.ids, chain)
-    both = np.concatenate([[0], (seen.sum(axis=1) > 1).astype(np.int8), [0]])
-    for a, b in zip(np.flatnonzero(np.diff(both) == 1), np.flatnonzero(np.diff(both) == -1), strict=True):
-        slots = np.flatnonzero(seen[a])
-        ranked = sorted(slots, key=lambda s: (
-            not (b < len(people) and people.ids[a, s] in people.ids[b]),
-            not (a > 0 and people.ids[a, s] in people.ids[a - 1]),
-            chain.index(int(people.ids[a, s]))))
-        pid = people.ids[a, ranked[0]]
+    edges = np.diff(np.concatenate([[0], (seen.sum(axis=1) > 1).astype(np.int64), [0]]))
+    for a, b in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True):
+        ids = [int(people.ids[a, s]) for s in np.flatnonzero(seen[a]).tolist()]
+        pid = min(ids, key=lambda x: (not (b < len(people) and x in people.ids[b]),
+                                      not (a > 0 and x in people.ids[a - 1]), chain.index(x)))
         for i in range(a, b):
             slot = np.flatnonzero(people.ids[i] == pid)
             if len(slot):
