@@ -92,6 +92,20 @@ def test_html_report_shows_every_rep_and_the_plots(piston: tuple[Path, subproces
     assert "mean score" in printed.stdout
 
 
+def test_a_slow_motion_cadence_says_so_where_it_is_shown(piston: tuple[Path, subprocess.CompletedProcess[str]]
+                                                          ) -> None:
+    """The summary's cadence card says a rate is in playback time when the analysis calls the clip slow motion."""
+    from kneedrive_cv.output.html import render_report_html
+
+    out, _ = piston
+    report = json.loads((out / "report.json").read_text())
+    card = re.compile(r'<div class="k">Cadence</div>.*?</div></div>', re.S)
+    assert "slow motion" not in card.search(render_report_html(report, {}, None)).group(0)
+    report["unmeasured"] = [*report["unmeasured"], {"kind": "slow_motion", "what": "real-time cadence",
+                                                    "why": "18 steps per minute is too slow for running"}]
+    assert "probably slow motion" in card.search(render_report_html(report, {}, None)).group(0)
+
+
 def test_html_report_is_headed_by_the_athlete_when_given(piston: tuple[Path, subprocess.CompletedProcess[str]]
                                                           ) -> None:
     from kneedrive_cv.output.html import render_report_html
