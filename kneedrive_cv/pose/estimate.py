@@ -40,6 +40,7 @@ from kneedrive_cv.video import (
     probe,
     read_ahead,
     read_frames,
+    read_frames_at,
     read_spans,
 )
 
@@ -296,6 +297,70 @@ def _followed(path: Path, span: Span | None, part: _SpanPoses, people: list[np.n
     return out
 
 
+#: The athlete first found this long or more after the clip starts is followed back from there to its start.
+FOLLOW_BACK_MIN_S = 0.05
+#: ... when found within this long of the start (the tiles are searched every SEARCH_EVERY_S while nobody is found,
+#: so an athlete in view from the start is found within a second; someone found later walked in or was hidden).
+FOLLOW_BACK_MAX_S = 2.0
+#: The frames before the athlete was found are held in memory to be read backwards, at most this many bytes
+#: (about 40 frames of 1080p, 90 of 720p); further back the athlete is left unfollowed.
+FOLLOW_BACK_BYTES = 256 * 2**20
+
+
+def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | None, turn: int) -> PoseTrack:
+    """The track with its athlete followed back from where they were first found to the clip's start.
+
+    An athlete small in the frame is found by the tile search (:class:`~kneedrive_cv.pose.search.AthleteFinder`),
+    which waits SEARCH_AFTER_S for the whole-frame detector first: the clip's first 0.3 s or more, with a knee
+    drive in them, were then lost. From the pose where the athlete was first found, a tracker of its own follows
+    them in a crop window backwards through the frames before (:class:`~kneedrive_cv.pose.search.CropFollower`,
+    fed the frames last to first with its clock running forwards), until they are lost or the clip starts; the
+    poses found join the frames' people, who are linked and the athlete chosen again.
+
+    The model's forward pass is what the cache keeps; this runs again (on those few frames only) when a clip is
+    analysed from the cache.
+    """
+    present = track.present
+    if track.people is None or not present.any():
+        return track
+    first = int(np.argmax(present))
+    t = track.t_s
+    if first == 0 or not FOLLOW_BACK_MIN_S <= t[first] - t[0] <= FOLLOW_BACK_MAX_S:
+        return track
+    w, h = track.frame_size
+    back = min(first, max(1, FOLLOW_BACK_BYTES // (w * h * 3)))
+    frames = dict(read_frames_at(path, set(range(first - back, first + 1)), turn))
+    if first not in frames:
+        return track
+    estimate, release = _tracker(model)
+    found: dict[int, Pose] = {}
+    try:
+        follower = CropFollower.on(estimate, track.landmarks_px[first], (h, w))
+        follower(frames[first], 0.0)  # the tracker starts on the pose known, then goes back in time
+        for i in range(first - 1, first - back - 1, -1):
+            if i not in frames:
+                break
+            pose = follower(frames[i], float(t[first] - t[i]))
+            if pose is not None:
+                found[i] = (pose[0].astype(np.float32), pose[1].astype(np.float32))
+            elif follower.window is None:
+                break
+    finally:
+        release()
+    if not found:
+        return track
+    log.info("%s: the athlete, first found at %.2f s, followed back to %.2f s",
+             path.name, t[first] - t[0], t[min(found)] - t[0])
+    poses = track.people.poses()
+    for i, pose in found.items():
+        poses[i] = [*poses[i], pose]
+    people = link_people(poses, t)
+    lm, world, choice = athlete_of(people, t, track.frame_size)
+    meta = {**track.meta, "athlete": choice.as_dict() if choice else None,
+            "followed_back_s": round(float(t[first] - t[min(found)]), 3)}
+    return track.replace(landmarks_px=lm, world_m=world, people=people, meta=meta)
+
+
 def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[list[Pose]]]:
     """The spans' frames in order, times from the first frame; a truncated span ends the clip there."""
     times: list[float] = []
@@ -423,7 +488,7 @@ def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache |
         est.read.frames = len(track)
         est.read.truncated = bool(track.meta.get("truncated"))
         track = linked_again(track)
-    return track
+    return followed_back(path, track, model, turn)
 
 
 def linked_again(track: PoseTrack) -> PoseTrack:
