@@ -314,8 +314,8 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     which waits SEARCH_AFTER_S for the whole-frame detector first: the clip's first 0.3 s or more, with a knee
     drive in them, were then lost. From the pose where the athlete was first found, a tracker of its own follows
     them in a crop window backwards through the frames before (:class:`~kneedrive_cv.pose.search.CropFollower`,
-    fed the frames last to first with its clock running forwards), until they are lost or the clip starts; the
-    poses found join the frames' people, who are linked and the athlete chosen again.
+    fed the frames last to first with its clock running forwards), until the first frame they are not found in or
+    the clip's start; the poses found join the frames' people, who are linked and the athlete chosen again.
 
     The model's forward pass is what the cache keeps; this runs again (on those few frames only) when a clip is
     analysed from the cache.
@@ -341,10 +341,9 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
             if i not in frames:
                 break
             pose = follower(frames[i], float(t[first] - t[i]))
-            if pose is not None:
-                found[i] = (pose[0].astype(np.float32), pose[1].astype(np.float32))
-            elif follower.window is None:
-                break
+            if pose is None:
+                break  # lost: a pose here and there further back would time no event
+            found[i] = (pose[0].astype(np.float32), pose[1].astype(np.float32))
     finally:
         release()
     if not found:
