@@ -20,8 +20,10 @@ from factory import (
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, FootContact, KneeDrive, detect_events
 from kneedrive_cv.kinematics.events.cadence import (
+    EVENTS_DISAGREE,
     CadenceFrom,
     _checked,
+    body_step_rate,
     bounce_rate_per_min,
     clip_cadence,
     drive_cadence,
@@ -632,9 +634,10 @@ def test_a_switch_of_the_held_knee_keeps_each_hold_on_its_own_leg() -> None:
 
 
 def running(step_s: float, bounce: bool = True, sweep_thighs: float = 1.3, duration_s: float = 8.0,
-            fps: float = 30.0) -> Kinematics:
+            fps: float = 30.0, steps_a_bounce: int = 1) -> Kinematics:
     """A side-view runner: each foot swings from ``sweep_thighs`` behind the hips to as far in front once per
-    stride (two steps), the feet half a stride apart, and the hips dip once per step (when ``bounce``)."""
+    stride (two steps), the feet half a stride apart, and the hips dip once per step (when ``bounce``; once every
+    ``steps_a_bounce`` steps, as hips read unevenly from one leg to the other are)."""
     track, _ = build(Athlete(fps=fps, duration_s=duration_s))
     lm = track.landmarks_px.copy()
     t = track.t_s
@@ -643,7 +646,7 @@ def running(step_s: float, bounce: bool = True, sweep_thighs: float = 1.3, durat
         for part in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
             lm[:, int(sided(side, part)), 0] += (dx if part != "KNEE" else dx / 2).astype(np.float32)
     if bounce:
-        lm[:, :, 1] += (6.0 * np.cos(2 * np.pi * t / step_s))[:, None].astype(np.float32)
+        lm[:, :, 1] += (6.0 * np.cos(2 * np.pi * t / (steps_a_bounce * step_s)))[:, None].astype(np.float32)
     return measure_track(track.replace(landmarks_px=lm))
 
 
@@ -686,9 +689,61 @@ def test_contacts_at_every_step_but_timed_loosely_leave_the_cadence_to_the_hips(
         assert cadence.spm == pytest.approx(60 / 0.355, rel=0.01) and "bounce" in cadence.source
     else:
         assert cadence.spm is None and "scattered" in (cadence.unmeasured_why or "")
-    # a few contacts scattered over the clip are no sign of steps at the hips' rate: not measured
+    # a few contacts scattered over the clip are no sign of steps at the hips' rate: not measured from them; where
+    # the thighs swing in turn at the hips' rate too, the whole body's step rate is given, and says so
     few = found[::5]
-    assert measure_cadence(CadenceFrom.CONTACTS, contacts_at(few, sides[::5]), k).spm is None
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(few, sides[::5]), k)
+    if bounce:
+        assert cadence.spm == pytest.approx(60 / 0.355, rel=0.01) and "foot contacts gave none" in cadence.source
+    else:
+        assert cadence.spm is None
+
+def _drives_at(times: list[float] | np.ndarray, sides: list[Side]) -> Events:
+    return Events(tuple(KneeDrive(s, 0, 0, 0, float(t), float(t), float(t), 80.0, 1.0, False)
+                        for t, s in zip(times, sides, strict=True)), (), (), "test")
+
+
+@pytest.mark.parametrize("steps_a_bounce", [1, 2])
+def test_the_body_keeps_its_step_rate_whichever_way_the_hips_are_read(steps_a_bounce: int) -> None:
+    """The thighs swing in turn once a stride; the hips bounce once a step, or once a stride where the model reads
+    them unevenly from one leg to the other. Either way the two agree on the step rate."""
+    k = running(0.4, steps_a_bounce=steps_a_bounce)
+    assert body_step_rate(k) == pytest.approx(150.0, rel=0.01)
+    assert body_step_rate(running(0.4, bounce=False)) is None  # the thighs alone are not enough
+
+
+def test_drives_the_model_reads_early_late_and_twice_give_the_bodys_step_rate() -> None:
+    """High knees at 150 steps/min (a drive every 0.4 s, legs in turn), the far leg half hidden: the drives as found
+    on a randomised render (seed 22), its far leg's peaks read up to 0.1 s early and two low peaks of the labels
+    flickering (2.0 and 2.79 s) taken for drives. They keep no rhythm (the pooled intervals gave 225 a minute, the
+    peaks alone none). The thighs' swing and the hips' bounce agree on 150: that is given, and the source says what
+    the drives gave."""
+    left, right = Side.LEFT, Side.RIGHT
+    found = [(0.67, left), (1.0, right), (1.46, left), (1.75, right), (2.0, left), (2.25, right), (2.54, left),
+             (2.79, right), (3.04, left), (3.38, right), (3.83, left), (4.17, right), (4.62, left), (4.96, right),
+             (5.46, left), (5.75, right), (6.25, left)]
+    events = _drives_at([t for t, _ in found], [s for _, s in found])
+    counted = drive_cadence(events.drives).spm
+    assert counted is None or abs(counted / 150.0 - 1) > 3 * EVENTS_DISAGREE  # the drives on their own are off
+    cadence = measure_cadence(CadenceFrom.DRIVES, events, running(0.4))
+    assert cadence.spm == pytest.approx(150.0, rel=0.01)
+    assert "swing" in cadence.source and "knee drives gave" in cadence.source
+
+
+def test_contacts_that_keep_the_bodys_rate_keep_their_own_figure() -> None:
+    """Touchdowns every 0.4 s: their rate agrees with the body's within EVENTS_DISAGREE, and is the one given."""
+    found = np.arange(0.2, 7.8, 0.4) + np.random.default_rng(5).uniform(-0.01, 0.01, 19)
+    sides = [Side.LEFT if i % 2 == 0 else Side.RIGHT for i in range(len(found))]
+    cadence = measure_cadence(CadenceFrom.CONTACTS, contacts_at(found, sides), running(0.4))
+    assert cadence.spm == pytest.approx(150.0, rel=EVENTS_DISAGREE) and cadence.source == "foot contacts"
+
+
+def test_one_legs_drives_keep_their_own_rate_whatever_the_body_does() -> None:
+    """A wall drill driving the right knee once a second is no steps: the body's rhythm does not replace it."""
+    times = np.arange(0.5, 7.6, 1.0)
+    cadence = measure_cadence(CadenceFrom.DRIVES, _drives_at(times, [Side.RIGHT] * len(times)), running(0.4))
+    assert cadence.spm == pytest.approx(60.0, rel=0.01) and cadence.source == "knee drives"
+
 
 def test_the_hips_bounce_is_read_between_frames() -> None:
     """At 30 fps one step of 0.355 s is 10.65 frames: a whole-frame lag would read 163.6 or 180 steps/min."""

