@@ -455,16 +455,20 @@ def _thigh_read_at(track: PoseTrack, angles: dict[int, float], side: Side = Side
     return track.replace(landmarks_px=lm)
 
 
+@pytest.mark.parametrize("first_frames", [(60.0, 40.0), (0.0, 5.0)])
 @pytest.mark.parametrize(("first_s", "whole"), [(0.08, 4), (0.2, 5)])
-def test_a_cut_at_the_start_is_judged_by_time_not_by_the_first_frames(first_s: float, whole: int) -> None:
-    """A model's first frames (no track to follow yet) are its least sure: here they read the thigh at 60 then 40.
+def test_a_cut_at_the_start_is_judged_by_time_not_by_the_first_frames(first_s: float, whole: int,
+                                                                      first_frames: tuple[float, float]) -> None:
+    """A model's first frames (no track to follow yet) are its least sure: here they read the thigh at 60 then 40,
+    or hanging (0, then 5: a thigh well up missed), as if it had risen from its low point inside the clip.
 
     The drive peaking 0.08 s in was under way (75 % of its swing up at the first frame) whatever the first two
     frames read; the one peaking 0.2 s in was whole. The leg's other drives say how long its rise takes.
     """
     drives = [(first_s, Side.LEFT), (0.9, Side.RIGHT), (1.6, Side.LEFT), (2.4, Side.RIGHT), (3.0, Side.LEFT)]
     track, _ = build(Athlete(drives=drives, duration_s=3.5))
-    found = knee_drives(measure_track(_thigh_read_at(track, {0: 60.0, 1: 40.0})), EventSettings())
+    read = dict(enumerate(first_frames))
+    found = knee_drives(measure_track(_thigh_read_at(track, read)), EventSettings())
     assert len(found) == 5
     assert sum(not d.partial for d in found) == whole
 

@@ -149,7 +149,10 @@ def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[
     say how long its thigh takes from that level to the top and back down; a drive whose top is closer than that
     to an edge was under way when the clip started (or unfinished when it ended). Where the leg has no such
     drive to learn from, the thigh at the edge decides: still on its way and not yet within EDGE_SWING_SHARE of
-    its low.
+    its low. A crossing read within CLIP_EDGE_S of the first frame the thigh is seen in is no surer than those
+    frames (a thigh well up read hanging in them would make a drive under way look whole): the time decides
+    there too. At the clip's end the model has been following the athlete all along, and a crossing it reads
+    stands.
     """
     if not found or not np.isfinite(low):
         return
@@ -164,7 +167,9 @@ def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[
     seen = np.flatnonzero(np.isfinite(theta))
     first, last = int(seen[0]), int(seen[-1])
     for k, (height, d) in enumerate(found):
-        at_start = t[first] - t[0] <= CLIP_EDGE_S and np.isnan(rises[k])
+        # a crossing seen in the first CLIP_EDGE_S the model tracks the athlete is no surer than its frames there
+        start_seen = d.t_beat_s - rises[k] - t[first] > CLIP_EDGE_S
+        at_start = t[first] - t[0] <= CLIP_EDGE_S and not start_seen
         at_end = t[-1] - t[last] <= CLIP_EDGE_S and np.isnan(falls[k])
         near_low = low + EDGE_SWING_SHARE * (theta[d.i_peak] - low)
         if np.isfinite(typical_rise):
