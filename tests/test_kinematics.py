@@ -44,6 +44,7 @@ from kneedrive_cv.kinematics.events.drives import (
     knee_drives,
     top_centre,
 )
+from kneedrive_cv.kinematics.events.holds import holds
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Landmark, Side, sided
@@ -624,6 +625,40 @@ def test_a_held_knee_whose_legs_the_model_mixes_up_stays_on_its_own_leg(facing: 
     assert np.mean(k.frames["thigh_angle_left"][held] >= 60.0) >= 0.95
     assert np.mean(k.frames["thigh_angle_right"][held] <= 30.0) >= 0.95
     assert "the higher knee held up" in k.legs.rule
+
+
+def _thigh_misread_during(track: PoseTrack, side: Side, start_s: float, end_s: float, deg: float) -> PoseTrack:
+    """The track with ``side``'s knee drawn at ``deg`` from the hip between two times, its foot left where it is."""
+    lm = track.landmarks_px.copy()
+    hip, knee = (int(sided(side, x)) for x in ("HIP", "KNEE"))
+    frames = np.flatnonzero((track.t_s >= start_s) & (track.t_s <= end_s))
+    forward = np.sign(lm[frames, int(sided(side, "FOOT_INDEX")), 0] - lm[frames, int(sided(side, "HEEL")), 0])
+    a = np.radians(deg)
+    lm[frames, knee, 0] = lm[frames, hip, 0] + forward * THIGH_PX * np.sin(a)
+    lm[frames, knee, 1] = lm[frames, hip, 1] + THIGH_PX * np.cos(a)
+    return track.replace(landmarks_px=lm)
+
+
+@pytest.mark.parametrize("facing", list(Side))
+def test_a_hold_whose_thigh_is_misread_is_seen_by_its_foot_kept_up(facing: Side) -> None:
+    """Left knee held 1-4 s; for 2 s of it the model draws the knee at 45 deg (as it reads a held thigh at 35-80
+    deg for seconds on some renders) while the foot it draws stays up. The thigh alone gives no hold; the foot kept
+    well above the standing one gives the one hold, as long as the hold read right."""
+    track, _ = build(Athlete(duration_s=5.0, fps=30.0, facing=facing, held=[(Side.LEFT, 1.0, 4.0)]))
+    (read_right,) = holds(measure_track(track))
+    k = measure_track(_thigh_misread_during(track, Side.LEFT, 1.5, 3.5, 45.0))
+    assert np.nanmax(k.frames["thigh_angle_left"][(k.t_s > 1.6) & (k.t_s < 3.4)]) < 60.0
+    found = holds(k)
+    assert len(found) == 1 and found[0].side is Side.LEFT
+    assert found[0].t_start_s == pytest.approx(read_right.t_start_s, abs=0.1)
+    assert found[0].t_end_s == pytest.approx(read_right.t_end_s, abs=0.1)
+
+
+@pytest.mark.parametrize(("period_s", "width_s"), [(0.3, 0.2), (0.6, 0.4)])
+def test_knee_drives_in_turn_are_no_foot_kept_up(period_s: float, width_s: float) -> None:
+    """High knees, fast or slow with wide drives: each foot is up for a moment at a time, never a hold."""
+    track, _ = build(Athlete(duration_s=6.0, fps=30.0, drives=alternating(16, period_s), drive_width_s=width_s))
+    assert holds(measure_track(track)) == []
 
 
 def test_a_switch_of_the_held_knee_keeps_each_hold_on_its_own_leg() -> None:

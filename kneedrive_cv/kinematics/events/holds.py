@@ -9,7 +9,7 @@ import numpy as np
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged
 from kneedrive_cv.kinematics.filtering import close_short_breaks, runs_of
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Side
+from kneedrive_cv.landmarks import Side, sided
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,11 @@ class Hold:
 
 
 def holds(kinematics: Kinematics, settings: EventSettings | None = None) -> list[Hold]:
-    """Intervals where a thigh stays at or above the hold threshold and moves slowly, at least ``hold_min_s``."""
+    """Intervals where a thigh stays at or above the hold threshold and moves slowly, at least ``hold_min_s``.
+
+    Where the model misreads a held thigh for a while, the foot kept up says the hold went on
+    (:func:`_foot_kept_up`).
+    """
     s = settings or EventSettings()
     t = kinematics.t_s
     out: list[Hold] = []
@@ -39,9 +43,60 @@ def holds(kinematics: Kinematics, settings: EventSettings | None = None) -> list
         up = ~np.isnan(theta) & (theta >= s.hold_min_thigh_deg) & (speed <= s.hold_max_speed_deg_s)
         found = [Hold(side, a, b - 1, float(t[a]), float(t[b - 1]))
                  for a, b in runs_of(close_short_breaks(up, t, s.hold_bridge_s)) if t[b - 1] - t[a] >= s.hold_min_s]
-        out += _rejoined(found, s.hold_rejoin_s)
+        out += _joined_by_the_foot(_rejoined(found, s.hold_rejoin_s), _foot_kept_up(kinematics, side, s),
+                                   s.hold_rejoin_s)
     out.sort(key=lambda h: h.t_start_s)
     return out
+
+
+def _joined_by_the_foot(by_thigh: list[Hold], by_foot: list[Hold], max_gap_s: float) -> list[Hold]:
+    """One leg's holds seen by the thigh, joined where the foot stayed up between them, and where the thigh saw none.
+
+    Holds of both kinds that overlap or are parted by no more than ``max_gap_s`` are one. Where the thigh saw
+    some of it, its start and end are the thigh's (the thigh's angle times a hold; the foot only says it went
+    on); a hold the foot alone saw keeps the foot's.
+    """
+    found = sorted([(h, True) for h in by_thigh] + [(h, False) for h in by_foot], key=lambda x: x[0].t_start_s)
+    groups: list[list[tuple[Hold, bool]]] = []
+    for h, thigh in found:
+        if groups and h.t_start_s - max(g.t_end_s for g, _ in groups[-1]) <= max_gap_s:
+            groups[-1].append((h, thigh))
+        else:
+            groups.append([(h, thigh)])
+    out = []
+    for group in groups:
+        edges = [h for h, thigh in group if thigh] or [h for h, _ in group]
+        first, last = min(edges, key=lambda h: h.t_start_s), max(edges, key=lambda h: h.t_end_s)
+        out.append(Hold(first.side, first.i_start, last.i_end, first.t_start_s, last.t_end_s))
+    return out
+
+
+#: A foot kept up: its ankle at least this far (thigh lengths) above the other ankle, rising or falling against it
+#: no faster than FOOT_UP_MAX_SPEED (thigh lengths a second: a knee lifted into a hold or lowered out of it moves
+#: the foot about three), its thigh read at least FOOT_UP_THIGH_DEG, for hold_min_s, breaks up to
+#: FOOT_UP_BRIDGE_S not ending it.
+FOOT_UP_THIGHS = 0.4
+FOOT_UP_MAX_SPEED = 0.5
+FOOT_UP_THIGH_DEG = 30.0
+FOOT_UP_BRIDGE_S = 0.15
+
+
+def _foot_kept_up(kinematics: Kinematics, side: Side, settings: EventSettings) -> list[Hold]:
+    """Holds seen as a foot kept off the floor beside the standing one, where the thigh's angle is misread.
+
+    The model can read a held thigh (at 80-100 deg) swinging between 35 and 80 deg for seconds while the knee and
+    foot it draws stay up: the hold's thigh then never stays over hold_min_thigh_deg. The foot says it is held:
+    one ankle well above the other, the whole time, as no drive, run or walk keeps a foot up for hold_min_s.
+    """
+    t = kinematics.t_s
+    own, other = (kinematics.xy[:, int(sided(x, "ANKLE")), 1] for x in (side, side.other))
+    with np.errstate(invalid="ignore"):
+        lift = (other - own) / kinematics.thigh_px
+        speed = np.abs(np.gradient(lift, t)) if len(t) > 1 else np.zeros_like(t)
+        up = ((lift >= FOOT_UP_THIGHS) & (speed <= FOOT_UP_MAX_SPEED)
+              & (kinematics.frames.timing[f"thigh_angle_{side.value}"] >= FOOT_UP_THIGH_DEG))
+    return [Hold(side, a, b - 1, float(t[a]), float(t[b - 1]))
+            for a, b in runs_of(close_short_breaks(up, t, FOOT_UP_BRIDGE_S)) if t[b - 1] - t[a] >= settings.hold_min_s]
 
 
 def _rejoined(found: list[Hold], max_gap_s: float) -> list[Hold]:
