@@ -492,11 +492,15 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
         return _kept_by_the_body(step_cadence(events.contacts, kinematics), kinematics)
     source = "knee drives (no contacts found)" if cadence_from == CadenceFrom.CONTACTS else "knee drives"
     cadence = drive_cadence(events.drives, source)
-    ordered = sorted(events.drives, key=lambda d: d.t_beat_s)
-    turns = sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / max(1, len(ordered) - 1)
     # drives of one leg again and again (a wall drill), or a hold or two, are no steps: the body's rate is not theirs
-    stepping = len(ordered) >= MIN_EVENTS and turns >= ALTERNATE_SHARE
+    stepping = len(events.drives) >= MIN_EVENTS and _turn_share(events.drives) >= ALTERNATE_SHARE
     return _kept_by_the_body(cadence, kinematics) if stepping else cadence
+
+
+def _turn_share(drives: tuple[KneeDrive, ...] | list[KneeDrive]) -> float:
+    """The share of successive drives (by time) that change leg; 0 with fewer than two."""
+    ordered = sorted(drives, key=lambda d: d.t_beat_s)
+    return sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / max(1, len(ordered) - 1)
 
 
 #: The thighs' swing and the hips' bounce agree on a step rate when they differ by at most this share.
@@ -566,8 +570,7 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
     pooled = _checked(times, typical_interval_s(times), source, "knee drives")
     if len(ordered) < 2:
         return pooled
-    turns = sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / (len(ordered) - 1)
-    if turns < ALTERNATE_SHARE:
+    if _turn_share(ordered) < ALTERNATE_SHARE:
         return pooled
     legs = []
     for side in Side:
