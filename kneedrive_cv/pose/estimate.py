@@ -353,11 +353,8 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     poses = track.people.poses()
     for i, pose in found.items():
         poses[i] = [*poses[i], pose]
-    people = link_people(poses, t)
-    lm, world, choice = athlete_of(people, t, track.frame_size)
-    meta = {**track.meta, "athlete": choice.as_dict() if choice else None,
-            "followed_back_s": round(float(t[first] - t[min(found)]), 3)}
-    return track.replace(landmarks_px=lm, world_m=world, people=people, meta=meta)
+    track = _linked(track, poses)
+    return track.replace(meta={**track.meta, "followed_back_s": round(float(t[first] - t[min(found)]), 3)})
 
 
 def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[list[Pose]]]:
@@ -498,7 +495,12 @@ def linked_again(track: PoseTrack) -> PoseTrack:
     """
     if track.people is None:
         return track
-    people = link_people(track.people.poses(), track.t_s)
+    return _linked(track, track.people.poses())
+
+
+def _linked(track: PoseTrack, poses: list[list[Pose]]) -> PoseTrack:
+    """The track with these per-frame poses linked into people and its athlete chosen among them."""
+    people = link_people(poses, track.t_s)
     lm, world, choice = athlete_of(people, track.t_s, track.frame_size)
     return track.replace(landmarks_px=lm, world_m=world, people=people,
                          meta={**track.meta, "athlete": choice.as_dict() if choice else None})
