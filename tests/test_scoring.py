@@ -11,7 +11,14 @@ from factory import Athlete, build, leaning_from_the_ankles, with_feet_lost, wit
 
 from kneedrive_cv.errors import ConfigError, UnknownDrillError
 from kneedrive_cv.kinematics.events import EventSettings, detect_events
-from kneedrive_cv.kinematics.events.raises import mixed_up_holds, standing_foot
+from kneedrive_cv.kinematics.events.raises import (
+    LOST_FOOT_MAX_SHARE,
+    HeelRaise,
+    _beat_s,
+    _on_the_beat,
+    mixed_up_holds,
+    standing_foot,
+)
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.drills import load_drills
@@ -187,12 +194,15 @@ def test_calves_raises_are_the_standing_foots_not_the_driven_knees(facing: Side)
     assert result.cadence_spm == pytest.approx(60.0, rel=0.01)
 
 
-def calves_mixed_up(lost_share: float = 0.0) -> Kinematics:
-    """Left knee held 1-8 s, the right heel raised 0.2 thigh lengths at 2.5-6.5 s, the legs mixed up 1.5-7.5 s
+def calves_mixed_up(lost_share: float = 0.0, glitches: tuple[float, ...] = (),
+                    raises: tuple[float, ...] = (2.5, 3.5, 4.5, 5.5, 6.5)) -> Kinematics:
+    """Left knee held 1-8 s, the right heel raised 0.2 thigh lengths at ``raises``, the legs mixed up 1.5-7.5 s
     (labels traded on a third of the frames, the knees pulled together on a quarter) and both feet drawn up on
-    ``lost_share`` of them."""
+    ``lost_share`` of them; ``glitches``: times the heel flicks up 0.15 thigh lengths for a quarter of a second."""
     track, _ = build(Athlete(duration_s=9.0, fps=60.0, held=[(Side.LEFT, 1.0, 8.0)], drive_width_s=0.4))
-    raised = with_heel_raises(track, [2.5, 3.5, 4.5, 5.5, 6.5], 0.2 * 120.0, half_width_s=0.3, side=Side.RIGHT)
+    raised = with_heel_raises(track, list(raises), 0.2 * 120.0, half_width_s=0.3, side=Side.RIGHT)
+    if glitches:
+        raised = with_heel_raises(raised, list(glitches), 0.15 * 120.0, half_width_s=0.12, side=Side.RIGHT)
     mixed = with_legs_mixed_up(raised, 1.5, 7.5, swapped_share=0.35, merged_share=0.25)
     return measure_track(with_feet_lost(mixed, 1.5, 7.5, lost_share) if lost_share else mixed)
 
@@ -209,14 +219,49 @@ def test_calves_raises_are_counted_on_the_lower_foot_where_the_model_mixes_the_l
     assert [r.plantarflexion_deg for r in events.raises] == pytest.approx([26.0] * 5, abs=3.0)
 
 
-def test_the_lower_foot_is_not_read_where_the_model_loses_it_too() -> None:
-    """Both feet drawn up on a sixth of the frames: its glitches would read as raises, so no stretch reads it."""
+@pytest.mark.parametrize("lost", [0.0, 0.2])
+def test_lower_foot_glitches_off_the_sets_beat_are_no_raises(lost: float) -> None:
+    """The heel flicks up between raises (0.6 s after one, 0.4 s before the next) on a set raised once a second:
+    off the beat, no raise. With both feet drawn up on a fifth of the frames too (more than the lower foot is read
+    through without a rhythm), the raises on the beat are still all counted."""
     settings = EventSettings()
-    for lost, stretches in ((0.0, 1), (0.2, 0)):
-        k = calves_mixed_up(lost)
-        foot = standing_foot(k, settings)
-        labelled = ~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)
-        assert len(mixed_up_holds(k, labelled, settings)) == stretches
+    k = calves_mixed_up(lost, glitches=(3.1, 5.1))
+    foot = standing_foot(k, settings)
+    labelled = ~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)
+    [(_, _, _, lost_share)] = mixed_up_holds(k, labelled, settings)
+    assert (lost_share > LOST_FOOT_MAX_SHARE) == (lost > 0)
+    events = detect_events(k, travelling=False)
+    assert [round(r.t_peak_s, 1) for r in events.raises] == [2.5, 3.5, 4.5, 5.5, 6.5]
+
+
+@pytest.mark.parametrize(("lost", "raises"), [(0.0, [4.5]), (0.2, [])])
+def test_a_lost_lower_foot_with_no_beat_is_not_read(lost: float, raises: list[float]) -> None:
+    """One raise in a mixed-up hold shows no beat: with the feet lost on a fifth of the frames, nothing can tell its
+    raise from the glitches, and none is counted; with no foot lost, it is."""
+    k = calves_mixed_up(lost, raises=(4.5,))
+    assert [round(r.t_peak_s, 1) for r in detect_events(k, travelling=False).raises] == raises
+
+
+def test_raises_off_the_sets_beat_are_dropped_and_without_a_beat_none_is() -> None:
+    """A pitch with a clear 1 s beat: the raise 0.43 s after another (and 0.57 s before the next) goes. A pitch with
+    no beat keeps every raise."""
+    t = np.arange(0.0, 6.0, 1 / 30)
+    found = [HeelRaise(i, i + 5, i + 10, t[i], t[i + 5], t[i + 10], 0.1) for i in (30, 60, 73, 90)]
+    still = np.random.default_rng(3).normal(0.0, 0.5, len(t)) + 30.0
+    beat = 30.0 + 10.0 * np.maximum(0.0, np.sin(2 * np.pi * t))
+    s = EventSettings()
+    assert _beat_s(t, still, s) is None
+    assert _on_the_beat(found, None) == found
+    assert _beat_s(t, beat, s) == pytest.approx(1.0, abs=0.02)
+    assert [r.t_peak_s for r in _on_the_beat(found, _beat_s(t, beat, s))] == pytest.approx([t[35], t[65], t[95]])
+
+
+def test_a_raise_read_twice_is_one_raise() -> None:
+    """The standing heel flicks up again 0.5 s after one raise of a set raised once a second: a double reading."""
+    track, _ = build(Athlete(duration_s=9.0, fps=30.0, held=[(Side.LEFT, 1.0, 8.0)], drive_width_s=0.4))
+    raised = with_heel_raises(track, [2.5, 3.5, 4.5, 5.5, 6.5], 0.2 * 120.0, half_width_s=0.3, side=Side.RIGHT)
+    k = measure_track(with_heel_raises(raised, [4.0], 0.15 * 120.0, half_width_s=0.12, side=Side.RIGHT))
+    assert [round(r.t_peak_s, 1) for r in detect_events(k, travelling=False).raises] == [2.5, 3.5, 4.5, 5.5, 6.5]
 
 
 @pytest.mark.parametrize(("rise", "raises"), [(0.2, 1), (0.6, 0)])

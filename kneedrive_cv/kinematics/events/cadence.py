@@ -151,7 +151,7 @@ def _period_s(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_s
     return (p + (0.5 * (ac[p - 1] - ac[p + 1]) / curve if curve < 0 else 0.0)) * dt, height
 
 
-def _clearest_period(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_std: float,
+def clearest_period(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_std: float,
                      detrend_s: float | None) -> tuple[float, float] | None:
     """The clearest period (seconds, see :func:`_period_s`) over the gap-free stretches of ``y``.
 
@@ -178,7 +178,7 @@ def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: fl
     lags = (60.0 / hi_spm, 60.0 / lo_spm)
     # the running mean taken off spans the longest step looked for (one second for 60 a minute): the hips drift
     # as the athlete travels or the phone follows, slower than any step
-    found = _clearest_period(kinematics.t_s, mid_hip(kinematics.xy)[:, 1], lags,
+    found = clearest_period(kinematics.t_s, mid_hip(kinematics.xy)[:, 1], lags,
                              MIN_BOUNCE_THIGHS * kinematics.thigh_px, lags[1])
     return None if found is None else (60.0 / found[0], found[1])
 
@@ -206,7 +206,7 @@ def swing_rate_per_min(kinematics: Kinematics, lo_spm: float = 10.0, hi_spm: flo
         return None
     # a frame or three of a thigh not trusted (the far one passing behind the body) does not cut its stretch
     thighs = [fill_gaps(t, timing[f"thigh_angle_{side.value}"], SWING_GAP_S)[0] for side in Side]
-    periods = [_clearest_period(t, y, lags, MIN_SWING_DEG, None) for y in thighs]  # a thigh does not drift
+    periods = [clearest_period(t, y, lags, MIN_SWING_DEG, None) for y in thighs]  # a thigh does not drift
     if any(p is None for p in periods):
         return None
     (left_s, left_h), (right_s, right_h) = periods  # type: ignore[misc]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from kneedrive_cv.kinematics.events.cadence import clearest_period, regular_events
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged, crossing, foot_point
 from kneedrive_cv.kinematics.filtering import close_short_breaks, running_median, runs_of, scipy_signal, smooth_series
 from kneedrive_cv.kinematics.measure import Kinematics
@@ -261,16 +262,22 @@ def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Si
 #: A knee held up whose standing foot the legs' labels name on less than this share of its frames has had its legs
 #: mixed up by the model: its standing foot is read as the lower foot instead, unless the model loses that foot too
 #: (both feet drawn up) on more than LOST_FOOT_MAX_SHARE of the frames (measured: 0-2 % where the lower foot counts
-#: every raise, 15-17 % where its glitches read as raises as often as the raises do).
+#: every raise, 15-17 % where its glitches read as raises as often as the raises do), or on up to
+#: LOST_FOOT_RHYTHM_SHARE where the lower foot's pitch keeps the set's rhythm (:func:`_on_the_beat` then drops the
+#: glitches).
 LABELLED_MIN_SHARE = 0.5
 LOST_FOOT_MAX_SHARE = 0.1
+LOST_FOOT_RHYTHM_SHARE = 0.3
+#: Periods a set of raises can have (s): 0.5 to 2 raises a second, with room either side.
+RAISE_PERIOD_S = (0.4, 2.5)
 
 
 def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
-                    s: EventSettings) -> list[tuple[int, int, LowerFoot]]:
+                    s: EventSettings) -> list[tuple[int, int, LowerFoot, float]]:
     """Stretches ``[a, b)`` of a knee kept up, clear of it coming up or down, whose standing foot is mostly unnamed.
 
-    Each comes with the lower foot, to be read there instead.
+    Each comes with the lower foot, to be read there instead, and the share of its frames where the model lost
+    that foot too (:attr:`LowerFoot.foot_lost`).
     """
     knee_up = knee_kept_up(kinematics, s)
     if knee_up is None:
@@ -285,8 +292,33 @@ def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
     low = lower_foot(kinematics, s, knee_up) if stretches else None  # the feet's series cost most: only where needed
     if low is None:
         return []
-    return [(int(inside[0]), int(inside[-1]) + 1, low) for inside in stretches
-            if np.mean(low.foot_lost[inside]) <= LOST_FOOT_MAX_SHARE]
+    return [(int(inside[0]), int(inside[-1]) + 1, low, float(np.mean(low.foot_lost[inside])))
+            for inside in stretches]
+
+
+def _beat_s(t: np.ndarray, pitch: np.ndarray, s: EventSettings) -> float | None:
+    """The period of a set of raises (s) as a foot's pitch shows it, None where it shows no clear one.
+
+    It is looked for across the frames where the foot was not read, drawn straight over them.
+    """
+    seen = ~np.isnan(pitch)
+    if seen.sum() < 2:
+        return None
+    found = clearest_period(t, np.interp(t, t[seen], pitch[seen]), RAISE_PERIOD_S, 0.5 * s.raise_min_deg, None)
+    return None if found is None else found[0]
+
+
+def _on_the_beat(found: list[HeelRaise], beat_s: float | None) -> list[HeelRaise]:
+    """Raises without the double readings: a set keeps its rhythm, the model's glitches do not.
+
+    A raise less than 60 % of the set's period after another is a glitch (a foot drawn half-way between the legs for
+    a few frames, a heel flicking up), and of the two the one that leaves the more regular intervals stays
+    (:func:`regular_events`). Where the foot's pitch shows no clear period, every raise stands.
+    """
+    if beat_s is None:
+        return found
+    kept = set(regular_events([r.t_peak_s for r in found], beat_s).tolist())
+    return [r for r in found if r.t_peak_s in kept]
 
 
 def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -> list[HeelRaise]:
@@ -300,17 +332,24 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
     foot = standing_foot(kinematics, s)
     labelled = ~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)
     out: list[HeelRaise] = []
-    for a, b, low in mixed_up_holds(kinematics, labelled, s):
+    for a, b, low, lost in mixed_up_holds(kinematics, labelled, s):
         labelled[a:b] = False
         seen = ~np.isnan(low.pitch_deg[a:b]) & ~np.isnan(low.heel_thighs[a:b])
+        found: list[HeelRaise] = []
         for c, d in runs_of(seen):
             if d - c >= 5 and t[a + d - 1] > t[a + c]:
-                out += _raises_in(t, low.pitch_deg[a + c:a + d], low.heel_thighs[a + c:a + d], low.label, a + c,
-                                  kinematics.thigh_px, s)
+                found += _raises_in(t, low.pitch_deg[a + c:a + d], low.heel_thighs[a + c:a + d], low.label, a + c,
+                                    kinematics.thigh_px, s)
+        beat = _beat_s(t[a:b], low.pitch_deg[a:b], s)
+        # the lower foot lost on many frames reads its glitches as raises: only a clear beat sorts them out
+        if lost <= LOST_FOOT_MAX_SHARE or (beat is not None and lost <= LOST_FOOT_RHYTHM_SHARE):
+            out += _on_the_beat(found, beat)
+    found = []
     for a, b in runs_of(labelled):
         if b - a >= 5 and t[b - 1] > t[a]:
-            out += _raises_in(t, foot.plantarflexion_deg[a:b], foot.heel_thighs[a:b], foot.label, a,
-                              kinematics.thigh_px, s)
+            found += _raises_in(t, foot.plantarflexion_deg[a:b], foot.heel_thighs[a:b], foot.label, a,
+                                kinematics.thigh_px, s)
+    out += _on_the_beat(found, _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s))
     out.sort(key=lambda r: r.t_peak_s)
     sides = Counter(r.side for r in out if r.side is not None)
     if sides:
