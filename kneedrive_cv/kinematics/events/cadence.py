@@ -137,7 +137,11 @@ def _period_s(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_s
         y = y[width // 2: len(y) - width // 2]
     if len(y) < 3 or np.std(y) < least_std:
         return None
-    ac = np.correlate(y, y, mode="full")[len(y) - 1:]
+    # the autocorrelation through the FFT (zero-padded past twice the length, so not circular): a long clip's
+    # series costs n log n, not n squared
+    size = 1 << (2 * len(y) - 1).bit_length()
+    spectrum = np.fft.rfft(y, size)
+    ac = np.fft.irfft(spectrum * np.conj(spectrum), size)[:len(y)]
     if ac[0] <= 0:
         return None
     ac = ac / ac[0]
@@ -152,7 +156,7 @@ def _period_s(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_s
 
 
 def clearest_period(t: np.ndarray, y: np.ndarray, lags_s: tuple[float, float], least_std: float,
-                     detrend_s: float | None) -> tuple[float, float] | None:
+                    detrend_s: float | None) -> tuple[float, float] | None:
     """The clearest period (seconds, see :func:`_period_s`) over the gap-free stretches of ``y``.
 
     A stretch must be at least 1.5 s long, and 1.5 times ``detrend_s``: its running mean must leave some of it.
@@ -179,7 +183,7 @@ def bounce_rate_per_min(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: fl
     # the running mean taken off spans the longest step looked for (one second for 60 a minute): the hips drift
     # as the athlete travels or the phone follows, slower than any step
     found = clearest_period(kinematics.t_s, mid_hip(kinematics.xy)[:, 1], lags,
-                             MIN_BOUNCE_THIGHS * kinematics.thigh_px, lags[1])
+                            MIN_BOUNCE_THIGHS * kinematics.thigh_px, lags[1])
     return None if found is None else (60.0 / found[0], found[1])
 
 

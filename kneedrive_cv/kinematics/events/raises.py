@@ -340,7 +340,7 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
             if d - c >= 5 and t[a + d - 1] > t[a + c]:
                 found += _raises_in(t, low.pitch_deg[a + c:a + d], low.heel_thighs[a + c:a + d], low.label, a + c,
                                     kinematics.thigh_px, s)
-        beat = _beat_s(t[a:b], low.pitch_deg[a:b], s)
+        beat = _beat_s(t[a:b], low.pitch_deg[a:b], s) if found else None
         # the lower foot lost on many frames reads its glitches as raises: only a clear beat sorts them out
         if lost <= LOST_FOOT_MAX_SHARE or (beat is not None and lost <= LOST_FOOT_RHYTHM_SHARE):
             out += _on_the_beat(found, beat)
@@ -349,7 +349,9 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
         if b - a >= 5 and t[b - 1] > t[a]:
             found += _raises_in(t, foot.plantarflexion_deg[a:b], foot.heel_thighs[a:b], foot.label, a,
                                 kinematics.thigh_px, s)
-    out += _on_the_beat(found, _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s))
+    # (a beat matters from three raises on: fewer have no double to drop)
+    out += _on_the_beat(found, _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s)
+                        if len(found) >= 3 else None)
     out.sort(key=lambda r: r.t_peak_s)
     sides = Counter(r.side for r in out if r.side is not None)
     if sides:
