@@ -57,6 +57,7 @@ def run_clip(seed: int, folder: Path, tracks: Path) -> dict[str, Any]:
         result = analyse(clip, cache=TrackCache(tracks))
     except KneedriveError as exc:  # nobody found: every raise missed
         return {"seed": seed, "drill": "none", "error": str(exc), "raises_want": len(want), "raises_got": 0,
+                "side_right": 0,
                 "matched": 0, "false": 0, "missed": len(want), "reps_scored": 0, "rise_errors": [],
                 "rise_errors_picture": [], "rise_not_measured": 0, "plantarflexion_errors": [], "thigh_px": None,
                 **setup}
@@ -69,7 +70,9 @@ def run_clip(seed: int, folder: Path, tracks: Path) -> dict[str, Any]:
         if j >= 0 and abs(got[k].t_peak_s - want[j]["t_peak_s"]) <= half_period and j not in matched.values():
             matched[k] = j
     pairs = [(got[k], want[j]) for k, j in matched.items()]
+    stance = truth["derived"]["stance_side"]
     return {"seed": seed, "drill": result.drill_name, "raises_want": len(want), "raises_got": len(got),
+            "side_right": sum(r.side is not None and r.side.value == stance for r, _ in pairs),
             "matched": len(pairs), "false": len(got) - len(pairs), "missed": len(want) - len(pairs),
             "reps_scored": len(result.reps),
             "rise_errors": [round(r.rise_thighs - w["heel_rise_thighs"], 4) for r, w in pairs
@@ -115,6 +118,7 @@ def group_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "clips": len(rows), "recognised_wall_calves": sum(r["drill"] == "wall_calves" for r in rows),
         "raises_true": sum(r["raises_want"] for r in rows), "raises_counted": sum(r["matched"] for r in rows),
         "false_raises": sum(r["false"] for r in rows), "missed_raises": sum(r["missed"] for r in rows),
+        "raises_counted_on_the_right_foot": sum(r["side_right"] for r in rows),
         "clips_counted_exactly": sum(r["false"] == 0 and r["missed"] == 0 for r in rows),
         "rise_not_measured": sum(r["rise_not_measured"] for r in rows),
         "rise_error_median_thighs": round(float(np.median(rise)), 4) if some else None,
@@ -166,19 +170,21 @@ def main(argv: list[str] | None = None) -> int:
               "raising foot far (behind the held leg)": [r for r in rows if r["driven_near"]]}
     summary = {name: group_summary(group) for name, group in groups.items()}
     say()
-    say(f"{'clips':<40} {'n':>3} {'calves':>6} {'raises':>9} {'false':>5} {'missed':>6} {'exact':>5} "
+    say(f"{'clips':<40} {'n':>3} {'calves':>6} {'raises':>9} {'false':>5} {'missed':>6} {'foot':>4} {'exact':>5} "
         f"{'rise err med':>12} {'|err| med':>9} {'|err| p90':>9} {'<=0.03':>6} {'n/m':>4} {'ankle |err|':>11} "
         f"{'picture: err med':>16} {'<=0.03':>6}")
     for name, g in summary.items():
         say(f"{name:<40} {g['clips']:>3} {g['recognised_wall_calves']:>6} "
             f"{g['raises_counted']:>4}/{g['raises_true']:<4} {g['false_raises']:>5} {g['missed_raises']:>6} "
+            f"{g['raises_counted_on_the_right_foot']:>4} "
             f"{g['clips_counted_exactly']:>5} {_f(g['rise_error_median_thighs'], '+.3f'):>12} "
             f"{_f(g['rise_abs_error_median_thighs'], '.3f'):>9} {_f(g['rise_abs_error_p90_thighs'], '.3f'):>9} "
             f"{_f(g['rise_within_tolerance_share'], '.0%'):>6} {g['rise_not_measured']:>4} "
             f"{_f(g['plantarflexion_abs_error_median_deg'], '.1f'):>8} deg "
             f"{_f(g['rise_error_median_vs_picture_thighs'], '+.3f'):>16} "
             f"{_f(g['rise_within_tolerance_share_vs_picture'], '.0%'):>6}")
-    say(f"(calves: clips recognised as wall_calves; exact: clips with every raise counted and none false; rise err: "
+    say(f"(calves: clips recognised as wall_calves; foot: raises counted on the foot that truly raised (the "
+        f"side the report names); exact: clips with every raise counted and none false; rise err: "
         f"found - truth in thigh lengths; <=0.03: share of raises within {RISE_TOLERANCE_THIGHS} thigh lengths; "
         f"n/m: raises counted whose rise is 'not measured', the heel moving under 2 px; picture: the same against the "
         f"rise the drawn heel shows in the (rolled) picture)")
