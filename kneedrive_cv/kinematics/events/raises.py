@@ -7,8 +7,9 @@ reads the right foot. Where the model mixes the legs up for most of a held knee 
 labels many times a second, or pulled together), no label can be trusted: the standing foot is then the lower
 foot, picked frame by frame before any smoothing, and a raise is its pitch rising. A raise is a dip of the
 standing ankle's dorsiflexion (the ankle plantarflexing) that lifts the heel; frames near a knee coming up or down
-are left out, so the driven leg is never read as a raise. Each raise is measured from its own rest level: a foot
-already pitched at the wall is measured from where it starts.
+are left out, so the driven leg is never read as a raise. A set keeps its beat: where the foot's pitch shows one,
+a raise too soon after another is a double reading and dropped. Each raise is measured from its own rest level:
+a foot already pitched at the wall is measured from where it starts.
 """
 
 from __future__ import annotations
