@@ -104,7 +104,7 @@ def _small_copy(src: Path, dst: Path, scale: float) -> Path:
 
 @pytest.mark.model
 @pytest.mark.real
-def test_a_small_athlete_is_kept_across_the_clips_spans(tmp_path: Path) -> None:
+def test_a_small_athlete_is_kept_across_the_clips_spans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kneedrive_cv.analysis import analyse
     from kneedrive_cv.pose.estimate import span_count
 
@@ -122,6 +122,19 @@ def test_a_small_athlete_is_kept_across_the_clips_spans(tmp_path: Path) -> None:
     complete = [d for d in result.events.drives if not d.partial]
     assert len(complete) == 18
     assert result.drill_name == "high_knees"
+    # analysed again, the track followed back comes from the cache: no model runs on those frames again
+    monkeypatch.setattr("kneedrive_cv.pose.estimate.CropFollower", _NoFollowing)
+    again = analyse(clip)
+    assert again.track.meta["followed_back_s"] == track.meta["followed_back_s"]
+    np.testing.assert_array_equal(again.track.landmarks_px, track.landmarks_px)
+
+
+class _NoFollowing:
+    """Stands in for the crop follower where none may run."""
+
+    @classmethod
+    def on(cls, *args: object, **kwargs: object) -> None:
+        raise AssertionError("the athlete was followed back again")
 
 
 def _stick(x: float, y: float, height: float) -> np.ndarray:

@@ -305,6 +305,19 @@ FOLLOW_BACK_MAX_S = 2.0
 #: The frames before the athlete was found are held in memory to be read backwards, at most this many bytes
 #: (about 40 frames of 1080p, 90 of 720p); further back the athlete is left unfollowed.
 FOLLOW_BACK_BYTES = 256 * 2**20
+#: Tracks followed back are cached under this version, beside the forward pass: raise it when following back
+#: changes.
+FOLLOW_BACK_VERSION = 1
+
+
+def _found_late(track: PoseTrack) -> int | None:
+    """The frame the athlete is first found in, where that is late enough to follow them back from; else None."""
+    present = track.present
+    if track.people is None or not present.any():
+        return None
+    first = int(np.argmax(present))
+    t = track.t_s
+    return first if first > 0 and FOLLOW_BACK_MIN_S <= t[first] - t[0] <= FOLLOW_BACK_MAX_S else None
 
 
 def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | None, turn: int) -> PoseTrack:
@@ -317,16 +330,13 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     fed the frames last to first with its clock running forwards), until the first frame they are not found in or
     the clip's start; the poses found join the frames' people, who are linked and the athlete chosen again.
 
-    The model's forward pass is what the cache keeps; this runs again (on those few frames only) when a clip is
-    analysed from the cache.
+    The cache keeps the track followed back beside the forward pass (:func:`_track`), so a clip analysed again
+    does not run this again.
     """
-    present = track.present
-    if track.people is None or not present.any():
+    first = _found_late(track)
+    if first is None or track.people is None:
         return track
-    first = int(np.argmax(present))
     t = track.t_s
-    if first == 0 or not FOLLOW_BACK_MIN_S <= t[first] - t[0] <= FOLLOW_BACK_MAX_S:
-        return track
     w, h = track.frame_size
     back = min(first, max(1, FOLLOW_BACK_BYTES // (w * h * 3)))
     frames = dict(read_frames_at(path, set(range(first - back, first + 1)), turn))
@@ -473,7 +483,9 @@ def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache |
     from kneedrive_cv.pose.mediapipe_backend import model_id
 
     mid = f"{model_id(model)}|estimator-{ESTIMATOR_VERSION}" + (f"|turn-{turn % 360}" if turn % 360 else "")
-    track = cache.get(est.content_sha256, mid) if cache is not None else None
+    back_mid = f"{mid}|followed-back-{FOLLOW_BACK_VERSION}"
+    back = cache.get(est.content_sha256, back_mid) if cache is not None else None
+    track = back or (cache.get(est.content_sha256, mid) if cache is not None else None)
     est.from_cache, est.video = track is not None, est.video.turned(turn)
     if track is None:
         track = run_pose(path, model, progress, est.read, info=est.video.turned(0), turn=turn)
@@ -484,7 +496,14 @@ def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache |
         est.read.frames = len(track)
         est.read.truncated = bool(track.meta.get("truncated"))
         track = linked_again(track)
-    return followed_back(path, track, model, turn)
+    if back is not None or _found_late(track) is None:
+        return track
+    # following back runs the model again on the frames before: done once, its track kept beside the forward pass's
+    # (also where nothing was found, so that it is not tried again)
+    followed = followed_back(path, track, model, turn)
+    if cache is not None:
+        cache.put(est.content_sha256, back_mid, followed)
+    return followed
 
 
 def linked_again(track: PoseTrack) -> PoseTrack:
