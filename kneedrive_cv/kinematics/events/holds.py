@@ -43,8 +43,7 @@ def holds(kinematics: Kinematics, settings: EventSettings | None = None) -> list
         up = ~np.isnan(theta) & (theta >= s.hold_min_thigh_deg) & (speed <= s.hold_max_speed_deg_s)
         found = [Hold(side, a, b - 1, float(t[a]), float(t[b - 1]))
                  for a, b in runs_of(close_short_breaks(up, t, s.hold_bridge_s)) if t[b - 1] - t[a] >= s.hold_min_s]
-        out += _joined_by_the_foot(_rejoined(found, s.hold_rejoin_s), _foot_kept_up(kinematics, side, s),
-                                   s.hold_rejoin_s)
+        out += _joined_by_the_foot(found, _foot_kept_up(kinematics, side, s), s.hold_rejoin_s)
     out.sort(key=lambda h: h.t_start_s)
     return out
 
@@ -52,9 +51,12 @@ def holds(kinematics: Kinematics, settings: EventSettings | None = None) -> list
 def _joined_by_the_foot(by_thigh: list[Hold], by_foot: list[Hold], max_gap_s: float) -> list[Hold]:
     """One leg's holds seen by the thigh, joined where the foot stayed up between them, and where the thigh saw none.
 
-    Holds of both kinds that overlap or are parted by no more than ``max_gap_s`` are one. Where the thigh saw
-    some of it, its start and end are the thigh's (the thigh's angle times a hold; the foot only says it went
-    on); a hold the foot alone saw keeps the foot's.
+    Holds of both kinds that overlap or are parted by no more than ``max_gap_s`` are one. The model can misread a
+    held thigh for a few tenths of a second (read down at 10-50 deg while the other leg is read rising, the labels
+    mixing), which splits one hold in two; putting the foot down and lifting it into a hold again takes longer
+    (the lowering and the lift each take about 0.3 s, the reset between them more), so holds of one leg that close
+    are one. Where the thigh saw some of it, its start and end are the thigh's (the thigh's angle times a hold; the
+    foot only says it went on); a hold the foot alone saw keeps the foot's.
     """
     found = sorted([(h, True) for h in by_thigh] + [(h, False) for h in by_foot], key=lambda x: x[0].t_start_s)
     groups: list[list[tuple[Hold, bool]]] = []
@@ -97,20 +99,3 @@ def _foot_kept_up(kinematics: Kinematics, side: Side, settings: EventSettings) -
               & (kinematics.frames.timing[f"thigh_angle_{side.value}"] >= FOOT_UP_THIGH_DEG))
     return [Hold(side, a, b - 1, float(t[a]), float(t[b - 1]))
             for a, b in runs_of(close_short_breaks(up, t, FOOT_UP_BRIDGE_S)) if t[b - 1] - t[a] >= settings.hold_min_s]
-
-
-def _rejoined(found: list[Hold], max_gap_s: float) -> list[Hold]:
-    """One leg's holds, two parted by no more than ``max_gap_s`` taken for one.
-
-    The model can misread a held thigh for a few tenths of a second (read down at 10-50 deg while the other
-    leg is read rising, the labels mixing), which splits one hold in two. Putting the foot down and lifting
-    it into a hold again takes longer: the lowering and the lift each take about 0.3 s, the reset between
-    them more, so holds of one leg that close are one.
-    """
-    out: list[Hold] = []
-    for h in found:
-        if out and h.t_start_s - out[-1].t_end_s <= max_gap_s:
-            out[-1] = Hold(h.side, out[-1].i_start, h.i_end, out[-1].t_start_s, h.t_end_s)
-        else:
-            out.append(h)
-    return out

@@ -47,7 +47,7 @@ class EventSettings:
     hold_min_s: float = 0.8
     hold_max_speed_deg_s: float = 60.0
     hold_bridge_s: float = 0.4  # a tracking glitch this short inside a hold does not end it
-    hold_rejoin_s: float = 0.8  # holds of one leg this close are one the model split (see holds._rejoined)
+    hold_rejoin_s: float = 0.8  # holds of one leg this close are one the model split (see holds._joined_by_the_foot)
     #: A heel raise plantarflexes the standing ankle by at least raise_min_deg (a coach's smallest is about 10 deg),
     #: no sooner than raise_min_interval_s after the last, and lifts the heel at least raise_min_thighs (1 cm);
     #: a heel rising less than raise_min_px in the picture is too small there to measure (its rise is then "not
