@@ -234,3 +234,9 @@ def test_the_calves_sample_counts_every_raise_measures_it_and_writes_every_outpu
     assert {"report.html", "reps.csv", "kinogram.png", "overlay.mp4"} <= set(files)
     html = (tmp_path / "report.html").read_text()
     assert "Heel rise (thigh lengths)" in html and html.count('<tr class="rep">') == 8
+    # the cadence plot shows the raises' rhythm (the reps), not knee drives
+    from kneedrive_cv.output.plots import cadence_events
+
+    times, what = cadence_events(result)
+    assert what == "raises"
+    assert list(times) == pytest.approx([r.t_peak_s for r in result.reps])

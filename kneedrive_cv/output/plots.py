@@ -132,13 +132,24 @@ def plot_trunk_and_foot(result: AnalysisResult, path: Path) -> Path:
     return path
 
 
+def cadence_events(result: AnalysisResult) -> tuple[np.ndarray, str]:
+    """The times of the events the clip's cadence counts, double detections dropped, and what they are.
+
+    Foot contacts ("steps"), heel raises ("raises": sprinter's calves, whose knee drives are no reps) or the
+    complete knee drives ("drives"), as the clip's cadence source says.
+    """
+    source = result.cadence_source or ""
+    if source == "foot contacts":
+        return regular_events(sorted(c.t_on_s for c in result.events.contacts)), "steps"
+    if source == "heel raises":
+        return regular_events(sorted(r.t_peak_s for r in result.events.raises)), "raises"
+    return regular_events([d.t_peak_s for d in result.events.complete_drives]), "drives"
+
+
 def plot_cadence(result: AnalysisResult, path: Path) -> Path:
     """Rhythm through the set: the rate implied by each interval between successive events."""
     fig, (ax,) = _figure(1, 3.2)
-    use_contacts = bool(result.score and result.score.cadence_source == "foot contacts")
-    # the events the cadence counts: double detections (two contacts in one frame) dropped
-    times = regular_events(sorted(c.t_on_s for c in result.events.contacts) if use_contacts
-                           else [d.t_peak_s for d in result.events.complete_drives])
+    times, what = cadence_events(result)
     if len(times) >= 2:
         rate = 60.0 / np.diff(times)
         ax.plot(times[1:], rate, "o-", color="#444444", markersize=5)
@@ -150,7 +161,7 @@ def plot_cadence(result: AnalysisResult, path: Path) -> Path:
     else:
         ax.text(0.5, 0.5, "too few events to show a rhythm", ha="center", va="center", transform=ax.transAxes,
                 fontsize=LABEL_PT)
-    _dress(ax, "Cadence through the set", "steps per min" if use_contacts else "drives per min", "time (s)")
+    _dress(ax, "Cadence through the set", f"{what} per min", "time (s)")
     fig.savefig(path)
     return path
 
