@@ -252,6 +252,36 @@ def test_a_drive_whose_peak_a_glitch_reads_early_is_no_double_of_the_drive_befor
     assert [d.t_beat_s for d in _one_per_step(twice)] == pytest.approx(beats)
 
 
+def test_two_drives_a_step_apart_with_one_legs_label_are_two_drives() -> None:
+    # a pocket run at 0.23 s a step: for a second the model calls the forward thigh left whichever it is, so
+    # four drives in a row are left's, each a step after the one before (as in a randomised render at 1.1-1.9 s)
+    left, right = Side.LEFT, Side.RIGHT
+    beats = [0.2 + 0.23 * k for k in range(20)]
+    sides = [left if k % 2 == 0 or 5 <= k <= 8 else right for k in range(20)]
+    drives = [KneeDrive(s, 0, 0, 0, t - 0.1, t, t + 0.1, 50.0, 0.0, False, t)
+              for t, s in zip(beats, sides, strict=True)]
+    assert [d.t_beat_s for d in _one_per_step(drives)] == pytest.approx(beats)
+    assert [d.t_beat_s for d in _one_per_step(drives, 0.23)] == pytest.approx(beats)
+
+
+def test_a_leg_read_twice_every_stride_is_told_by_the_body_step() -> None:
+    # high knees at 0.285 s a step: the model loses the left thigh's height at the top of five drives, so each
+    # shows two peaks 0.17 s apart, either side of the true one (as in a randomised render); the drives then
+    # come every 0.17-0.2 s for most of the clip and their own median spacing no longer tells a step from a pair
+    left, right = Side.LEFT, Side.RIGHT
+    step = 0.285
+    truth = [(0.5 + step * k, left if k % 2 else right) for k in range(14)]
+    read = []
+    for t, side in truth:
+        read += [(t - 0.085, side), (t + 0.085, side)] if side is left and t < 3.0 else [(t, side)]
+    drives = [KneeDrive(s, 0, 0, 0, t - 0.05, t, t + 0.05, 60.0 if s is left else 90.0, 0.0, False, t)
+              for t, s in read]
+    assert len(_one_per_step(drives)) > len(truth)  # the pairs pass for steps
+    kept = _one_per_step(drives, step)
+    assert len(kept) == len(truth)
+    assert [d.side for d in kept] == [s for _, s in truth]
+
+
 def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:
     # a wall drill: each leg drives every 1.7 s; the model loses the right leg for a few frames at the top of
     # one drive, so that drive shows two peaks 0.2 s apart (as in the rendered wall-drill sample at 5.1 s)

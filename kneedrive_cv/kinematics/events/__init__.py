@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kneedrive_cv.kinematics.events.cadence import body_step_rate
 from kneedrive_cv.kinematics.events.contacts import (
     FootContact,
     contacts_from_ground,
@@ -49,7 +50,11 @@ def detect_events(kinematics: Kinematics, settings: EventSettings | None = None,
     if travelling is None:
         travelling = feet_cycle_through(kinematics) or travels_over_the_ground(kinematics)
     contacts = contacts_from_pelvis(kinematics, s) if travelling else contacts_from_ground(kinematics, s)
-    return Events(tuple(knee_drives(kinematics, s)), tuple(contacts), tuple(holds(kinematics, s)),
+    # the step the whole body keeps, whichever leg the model calls which: it tells a drive read twice from two
+    # drives a step apart that the model gave one leg's label
+    body_spm = body_step_rate(kinematics)
+    drives = knee_drives(kinematics, s, None if body_spm is None else 60.0 / body_spm)
+    return Events(tuple(drives), tuple(contacts), tuple(holds(kinematics, s)),
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",
                   tuple(heel_raises(kinematics, s)))
 
