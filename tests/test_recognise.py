@@ -105,6 +105,24 @@ def test_one_leg_driving_again_and_again_is_not_a_running_drill() -> None:
     assert "one leg" in why
 
 
+def test_the_thighs_swing_says_whether_both_legs_drive_whatever_the_labels_say() -> None:
+    # a pocket run whose far thigh the model called by the near one's name for half the clip: 4 of 16 drives on
+    # one label (a randomised render had 5), while each thigh still swings once a stride: one step a drive
+    pocket = dataclasses.replace(LOW_POCKET, both_legs_share=0.25, step_thighs=1.1)
+    assert best(pocket)[0] == "none"  # the labels alone say one leg
+    assert best(dataclasses.replace(pocket, swing_steps_per_drive=1.0))[0] == "pocket_run"
+    assert best(dataclasses.replace(pocket, both_legs_share=0.0, swing_steps_per_drive=1.12))[0] == "pocket_run"
+    # a swing that fits neither one step a drive nor two leaves it to the labels
+    assert best(dataclasses.replace(pocket, swing_steps_per_drive=1.5))[0] == "none"
+    # a lunge and drive: the driving thigh cycles once a drive, two steps by the swing, though the labels of its
+    # lunges' steps give the other leg 4 of 14 drives
+    lunge = dataclasses.replace(PISTON, both_legs_share=0.29, swing_steps_per_drive=1.95, ground_speed_thighs_s=0.2,
+                                step_thighs=0.1, feet_cycle_through=False, foot_sweep_behind_thighs=0.7)
+    assert best(lunge)[0] == "none"
+    assert "one leg" in next(c.why for c in candidates(lunge, 0) if c.drill == "none")
+    assert best(dataclasses.replace(lunge, swing_steps_per_drive=None, both_legs_share=0.5))[0] == "high_knees"
+
+
 def test_a_wall_drill_rolled_ten_degrees_and_a_single_drive_at_the_wall() -> None:
     wall = dataclasses.replace(PISTON, median_body_angle_deg=26.0, median_trunk_lean_deg=26.0,
                                ground_speed_thighs_s=0.0, step_thighs=0.0, median_peak_thigh_deg=88.0)

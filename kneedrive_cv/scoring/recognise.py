@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, KneeDrive
-from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min
+from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min, swing_rate_per_min
 from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind, ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
@@ -60,6 +60,10 @@ TRAVEL_DRIVE_PEAK_DEG = 48.0
 QUICK_STEPS_PER_MIN = 140.0
 #: Running drills alternate the legs (both_legs_share about 0.5); under this share one leg does the driving.
 ONE_LEG_SHARE = 0.3
+#: The thighs' own swing says how many steps each drive is (``swing_steps_per_drive``): one when the legs take
+#: turns, two when one leg drives each time (its thigh cycles once a drive; the other steps and lunges between).
+#: Within this share of one or two it decides whether both legs drive, whatever the drives' leg labels say.
+SWING_STEPS_AGREE = 0.15
 #: Drives keep a beat when their rhythm (1 less the median change between successive intervals over the
 #: median interval) is at least this.
 ON_THE_BEAT = 0.6
@@ -119,6 +123,9 @@ class ClipFeatures:
             drill's drives keep a beat, a held knee read as flickering drives does not.
         both_legs_share: how evenly both legs take part: the smaller side's share of the knee drives (of the
             foot contacts without three drives): 0.5 when they alternate, 0 when one leg does all the driving.
+        swing_steps_per_drive: the thighs' swing rate in steps (:func:`~kneedrive_cv.kinematics.events.cadence.
+            swing_rate_per_min`: each thigh's own period, whichever leg the model calls which) over the drive
+            rate: 1 when the legs drive in turn, 2 when one leg drives each time; None where either is unknown.
         thigh_up_share: the share of the clip's frames with the more raised thigh at or above the hold threshold
             (60 deg), and ``other_thigh_up_share`` the other thigh's: a hold the model reads as flickering drives
             still keeps one thigh up most of the time and the other down.
@@ -145,6 +152,7 @@ class ClipFeatures:
     drive_rhythm: float | None = None
     thigh_up_share: float = 0.0
     other_thigh_up_share: float = 0.0
+    swing_steps_per_drive: float | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,7 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     speed = ground_speed(kinematics)
     rate = periodic_rate_per_min([d.t_peak_s for d in drives]) if len(drives) >= MIN_DRIVES else None
     up = sorted(_thigh_up_share(kinematics, side) for side in Side)
+    swing = swing_rate_per_min(kinematics) if rate else None
     with np.errstate(all="ignore"):
         return ClipFeatures(
             view=kinematics.view,
@@ -214,6 +223,7 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
                                        default=None),
             thigh_up_share=up[1],
             other_thigh_up_share=up[0],
+            swing_steps_per_drive=None if swing is None or not rate else round(float(swing[0]) / rate, 2),
         )
 
 
@@ -252,6 +262,23 @@ def _both_legs_share(events: Events) -> float:
         return round(min(sides.count(s) for s in Side) / len(sides), 2)
     sides = [c.side for c in events.contacts]
     return round(min(sides.count(s) for s in Side) / len(sides), 2) if len(sides) >= MIN_DRIVES else 0.5
+
+
+def both_legs_drive(f: ClipFeatures) -> float:
+    """How surely both legs take turns at driving (0-1).
+
+    The drives' leg labels say it (the smaller side's share, :data:`ONE_LEG_SHARE`), but the model can give one
+    leg's label to both thighs for a second or more (the far thigh hidden behind the near one), and a pocket run
+    then reads as one leg driving. The thighs' own swing does not depend on the labels: each thigh cycles once
+    a stride, so when the legs take turns the swing counts one step a drive, and when one leg drives again and
+    again (a lunge and drive) it counts two. Where the swing is that clear (:data:`SWING_STEPS_AGREE`), it decides.
+    """
+    ratio = f.swing_steps_per_drive
+    if ratio is not None and abs(ratio - 1) <= SWING_STEPS_AGREE:
+        return 1.0
+    if ratio is not None and abs(ratio / 2 - 1) <= SWING_STEPS_AGREE:
+        return 0.0
+    return _fit((f.both_legs_share - ONE_LEG_SHARE) / 0.04)
 
 
 def _nanmedian(x: np.ndarray) -> float | None:
@@ -336,7 +363,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     pocket_knees = max(knees_up, pocket_quick * knees_lower)
     running = running_fit(peak, f.foot_sweep_behind_thighs, f.step_thighs)
     # running drills alternate the legs; one leg driving again and again (a lunge and drive) is not one of them
-    both = _fit((f.both_legs_share - ONE_LEG_SHARE) / 0.04)
+    both = both_legs_drive(f)
     start = 0.0 if early_lean is None or drives < 1 else _fit((early_lean - START_LEAN_DEG) / 2) * travelling
     calves = (1 - moves) * calves_raises * max(1 - driven, knee_held)
     knees = "no knee drives" if peak is None else f"knees to {peak:.0f} deg"
@@ -364,7 +391,7 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
         why = f"knees peak at {peak:.0f} deg (under {DRIVE_PEAK_DEG:.0f}): walking or running, not a drill"
     else:
         why = f"{knees}{swept}: running or sprinting, not a drill"
-    if f.both_legs_share < ONE_LEG_SHARE and drives >= MIN_DRIVES:
+    if both < 0.5 and drives >= MIN_DRIVES:
         why = f"knee drives of one leg only ({f.complete_drives}): not a running drill"
     no_drill = max(1 - max(c.fit for c in out), running * travelling * (1 - frozen),
                    driving * (1 - both) * (1 - leaning) * (1 - held))
