@@ -37,6 +37,7 @@ from kneedrive_cv.kinematics.events.cadence import (
 from kneedrive_cv.kinematics.events.contacts import feet_cycle_through
 from kneedrive_cv.kinematics.events.drives import (
     SQUEEZED_SHARE,
+    _filled_on_the_beat,
     _one_per_step,
     _without_crossing_flicker,
     _without_glitch_doubles,
@@ -280,6 +281,50 @@ def test_a_leg_read_twice_every_stride_is_told_by_the_body_step() -> None:
     kept = _one_per_step(drives, step)
     assert len(kept) == len(truth)
     assert [d.side for d in kept] == [s for _, s in truth]
+
+
+def _piston_thighs(step: float, n: int, fps: float = 60.0, short: int | None = None
+                   ) -> tuple[np.ndarray, dict[Side, np.ndarray], list[KneeDrive]]:
+    """A piston run's thighs (each swinging -25..55 deg once a stride, in turn) and its drives; drive ``short`` is
+    read rising to 18 deg only and left out of the drives, as the model reads a far thigh now and then."""
+    t = np.arange(0.0, 1.0 + n * step, 1 / fps)
+    thighs = {}
+    for k, side in enumerate(Side):
+        phase = 2 * np.pi * (t - 0.5 - k * step) / (2 * step)
+        thighs[side] = 15 + 40 * np.cos(phase)
+    drives = []
+    for j in range(n):
+        tp = 0.5 + j * step
+        side = list(Side)[j % 2]
+        i = round(tp * fps)
+        if j == short:
+            near = np.abs(t - tp) < 0.5 * step
+            thighs[side][near] = np.minimum(thighs[side][near], 5 + 13 * np.cos(np.pi * (t[near] - tp) / step))
+            continue
+        drives.append(KneeDrive(side, i - 5, i, i + 5, t[i - 5], t[i], t[i + 5], 55.0, 0.0, False, t[i]))
+    return t, thighs, drives
+
+
+def test_a_drive_read_short_in_a_set_that_keeps_the_beat_is_put_back() -> None:
+    # a piston run at 0.25 s a step; the model reads the 8th drive's far thigh rising to 18 deg, not 55 (as in
+    # a randomised pocket run at 2.54 s): the drives either side leave a gap of two steps
+    step = 0.25
+    t, thighs, drives = _piston_thighs(step, 16, short=7)
+    filled = _filled_on_the_beat(drives, thighs, t, step)
+    assert len(filled) == 16
+    put_in = next(d for d in filled if np.isnan(d.peak_thigh_deg))
+    assert put_in.side is Side.RIGHT and put_in.t_peak_s == pytest.approx(0.5 + 7 * step, abs=0.02)
+    assert not put_in.partial and np.isnan(put_in.peak_knee_height)
+    # the body's step unknown: the drives' own spacing serves
+    assert len(_filled_on_the_beat(drives, thighs, t, None)) == 16
+    # no thigh rising in the gap (both read at their lowest through it): nothing put in
+    flat = {side: np.where(np.abs(t - (0.5 + 7 * step)) < 0.6 * step, -25.0, y) for side, y in thighs.items()}
+    assert len(_filled_on_the_beat(drives, flat, t, step)) == 15
+    # a set with nothing missing is left as it is, and so is one leg driving again and again (a wall drill)
+    t, thighs, whole = _piston_thighs(step, 16)
+    assert _filled_on_the_beat(whole, thighs, t, step) == whole
+    one_leg = [d for d in whole if d.side is Side.LEFT]
+    assert _filled_on_the_beat(one_leg, thighs, t, step) == one_leg
 
 
 def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:
