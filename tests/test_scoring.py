@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.scoring.recognise import recognise
+from kneedrive_cv.scoring.rep_metrics import clip_context, drive_metrics
 from kneedrive_cv.scoring.score import score_clip, score_metrics
 
 BOOK = load_drills()
@@ -126,6 +128,22 @@ def test_knee_drives_on_the_spot_are_recognised_and_scored() -> None:
     assert len(result.reps) == 12
     assert result.cadence_spm == pytest.approx(180.0, rel=0.01)
     assert all(r.score == 100.0 and not r.faults for r in result.reps)
+
+
+def test_a_drive_whose_top_was_not_seen_has_no_speed_or_foot_at_the_top() -> None:
+    # a drive put back on the beat, or merged across a glitch at its peak, has its peak angle not measured: the
+    # thigh it was read on is short of its top, so the thigh's speed up to it and the foot at it are not either
+    track, _ = build(Athlete(drives=alternating(12, 1 / 3), fps=60.0, duration_s=5.0, drive_width_s=0.1,
+                             peak_thigh_deg=95.0, dorsiflexion_deg=10.0))
+    k = measure_track(track)
+    events = detect_events(k, travelling=False)
+    ctx = clip_context(k, events)
+    seen = drive_metrics(k, events.drives[4], events, ctx)
+    assert seen["peak_thigh_speed_deg_s"] > 300 and seen["top_dorsiflexion_deg"] == pytest.approx(10.0, abs=3)
+    hidden = dataclasses.replace(events.drives[4], peak_thigh_deg=float("nan"), peak_knee_height=float("nan"))
+    m = drive_metrics(k, hidden, events, ctx)
+    assert all(math.isnan(m[name]) for name in ("peak_thigh_deg", "peak_thigh_speed_deg_s", "top_dorsiflexion_deg"))
+    assert m["trunk_lean_deg"] == pytest.approx(seen["trunk_lean_deg"])
 
 
 def test_low_knees_are_walking_not_a_drill() -> None:

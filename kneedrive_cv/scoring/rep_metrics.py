@@ -191,6 +191,10 @@ def drive_metrics(kinematics: Kinematics, drive: KneeDrive, events: Events, ctx:
     else:
         m["peak_thigh_speed_deg_s"] = float("nan")
     m.update(_swing_metrics(kinematics, drive.side, a, b, thigh))
+    if not np.isfinite(drive.peak_thigh_deg):
+        # the drive's top was not seen (a glitch at its peak, or its thigh read short: see knee_drives), so neither
+        # how fast the thigh rose to it nor the foot at it is known
+        m["peak_thigh_speed_deg_s"] = m["top_dorsiflexion_deg"] = float("nan")
     hip = np.nanmedian(mid_hip(kinematics.xy)[a:b], axis=0)
     m["hip_shift"] = float(np.linalg.norm(hip - ctx.set_hip_px) / kinematics.thigh_px)
     m["touchdown_ahead"] = _touchdown_ahead(kinematics, drive, events.contacts)
