@@ -282,6 +282,19 @@ def test_a_raise_read_twice_is_one_raise() -> None:
     assert [round(r.t_peak_s, 1) for r in detect_events(k, travelling=False).raises] == [2.5, 3.5, 4.5, 5.5, 6.5]
 
 
+def test_a_raise_the_model_splits_with_a_flicker_at_its_top_is_one_raise() -> None:
+    """The model drops the standing ankle back to rest for two frames at the top of one raise (as on a randomised
+    calves render at 2.6 s): two narrow peaks, neither as wide as a raise, are one raise."""
+    track, _ = build(Athlete(duration_s=9.0, fps=30.0, held=[(Side.LEFT, 1.0, 8.0)], drive_width_s=0.4))
+    raised = with_heel_raises(track, [2.5, 3.5, 4.5, 5.5, 6.5], 0.2 * 120.0, half_width_s=0.25, side=Side.RIGHT)
+    lm = raised.landmarks_px.copy()
+    top = np.flatnonzero(np.abs(raised.t_s - 4.5) < 0.04)  # 2 frames at 30 fps read back at rest
+    lm[top] = track.landmarks_px[top]
+    k = measure_track(raised.replace(landmarks_px=lm))
+    found = detect_events(k, travelling=False).raises
+    assert [round(r.t_peak_s, 1) for r in found] == pytest.approx([2.5, 3.5, 4.5, 5.5, 6.5], abs=0.11)
+
+
 @pytest.mark.parametrize(("rise", "raises"), [(0.2, 1), (0.6, 0)])
 def test_a_heel_rises_no_further_than_the_foot_is_long(rise: float, raises: int) -> None:
     """A standing heel "rising" 0.6 thigh lengths (more than the foot's length) is the model losing the foot."""

@@ -223,16 +223,25 @@ def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None,
     return LowerFoot(knee_up, label, pitch, -hy / kinematics.thigh_px, lost)
 
 
+def _averaged(seg: np.ndarray, frames: float) -> np.ndarray:
+    """``seg`` averaged over ``frames`` (rounded to an odd count) centred on each frame, its ends held."""
+    n = max(1, round(frames)) | 1
+    if n == 1 or len(seg) < n:
+        return seg
+    return np.convolve(np.pad(seg, n // 2, mode="edge"), np.ones(n) / n, mode="valid")
+
+
 def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Side | None], a: int,
                thigh_px: float, s: EventSettings) -> list[HeelRaise]:
     """The raises of one stretch ``[a, a + len(seg))`` where a standing foot is seen throughout.
 
-    A raise is counted on the ankle's plantarflexion where the heel rises ``raise_min_thighs`` or more with it; in
-    a figure too small for that to show (under ``raise_min_px``), the heel's rise is NaN (not measured).
+    A raise is counted on the ankle's plantarflexion (averaged over ``raise_smooth_s`` to find it) where the heel
+    rises ``raise_min_thighs`` or more with it; in a figure too small for that to show (under ``raise_min_px``), the
+    heel's rise is NaN (not measured).
     """
     b = a + len(seg)
     fps = (b - a - 1) / (t[b - 1] - t[a])
-    found, _ = scipy_signal().find_peaks(seg, prominence=s.raise_min_deg,
+    found, _ = scipy_signal().find_peaks(_averaged(seg, s.raise_smooth_s * fps), prominence=s.raise_min_deg,
                                          distance=max(1, int(s.raise_min_interval_s * fps)),
                                          width=s.raise_min_width_s * fps)
     rest_n = max(1, round(s.raise_rest_s * fps))

@@ -62,6 +62,12 @@ class EventSettings:
     #: ... and stays up at least this long at half its height: two raises a second stay up about 0.25 s, a
     #: landmark glitch of a few frames under 0.1 s.
     raise_min_width_s: float = 0.12
+    #: Raises are looked for on the ankle's angle averaged over this long: the model's ankle flickers by a frame or
+    #: two, and a raise it splits with a dip of 8-15 deg reads as two narrow peaks, neither wide enough for a raise
+    #: (on the randomised calves renders, averaging over 0.1-0.25 s counted 305 -> 308-313 of 346 raises, false ones
+    #: 8 -> 4-8; 0.15 s gave 313 and 5). Half a quick raise: two raises are never merged by it. The raise is then
+    #: measured on the angle and the heel as read.
+    raise_smooth_s: float = 0.15
     #: A foot stands while its thigh is under this (a standing leg's thigh, even behind a wall lean, points down
     #: or back; a driven knee comes up through it), and from raise_clear_s after its knee came down.
     raise_stance_max_thigh_deg: float = 30.0
