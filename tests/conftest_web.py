@@ -24,7 +24,7 @@ def fake_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Progress
     if overlay:
         (out_dir / "overlay.mp4").write_bytes(clip_path.read_bytes())
     reps = [{"index": i + 1, "side": side, "t_start_s": 0.1 * i, "t_peak_s": 0.1 * i + 0.05, "t_end_s": 0.1 * i + 0.1,
-             "score": score, "faults": faults}
+             "score": score, "faults": faults, "unmeasured": ["peak_thigh_deg"] if i == 2 else []}
             for i, (side, score, faults) in enumerate([
                 ("left", 91.0, []),
                 ("right", 64.5, [{"code": "soggy_foot", "cue": "foot sprung, not soggy: pull the toes up",

@@ -18,6 +18,7 @@ import pytest
 from overlay_helpers import STYLE, decoded, synthetic_clip
 
 from kneedrive_cv.analysis import AnalysisResult, analyse
+from kneedrive_cv.commands.analyse import print_rep_table
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.output.annotators import Style
 from kneedrive_cv.output.kinogram import Layout
@@ -75,3 +76,21 @@ def test_every_output_renders_a_rep_with_no_metrics(base: AnalysisResult, kind: 
         band = image[y:y + lay.tile_h // 6, x:x + lay.tile_w].astype(int)
         line = np.all(np.abs(band - STYLE.score(None)) <= 3, axis=2)
         assert line.sum(axis=1).max() >= 0.9 * lay.tile_w
+
+
+def test_a_rep_clean_on_what_was_measured_says_what_it_was_not_judged_on(base: AnalysisResult, tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # a drive put back on the set's beat: no faults, but its knee height was not measured; its row must not pass
+    # for a checked knee, on the page or in the CLI's table
+    reps = list(base.reps)
+    reps[1] = dataclasses.replace(reps[1], faults=(), unmeasured=("peak_thigh_deg", "top_dorsiflexion_deg"))
+    result = dataclasses.replace(base, score=dataclasses.replace(base.score, reps=tuple(reps)))
+    write_outputs(result, tmp_path)
+    rows = re.findall(r'<tr class="rep">(.*?)</tr>', (tmp_path / "report.html").read_text(), re.S)
+    judged = ["not judged" in row for row in rows]
+    assert judged[1] and sum(judged) == 1
+    assert "thigh angle at the top of the drive" in rows[1] and "(90 = horizontal)" not in rows[1]
+    print_rep_table(result)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith(("1 ", "2 "))]
+    assert "not judged: thigh angle at the top of the drive, lifted foot's dorsiflexion" in lines[1]
+    assert "not judged" not in lines[0]

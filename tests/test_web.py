@@ -130,6 +130,9 @@ def test_upload_analyses_in_background_and_shows_results(tmp_path: Path, clip: P
     assert len(rows) == 3
     assert 'score score-good">91<' in rows[0] and 'score score-fair">64<' in rows[1] and "score-poor" in rows[2]
     assert "foot sprung, not soggy: pull the toes up" in rows[1] and "no faults" in rows[0]
+    # a rep says what it could not be judged on (its knee's top not seen), the others nothing of the kind
+    assert "not judged: thigh angle at the top of the drive" in rows[2]
+    assert not any("not judged" in row for row in rows[:2])
     assert re.search(r"<dd>wall drill\s*<span class=\"muted\">\(chosen\)</span>", page)
     assert ">Ada Lovelace</a>" in page and "filmed 2025-03-14" in page
     for name in ("report.json", "reps.csv", "frames.csv"):

@@ -14,7 +14,7 @@ from kneedrive_cv.output import write_outputs
 from kneedrive_cv.output.report import summary_dict
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.scoring.drills import load_drills
-from kneedrive_cv.scoring.unmeasured import UnmeasuredKind
+from kneedrive_cv.scoring.unmeasured import UnmeasuredKind, not_judged
 
 NAME = "analyse"
 HELP = "analyse a clip: recognise the drill, score every rep, write reports (and an overlay video)"
@@ -84,7 +84,8 @@ def print_rep_table(result: AnalysisResult) -> None:
         return
     print(f"{'rep':>3}  {'side':<5} {'time s':>6}  {'score':>5}  faults")
     for r in result.reps:
-        faults = "; ".join(f"{f.code} ({f.detail})" for f in r.faults) or "clean"
+        parts = [f"{f.code} ({f.detail})" for f in r.faults] or ["clean"]
+        faults = "; ".join(parts + ([not_judged(r.unmeasured)] if r.unmeasured else []))
         score = f"{r.score:5.0f}" if r.score is not None else "    -"
         print(f"{r.index:>3}  {r.side.value:<5} {r.t_peak_s:6.2f}  {score}  {faults}")
     summary = summary_dict(result)

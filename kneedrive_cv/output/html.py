@@ -24,6 +24,7 @@ from kneedrive_cv.output.colours import (
     score_grade,
 )
 from kneedrive_cv.output.compare.table import rows
+from kneedrive_cv.scoring.unmeasured import not_judged
 
 if TYPE_CHECKING:
     from kneedrive_cv.output import BestWorst
@@ -33,6 +34,7 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("kneedrive_cv.output", "te
 
 
 _ENV.filters["grade"] = score_grade
+_ENV.filters["not_judged"] = not_judged
 _ENV.globals["colours"] = {"left": hex_colour(SIDE_RGB[Side.LEFT]), "right": hex_colour(SIDE_RGB[Side.RIGHT]),
                            "good": hex_colour(GOOD_RGB), "fair": hex_colour(FAIR_RGB), "poor": hex_colour(POOR_RGB)}
 

@@ -147,6 +147,17 @@ def _metric_limits(kinematics: Kinematics, score: ClipScore | None) -> list[Unme
     return out
 
 
+def not_judged(names: list[str] | tuple[str, ...]) -> str:
+    """What a rep was not judged on, for its row in a table: ``""`` when it was judged on everything.
+
+    A rep is clean only on what was measured: a drive whose top the model did not see has no knee height, and its
+    row says so beside "clean" rather than letting it pass for a checked knee.
+    """
+    if not names:
+        return ""
+    return "not judged: " + ", ".join(REP_METRICS.get(n, n.replace("_", " ")).split(" (")[0] for n in names)
+
+
 def metric_words(name: str) -> str:
     """A per-frame metric's column name in words for a reader: ``elbow_angle_left`` -> ``left elbow angle``."""
     *words, last = name.split("_")

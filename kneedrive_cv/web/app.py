@@ -29,6 +29,7 @@ from kneedrive_cv.cluster import Cluster
 from kneedrive_cv.errors import VideoError
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
+from kneedrive_cv.scoring.unmeasured import not_judged
 from kneedrive_cv.video import FILMED_FROM_CONTAINER, filmed_on
 from kneedrive_cv.web import compare, manage, safety, share, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, RedrawFn, redraw_overlay, run_analysis
@@ -291,6 +292,7 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
     env = templates.env
     env.filters["score_class"] = score_class
+    env.filters["not_judged"] = not_judged
     env.filters["drill_name"] = lambda d: (d or "not recognised").replace("_", " ")
     env.filters["num"] = lambda v, fmt="{:.0f}": "–" if v is None else fmt.format(v)
     env.filters["seconds"] = lambda v: "–" if v is None else f"{v:.2f} s"
