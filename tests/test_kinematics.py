@@ -327,6 +327,22 @@ def test_a_drive_read_short_in_a_set_that_keeps_the_beat_is_put_back() -> None:
     assert _filled_on_the_beat(one_leg, thighs, t, step) == one_leg
 
 
+def test_half_drives_squeezed_in_again_and_again_are_told_by_the_body_step() -> None:
+    # high knees at 0.4 s a step, 100 deg: the labels trade again and again, leaving a 55 deg half drive 0.25 s
+    # after every other drive (as in a randomised render); the drives' own median spacing shrinks to 0.25 s, and
+    # two full drives 0.4 s apart no longer look one step apart
+    left, right = Side.LEFT, Side.RIGHT
+    steps = [(0.4 + 0.4 * k, left if k % 2 == 0 else right) for k in range(14)]
+    regular = [_drive(t, side, 100.0) for t, side in steps]
+    glitches = [_drive(steps[k][0] + 0.25, steps[k + 1][1], 55.0) for k in (1, 3, 5, 7, 9)]
+    assert len(_without_squeezed([*regular, *glitches])) > 14
+    kept = _without_squeezed([*regular, *glitches], 0.4)
+    assert [(d.t_peak_s, d.side) for d in kept] == steps
+    # a low drive of its own (a dragged leg), its neighbours two steps apart, stays whatever the step
+    dragged = [*regular[:6], _drive(steps[6][0], steps[6][1], 55.0), *regular[7:]]
+    assert len(_without_squeezed(dragged, 0.4)) == 14
+
+
 def test_a_drive_split_by_a_glitch_at_its_peak_counts_once() -> None:
     # a wall drill: each leg drives every 1.7 s; the model loses the right leg for a few frames at the top of
     # one drive, so that drive shows two peaks 0.2 s apart (as in the rendered wall-drill sample at 5.1 s)

@@ -93,7 +93,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
         _cut_by_the_edges(t, theta, low, found)
     kept = {side: _one_per_swing(found) for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
-    drives = _without_squeezed(_one_per_step(_without_crossing_flicker(drives), body_step_s))
+    drives = _without_squeezed(_one_per_step(_without_crossing_flicker(drives), body_step_s), body_step_s)
     return _filled_on_the_beat(drives, thighs, t, body_step_s)
 
 
@@ -365,18 +365,24 @@ def _one_per_step(drives: list[KneeDrive], body_step_s: float | None = None) -> 
 SQUEEZED_SHARE = 1.4
 
 
-def _without_squeezed(drives: list[KneeDrive]) -> list[KneeDrive]:
+def _without_squeezed(drives: list[KneeDrive], body_step_s: float | None = None) -> list[KneeDrive]:
     """Drives without the ones squeezed in between two others that keep the rhythm without them.
 
     The legs' labels swapping for a while leave half a drive on each side of the swap: a lower peak between two
     drives that are themselves about one step apart. A real drive, however low (a dragged leg), has its
     neighbours two steps apart. Such a drive lower than both neighbours is dropped (the lowest first); drives
-    cut by the clip's edges and the first and last drive have a neighbour missing and stay.
+    cut by the clip's edges and the first and last drive have a neighbour missing and stay. While the legs take
+    turns the step is the body's (``body_step_s``) where known, as in :func:`_one_per_step`: half drives left
+    again and again pull the drives' own median spacing down until two full drives a step apart look two steps
+    apart.
     """
     drives = sorted(drives, key=lambda d: d.t_peak_s)
     step = usual_interval([d.t_peak_s for d in drives]) if len(drives) >= 4 else None
     if step is None:
         return drives
+    turns = sum(a.side is not b.side for a, b in itertools.pairwise(drives)) / (len(drives) - 1)
+    if body_step_s is not None and turns >= TAKING_TURNS:
+        step = body_step_s
 
     def height(d: KneeDrive) -> float:
         return float(np.nan_to_num(d.peak_thigh_deg, nan=np.inf))  # a drive whose top was hidden is no glitch
