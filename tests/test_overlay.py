@@ -354,6 +354,13 @@ def test_side_view_angles_are_not_shown_when_the_camera_is_not_side_on(synthetic
     assert np.array_equal(plan.metrics["knee_height_left"], side.metrics["knee_height_left"], equal_nan=True)
 
 
+def test_no_running_cadence_is_shown_where_the_clips_cadence_is_not_measured(synthetic) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = synthetic
+    assert result.cadence_spm is not None and np.isfinite(plan_overlay(result).cadence_spm).any()
+    unmeasured = dataclasses.replace(result, cadence_spm=None)
+    assert np.isnan(plan_overlay(unmeasured).cadence_spm).all()
+
+
 def test_an_hdr_clip_gets_an_sdr_overlay(tmp_path: Path) -> None:
     """An iPhone records HLG by default: the drawing's colours are SDR, so the overlay is tagged SDR."""
     track, _ = build(Athlete(fps=30.0, duration_s=1.0, drives=DRIVES[:2]))

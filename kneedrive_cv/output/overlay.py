@@ -140,7 +140,14 @@ def _note_from(rep: ScoredRep) -> float:
 
 
 def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
-    """Per frame, the rate over the events up to that frame (the clip's own method: contacts, drives or raises)."""
+    """Per frame, the rate over the events up to that frame (the clip's own method: contacts, drives or raises).
+
+    None shown (NaN throughout) where the clip's cadence is not measured: the report says why (raises keeping no
+    rhythm, events scattered over the clip), and a running rate over the same events beside it would contradict it.
+    """
+    t = result.kinematics.t_s
+    if result.cadence_spm is None:
+        return np.full(len(t), np.nan)
     source = result.cadence_source or ""
     events = result.events
     found = ([c.t_on_s for c in events.contacts] if source == "foot contacts" else
@@ -151,7 +158,6 @@ def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
     typical = typical_interval_s(times)
     rates = np.array([periodic_rate_per_min(times[: k + 1], typical) or np.nan for k in range(len(times))],
                      np.float64)
-    t = result.kinematics.t_s
     out = np.full(len(t), np.nan)
     if len(times):
         k = np.searchsorted(np.asarray(times), t, side="right") - 1
