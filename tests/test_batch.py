@@ -259,8 +259,11 @@ def test_summarise_a_report(tmp_path: Path) -> None:
 
     low_knee, soggy_foot = ("low_knee", "drive the knee"), ("soggy_foot", "toes up")
     report = {"drill": "wall_drill", "cadence_spm": float("nan"), "video": {"frames": 90, "truncated": False},
-              "reps": [rep(80.0, low_knee), rep(None), rep(60.0, low_knee, soggy_foot)]}
+              "reps": [rep(80.0, low_knee), {**rep(None), "unmeasured": ["peak_thigh_deg"]},
+                       rep(60.0, low_knee, soggy_foot)]}
     got = summarise(report, {"report": tmp_path / "report.html", "kinogram": tmp_path / "plots" / "k.png"}, tmp_path)
+    # what a rep was not judged on goes with it to the web app's and the squad page's rows
+    assert [r["unmeasured"] for r in got.reps] == [None, ["peak_thigh_deg"], None]
     assert (got.drill, got.mean_score, got.cadence_spm, got.n_reps) == ("wall_drill", 70.0, None, 3)
     assert (got.fault_counts, got.cues, got.files, got.notes) == (
         {"low_knee": 2, "soggy_foot": 1}, {"low_knee": "drive the knee", "soggy_foot": "toes up"},

@@ -17,7 +17,7 @@ from typing import Any
 from kneedrive_cv.files import json_ready
 
 #: What a rep's entry in the summary keeps from the report's rep.
-REP_KEYS = ("index", "side", "t_start_s", "t_peak_s", "t_end_s", "score", "faults")
+REP_KEYS = ("index", "side", "t_start_s", "t_peak_s", "t_end_s", "score", "faults", "unmeasured")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class ClipSummary:
         n_reps: number of reps found.
         drill_title, drill_confidence, drill_source, drill_recognised, hold_s, facing, view, top_faults, set_faults,
             unmeasured, athlete: as in report.json.
-        reps: each rep's index, side, times in seconds, score and faults (code, cue, detail).
+        reps: each rep's index, side, times in seconds, score, faults (code, cue, detail) and the metrics it was not
+            judged on (``unmeasured``).
         fault_counts: fault code -> how many reps show it.
         cues: fault code -> the coach's cue for it.
         notes: what the coach should know about a result (no drill seen, a truncated file...).
