@@ -565,6 +565,29 @@ def test_a_cut_at_the_start_is_judged_by_time_not_by_the_first_frames(first_s: f
     assert sum(not d.partial for d in found) == whole
 
 
+def test_a_first_drive_whose_top_the_settling_model_reads_late_is_timed_by_its_fall_too() -> None:
+    """The model's first frames lag the athlete while its tracker settles (a first top read 0.04-0.13 s late on the
+    randomised renders): a drive peaking 0.12 s in, under way at the first frame, read as if it peaked 0.22 s in,
+    looks whole by its top. Its fall, read after the model has settled, less the leg's usual fall, puts the top
+    back where it was; a drive truly whole is still whole."""
+    drives = [(0.12, Side.LEFT), (0.9, Side.RIGHT), (1.6, Side.LEFT), (2.4, Side.RIGHT), (3.0, Side.LEFT)]
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    true = measure_track(track).frames["thigh_angle_left"]
+    lag = round(0.1 * track.fps)
+    settled = round(0.25 * track.fps)  # from here on the model reads the thigh as it is
+    late = {f: float(true[max(0, f - lag)]) for f in range(settled)}
+    found = knee_drives(measure_track(_thigh_read_at(track, late)), EventSettings())
+    assert len(found) == 5
+    assert found[0].t_peak_s == pytest.approx(0.12 + 0.08, abs=0.02)  # the top as read: late
+    assert found[0].partial and sum(not d.partial for d in found) == 4
+    # the same lag on a first drive peaking 0.3 s in, whole: it stays whole
+    drives[0] = (0.3, Side.LEFT)
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    true = measure_track(track).frames["thigh_angle_left"]
+    late = {f: float(true[max(0, f - lag)]) for f in range(settled)}
+    assert sum(not d.partial for d in knee_drives(measure_track(_thigh_read_at(track, late)), EventSettings())) == 5
+
+
 def test_the_truth_says_which_cut_drives_either_answer_fits() -> None:
     from kneedrive_cv.synth.truth import _edge_gap_s, drives_seen_whole_range
 

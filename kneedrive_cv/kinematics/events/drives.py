@@ -159,7 +159,10 @@ def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[
     its low. A crossing read within CLIP_EDGE_S of the first frame the thigh is seen in is no surer than those
     frames (a thigh well up read hanging in them would make a drive under way look whole): the time decides
     there too. At the clip's end the model has been following the athlete all along, and a crossing it reads
-    stands.
+    stands. The same first frames read a drive's top late while the tracker settles (0.04-0.13 s on the
+    randomised renders): at the start the top is also timed from the drive's fall, read after the model settled,
+    less the leg's usual fall, and the earlier of the two decides (reps exact on the randomised renders 80.2 ->
+    84.5 %, the held-out set 71.7 -> 79.2 %).
     """
     if not found or not np.isfinite(low):
         return
@@ -180,7 +183,10 @@ def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[
         at_end = t[-1] - t[last] <= CLIP_EDGE_S and np.isnan(falls[k])
         near_low = low + EDGE_SWING_SHARE * (theta[d.i_peak] - low)
         if np.isfinite(typical_rise):
-            cut_start = at_start and d.t_beat_s - t[0] < typical_rise
+            top = d.t_beat_s  # ... or earlier, where its fall says the first frames read it late
+            if np.isfinite(falls[k]) and np.isfinite(typical_fall):
+                top = min(top, d.t_beat_s + falls[k] - typical_fall)
+            cut_start = at_start and top - t[0] < typical_rise
         else:
             cut_start = at_start and bool(np.all(theta[first:d.i_peak + 1] >= theta[first])) and theta[first] > near_low
         if np.isfinite(typical_fall):
