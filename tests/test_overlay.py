@@ -359,6 +359,10 @@ def test_no_running_cadence_is_shown_where_the_clips_cadence_is_not_measured(syn
     assert result.cadence_spm is not None and np.isfinite(plan_overlay(result).cadence_spm).any()
     unmeasured = dataclasses.replace(result, cadence_spm=None)
     assert np.isnan(plan_overlay(unmeasured).cadence_spm).all()
+    # the body's own rhythm where the events missed it: no rate over the events, the clip's figure throughout
+    body = dataclasses.replace(result, cadence_spm=181.0,
+                               cadence_source="the thighs' swing and the hips' bounce (knee drives gave 150 a minute)")
+    assert np.all(plan_overlay(body).cadence_spm == 181.0)
 
 
 def test_an_hdr_clip_gets_an_sdr_overlay(tmp_path: Path) -> None:

@@ -144,14 +144,19 @@ def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
 
     None shown (NaN throughout) where the clip's cadence is not measured: the report says why (raises keeping no
     rhythm, events scattered over the clip), and a running rate over the same events beside it would contradict it.
+    Where the clip's cadence is the body's own rhythm (the hips' bounce, the thighs' swing: the events missed it),
+    no rate over the events is shown either, but the clip's figure throughout.
     """
     t = result.kinematics.t_s
     if result.cadence_spm is None:
         return np.full(len(t), np.nan)
     source = result.cadence_source or ""
+    if not source.startswith(("foot contacts", "knee drives", "heel raises")):
+        return np.full(len(t), float(result.cadence_spm))
     events = result.events
-    found = ([c.t_on_s for c in events.contacts] if source == "foot contacts" else
-             [r.t_peak_s for r in events.raises] if source == "heel raises" else [d.t_peak_s for d in events.drives])
+    found = ([c.t_on_s for c in events.contacts] if source.startswith("foot contacts") else
+             [r.t_peak_s for r in events.raises] if source.startswith("heel raises") else
+             [d.t_peak_s for d in events.drives])
     times = sorted(t for t in found if math.isfinite(t))
     # the first events may be too few or too irregular to show the rhythm (doubled contacts, one leg's missed):
     # their intervals are counted against the whole clip's typical interval
