@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kneedrive_cv.kinematics.events.contacts import FootContact, foot_sweep_behind
-from kneedrive_cv.kinematics.events.drives import KneeDrive, usual_interval
+from kneedrive_cv.kinematics.events.drives import KneeDrive, turn_share, usual_interval
 from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, mid_hip
@@ -503,8 +503,7 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
 
 def _turn_share(drives: tuple[KneeDrive, ...] | list[KneeDrive]) -> float:
     """The share of successive drives (by time) that change leg; 0 with fewer than two."""
-    ordered = sorted(drives, key=lambda d: d.t_beat_s)
-    return sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / max(1, len(ordered) - 1)
+    return turn_share(sorted(drives, key=lambda d: d.t_beat_s))
 
 
 #: The thighs' swing and the hips' bounce agree on a step rate when they differ by at most this share.

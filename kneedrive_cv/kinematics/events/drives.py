@@ -257,6 +257,11 @@ def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, Kn
 
 
 
+def turn_share(ordered: list[KneeDrive] | tuple[KneeDrive, ...]) -> float:
+    """The share of successive drives, in the order given, that change leg; 0 with fewer than two."""
+    return sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / max(1, len(ordered) - 1)
+
+
 def usual_interval(times: list[float]) -> float | None:
     """The median interval between event times; None with fewer than three."""
     return float(np.median(np.diff(times))) if len(times) >= 3 else None
@@ -348,7 +353,7 @@ def _one_per_step(drives: list[KneeDrive], body_step_s: float | None = None) -> 
     step = usual_interval([d.t_beat_s for d in drives]) if len(drives) >= 4 else None
     if step is None:
         return drives
-    turns = sum(a.side is not b.side for a, b in itertools.pairwise(drives)) / (len(drives) - 1)
+    turns = turn_share(drives)
     if body_step_s is not None and turns >= TAKING_TURNS:
         step = body_step_s  # the drives' own spacing shrinks with every drive read twice
     out, merged = [drives[0]], False
@@ -386,7 +391,7 @@ def _without_squeezed(drives: list[KneeDrive], body_step_s: float | None = None)
     step = usual_interval([d.t_peak_s for d in drives]) if len(drives) >= 4 else None
     if step is None:
         return drives
-    turns = sum(a.side is not b.side for a, b in itertools.pairwise(drives)) / (len(drives) - 1)
+    turns = turn_share(drives)
     if body_step_s is not None and turns >= TAKING_TURNS:
         step = body_step_s
 
@@ -430,7 +435,7 @@ def _filled_on_the_beat(drives: list[KneeDrive], thighs: dict[Side, np.ndarray],
     if len(drives) < 6:
         return drives
     drives = sorted(drives, key=lambda d: d.t_beat_s)
-    turns = sum(a.side is not b.side for a, b in itertools.pairwise(drives)) / (len(drives) - 1)
+    turns = turn_share(drives)
     step = body_step_s or usual_interval([d.t_beat_s for d in drives])
     if turns < TAKING_TURNS or step is None:
         return drives
