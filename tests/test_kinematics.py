@@ -26,6 +26,7 @@ from kneedrive_cv.kinematics.events.cadence import (
     body_step_rate,
     bounce_rate_per_min,
     clip_cadence,
+    counted_events,
     drive_cadence,
     measure_cadence,
     periodic_rate_per_min,
@@ -46,6 +47,7 @@ from kneedrive_cv.kinematics.events.drives import (
     top_centre,
 )
 from kneedrive_cv.kinematics.events.holds import holds
+from kneedrive_cv.kinematics.events.raises import HeelRaise
 from kneedrive_cv.kinematics.filtering import FilterSettings, fill_gaps
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.landmarks import Landmark, Side, sided
@@ -854,6 +856,20 @@ def test_contacts_at_every_step_but_timed_loosely_leave_the_cadence_to_the_hips(
 def _drives_at(times: list[float] | np.ndarray, sides: list[Side]) -> Events:
     return Events(tuple(KneeDrive(s, 0, 0, 0, float(t), float(t), float(t), 80.0, 1.0, False)
                         for t, s in zip(times, sides, strict=True)), (), (), "test")
+
+
+def test_the_events_a_cadence_counts_are_the_ones_its_source_names() -> None:
+    drives = _drives_at([0.5, 0.8, 1.1], [Side.LEFT, Side.RIGHT, Side.LEFT]).drives
+    # a partial drive at the edge is counted, and a drive is timed by the middle of its top, as the cadence does
+    drives = (*drives[:2], replace(drives[2], t_top_s=1.12, partial=True))
+    events = Events(drives, contacts_at([0.4, 0.7], [Side.LEFT, Side.RIGHT]).contacts, (), "test",
+                    (HeelRaise(0, 0, 0, 2.0, 2.2, 2.4, 0.1, Side.LEFT),))
+    assert counted_events(events, "knee drives, each leg's own rhythm") == ([0.5, 0.8, 1.12], "drives")
+    assert counted_events(events, "foot contacts") == ([0.4, 0.7], "steps")
+    assert counted_events(events, "heel raises") == ([2.2], "raises")
+    # the body's own rhythm is no events' rate; none where nothing was counted
+    assert counted_events(events, "the thighs' swing and the hips' bounce (foot contacts gave 120 a minute)") is None
+    assert counted_events(events, None) is None
 
 
 @pytest.mark.parametrize("steps_a_bounce", [1, 2])

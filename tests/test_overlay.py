@@ -45,6 +45,7 @@ from kneedrive_cv.output.overlay import (
     render_overlay,
     strip_rows_below,
 )
+from kneedrive_cv.output.plots import cadence_events
 from kneedrive_cv.pose.track import save_track
 from kneedrive_cv.video import VideoSink
 
@@ -363,6 +364,10 @@ def test_no_running_cadence_is_shown_where_the_clips_cadence_is_not_measured(syn
     body = dataclasses.replace(result, cadence_spm=181.0,
                                cadence_source="the thighs' swing and the hips' bounce (knee drives gave 150 a minute)")
     assert np.all(plan_overlay(body).cadence_spm == 181.0)
+    # the cadence plot shows the drives the body's rhythm overruled, beside the clip's figure
+    times, what = cadence_events(body)
+    assert what == "drives" and len(times) == len(result.events.drives) >= 8
+    np.testing.assert_allclose(times, sorted(d.t_beat_s for d in result.events.drives))
 
 
 def test_an_hdr_clip_gets_an_sdr_overlay(tmp_path: Path) -> None:

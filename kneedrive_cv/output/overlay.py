@@ -30,7 +30,7 @@ import av
 import cv2
 import numpy as np
 
-from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min, typical_interval_s
+from kneedrive_cv.kinematics.events.cadence import counted_events, periodic_rate_per_min, typical_interval_s
 from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.annotators import (
@@ -150,14 +150,10 @@ def _cadence_so_far(result: AnalysisResult) -> np.ndarray:
     t = result.kinematics.t_s
     if result.cadence_spm is None:
         return np.full(len(t), np.nan)
-    source = result.cadence_source or ""
-    if not source.startswith(("foot contacts", "knee drives", "heel raises")):
+    counted = counted_events(result.events, result.cadence_source)
+    if counted is None:
         return np.full(len(t), float(result.cadence_spm))
-    events = result.events
-    found = ([c.t_on_s for c in events.contacts] if source.startswith("foot contacts") else
-             [r.t_peak_s for r in events.raises] if source.startswith("heel raises") else
-             [d.t_peak_s for d in events.drives])
-    times = sorted(t for t in found if math.isfinite(t))
+    times = counted[0]
     # the first events may be too few or too irregular to show the rhythm (doubled contacts, one leg's missed):
     # their intervals are counted against the whole clip's typical interval
     typical = typical_interval_s(times)

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kneedrive_cv.analysis import AnalysisResult
-from kneedrive_cv.kinematics.events.cadence import regular_events
+from kneedrive_cv.kinematics.events.cadence import counted_events, regular_events
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
 
@@ -135,15 +135,16 @@ def plot_trunk_and_foot(result: AnalysisResult, path: Path) -> Path:
 def cadence_events(result: AnalysisResult) -> tuple[np.ndarray, str]:
     """The times of the events the clip's cadence counts, double detections dropped, and what they are.
 
-    Foot contacts ("steps"), heel raises ("raises": sprinter's calves, whose knee drives are no reps) or the
-    complete knee drives ("drives"), as the clip's cadence source says.
+    Foot contacts ("steps"), heel raises ("raises": sprinter's calves, whose knee drives are no reps) or knee
+    drives ("drives"), as the clip's cadence source says. Where the cadence is the body's own rhythm, the events
+    it overruled (the source names them: "... (foot contacts gave 150 a minute)"), so the plot shows what they
+    said beside the clip's figure; knee drives where the source names none.
     """
     source = result.cadence_source or ""
-    if source == "foot contacts":
-        return regular_events(sorted(c.t_on_s for c in result.events.contacts)), "steps"
-    if source == "heel raises":
-        return regular_events(sorted(r.t_peak_s for r in result.events.raises)), "raises"
-    return regular_events([d.t_peak_s for d in result.events.complete_drives]), "drives"
+    counted = (counted_events(result.events, source) or counted_events(result.events, source.split("(")[-1])
+               or counted_events(result.events, "knee drives"))
+    times, what = counted if counted else ([], "drives")
+    return regular_events(times), what
 
 
 def plot_cadence(result: AnalysisResult, path: Path) -> Path:

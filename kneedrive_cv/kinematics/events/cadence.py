@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -499,6 +500,26 @@ def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinem
     # drives of one leg again and again (a wall drill), or a hold or two, are no steps: the body's rate is not theirs
     stepping = len(events.drives) >= MIN_EVENTS and _turn_share(events.drives) >= ALTERNATE_SHARE
     return _kept_by_the_body(cadence, kinematics) if stepping else cadence
+
+
+def counted_events(events: Events, source: str | None) -> tuple[list[float], str] | None:
+    """The times (seconds, in order) of the events a clip's cadence was counted from, and what they are.
+
+    ``source`` is the cadence's own (:class:`Cadence`): foot contacts ("steps", their touchdowns), heel raises
+    ("raises", their tops) or knee drives ("drives", their tops as the cadence times them, partial ones at the
+    clip's edges included). None where the cadence was not counted from events (the body's own rhythm: the hips'
+    bounce and the thighs' swing) or there is no source.
+    """
+    what = source or ""
+    if what.startswith("foot contacts"):
+        found, name = [c.t_on_s for c in events.contacts], "steps"
+    elif what.startswith("heel raises"):
+        found, name = [r.t_peak_s for r in events.raises], "raises"
+    elif what.startswith("knee drives"):
+        found, name = [d.t_beat_s for d in events.drives], "drives"
+    else:
+        return None
+    return sorted(t for t in found if math.isfinite(t)), name
 
 
 def _turn_share(drives: tuple[KneeDrive, ...] | list[KneeDrive]) -> float:
