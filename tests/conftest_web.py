@@ -93,6 +93,15 @@ def truncated_analysis(clip_path: Path, out_dir: Path, drill: str, progress: Pro
         {"kind": "slow_motion", "what": "real-time cadence", "why": "20 steps per minute is too slow for running"}]}
 
 
+def closest_drill_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
+                           **options: Any) -> dict[str, Any]:
+    """As the real analysis answers for a piston run done with low knees: no drill, the piston run the closest."""
+    if drill != "auto":
+        return fake_analysis(clip_path, out_dir, drill, progress, **options)
+    return {**no_drill_analysis(clip_path, out_dir, drill, progress), "drill_recognised": "none",
+            "drill_closest": "piston_run"}
+
+
 def rescoring_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn,
                        thresholds: Path | None = None, **options: Any) -> dict[str, Any]:
     """Recognise high knees whatever was chosen; score 50 with a coach's thresholds file (kept in used.txt)."""

@@ -15,7 +15,15 @@ from kneedrive_cv.kinematics.events.contacts import ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.landmarks import Side, sided
-from kneedrive_cv.scoring.recognise import ClipFeatures, candidates, clip_features, running_fit
+from kneedrive_cv.scoring.recognise import (
+    CLOSEST_SHOWN,
+    Candidate,
+    ClipFeatures,
+    Recognition,
+    candidates,
+    clip_features,
+    running_fit,
+)
 from kneedrive_cv.scoring.rep_metrics import frozen_side_of
 
 #: A piston run filmed by a phone that follows the athlete: the hips stay put in the picture (travel 0) while
@@ -293,3 +301,21 @@ def test_a_misread_trunk_in_the_first_second_is_no_starts_lean() -> None:
     # a start leaning from the ankles keeps trunk and body line together: its lean is read
     start = dataclasses.replace(PISTON, early_trunk_lean_deg=50.0, travel_thighs=8.0)
     assert best(start)[0] == "sprint_start"
+
+
+def test_a_piston_run_with_its_knees_read_low_is_none_with_the_piston_run_as_its_closest_drill() -> None:
+    # knees to 50-56 deg read as 43 on a short quick step: under a travelling drill's floor (48), so no drill, but
+    # the piston run is the nearest and the coach is told so
+    low = dataclasses.replace(PISTON, median_peak_thigh_deg=43.0, step_thighs=1.4, drive_rate_per_min=180.0,
+                              foot_sweep_behind_thighs=1.3, highest_peak_thigh_deg=50.0)
+    drill, _, runner_up = best(low)
+    ranked = sorted(candidates(low, 0), key=lambda c: -c.fit)
+    share = ranked[1].fit / sum(c.fit for c in ranked)
+    assert (drill, runner_up) == ("none", "piston_run") and share >= CLOSEST_SHOWN
+    called = Recognition("none", round(1 - share, 2), ("knees peak at 43 deg",), low,
+                         Candidate("piston_run", round(share, 2), "travelling knee drives"))
+    assert called.closest_drill is not None and called.closest_drill.drill == "piston_run"
+    # a drill far from it, the runner-up `none` or a recognised drill names no closest drill
+    assert dataclasses.replace(called, runner_up=Candidate("piston_run", 0.05, "")).closest_drill is None
+    assert dataclasses.replace(called, runner_up=Candidate("none", 0.3, "")).closest_drill is None
+    assert dataclasses.replace(called, drill="piston_run").closest_drill is None

@@ -23,7 +23,9 @@ from kneedrive_cv.output import write_outputs
 from kneedrive_cv.output.annotators import Style
 from kneedrive_cv.output.kinogram import Layout
 from kneedrive_cv.output.overlay import plan_overlay
+from kneedrive_cv.output.summary import summarise
 from kneedrive_cv.scoring.drills import REP_METRICS, RepKind
+from kneedrive_cv.scoring.recognise import Candidate, Recognition
 from kneedrive_cv.scoring.score import ClipScore
 
 DRILL_OF = {RepKind.DRIVE: "high_knees", RepKind.HOLD: "hip_flexion_hold", RepKind.RAISE: "wall_calves"}
@@ -94,3 +96,26 @@ def test_a_rep_clean_on_what_was_measured_says_what_it_was_not_judged_on(base: A
     lines = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith(("1 ", "2 "))]
     assert "not judged: thigh angle at the top of the drive, lifted foot's dorsiflexion" in lines[1]
     assert "not judged" not in lines[0]
+
+
+def test_a_clip_called_none_names_the_drill_it_came_nearest(base: AnalysisResult, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # a piston run done with low knees is no drill to recognition, but the coach is told which drill it was
+    # nearest and how to have it scored as one: in the terminal, the report page and the clip's summary
+    why = "knees peak at 43 deg (under 55): walking or running, not a drill"
+    called = Recognition("none", 0.84, (why, "closest drill: piston_run, 16 % (travelling knee drives)"),
+                         base.recognition.features, Candidate("piston_run", 0.16, "travelling knee drives"))
+    result = dataclasses.replace(base, recognition=called, drill=None, score=None, drill_asked="auto")
+    files = write_outputs(result, tmp_path)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["drill"] == "none" and report["drill_closest"] == "piston_run"
+    html = (tmp_path / "report.html").read_text()
+    assert "If it is the piston run, analyse again with <code>--drill piston_run</code>" in html
+    assert summarise(report, files, tmp_path).drill_closest == "piston_run"
+    print_rep_table(result)
+    out = capsys.readouterr().out
+    assert "closest drill: piston_run, 16 %" in out
+    assert "if it is the piston run, analyse again with --drill piston_run" in out
+    # the drill named by the coach leaves nothing to suggest
+    print_rep_table(dataclasses.replace(result, drill_asked="high_knees"))
+    assert "analyse again" not in capsys.readouterr().out

@@ -22,6 +22,7 @@ import httpx
 import numpy as np
 import pytest
 from conftest_web import (
+    closest_drill_analysis,
     fake_analysis,
     fake_redraw,
     kinogram_analysis,
@@ -506,6 +507,20 @@ def test_a_clip_without_a_drill_says_so(tmp_path: Path, clip: Path) -> None:
     assert "<b>rep scores</b>: no knee lifts above 45 degrees" in page and "no knee-drive drill" in page
     assert 'class="score big score-none">–<' in page
     assert "No mean score yet." in athlete and "No cadence yet." in athlete
+
+
+def test_a_clip_without_a_drill_offers_the_drill_it_came_nearest(tmp_path: Path, clip: Path) -> None:
+    with TestClient(create_app(tmp_path, analysis=closest_drill_analysis)) as client:
+        clip_id = clip_id_of(post_clip(client, clip.read_bytes(), "low knees.mp4", new_athlete="Ada"))
+        wait_finished(client, clip_id)
+        page = client.get(f"/clips/{clip_id}").text
+        scored = client.post(f"/clips/{clip_id}/rescore", data={"drill": "piston_run"}, follow_redirects=False)
+        wait_finished(client, clip_id)
+        after = client.get(f"/clips/{clip_id}").text
+    hint = re.search(r'id="closest-hint">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert re.sub(r"\s+", " ", hint).startswith("No drill recognised; the closest is Piston run.")
+    assert 'value="piston_run"><button type="submit" class="secondary small">Score as Piston run' in hint
+    assert scored.status_code == 303 and 'id="closest-hint"' not in after and "(chosen)" in after
 
 
 def test_a_restart_keeps_results_and_reruns_interrupted_jobs(tmp_path: Path, clip: Path) -> None:

@@ -81,6 +81,9 @@ def print_rep_table(result: AnalysisResult) -> None:
         print(distances)
     if not result.reps:
         print("no reps scored: " + "; ".join(result.recognition.reasons))
+        closest = result.recognition.closest_drill
+        if closest is not None and result.drill_asked == "auto":
+            print(f"if it is the {closest.drill.replace('_', ' ')}, analyse again with --drill {closest.drill}")
         return
     print(f"{'rep':>3}  {'side':<5} {'time s':>6}  {'score':>5}  faults")
     for r in result.reps:

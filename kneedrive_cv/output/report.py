@@ -82,6 +82,7 @@ def report_dict(result: AnalysisResult, heading: Mapping[str, str | None] | None
         "drill_reasons": list(result.recognition.reasons),
         "drill_uncertain": result.recognition.uncertain,
         "drill_runner_up": _runner_up(result),
+        "drill_closest": closest.drill if (closest := result.recognition.closest_drill) else None,
         "drill_source": "auto" if result.drill_asked == "auto" else "given",
         "drill_recognised": result.recognition.drill,
         "cadence_spm": _round(result.cadence_spm, 2),

@@ -29,8 +29,8 @@ class ClipSummary:
         mean_score: mean of the reps' scores 0-100 to 0.1, ``None`` when no rep was scored.
         cadence_spm: steps per minute, ``None`` when not measured.
         n_reps: number of reps found.
-        drill_title, drill_confidence, drill_source, drill_recognised, hold_s, facing, view, top_faults, set_faults,
-            unmeasured, athlete: as in report.json.
+        drill_title, drill_confidence, drill_source, drill_recognised, drill_closest, hold_s, facing, view,
+            top_faults, set_faults, unmeasured, athlete: as in report.json.
         reps: each rep's index, side, times in seconds, score, faults (code, cue, detail) and the metrics it was not
             judged on (``unmeasured``).
         fault_counts: fault code -> how many reps show it.
@@ -48,6 +48,7 @@ class ClipSummary:
     drill_confidence: float | None = None
     drill_source: str | None = None
     drill_recognised: str | None = None
+    drill_closest: str | None = None
     hold_s: float | None = None
     facing: str | None = None
     view: str | None = None
@@ -81,7 +82,7 @@ def summarise(report: Mapping[str, Any], files: Mapping[str, Path], out_dir: Pat
         drill=report.get("drill"), mean_score=round(sum(scores) / len(scores), 1) if scores else None,
         cadence_spm=report.get("cadence_spm"), n_reps=len(reps), drill_title=report.get("drill_title"),
         drill_confidence=report.get("drill_confidence"), drill_source=report.get("drill_source"),
-        drill_recognised=report.get("drill_recognised"),
+        drill_recognised=report.get("drill_recognised"), drill_closest=report.get("drill_closest"),
         hold_s=report.get("hold_s"), facing=report.get("facing"), view=report.get("view"), reps=reps,
         top_faults=summary.get("top_faults", []), set_faults=summary.get("set_faults", []),
         unmeasured=report.get("unmeasured", []), athlete=report.get("athlete"),
