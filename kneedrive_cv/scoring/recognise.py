@@ -95,8 +95,8 @@ START_BODY_LINE_DEG = 25.0
 UNCERTAIN_BELOW = 0.6
 #: A clip called ``none`` whose runner-up is a drill this sure or more names it as the closest drill, so a coach who
 #: filmed that drill (done with low knees, say) can have it scored as one. Measured on the 550 randomised clips:
-#: 13 of the 17 drill clips called ``none`` have their own drill or a near one there, and 17 of the 176 runs and
-#: walks a drill (a piston run each: a quick jog is the nearest drill to one).
+#: 13 of the 17 drill clips called ``none`` name a drill (7 their own), and 17 of the 176 runs and walks do (the
+#: piston run each time: a quick jog is the nearest drill to one).
 CLOSEST_SHOWN = 0.1
 
 
