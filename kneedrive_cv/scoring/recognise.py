@@ -444,7 +444,7 @@ def recognise(kinematics: Kinematics, events: Events) -> Recognition:
     runner_up = Candidate(second.drill, round(second_conf, 2), second.why)
     uncertain = confidence < UNCERTAIN_BELOW and best.drill != "none"
     reasons = [best.why]
-    if best.drill == "none" and second.drill != "none" and second_conf >= CLOSEST_SHOWN:
+    if best.drill == "none" and runner_up.drill != "none" and runner_up.fit >= CLOSEST_SHOWN:  # closest_drill
         reasons.append(f"closest drill: {second.drill}, {100 * second_conf:.0f} % ({second.why})")
     if uncertain:
         reasons.append(f"uncertain: the best guess, {100 * confidence:.0f} % sure; next {second.drill} "
