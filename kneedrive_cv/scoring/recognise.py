@@ -200,7 +200,8 @@ def _sigmoid(x: float) -> float:
 def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     """The features recognition looks at."""
     drives = events.complete_drives
-    by_side = [[d.peak_thigh_deg for d in drives if d.side is s and np.isfinite(d.peak_thigh_deg)] for s in Side]
+    # a drive whose top the model hid still reached the least it was read at: evidence of the knees' height
+    by_side = [[d.peak_seen_deg for d in drives if d.side is s and np.isfinite(d.peak_seen_deg)] for s in Side]
     # the better side's typical peak: a dragged pocket-run leg must not hide the drill
     medians = [float(np.median(p)) for p in by_side if len(p) >= 2]
     t = kinematics.t_s
@@ -232,7 +233,7 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
             step_thighs=_step_thighs(speed, rate),
             drive_rate_per_min=None if rate is None else round(rate, 1),
             drive_rhythm=_drive_rhythm(drives),
-            highest_peak_thigh_deg=max((d.peak_thigh_deg for d in drives if np.isfinite(d.peak_thigh_deg)),
+            highest_peak_thigh_deg=max((d.peak_seen_deg for d in drives if np.isfinite(d.peak_seen_deg)),
                                        default=None),
             thigh_up_share=up[1],
             other_thigh_up_share=up[0],

@@ -20,7 +20,7 @@ from kneedrive_cv.kinematics.events.settings import (
 )
 from kneedrive_cv.kinematics.filtering import runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
-from kneedrive_cv.landmarks import Side, sided
+from kneedrive_cv.landmarks import Side, forward_sign, sided, thigh_angle_deg
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class KneeDrive:
 
     ``partial`` drives were already under way when the clip started, or not finished when it ended.
     ``t_top_s`` is the middle of the drive's top (see :func:`top_centre`); rates are counted from it.
+    ``least_peak_deg``: where the model lost the leg at the top (``peak_thigh_deg`` is then NaN), the highest the
+    thigh was read either side of it: the drive reached at least that.
     """
 
     side: Side
@@ -42,6 +44,12 @@ class KneeDrive:
     peak_knee_height: float
     partial: bool
     t_top_s: float = float("nan")
+    least_peak_deg: float = float("nan")
+
+    @property
+    def peak_seen_deg(self) -> float:
+        """The peak thigh angle, or the least it reached where the top was hidden (NaN where neither is known)."""
+        return self.peak_thigh_deg if np.isfinite(self.peak_thigh_deg) else self.least_peak_deg
 
     @property
     def t_beat_s(self) -> float:
@@ -60,6 +68,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
     t = kinematics.t_s
     per_side: dict[Side, list[tuple[float, KneeDrive]]] = {}
     thighs: dict[Side, np.ndarray] = {}
+    low_of: dict[Side, float] = {}
     for side in Side:
         found: list[tuple[float, KneeDrive]] = per_side.setdefault(side, [])
         # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
@@ -67,7 +76,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
         theta = thighs[side] = bridged(t, kinematics.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
         height = kinematics.frames.side("knee_height", side)
         runs = [(a, b, *_peaks(theta[a:b], t[a:b], s)) for a, b in runs_of(~np.isnan(theta)) if b - a >= 3]
-        low = _leg_low(theta, [(a, peaks) for a, _, peaks, _ in runs])
+        low = low_of[side] = _leg_low(theta, [(a, peaks) for a, _, peaks, _ in runs])
         for a, b, peaks, props in runs:
             seg = theta[a:b]
             for j, (p, lb, rb) in enumerate(zip(peaks, props["left_bases"], props["right_bases"], strict=True)):
@@ -91,7 +100,8 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
                                                        float(height[ip]), bool(partial),
                                                        top_centre(seg, t[a:b], int(lo), int(p), int(hi)))))
         _cut_by_the_edges(t, theta, low, found)
-    kept = {side: _one_per_swing(found) for side, found in per_side.items()}
+    kept = {side: _without_impossible_dips(_one_per_swing(found), _raw_thigh(kinematics, side), t, low_of[side])
+            for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
     drives = _without_squeezed(_one_per_step(_without_crossing_flicker(drives), body_step_s), body_step_s)
     return _filled_on_the_beat(drives, thighs, t, body_step_s)
@@ -257,6 +267,54 @@ def _one_per_swing(found: list[tuple[float, KneeDrive]]) -> list[tuple[float, Kn
 
 
 
+#: No thigh turns faster than this (deg/s): a sprinter's peaks at about 1000 in maximal sprinting.
+MAX_THIGH_DEG_S = 1800.0
+#: A thigh lowered out of a drive and lifted into the next stays under half its swing for longer than this (a
+#: wall drill's foot sets down between drives; quick high knees' thigh spends a quarter of a second there).
+SHORTEST_DIP_S = 0.15
+
+
+def _raw_thigh(kinematics: Kinematics, side: Side) -> np.ndarray | None:
+    """The thigh's angle frame by frame before smoothing (the legs' swaps repaired), or None where not kept."""
+    if kinematics.unsmoothed_xy is None:
+        return None
+    return thigh_angle_deg(kinematics.unsmoothed_xy, side, forward_sign(kinematics.facing))
+
+
+def _without_impossible_dips(found: list[tuple[float, KneeDrive]], raw: np.ndarray | None, t: np.ndarray,
+                             low: float) -> list[tuple[float, KneeDrive]]:
+    """One leg's drives without a drive split in two by the leg lost for a few frames at its top.
+
+    The model can draw the lifted leg on the standing one for two or three frames at the top of a drive: the
+    thigh reads down at its low and back up, and the smoothed angle shows two drives. No thigh does that: read
+    frame by frame, it stays under half its swing for under SHORTEST_DIP_S, and gets there and back faster than
+    MAX_THIGH_DEG_S. Two drives of one leg with only such a dip between them are one drive, timed at the higher
+    peak, its peak angle and height not measured (the glitch hid its top). Unlike the drives read twice that the
+    other rules merge, this needs neither the other leg's drives nor the leg's usual spacing (which the split
+    drives themselves halve), so it holds for one leg driving again and again (a wall drill on one side).
+    """
+    if raw is None or len(found) < 2 or not np.isfinite(low):
+        return found
+    found = sorted(found, key=lambda x: x[1].t_peak_s)
+    i = 0
+    while i + 1 < len(found):
+        (h0, d0), (h1, d1) = found[i], found[i + 1]
+        between = np.arange(d0.i_peak, d1.i_peak + 1)
+        mid = low + 0.5 * (min(h0, h1) - low)
+        seg = raw[between]
+        under = np.flatnonzero(np.isfinite(seg) & (seg < mid))
+        if len(under) and np.isfinite(seg).all() and under[0] > 0 and under[-1] < len(seg) - 1:
+            a, b = int(between[under[0]]), int(between[under[-1]])
+            # the last frame above before the dip and the first after it: how fast it went down and came back
+            down = (raw[a - 1] - raw[a]) / (t[a] - t[a - 1])
+            up = (raw[b + 1] - raw[b]) / (t[b + 1] - t[b])
+            if t[b] - t[a] < SHORTEST_DIP_S and min(down, up) > MAX_THIGH_DEG_S:
+                found[i:i + 2] = [(max(h0, h1), _one_drive_of_two(d0, d1, h0 >= h1))]
+                continue
+        i += 1
+    return found
+
+
 def turn_share(ordered: list[KneeDrive] | tuple[KneeDrive, ...]) -> float:
     """The share of successive drives, in the order given, that change leg; 0 with fewer than two."""
     return sum(a.side is not b.side for a, b in itertools.pairwise(ordered)) / max(1, len(ordered) - 1)
@@ -266,6 +324,19 @@ def usual_interval(times: list[float]) -> float | None:
     """The median interval between event times; None with fewer than three."""
     return float(np.median(np.diff(times))) if len(times) >= 3 else None
 
+
+
+def _one_drive_of_two(d0: KneeDrive, d1: KneeDrive, first_higher: bool) -> KneeDrive:
+    """One drive from the first's start to the second's end, timed at the higher peak.
+
+    A glitch hid its top, so its peak angle and height are not measured; the higher of the two peaks is only the
+    least it reached.
+    """
+    top = d0 if first_higher else d1
+    seen = [x for x in (d0.peak_thigh_deg, d1.peak_thigh_deg) if np.isfinite(x)]
+    return replace(top, i_start=d0.i_start, t_start_s=d0.t_start_s, i_end=d1.i_end, t_end_s=d1.t_end_s,
+                   peak_thigh_deg=float("nan"), peak_knee_height=float("nan"),
+                   least_peak_deg=max(seen) if seen else float("nan"))
 
 
 def _without_glitch_doubles(found: list[tuple[float, KneeDrive]], other: list[tuple[float, KneeDrive]]
@@ -291,12 +362,7 @@ def _without_glitch_doubles(found: list[tuple[float, KneeDrive]], other: list[tu
         mid = (d0.t_peak_s + d1.t_peak_s) / 2
         if (d1.t_peak_s - d0.t_peak_s < 0.3 * usual
                 and float(np.min(np.abs(other_times - mid))) < 0.65 * usual_other):
-            # one drive from the first's start to the second's end; its top was hidden by the glitch, so its
-            # peak angle and height are not measured (the higher of the two peaks is only a lower bound)
-            top = d0 if h0 >= h1 else d1
-            found[i:i + 2] = [(max(h0, h1), replace(top, i_start=d0.i_start, t_start_s=d0.t_start_s, i_end=d1.i_end,
-                                                    t_end_s=d1.t_end_s, peak_thigh_deg=float("nan"),
-                                                    peak_knee_height=float("nan")))]
+            found[i:i + 2] = [(max(h0, h1), _one_drive_of_two(d0, d1, h0 >= h1))]
             continue
         i += 1
     return found
