@@ -11,7 +11,7 @@ share of all the fits as the confidence and the next one as the runner-up.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -444,10 +444,11 @@ def recognise(kinematics: Kinematics, events: Events) -> Recognition:
     confidence, second_conf = best.fit / total, second.fit / total
     runner_up = Candidate(second.drill, round(second_conf, 2), second.why)
     uncertain = confidence < UNCERTAIN_BELOW and best.drill != "none"
-    reasons = [best.why]
-    if best.drill == "none" and runner_up.drill != "none" and runner_up.fit >= CLOSEST_SHOWN:  # closest_drill
-        reasons.append(f"closest drill: {second.drill}, {100 * second_conf:.0f} % ({second.why})")
+    called = Recognition(best.drill, round(confidence, 2), (best.why,), f, runner_up, uncertain)
+    if called.closest_drill is not None:
+        return replace(called, reasons=(best.why, f"closest drill: {second.drill}, {100 * second_conf:.0f} % "
+                                                  f"({second.why})"))
     if uncertain:
-        reasons.append(f"uncertain: the best guess, {100 * confidence:.0f} % sure; next {second.drill} "
-                       f"({100 * second_conf:.0f} %: {second.why})")
-    return Recognition(best.drill, round(confidence, 2), tuple(reasons), f, runner_up, uncertain)
+        return replace(called, reasons=(best.why, f"uncertain: the best guess, {100 * confidence:.0f} % sure; next "
+                                                  f"{second.drill} ({100 * second_conf:.0f} %: {second.why})"))
+    return called
