@@ -20,7 +20,7 @@ from kneedrive_cv.kinematics.metrics import FrameMetrics
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.pose.estimate import ProgressFn, estimate_track, with_athlete
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.scoring.drills import Drill, DrillBook, load_drills
+from kneedrive_cv.scoring.drills import Drill, DrillBook, RepKind, load_drills
 from kneedrive_cv.scoring.recognise import Recognition, recognise
 from kneedrive_cv.scoring.score import ClipScore, ScoredRep, score_clip
 from kneedrive_cv.scoring.unmeasured import Unmeasured, distance_limits, unmeasured
@@ -117,7 +117,8 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     # athlete travels, which picks how foot contacts are found
     recognition = recognise(kinematics, detect_events(kinematics))
     picked = chosen or (book.get(recognition.drill) if recognition.drill != "none" else None)
-    events = detect_events(kinematics, EventSettings(), travelling=picked.travelling if picked else None)
+    events = detect_events(kinematics, EventSettings(), travelling=picked.travelling if picked else None,
+                           holds_expected=picked is not None and picked.rep is RepKind.HOLD)
     score = score_clip(picked, kinematics, events, book) if picked else None
     cadence_spm, cadence_source = (score.cadence_spm, score.cadence_source) if score else clip_cadence(
         CadenceFrom.CONTACTS if events.contacts else CadenceFrom.DRIVES, events, kinematics)

@@ -1104,3 +1104,74 @@ def test_a_step_timed_off_the_line_does_not_tilt_the_rate(late_s: float) -> None
     times[0] += late_s
     cadence = _checked(times, None, "foot contacts", "contacts")
     assert cadence.spm == pytest.approx(200.0, rel=0.002)
+
+
+def _held_thigh_scrambled(k: Kinematics, start_s: float, end_s: float, seed: int = 0) -> Kinematics:
+    """The thigh angles as the model reads a thigh held at the horizontal, side-on, on some renders: between two
+    times the higher thigh is read anywhere from 35 to 95 deg, frame by frame, and its label trades between the
+    legs every 1/30 to 1/10 s (the other thigh read standing), so neither leg's own thigh stays up or still."""
+    frame_s = float(np.median(np.diff(k.t_s)))
+    rng = np.random.default_rng(seed)
+    columns = {name: col.copy() for name, col in k.frames.columns.items()}
+    left, right = columns["thigh_angle_left"], columns["thigh_angle_right"]
+    i, end = (int(np.searchsorted(k.t_s, x)) for x in (start_s, end_s))
+    while i < end:
+        n = max(1, round(int(rng.integers(1, 4)) / 30.0 / frame_s))
+        up, down = (left, right) if rng.random() < 0.5 else (right, left)
+        up[i:i + n], down[i:i + n] = rng.uniform(35.0, 95.0, len(up[i:i + n])), 0.0
+        i += n
+    # the feet's labels trade too (no foot kept up is seen): the thighs down to a lower confidence read down
+    timing = {name: np.minimum(col, 0.0) for name, col in k.frames.timing.items()}
+    return replace(k, frames=replace(k.frames, columns=columns, timing=timing))
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_hold_whose_labels_trade_throughout_is_found_by_either_thigh_where_a_hold_is_expected(fps: float) -> None:
+    """Left knee held 1-4 s, read as a thigh flickering between 35 and 95 deg whose label trades every few frames:
+    neither leg's thigh nor foot gives a hold. Where the drill is known to be a hold, whichever thigh is higher
+    gives the one hold, timed within a tenth of a second, its leg's own metrics marked as not to be read."""
+    track, _ = build(Athlete(duration_s=5.0, fps=fps, held=[(Side.LEFT, 1.0, 4.0)]))
+    k = measure_track(track)
+    (read_right,) = holds(k)
+    scrambled = _held_thigh_scrambled(k, 1.1, 3.9)
+    assert holds(scrambled) == []
+    (found,) = holds(scrambled, expected=True)
+    assert found.labels_mixed
+    assert found.t_start_s == pytest.approx(read_right.t_start_s, abs=0.1)
+    assert found.t_end_s == pytest.approx(read_right.t_end_s, abs=0.1)
+    assert holds(k, expected=True) == [read_right]  # found the usual way: nothing changes
+
+
+def test_knee_drives_in_turn_give_no_hold_even_where_one_is_expected() -> None:
+    """High knees scored as a hold: whichever thigh is higher stays up through drives taken in turn, but the hips
+    rise and fall at every step (here 0.06 thigh lengths, a third of what the real high-knees clip shows): no hold
+    is read from the higher thigh. The same drives with the hips kept still (as no real athlete can) would be."""
+    track, _ = build(Athlete(duration_s=6.0, fps=30.0, drives=alternating(16, 0.3), drive_width_s=0.2))
+    assert [h.labels_mixed for h in holds(measure_track(track), expected=True)] == [True]
+    lm = track.landmarks_px.copy()
+    feet = [int(sided(side, part)) for side in Side for part in ("ANKLE", "HEEL", "FOOT_INDEX")]
+    body = [i for i in range(lm.shape[1]) if i not in feet]
+    lm[:, body, 1] += (0.06 * THIGH_PX * np.abs(np.sin(np.pi * track.t_s / 0.3)))[:, None].astype(np.float32)
+    k = measure_track(track.replace(landmarks_px=lm))
+    assert holds(k) == [] and holds(k, expected=True) == []
+
+
+def test_a_hold_found_by_either_thigh_is_scored_with_its_legs_metrics_not_measured() -> None:
+    """The scrambled hold above, scored as a hold: one rep, its thigh, knee, foot and time at the target not
+    measured (the leg labelled up is not one leg), the trunk and the hips' sway measured; the set's hold time not
+    given rather than given as 0."""
+    from kneedrive_cv.scoring.drills import load_drills
+    from kneedrive_cv.scoring.score import score_clip
+
+    track, _ = build(Athlete(duration_s=5.0, fps=30.0, held=[(Side.LEFT, 1.0, 4.0)]))
+    k = _held_thigh_scrambled(measure_track(track), 1.1, 3.9)
+    book = load_drills()
+    score = score_clip(book.get("hip_flexion_hold"), k, detect_events(k, holds_expected=True), book)
+    (rep,) = score.reps
+    for name in ("peak_thigh_deg", "peak_knee_height", "top_dorsiflexion_deg", "soggy_share", "hold_s"):
+        assert np.isnan(rep.metrics[name]), name
+    assert {"peak_thigh_deg", "soggy_share"} <= set(rep.unmeasured)
+    assert rep.metrics["trunk_lean_abs_deg"] == pytest.approx(0.0, abs=3.0)
+    assert rep.metrics["sway"] is not None and rep.metrics["sway"] < 0.05
+    assert score.hold_s is None
+    assert rep.score is not None  # the trunk still scored

@@ -11,6 +11,7 @@ import pytest
 from factory import THIGH_PX, Athlete, build
 
 from kneedrive_cv.kinematics.events import detect_events
+from kneedrive_cv.kinematics.events.cadence import hip_bounce_thighs
 from kneedrive_cv.kinematics.events.contacts import ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.kinematics.metrics import View
@@ -319,3 +320,57 @@ def test_a_piston_run_with_its_knees_read_low_is_none_with_the_piston_run_as_its
     assert dataclasses.replace(called, runner_up=Candidate("piston_run", 0.05, "")).closest_drill is None
     assert dataclasses.replace(called, runner_up=Candidate("none", 0.3, "")).closest_drill is None
     assert dataclasses.replace(called, drill="piston_run").closest_drill is None
+
+
+def test_a_held_knee_read_as_drives_on_a_beat_is_a_hold_when_the_hips_stay_still() -> None:
+    """A thigh held at the horizontal that the model reads swinging 40-90 deg frame by frame: drives found on
+    what looks like a beat, no hold found and neither thigh up for long (hip_flexion_hold-2000 of the randomised
+    set). High knees bounce the hips at every step; a held knee keeps them still."""
+    scrambled = dataclasses.replace(PISTON, complete_drives=10, median_peak_thigh_deg=77.0, highest_peak_thigh_deg=97.0,
+                                    drive_rate_per_min=83.0, drive_rhythm=0.7, ground_speed_thighs_s=0.0,
+                                    step_thighs=0.0, travel_thighs=0.0, feet_cycle_through=False,
+                                    foot_sweep_behind_thighs=0.4, thigh_up_share=0.23, other_thigh_up_share=0.01,
+                                    hip_bounce_thighs=0.004, hip_bounce_per_drive_thighs=0.006)
+    assert best(scrambled)[0] == "hip_flexion_hold"
+    assert best(dataclasses.replace(scrambled, hip_bounce_thighs=0.035))[0] == "high_knees"
+    # no bounce measured (under a second of hips seen): the drives decide
+    assert best(dataclasses.replace(scrambled, hip_bounce_thighs=None, hip_bounce_per_drive_thighs=None))[0] == \
+        "high_knees"
+    # leaning at the wall, the hips still too: a wall drill, not a hold
+    assert best(dataclasses.replace(scrambled, median_body_angle_deg=45.0))[0] == "wall_drill"
+
+
+def test_a_run_in_slow_motion_is_no_hold_though_its_hips_move_slowly() -> None:
+    """A treadmill run played about eight times slower (the shared real clip): 16.6 drives a minute, the hips
+    still at a real step's pace (0.008) but bouncing 0.05 thigh lengths over the run's own slowed steps."""
+    slowed = dataclasses.replace(PISTON, complete_drives=11, median_peak_thigh_deg=80.0, highest_peak_thigh_deg=93.0,
+                                 drive_rate_per_min=16.6, drive_rhythm=0.76, ground_speed_thighs_s=0.61,
+                                 step_thighs=2.2, travel_thighs=0.0, foot_sweep_behind_thighs=1.29,
+                                 both_legs_share=0.36, swing_steps_per_drive=1.06, thigh_up_share=0.08,
+                                 other_thigh_up_share=0.01,
+                                 hip_bounce_thighs=0.0076, hip_bounce_per_drive_thighs=0.0497)
+    assert best(slowed)[0] == "none"
+    assert best(dataclasses.replace(slowed, hip_bounce_per_drive_thighs=0.02))[0] == "hip_flexion_hold"
+
+
+def test_one_thigh_read_up_most_of_the_clip_is_no_hold_when_the_hips_bounce() -> None:
+    """High knees whose far thigh the model gives the near one's label: one thigh up 44 % of the clip, the other
+    under a fifth as often, as a hold reads (high_knees-2004), but the hips bounce at every step."""
+    assert best(SPLIT_HOLD)[0] == "hip_flexion_hold"
+    bouncing = dataclasses.replace(SPLIT_HOLD, complete_drives=15, both_legs_share=0.47, drive_rhythm=0.75,
+                                   hip_bounce_thighs=0.048)
+    assert best(bouncing)[0] == "high_knees"
+    assert best(dataclasses.replace(bouncing, hip_bounce_thighs=None))[0] == "hip_flexion_hold"
+
+
+def test_the_hips_bounce_is_read_from_the_clip() -> None:
+    """A hold keeps the hips still; the same athlete's hips moved up and down by 0.05 thigh lengths (a sine, one
+    period a step of 0.25 s) read that sine's RMS, 0.05 / sqrt(2)."""
+    track, _ = build(Athlete(fps=30.0, duration_s=6.0, peak_thigh_deg=90.0, held=[(Side.RIGHT, 1.0, 4.0)]))
+    k = measure_track(track)
+    f = clip_features(k, detect_events(k))
+    assert f.hip_bounce_thighs is not None and f.hip_bounce_thighs < 0.002
+    lm = track.landmarks_px.copy()
+    lm[:, :, 1] += (0.05 * THIGH_PX * np.sin(2 * np.pi * track.t_s / 0.25))[:, None].astype(np.float32)
+    bounced = hip_bounce_thighs(measure_track(track.replace(landmarks_px=lm)))
+    assert bounced == pytest.approx(0.05 / np.sqrt(2), rel=0.05)

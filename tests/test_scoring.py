@@ -119,8 +119,10 @@ def alternating(n: int, period: float, start: float = 0.5) -> list[tuple[float, 
 
 
 def test_knee_drives_on_the_spot_are_recognised_and_scored() -> None:
+    # the body lifted off the standing foot at each drive, as in any stepping drill (hips kept still with a knee
+    # seen up are a hold's: see test_recognise)
     track, _ = build(Athlete(drives=alternating(12, 1 / 3), fps=60.0, duration_s=5.0, drive_width_s=0.1,
-                             peak_thigh_deg=95.0, dorsiflexion_deg=10.0))
+                             peak_thigh_deg=95.0, dorsiflexion_deg=10.0, bounce_thighs=0.05))
     k = measure_track(track)
     rec = recognise(k, detect_events(k))
     assert rec.drill == "high_knees"

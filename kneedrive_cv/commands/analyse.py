@@ -70,6 +70,8 @@ def print_rep_table(result: AnalysisResult) -> None:
             print(f"warning: {limit.why}")
         if limit.kind is UnmeasuredKind.CADENCE:  # why no cadence is printed above
             print(f"note: cadence not measured: {limit.why}")
+        if limit.kind is UnmeasuredKind.HELD_LEG:  # the side in the rep table below is then a guess
+            print(f"note: {limit.what} not measured: {limit.why}")
     athlete = result.track.meta.get("athlete")
     if athlete and athlete["others_seen"]:
         how = "chosen by you" if athlete["chosen_by"] == "given" else "chosen automatically"

@@ -16,7 +16,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kneedrive_cv.kinematics.events import Events, EventSettings, KneeDrive
-from kneedrive_cv.kinematics.events.cadence import periodic_rate_per_min, swing_rate_per_min
+from kneedrive_cv.kinematics.events.cadence import (
+    HIPS_STILL_THIGHS,
+    hip_bounce_thighs,
+    periodic_rate_per_min,
+    swing_rate_per_min,
+)
 from kneedrive_cv.kinematics.events.contacts import feet_cycle_through, foot_sweep_behind, ground_speed
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
@@ -73,6 +78,15 @@ ON_THE_BEAT = 0.6
 #: whose far thigh is lost 0.32-0.36; the standing thigh of a hold is up under a quarter as often as the held one.
 HELD_UP_SHARE = 0.42
 STANDING_UP_RATIO = 0.25
+#: The hips' bounce (:func:`~kneedrive_cv.kinematics.events.cadence.hip_bounce_thighs`, thigh lengths) tells a
+#: knee held up from knees driven in turn, whatever the model makes of a thigh at or above the horizontal (read
+#: swinging 40-90 deg frame by frame, or its labels trading): under HIPS_STILL_THIGHS the hips are still (a knee
+#: seen up is held); over HIPS_STEPPING_THIGHS they step (a thigh read up most of the clip is a driving leg's
+#: labels, not a hold). Slow motion slows the bounce too: a treadmill run played eight times slower bounces 0.008
+#: at a real step's pace, but 0.05 over its own (slowed) steps, where holds measured over the interval of the
+#: drives read in them give at most 0.028: still hips must stay under HIPS_SWAY_THIGHS over that interval too.
+HIPS_STEPPING_THIGHS = 0.02
+HIPS_SWAY_THIGHS = 0.035
 #: A still arm: a pocket arm drifts 0-15 deg and reads up to 32 (5th to 95th percentile, a small or blurred arm's
 #: noise included); a running or piston arm swings 25-60 deg and reads from 35 (measured on the randomised renders,
 #: even seeds). Over this the arm :func:`frozen_side_of` called still is weighed as a swinging one.
@@ -134,6 +148,10 @@ class ClipFeatures:
         thigh_up_share: the share of the clip's frames with the more raised thigh at or above the hold threshold
             (60 deg), and ``other_thigh_up_share`` the other thigh's: a hold the model reads as flickering drives
             still keeps one thigh up most of the time and the other down.
+        hip_bounce_thighs: how much the hips rise and fall at a real step's pace, thigh lengths (:func:`~kneedrive_cv.
+            kinematics.events.cadence.hip_bounce_thighs`; None with under a second of hips seen): still in a hold,
+            bouncing with every step of a stepping drill; ``hip_bounce_per_drive_thighs`` the same over the knee
+            drives' own interval (None without a drive rate), which a slow-motion clip's slowed steps show.
 
     """
 
@@ -158,6 +176,8 @@ class ClipFeatures:
     thigh_up_share: float = 0.0
     other_thigh_up_share: float = 0.0
     swing_steps_per_drive: float | None = None
+    hip_bounce_thighs: float | None = None
+    hip_bounce_per_drive_thighs: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +234,8 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     rate = periodic_rate_per_min([d.t_peak_s for d in drives]) if len(drives) >= MIN_DRIVES else None
     up = sorted(_thigh_up_share(kinematics, side) for side in Side)
     swing = swing_rate_per_min(kinematics) if rate else None
+    bounce = hip_bounce_thighs(kinematics)
+    bounce_per_drive = hip_bounce_thighs(kinematics, 60.0 / rate) if rate else None
     with np.errstate(all="ignore"):
         return ClipFeatures(
             view=kinematics.view,
@@ -238,6 +260,8 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
             thigh_up_share=up[1],
             other_thigh_up_share=up[0],
             swing_steps_per_drive=None if swing is None or not rate else round(float(swing[0]) / rate, 2),
+            hip_bounce_thighs=None if bounce is None else round(bounce, 4),
+            hip_bounce_per_drive_thighs=None if bounce_per_drive is None else round(bounce_per_drive, 4),
         )
 
 
@@ -337,9 +361,17 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     leaning = 0.0 if body is None else _fit((body - WALL_BODY_ANGLE_DEG) / 2)
     knee_held = _fit((hold - HOLD_MIN_S) / 0.1) * max(_fit((4.5 - drives) * 3), 1 - rhythmic)
     # ... and so is one thigh kept up most of the clip while the other stands, however the hold was read
+    # (unless the hips bounce with every step: then the thigh read up is a driving leg's, its labels lost) ...
+    bounce = f.hip_bounce_thighs
+    still = 0.0 if bounce is None else _fit((HIPS_STILL_THIGHS - bounce) / 0.002)
+    if f.hip_bounce_per_drive_thighs is not None:
+        still *= _fit((HIPS_SWAY_THIGHS - f.hip_bounce_per_drive_thighs) / 0.002)
+    hips_step = 0.0 if bounce is None else _fit((bounce - HIPS_STEPPING_THIGHS) / 0.002)
     up, other_up = f.thigh_up_share, f.other_thigh_up_share
-    kept_up = _fit((up - HELD_UP_SHARE) / 0.02) * _fit((STANDING_UP_RATIO * up - other_up) / 0.01)
-    knee_held = max(knee_held, kept_up)
+    kept_up = _fit((up - HELD_UP_SHARE) / 0.02) * _fit((STANDING_UP_RATIO * up - other_up) / 0.01) * (1 - hips_step)
+    # ... and so is a knee seen up while the hips stay still, upright: no stepping drill keeps them still
+    seen_up = 0.0 if f.highest_peak_thigh_deg is None else _fit((f.highest_peak_thigh_deg - DRIVE_PEAK_DEG) / 3)
+    knee_held = max(knee_held, kept_up, still * seen_up * (1 - leaning))
     # heel raises of the standing foot at the wall: sprinter's calves, whose driven knee is held (a hold, one drive,
     # or a held knee the model loses now and then, read as drives off any beat)
     calves_raises = leaning * _fit((raises - MIN_DRIVES + 0.5) * 3)

@@ -254,4 +254,14 @@ def hold_metrics(kinematics: Kinematics, hold: Hold, knee_target_deg: float) -> 
     m.update({"peak_thigh_speed_deg_s": None, "hip_shift": None, "touchdown_ahead": None, "frozen_arm_swing_deg": None,
               "elbow_knee_lag_s": None,
               "peak_vs_other_side_deg": None, "heel_rise_thighs": None, "raise_plantarflexion_deg": None})
+    if hold.labels_mixed:
+        # no series is one leg's through it: the held thigh, its knee and foot, the standing knee and the time at
+        # the target are not measured; the trunk, the body line and the hips' sway do not depend on the labels
+        m.update(dict.fromkeys(LEG_HOLD_METRICS, float("nan")))
+        m["sway"] = float(np.mean(np.nanstd(hip, axis=0)) / kinematics.thigh_px)
     return m
+
+
+#: A hold's metrics read from one leg's series, not measured where the legs' labels traded through it.
+LEG_HOLD_METRICS = ("peak_thigh_deg", "peak_knee_height", "top_dorsiflexion_deg", "soggy_share", "stance_knee_deg",
+                    "hold_s")

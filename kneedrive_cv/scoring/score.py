@@ -186,7 +186,9 @@ def score_clip(drill: Drill, kinematics: Kinematics, events: Events, book: Drill
             reps.append(ScoredRep(len(reps) + 1, RepKind.DRIVE, d.side, d.i_start, d.i_peak, d.i_end,
                                   float(t[d.i_start]), d.t_peak_s, float(t[d.i_end]), m, score, faults, unmeasured))
     cadence, source = clip_cadence(drill.cadence_from, events, kinematics)
-    hold_s = max((r.metrics.get("hold_s") or 0.0 for r in reps), default=None) if drill.rep is RepKind.HOLD else None
+    # the longest time at the target; a hold whose time there was not measured (NaN) gives none
+    timed = [r.metrics.get("hold_s") or 0.0 for r in reps]
+    hold_s = max((x for x in timed if not math.isnan(x)), default=None) if drill.rep is RepKind.HOLD else None
     set_faults, findings = _set_faults(drill, reps, cadence, events, book)
     if drill.first_strides:
         findings["start_s"] = None if findings_start is None else round(findings_start, 3)

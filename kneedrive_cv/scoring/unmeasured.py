@@ -48,6 +48,7 @@ class UnmeasuredKind(enum.StrEnum):
     SLOW_MOTION = "slow_motion"  # the cadence is the file's, not the athlete's (a warning the CLI shows)
     METRIC = "metric"
     REP_METRIC = "rep_metric"
+    HELD_LEG = "held_leg"  # a hold found with the legs' labels trading: which leg, and its own metrics (the CLI says)
     DISTANCES = "distances"  # centimetres: no height given, a camera not side-on, or a panning camera
 
 
@@ -96,6 +97,12 @@ def unmeasured(track: PoseTrack, kinematics: Kinematics, recognition: Recognitio
                               "the file is truncated or damaged; the frames before the damage were analysed"))
     if drill is None:
         out.append(Unmeasured(UnmeasuredKind.REP_SCORES, "rep scores", "; ".join(recognition.reasons)))
+    if events is not None and score is not None and any(h.labels_mixed for h in events.holds):
+        out.append(Unmeasured(UnmeasuredKind.HELD_LEG, "the held leg: which it was, its thigh, knee and foot, and "
+                              "the time at the target",
+                              "the model traded the legs' labels through the hold (as it often reads a thigh at or "
+                              "above the horizontal, side-on); the hold was found by whichever thigh was higher while "
+                              "the hips stayed still, and the side shown is only the leg labelled up most often"))
     if events is not None:
         out += _cadence(kinematics, events, drill, cadence_spm)
         out += _slow_motion(recognition, kinematics, events, None if drill is not None and not drill.travelling

@@ -40,11 +40,12 @@ class Events:
 
 
 def detect_events(kinematics: Kinematics, settings: EventSettings | None = None,
-                  travelling: bool | None = None) -> Events:
+                  travelling: bool | None = None, holds_expected: bool = False) -> Events:
     """Knee drives, holds, heel raises and foot contacts.
 
     ``travelling`` picks the contact method (None: decide from motion: the feet sweeping well behind the hips,
-    or the hips travelling over the planted foot, as walking does with its shorter sweep).
+    or the hips travelling over the planted foot, as walking does with its shorter sweep). ``holds_expected``:
+    the drill is a hold, so a hold the legs' labels hide is looked for too (see :func:`holds`).
     """
     s = settings or EventSettings()
     if travelling is None:
@@ -54,7 +55,7 @@ def detect_events(kinematics: Kinematics, settings: EventSettings | None = None,
     # drives a step apart that the model gave one leg's label
     body_spm = body_step_rate(kinematics)
     drives = knee_drives(kinematics, s, None if body_spm is None else 60.0 / body_spm)
-    return Events(tuple(drives), tuple(contacts), tuple(holds(kinematics, s)),
+    return Events(tuple(drives), tuple(contacts), tuple(holds(kinematics, s, holds_expected)),
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",
                   tuple(heel_raises(kinematics, s)))
 
