@@ -1175,3 +1175,5 @@ def test_a_hold_found_by_either_thigh_is_scored_with_its_legs_metrics_not_measur
     assert rep.metrics["sway"] is not None and rep.metrics["sway"] < 0.05
     assert score.hold_s is None
     assert rep.score is not None  # the trunk still scored
+    # a hold is timed, not counted a minute: the flickering thigh's "drives" give no cadence
+    assert score.cadence_spm is None

@@ -185,7 +185,10 @@ def score_clip(drill: Drill, kinematics: Kinematics, events: Events, book: Drill
             score, faults, unmeasured = score_metrics(drill, m, book)
             reps.append(ScoredRep(len(reps) + 1, RepKind.DRIVE, d.side, d.i_start, d.i_peak, d.i_end,
                                   float(t[d.i_start]), d.t_peak_s, float(t[d.i_end]), m, score, faults, unmeasured))
-    cadence, source = clip_cadence(drill.cadence_from, events, kinematics)
+    # a hold is timed, not counted a minute: the drives read in a hold clip are the lifts into each hold and the
+    # model's misreadings of a held thigh (see scoring.unmeasured)
+    cadence, source = (None, "") if drill.rep is RepKind.HOLD else clip_cadence(drill.cadence_from, events,
+                                                                                      kinematics)
     # the longest time at the target; a hold whose time there was not measured (NaN) gives none
     timed = [r.metrics.get("hold_s") or 0.0 for r in reps]
     hold_s = max((x for x in timed if not math.isnan(x)), default=None) if drill.rep is RepKind.HOLD else None

@@ -23,7 +23,7 @@ from kneedrive_cv.kinematics.events.contacts import CONTACT_TIMING_FPS
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import View
 from kneedrive_cv.pose.track import PoseTrack
-from kneedrive_cv.scoring.drills import REP_METRICS, Drill
+from kneedrive_cv.scoring.drills import REP_METRICS, Drill, RepKind
 from kneedrive_cv.scoring.recognise import Recognition
 from kneedrive_cv.scoring.score import ClipScore
 
@@ -115,6 +115,10 @@ def _cadence(kinematics: Kinematics, events: Events, drill: Drill | None, cadenc
     """The cadence, when no figure could be given as a fact (too few or scattered events, or impossible)."""
     if cadence_spm is not None:
         return []
+    if drill is not None and drill.rep is RepKind.HOLD:
+        return [Unmeasured(UnmeasuredKind.CADENCE, "cadence",
+                           "a hold is timed, not counted a minute (the knee drives read in a hold clip are the lifts "
+                           "into each hold and the model's misreadings of the held thigh)")]
     why = measure_cadence(drill.cadence_from if drill else CadenceFrom.CONTACTS, events, kinematics).unmeasured_why
     return [Unmeasured(UnmeasuredKind.CADENCE, "cadence", why)] if why else []
 

@@ -199,7 +199,7 @@ HIPS_STILL_THIGHS = 0.014
 
 
 def hip_bounce_series(kinematics: Kinematics, step_s: float | None = None) -> np.ndarray | None:
-    """Each frame's RMS rise and fall of the hips (thigh lengths) over the two steps around it.
+    """Each frame's RMS rise and fall of the hips (thigh lengths) about their running mean, over twice its span.
 
     ``step_s``: the time a step takes where known (the knee drives' interval), so a slow-motion run's bounce is
     measured over its slow steps (at least BOUNCE_DETREND_S). Label-free: the mid-hip is the same point whichever
