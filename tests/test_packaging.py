@@ -12,10 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_package_folder_is_listed_for_installation() -> None:
+    """Every folder of the package, code or data (templates, static files): setuptools treats any folder under a
+    package as one and leaves an unlisted one's files out of the wheel in later releases (it warns so now)."""
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     package_root = Path(kneedrive_cv.__file__).parent
-    found = {"kneedrive_cv" + ".".join(["", *p.parent.relative_to(package_root).parts])
-             for p in package_root.rglob("__init__.py")}
+    folders = [package_root, *(p for p in package_root.rglob("*") if p.is_dir() and p.name != "__pycache__")]
+    found = {"kneedrive_cv" + ".".join(["", *p.relative_to(package_root).parts]) for p in folders}
+    assert {"kneedrive_cv.web.templates", "kneedrive_cv.web.static", "kneedrive_cv.output.templates"} <= found
     assert found - listed == set()
     assert "kneedrive_cv.models" in listed
 
