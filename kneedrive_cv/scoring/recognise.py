@@ -1,7 +1,8 @@
 """Which drill a clip shows (``--drill auto``), with a confidence and the reasons, or ``none``.
 
 A front-on camera is ``none`` at once. Otherwise every drill, and ``none``, gets a fit (0-1) from soft evidence
-on clip-level features (:class:`ClipFeatures`): is a knee held up; are there real knee drives (thigh well above
+on clip-level features (:class:`ClipFeatures`): is a knee held up, or seen up while the hips stay still (a held
+thigh the pose model scrambles); are there real knee drives (thigh well above
 what walking or running give) and do both legs take them; is the body leaning into a wall; do the hips travel
 over the planted foot, in steps as short as a drill's or as long as running's; is one arm kept still; does the
 trunk lean like a start's. No single feature vetoes the rest (:func:`candidates`); the best fit wins, with its
