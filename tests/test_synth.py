@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -217,21 +218,41 @@ def test_a_hold_cut_short_by_the_clip_reports_what_the_clip_shows() -> None:
 SAMPLE_DIR = ROOT / "sample_videos"
 
 
-def test_sample_videos_are_what_the_renderer_makes_today(tmp_path: Path) -> None:
-    from kneedrive_cv.synth.samples import make_samples
+#: How much further (mean grey levels over a clip's frames) the committed sample's pictures may lie from today's
+#: drawing than a fresh encoding of that drawing does. Two encodings of the same pictures differ: x264 of PyAV
+#: 18.1 on a busy machine encodes a frame differently from run to run (measured 1.4 grey levels apart), and a
+#: single-threaded encode differs from the committed two-slice one by up to 2.3; but each lies as far from the
+#: drawing as the other, within 0.11 on the clip's mean (0.38 on a frame). The drawing moved by one pixel puts the
+#: committed pictures 0.21-1.42 further from it (measured on the seven samples).
+FURTHER_FROM_THE_DRAWING = 0.15
 
-    # the truth must match to the byte; the video to the picture (another x264 may encode the same pictures
-    # to other bytes, and that is no bug): the same frames at the same times, within encoding noise
-    for made in make_samples(tmp_path):
+
+def test_sample_videos_are_what_the_renderer_makes_today(tmp_path: Path) -> None:
+    from kneedrive_cv.synth.render import frames
+    from kneedrive_cv.synth.samples import SAMPLE_CRF, SAMPLES, Sample, make_samples
+
+    def drawing(s: Sample) -> Iterator[tuple[float, np.ndarray]]:  # as make_samples draws it, before encoding
+        return frames(plan(s.drill, s.params, RenderSettings(fps=30.0, size=s.size, facing=s.facing,
+                                                             seconds=s.seconds, crf=SAMPLE_CRF)))
+
+    # the truth must match to the byte; the video to the picture, judged against today's drawing itself (the
+    # same pictures encoded again may differ from run to run and between x264 builds, and that is no bug): the
+    # same frames at the same times, the committed ones no further from the drawing than a fresh encoding is
+    redo = "python -m kneedrive_cv.synth.samples sample_videos"
+    for sample, made in zip(SAMPLES, make_samples(tmp_path), strict=True):
         truth = made.with_suffix(".truth.json")
-        redo = "python -m kneedrive_cv.synth.samples sample_videos"
         assert truth.read_bytes() == (SAMPLE_DIR / truth.name).read_bytes(), f"{truth.name} differs: {redo}"
         assert probe(made).n_frames == probe(SAMPLE_DIR / made.name).n_frames, f"{made.name}: {redo}"
-        for (t_ours, ours), (t_shipped, shipped) in zip(read_frames(made), read_frames(SAMPLE_DIR / made.name),
-                                                        strict=True):
+        fresh, committed = [], []
+        for (t_drawn, drawn), (t_ours, ours), (t_shipped, shipped) in zip(
+                drawing(sample), read_frames(made), read_frames(SAMPLE_DIR / made.name), strict=True):
             assert t_ours == pytest.approx(t_shipped, abs=1e-6), f"{made.name}: {redo}"
-            diff = float(np.mean(np.abs(ours.astype(np.int16) - shipped.astype(np.int16))))
-            assert diff < 1.0, f"{made.name} at {t_ours:.3f} s differs by {diff:.2f} grey levels: {redo}"
+            assert t_drawn == pytest.approx(t_shipped, abs=1e-3), f"{made.name}: {redo}"
+            fresh.append(float(np.mean(np.abs(ours.astype(np.int16) - drawn.astype(np.int16)))))
+            committed.append(float(np.mean(np.abs(shipped.astype(np.int16) - drawn.astype(np.int16)))))
+        further = float(np.mean(committed) - np.mean(fresh))
+        assert further < FURTHER_FROM_THE_DRAWING, (
+            f"{made.name} lies {further:.2f} grey levels further from today's drawing than a fresh encoding: {redo}")
 
 
 @pytest.mark.parametrize(("side", "reps", "drift_m"), [("left", 5, 0.1), ("right", 4, 0.0), ("right", 6, -0.15)])
