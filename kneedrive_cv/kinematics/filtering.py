@@ -65,6 +65,14 @@ def running_median(values: np.ndarray, window: int) -> np.ndarray:
     return np.asarray(out)
 
 
+def running_mean(values: np.ndarray, frames: float) -> np.ndarray:
+    """``values`` averaged over ``frames`` (rounded to an odd count) centred on each frame, its ends held."""
+    n = max(1, round(frames)) | 1
+    if n == 1 or len(values) < n:
+        return values
+    return np.convolve(np.pad(values, n // 2, mode="edge"), np.ones(n) / n, mode="valid")
+
+
 def fill_gaps(t_s: np.ndarray, values: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Linearly interpolate NaN gaps no longer than ``max_gap_s`` between valid samples.
 

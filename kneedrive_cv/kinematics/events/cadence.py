@@ -16,7 +16,7 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events.contacts import FootContact, foot_sweep_behind
 from kneedrive_cv.kinematics.events.drives import KneeDrive, turn_share, usual_interval
-from kneedrive_cv.kinematics.filtering import fill_gaps, runs_of, scipy_signal
+from kneedrive_cv.kinematics.filtering import fill_gaps, running_mean, runs_of, scipy_signal
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, mid_hip
 
@@ -213,11 +213,8 @@ def hip_bounce_series(kinematics: Kinematics, step_s: float | None = None) -> np
     dt = float(np.median(np.diff(t)))
     y = np.interp(t, t[seen], y[seen])
     detrend_s = max(BOUNCE_DETREND_S, step_s or 0.0)
-    width = max(3, round(detrend_s / dt) | 1)
-    off = y - np.convolve(np.pad(y, width // 2, mode="edge"), np.ones(width) / width, mode="valid")
-    window = max(3, round(2 * detrend_s / dt) | 1)
-    power = np.convolve(np.pad(off ** 2, window // 2, mode="edge"), np.ones(window) / window, mode="valid")
-    return np.where(seen, np.sqrt(power), np.nan)
+    off = y - running_mean(y, detrend_s / dt)
+    return np.where(seen, np.sqrt(running_mean(off ** 2, 2 * detrend_s / dt)), np.nan)
 
 
 def hip_bounce_thighs(kinematics: Kinematics, step_s: float | None = None) -> float | None:

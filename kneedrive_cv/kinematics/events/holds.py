@@ -130,8 +130,7 @@ def _held_by_either_thigh(kinematics: Kinematics, settings: EventSettings) -> li
         return []
     t = kinematics.t_s
     thighs = np.stack([kinematics.frames.side("thigh_angle", side) for side in Side])
-    with np.errstate(invalid="ignore"):
-        higher = np.nanmax(np.nan_to_num(thighs, nan=-np.inf), axis=0)
+    higher = np.max(np.nan_to_num(thighs, nan=-np.inf), axis=0)
     out = []
     for a, b in runs_of(close_short_breaks(higher >= EITHER_THIGH_UP_DEG, t, settings.hold_bridge_s)):
         top = a + np.flatnonzero(higher[a:b] >= settings.hold_min_thigh_deg)

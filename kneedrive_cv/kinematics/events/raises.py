@@ -22,7 +22,14 @@ import numpy as np
 
 from kneedrive_cv.kinematics.events.cadence import clearest_period, regular_events
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged, crossing, foot_point
-from kneedrive_cv.kinematics.filtering import close_short_breaks, running_median, runs_of, scipy_signal, smooth_series
+from kneedrive_cv.kinematics.filtering import (
+    close_short_breaks,
+    running_mean,
+    running_median,
+    runs_of,
+    scipy_signal,
+    smooth_series,
+)
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.landmarks import Side, forward_sign, sided, thigh_angle_deg
 
@@ -223,14 +230,6 @@ def lower_foot(kinematics: Kinematics, settings: EventSettings | None = None,
     return LowerFoot(knee_up, label, pitch, -hy / kinematics.thigh_px, lost)
 
 
-def _averaged(seg: np.ndarray, frames: float) -> np.ndarray:
-    """``seg`` averaged over ``frames`` (rounded to an odd count) centred on each frame, its ends held."""
-    n = max(1, round(frames)) | 1
-    if n == 1 or len(seg) < n:
-        return seg
-    return np.convolve(np.pad(seg, n // 2, mode="edge"), np.ones(n) / n, mode="valid")
-
-
 def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Side | None], a: int,
                thigh_px: float, s: EventSettings) -> list[HeelRaise]:
     """The raises of one stretch ``[a, a + len(seg))`` where a standing foot is seen throughout.
@@ -241,7 +240,7 @@ def _raises_in(t: np.ndarray, seg: np.ndarray, lift: np.ndarray, labels: list[Si
     """
     b = a + len(seg)
     fps = (b - a - 1) / (t[b - 1] - t[a])
-    found, _ = scipy_signal().find_peaks(_averaged(seg, s.raise_smooth_s * fps), prominence=s.raise_min_deg,
+    found, _ = scipy_signal().find_peaks(running_mean(seg, s.raise_smooth_s * fps), prominence=s.raise_min_deg,
                                          distance=max(1, int(s.raise_min_interval_s * fps)),
                                          width=s.raise_min_width_s * fps)
     rest_n = max(1, round(s.raise_rest_s * fps))
