@@ -168,6 +168,11 @@ def test_hold_time(results: dict[str, AnalysisResult], clips: dict[str, tuple[Pa
     r, truth = results[case], clips[case][1]
     assert len(r.reps) == 1
     assert r.score is not None and r.score.hold_s == pytest.approx(truth["hold_s"], abs=0.25)
+    # a hold is timed, not counted a minute: no cadence, and no rhythm plotted from the lift into the hold
+    from kneedrive_cv.output.plots import cadence_events
+
+    assert r.cadence_spm is None
+    assert cadence_events(r) == (pytest.approx([]), "holds")
 
 
 SAMPLE_DIR = ROOT / "sample_videos"

@@ -20,6 +20,7 @@ from kneedrive_cv.analysis import AnalysisResult
 from kneedrive_cv.kinematics.events.cadence import counted_events, regular_events
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
+from kneedrive_cv.scoring.drills import RepKind
 
 #: The athlete's left and right, the same two colours as the overlay and the report.
 SIDE_COLOURS = {side: hex_colour(rgb) for side, rgb in SIDE_RGB.items()}
@@ -138,8 +139,11 @@ def cadence_events(result: AnalysisResult) -> tuple[np.ndarray, str]:
     Foot contacts ("steps"), heel raises ("raises": sprinter's calves, whose knee drives are no reps) or knee
     drives ("drives"), as the clip's cadence source says. Where the cadence is the body's own rhythm, the events
     it overruled (the source names them: "... (foot contacts gave 150 a minute)"), so the plot shows what they
-    said beside the clip's figure; knee drives where the source names none.
+    said beside the clip's figure; knee drives where the source names none. None for a hold ("holds"): a hold is
+    timed, not counted a minute, and the drives read in it are its lifts and the model's misreadings.
     """
+    if result.drill is not None and result.drill.rep is RepKind.HOLD:
+        return np.zeros(0), "holds"
     source = result.cadence_source or ""
     counted = (counted_events(result.events, source) or counted_events(result.events, source.split("(")[-1])
                or counted_events(result.events, "knee drives"))
@@ -160,8 +164,8 @@ def plot_cadence(result: AnalysisResult, path: Path) -> Path:
             ax.margins(y=0.3)
             _legend(ax)
     else:
-        ax.text(0.5, 0.5, "too few events to show a rhythm", ha="center", va="center", transform=ax.transAxes,
-                fontsize=LABEL_PT)
+        why = "a hold is timed, not counted a minute" if what == "holds" else "too few events to show a rhythm"
+        ax.text(0.5, 0.5, why, ha="center", va="center", transform=ax.transAxes, fontsize=LABEL_PT)
     _dress(ax, "Cadence through the set", f"{what} per min", "time (s)")
     fig.savefig(path)
     return path
