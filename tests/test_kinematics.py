@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -32,6 +33,7 @@ from kneedrive_cv.kinematics.events.cadence import (
     periodic_rate_per_min,
     rate_change,
     regular_events,
+    scissor_step_s,
     swing_rate_per_min,
     typical_interval_s,
 )
@@ -42,8 +44,10 @@ from kneedrive_cv.kinematics.events.drives import (
     _one_per_step,
     _without_crossing_flicker,
     _without_glitch_doubles,
+    _scissor_checked,
     _without_squeezed,
     knee_drives,
+    steady_leg_step_s,
     top_centre,
 )
 from kneedrive_cv.kinematics.events.holds import holds
@@ -283,6 +287,40 @@ def test_a_leg_read_twice_every_stride_is_told_by_the_body_step() -> None:
     kept = _one_per_step(drives, step)
     assert len(kept) == len(truth)
     assert [d.side for d in kept] == [s for _, s in truth]
+
+
+def test_a_steady_near_leg_tells_the_step_where_the_far_legs_drives_are_scrambled() -> None:
+    # high knees at 0.365 s a step: the near (left) leg is read on the beat every stride (0.73 s) but for two drives
+    # of the far leg given its name at the end; the far leg's drives come early, late and twice (as in a randomised
+    # render, seed 3000), so the pooled drives' median spacing (0.28 s) is no step
+    left, right = Side.LEFT, Side.RIGHT
+    near = [0.59 + 0.73 * k for k in range(5)] + [3.97, 4.43]
+    far = [0.36, 0.83, 1.02, 1.7, 2.51, 3.02, 3.8, 4.25, 4.5, 4.71]
+    drives = _drives(*[(t, left) for t in near], *[(t, right) for t in far])
+    assert steady_leg_step_s(drives) == pytest.approx(0.365, abs=0.005)
+    # no leg keeps a beat (both scattered), or one leg drives alone (a wall drill on one side): no step
+    rng = np.random.default_rng(3)
+    scattered = _drives(*[(t, left) for t in np.cumsum(rng.uniform(0.3, 0.9, 8))],
+                        *[(t, right) for t in np.cumsum(rng.uniform(0.3, 0.9, 8))])
+    assert steady_leg_step_s(scattered) is None
+    assert steady_leg_step_s(_drives(*[(0.5 + 0.8 * k, left) for k in range(8)], (1.0, right))) is None
+
+
+def test_the_thighs_scissor_keeps_the_step_whichever_leg_is_called_which() -> None:
+    # a runner at 0.38 s a step whose legs' labels trade at random, for 0.15-0.7 s at a time: the angle between
+    # the thighs opens once a step however the legs are named
+    step = 0.38
+    assert scissor_step_s(running(step, bounce=False)) == pytest.approx(step, rel=0.02)
+    for seed in range(3):
+        edges = np.cumsum(np.random.default_rng(seed).uniform(0.15, 0.7, 60))
+        traded = running(step, bounce=False, traded=lambda t, e=edges: np.searchsorted(e, t) % 2 == 1)
+        assert scissor_step_s(traded) == pytest.approx(step, rel=0.02)
+    # thighs that do not swing (a hold, a wall drill's standing leg and a still one): none
+    assert scissor_step_s(running(step, bounce=False, sweep_thighs=0.0)) is None
+    # it is a fallback checked against the drives: drives a step apart take it, drives a stride apart do not
+    beats = [_drive(0.3 + step * j, Side.LEFT if j % 2 else Side.RIGHT, 90.0) for j in range(12)]
+    assert _scissor_checked(step, beats) == step
+    assert _scissor_checked(2 * step, beats) is None
 
 
 def _piston_thighs(step: float, n: int, fps: float = 60.0, short: int | None = None
@@ -817,10 +855,12 @@ def test_a_switch_of_the_held_knee_keeps_each_hold_on_its_own_leg() -> None:
 
 
 def running(step_s: float, bounce: bool = True, sweep_thighs: float = 1.3, duration_s: float = 8.0,
-            fps: float = 30.0, steps_a_bounce: int = 1) -> Kinematics:
+            fps: float = 30.0, steps_a_bounce: int = 1,
+            traded: Callable[[np.ndarray], np.ndarray] | None = None) -> Kinematics:
     """A side-view runner: each foot swings from ``sweep_thighs`` behind the hips to as far in front once per
     stride (two steps), the feet half a stride apart, and the hips dip once per step (when ``bounce``; once every
-    ``steps_a_bounce`` steps, as hips read unevenly from one leg to the other are)."""
+    ``steps_a_bounce`` steps, as hips read unevenly from one leg to the other are). ``traded``: the frames (a mask
+    from the times) where the model gives each leg the other's label."""
     track, _ = build(Athlete(fps=fps, duration_s=duration_s))
     lm = track.landmarks_px.copy()
     t = track.t_s
@@ -830,6 +870,11 @@ def running(step_s: float, bounce: bool = True, sweep_thighs: float = 1.3, durat
             lm[:, int(sided(side, part)), 0] += (dx if part != "KNEE" else dx / 2).astype(np.float32)
     if bounce:
         lm[:, :, 1] += (6.0 * np.cos(2 * np.pi * t / (steps_a_bounce * step_s)))[:, None].astype(np.float32)
+    if traded is not None:
+        frames = np.flatnonzero(traded(t))
+        for part in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+            pair = [int(sided(Side.LEFT, part)), int(sided(Side.RIGHT, part))]
+            lm[np.ix_(frames, pair)] = lm[np.ix_(frames, pair[::-1])]
     return measure_track(track.replace(landmarks_px=lm))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kneedrive_cv.kinematics.events.cadence import body_step_rate
+from kneedrive_cv.kinematics.events.cadence import body_step_rate, scissor_step_s
 from kneedrive_cv.kinematics.events.contacts import (
     FootContact,
     contacts_from_ground,
@@ -54,7 +54,8 @@ def detect_events(kinematics: Kinematics, settings: EventSettings | None = None,
     # the step the whole body keeps, whichever leg the model calls which: it tells a drive read twice from two
     # drives a step apart that the model gave one leg's label
     body_spm = body_step_rate(kinematics)
-    drives = knee_drives(kinematics, s, None if body_spm is None else 60.0 / body_spm)
+    drives = knee_drives(kinematics, s, None if body_spm is None else 60.0 / body_spm,
+                         scissor_step_s(kinematics) if body_spm is None else None)
     return Events(tuple(drives), tuple(contacts), tuple(holds(kinematics, s, holds_expected)),
                   "foot relative to pelvis (Zeni 2008)" if travelling else "foot height above its ground level",
                   tuple(heel_raises(kinematics, s)))

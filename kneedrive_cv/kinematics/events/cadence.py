@@ -262,6 +262,24 @@ def swing_rate_per_min(kinematics: Kinematics, lo_spm: float = 10.0, hi_spm: flo
     return 2 * 60.0 / (0.5 * (left_s + right_s)), min(left_h, right_h)
 
 
+def scissor_step_s(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: float = 360.0) -> float | None:
+    """One step (seconds) from the thighs' scissor, however the model names the legs; None where it shows none.
+
+    The angle between the thighs, |left - right|, opens and closes once a step whichever thigh is forward: it
+    keeps the beat where the labels trade at the tops of the drives and each leg's own swing, and so
+    :func:`swing_rate_per_min`, is scrambled. A far thigh read well short of its drives opens it once a stride
+    instead, so it is only a fallback, checked against the drives by :func:`~kneedrive_cv.kinematics.events.
+    drives.knee_drives`.
+    """
+    t = kinematics.t_s
+    timing = kinematics.frames.timing
+    if any(f"thigh_angle_{side.value}" not in timing for side in Side):
+        return None
+    left, right = (fill_gaps(t, timing[f"thigh_angle_{side.value}"], SWING_GAP_S)[0] for side in Side)
+    found = clearest_period(t, np.abs(left - right), (60.0 / hi_spm, 60.0 / lo_spm), MIN_SWING_DEG, None)
+    return None if found is None else found[0]
+
+
 #: The hips' bounce is trusted as a cross-check when its autocorrelation at one step is at least this.
 BOUNCE_TRUSTED = 0.5
 #: The hips' bounce agrees with a step rate when they differ by less than this share.

@@ -57,8 +57,8 @@ class KneeDrive:
         return self.t_top_s if np.isfinite(self.t_top_s) else self.t_peak_s
 
 
-def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, body_step_s: float | None = None
-                ) -> list[KneeDrive]:
+def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, body_step_s: float | None = None,
+                scissor_step_s: float | None = None) -> list[KneeDrive]:
     """Peaks of each thigh's angle, with the troughs either side as the drive's start and end.
 
     ``body_step_s`` is the step the whole body keeps (:func:`~kneedrive_cv.kinematics.events.cadence.
@@ -103,8 +103,54 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
     kept = {side: _without_impossible_dips(_one_per_swing(found), _raw_thigh(kinematics, side), t, low_of[side])
             for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
+    if body_step_s is None:
+        body_step_s = steady_leg_step_s(drives) or _scissor_checked(scissor_step_s, drives)
     drives = _without_squeezed(_one_per_step(_without_crossing_flicker(drives), body_step_s), body_step_s)
     return _filled_on_the_beat(drives, thighs, t, body_step_s)
+
+
+#: A leg keeps a steady stride when at least this many of its intervals ...
+STEADY_INTERVALS = 4
+#: ... and this share of them lie within STEADY_WITHIN of one another (the stride the most of them agree on).
+STEADY_SHARE = 0.6
+STEADY_WITHIN = 0.1
+#: The other leg must show at least this share as many drives for the legs to be taking turns at all.
+OTHER_LEG_SHARE = 0.6
+
+
+def steady_leg_step_s(drives: list[KneeDrive]) -> float | None:
+    """Half the stride of a leg whose drives keep a steady beat while the other leg drives too; None if neither does.
+
+    A near leg seen clearly drives once a stride, on the beat, where a far leg half hidden behind it can be read
+    with extra peaks, early tops and labels traded for a few frames. The steadiest leg's stride then tells the
+    step the legs take in turn where the body's own rhythm (:func:`~kneedrive_cv.kinematics.events.cadence.
+    body_step_rate`) is not clear. The stride is the interval the most of the leg's intervals lie within
+    STEADY_WITHIN of (their median): a few drives of the other leg given this leg's name do not move it.
+    """
+    best: tuple[int, float] | None = None
+    counts = {side: sum(d.side is side for d in drives) for side in Side}
+    for side in Side:
+        gaps = np.diff(sorted(d.t_beat_s for d in drives if d.side is side and not d.partial))
+        if len(gaps) < STEADY_INTERVALS or counts[side.other] < OTHER_LEG_SHARE * counts[side]:
+            continue
+        agree = [gaps[np.abs(gaps / g - 1) <= STEADY_WITHIN] for g in gaps]
+        most = max(agree, key=len)
+        if len(most) >= max(STEADY_INTERVALS, STEADY_SHARE * len(gaps)) and (best is None or len(most) > best[0]):
+            best = (len(most), float(np.median(most)) / 2)
+    return None if best is None else best[1]
+
+
+#: The thighs' scissor is taken for the step only within this range of the drives' own median spacing: one a
+#: stride (a far thigh read short) is twice it.
+SCISSOR_AGREES = (0.7, 1.4)
+
+
+def _scissor_checked(scissor_step_s: float | None, drives: list[KneeDrive]) -> float | None:
+    """The thighs' scissor step where the drives' own spacing is near it, else None."""
+    usual = usual_interval(sorted(d.t_beat_s for d in drives))
+    if scissor_step_s is None or usual is None:
+        return None
+    return scissor_step_s if SCISSOR_AGREES[0] <= scissor_step_s / usual <= SCISSOR_AGREES[1] else None
 
 
 #: The top of a drive: where the thigh is within this share of its rise (from the lower of its start and end) of
