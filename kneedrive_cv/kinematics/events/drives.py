@@ -62,7 +62,9 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
     """Peaks of each thigh's angle, with the troughs either side as the drive's start and end.
 
     ``body_step_s`` is the step the whole body keeps (:func:`~kneedrive_cv.kinematics.events.cadence.
-    body_step_rate`), where known: drives read twice are told by it (:func:`_one_per_step`).
+    body_step_rate`), where known: drives read twice are told by it (:func:`_one_per_step`). Where it is not,
+    the step is half the stride of a leg that keeps one (:func:`steady_leg_step_s`), else ``scissor_step_s``
+    (:func:`~kneedrive_cv.kinematics.events.cadence.scissor_step_s`) where the drives' own spacing agrees with it.
     """
     s = settings or EventSettings()
     t = kinematics.t_s
