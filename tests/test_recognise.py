@@ -99,10 +99,25 @@ def test_lower_knees_with_an_arm_still_need_a_pocket_runs_cadence() -> None:
 def test_very_quick_short_steps_make_a_piston_run_with_the_knees_read_low() -> None:
     quick = dataclasses.replace(PISTON, median_peak_thigh_deg=42.0, drive_rate_per_min=290.0, step_thighs=1.1)
     assert best(quick)[0] == "piston_run"
-    # ... not at a jog's cadence, nor on a sprint's long strides, nor with legs barely lifted
-    assert best(dataclasses.replace(quick, drive_rate_per_min=170.0))[0] == "none"
+    # ... not at a jog's cadence on a jog's steps (every run of the randomised sets reads 1.49 thigh lengths or
+    # more), nor on a sprint's long strides, nor with legs barely lifted
+    assert best(dataclasses.replace(quick, drive_rate_per_min=170.0, step_thighs=1.6))[0] == "none"
     assert best(dataclasses.replace(quick, step_thighs=4.0, foot_sweep_behind_thighs=1.6))[0] == "none"
     assert best(dataclasses.replace(quick, median_peak_thigh_deg=30.0))[0] == "none"
+
+
+def test_very_short_steps_make_a_piston_run_with_the_knees_read_low_at_any_quick_rate() -> None:
+    # a piston run at 204 a minute whose knees (68 deg) are read 45 and steps 0.84 thigh lengths (piston_run-1011 of
+    # the randomised sets): no run steps that short
+    short = dataclasses.replace(PISTON, median_peak_thigh_deg=45.0, drive_rate_per_min=204.0, step_thighs=0.84,
+                                foot_sweep_behind_thighs=0.66)
+    assert best(short)[0] == "piston_run"
+    assert best(dataclasses.replace(short, drive_rate_per_min=170.0, step_thighs=1.1))[0] == "piston_run"
+    # ... but not at a walk's rate, nor on a step its feet's sweep says is misread (a walk read 0.57 with the
+    # feet 4.5 thigh lengths behind the hips), nor with the knees under a drill's floor
+    assert best(dataclasses.replace(short, drive_rate_per_min=115.0))[0] == "none"
+    assert best(dataclasses.replace(short, step_thighs=0.57, foot_sweep_behind_thighs=4.5))[0] == "none"
+    assert best(dataclasses.replace(short, median_peak_thigh_deg=33.0))[0] == "none"
 
 
 def test_one_leg_driving_again_and_again_is_not_a_running_drill() -> None:

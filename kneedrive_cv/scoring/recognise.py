@@ -102,6 +102,12 @@ POCKET_QUICK_STEPS_PER_MIN = 175.0
 #: thigh lengths; walking's knees read 20-45 deg, so the floor alone would not tell them apart, the rate does.
 VERY_QUICK_STEPS_PER_MIN = 210.0
 DRILL_KNEE_FLOOR_DEG = 38.0
+#: Very short steps: under this (thigh lengths over the ground) at a quick rate no run steps, so knees read as low as
+#: DRILL_KNEE_FLOOR_DEG make a piston run there too, at any quick rate. Measured on the 199 runs and walks of the
+#: four randomised sets: steps read 1.49 and up on every run; a walk's shorter steps come under QUICK_STEPS_PER_MIN
+#: or with a step shorter than its feet's sweep allows (STEP_UNDER_SWEEP: misread). Piston runs step 0.8-1.5
+#: (their knees, 50-95 deg, read down to 43 where the far leg is read short).
+SHORT_STEP_THIGHS = 1.3
 #: A start's first steps keep the body a near-straight line from the driving ankle to the shoulders (the lean
 #: "from the ankles": trunk and body line within about 15 deg); a trunk reading further than this from the body
 #: line is a misread trunk (a lost shoulder or hip), not a start's lean.
@@ -404,7 +410,12 @@ def candidates(f: ClipFeatures, raises: int) -> list[Candidate]:
     very_quick_short = (0.0 if rate is None or step is None or peak is None else
                         _fit((rate - VERY_QUICK_STEPS_PER_MIN) / 6) * _fit((RUNNING_STEP_THIGHS - step) / 0.08)
                         * _fit((peak - DRILL_KNEE_FLOOR_DEG) / 1.5))
-    piston_knees = max(knees_up, quick_short * knees_lower, very_quick_short)
+    step_sure = step is not None and (f.foot_sweep_behind_thighs is None
+                                      or step >= STEP_UNDER_SWEEP * f.foot_sweep_behind_thighs)
+    quick_very_short = (0.0 if rate is None or step is None or peak is None or not step_sure else
+                        _fit((rate - QUICK_STEPS_PER_MIN) / 6) * _fit((SHORT_STEP_THIGHS - step) / 0.08)
+                        * _fit((peak - DRILL_KNEE_FLOOR_DEG) / 1.5))
+    piston_knees = max(knees_up, quick_short * knees_lower, very_quick_short, quick_very_short)
     # ... a pocket run's lower knees only at a pocket run's cadence: a jog with an arm read still is no drill
     pocket_quick = 1.0 if rate is None else _fit((rate - POCKET_QUICK_STEPS_PER_MIN) / 6)
     pocket_knees = max(knees_up, pocket_quick * knees_lower)
