@@ -19,12 +19,12 @@ from kneedrive_cv.kinematics.measure import Kinematics, measure_track
 from kneedrive_cv.kinematics.metrics import FrameMetrics
 from kneedrive_cv.pose.cache import TrackCache
 from kneedrive_cv.pose.estimate import ProgressFn, estimate_track, with_athlete
-from kneedrive_cv.pose.track import PoseTrack
+from kneedrive_cv.pose.track import PoseTrack, in_real_time
 from kneedrive_cv.scoring.drills import Drill, DrillBook, RepKind, load_drills
 from kneedrive_cv.scoring.recognise import Recognition, recognise
 from kneedrive_cv.scoring.score import ClipScore, ScoredRep, score_clip
 from kneedrive_cv.scoring.unmeasured import Unmeasured, distance_limits, unmeasured
-from kneedrive_cv.video import VideoInfo, probe
+from kneedrive_cv.video import VideoInfo, check_slow_motion, probe
 
 _USE_DEFAULT_CACHE: Any = object()
 
@@ -35,7 +35,9 @@ class AnalysisResult:
 
     ``cadence_spm`` and ``cadence_source`` are the scored drill's, or (no drill scored) counted from the foot
     contacts or knee drives; ``drill_asked`` is what the caller asked for, a drill's name or ``auto``;
-    ``distances`` the figures in centimetres from the athlete's height (None when no height was given).
+    ``distances`` the figures in centimetres from the athlete's height (None when no height was given);
+    ``slow_motion`` how many times slower than real life the clip plays (1: real time). ``track`` keeps the file's
+    own times (the overlay is drawn on the file's frames); ``kinematics``, events, reps and rates are in real time.
     """
 
     clip: Path
@@ -54,6 +56,7 @@ class AnalysisResult:
     drill_asked: str = "auto"
     read_truncated: bool = False
     distances: Distances | None = None
+    slow_motion: float = 1.0
 
     @property
     def reps(self) -> tuple[ScoredRep, ...]:
@@ -79,7 +82,8 @@ class AnalysisResult:
 def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.PathLike[str] | None = None,
             cache: TrackCache | None = _USE_DEFAULT_CACHE, thresholds: str | os.PathLike[str] | None = None,
             progress: ProgressFn | None = None, track: PoseTrack | None = None,
-            athlete: int | None = None, height_cm: float | None = None) -> AnalysisResult:
+            athlete: int | None = None, height_cm: float | None = None, slow_motion: float = 1.0
+            ) -> AnalysisResult:
     """Analyse one clip: pose, kinematics, events, drill and rep scores.
 
     Args:
@@ -92,14 +96,18 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         track: a pose track already made for this clip (skips estimation; re-scoring).
         athlete: the id of the person to analyse (``kneedrive people`` lists them); None to choose automatically.
         height_cm: the athlete's height, for distances in centimetres (None: none are given).
+        slow_motion: the clip plays this many times slower than real life (a 240 fps slow-motion clip saved to
+            play at 30 fps: 8); times, rates and contact times are then given in real time.
 
     Raises:
-        ConfigError: an unknown drill, a bad thresholds file or a height no athlete has (before any work).
+        ConfigError: an unknown drill, a bad thresholds file, a height no athlete has or a slow-motion factor
+            out of range (before any work).
 
     """
     clip = Path(clip)
     try:
         height_cm = check_height(height_cm)
+        slow_motion = check_slow_motion(slow_motion)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     book = load_drills(thresholds)
@@ -112,7 +120,8 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
         track = with_athlete(track, athlete)
         video = probe(clip).turned(int(track.meta.get("turn_deg") or 0))
         from_cache, truncated = True, bool(track.meta.get("truncated"))
-    kinematics = measure_track(track)  # facing and view, leg swaps repaired, smoothing, per-frame metrics
+    timed = in_real_time(track, slow_motion)  # a slow-motion clip's frames at the times they happened
+    kinematics = measure_track(timed)  # facing and view, leg swaps repaired, smoothing, per-frame metrics
     # events twice: recognition needs them before the drill is known; the drill then says whether the
     # athlete travels, which picks how foot contacts are found
     recognition = recognise(kinematics, detect_events(kinematics))
@@ -125,12 +134,12 @@ def analyse(clip: str | os.PathLike[str], drill: str = "auto", model: str | os.P
     spans = [RepSpan(r.index, r.kind, r.side, r.i_start, r.i_peak, r.i_end) for r in (score.reps if score else ())]
     distances = measure_distances(kinematics, height_cm, picked.travelling if picked else None, spans,
                                   picked.title if picked else None)
-    limits = (*unmeasured(track, kinematics, recognition, picked, score, cadence_spm, truncated, video.turn_deg,
+    limits = (*unmeasured(timed, kinematics, recognition, picked, score, cadence_spm, truncated, video.turn_deg,
                           events), *distance_limits(distances))
     return AnalysisResult(clip=clip, video=video, track=track, kinematics=kinematics, events=events,
                           recognition=recognition, drill=picked, score=score, cadence_spm=cadence_spm,
                           cadence_source=cadence_source, book=book, from_cache=from_cache, unmeasured=limits,
-                          drill_asked=drill, read_truncated=truncated, distances=distances)
+                          drill_asked=drill, read_truncated=truncated, distances=distances, slow_motion=slow_motion)
 
 
 __all__ = ["AnalysisResult", "analyse"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import queue
 import threading
@@ -121,6 +122,20 @@ def _rotation_of(stream: av.video.stream.VideoStream, container: av.container.In
     except av.error.FFmpegError:
         return 0
     return 0
+
+
+#: Slow-motion factors a coach may give (``kneedrive analyse --slow-motion``): phones film slow motion at 120-960
+#: fps and save it to play at 24-60, so 2-40 times slower than real life; 1 is real time.
+SLOW_MOTION_RANGE = (1.0, 40.0)
+
+
+def check_slow_motion(factor: float) -> float:
+    """The slow-motion factor if it is one a phone makes; raises ValueError (with what to give) otherwise."""
+    lo, hi = SLOW_MOTION_RANGE
+    if not math.isfinite(factor) or not lo <= factor <= hi:
+        raise ValueError(f"slow motion {factor:g}: expected how many times slower than real life the clip plays, "
+                         f"from {lo:g} (real time) to {hi:g}, e.g. 8 for a 240 fps clip that plays at 30 fps")
+    return float(factor)
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:

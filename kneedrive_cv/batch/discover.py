@@ -20,9 +20,11 @@ The filename rule (folders, and manifest rows that leave athlete or drill empty)
         squad/cat/clip1.mp4               athlete cat (no underscore: the folder), drill --drill
 
 A manifest CSV
-    Columns ``path,athlete,drill`` and optionally ``date``, ``person`` and ``height_cm``, with a header row.
-    Relative paths are taken from the CSV's folder. An empty athlete or drill cell falls back to the filename
-    rule above. ``height_cm``, the athlete's height, gives distances in centimetres (empty: none).
+    Columns ``path,athlete,drill`` and optionally ``date``, ``person``, ``height_cm`` and ``slow_motion``, with a
+    header row. Relative paths are taken from the CSV's folder. An empty athlete or drill cell falls back to the
+    filename rule above. ``height_cm``, the athlete's height, gives distances in centimetres (empty: none).
+    ``slow_motion``: how many times slower than real life a slow-motion clip plays (8 for 240 fps saved to play at
+    30; empty: real time), for real-time cadence and contact times.
     ``person`` picks whom to analyse in a clip with several people: an id that ``kneedrive people CLIP`` lists
     (empty: the person doing the drill, chosen automatically).
 
@@ -67,6 +69,7 @@ class ClipJob:
         key: the clip's output folder relative to the batch's output folder, ``<athlete>/<clip>``.
         person: the id (``kneedrive people``) of the person to analyse; None to choose automatically.
         height_cm: the athlete's height, for distances in centimetres; None when not given.
+        slow_motion: how many times slower than real life the clip plays; 1 for real time.
 
     """
 
@@ -78,6 +81,7 @@ class ClipJob:
     key: str = ""
     person: int | None = None
     height_cm: float | None = None
+    slow_motion: float = 1.0
 
 
 @functools.cache
@@ -173,8 +177,26 @@ def read_manifest(path: str | os.PathLike[str], drill: str = AUTO) -> list[ClipJ
                               "`kneedrive people CLIP` lists for the athlete, or leave it empty.")
         jobs.append(ClipJob(Path(os.path.abspath(source)), Path(row["path"]).as_posix(), row["athlete"] or athlete,
                             clip_drill, row.get("date") or day, person=int(person) if person else None,
-                            height_cm=_height(row.get("height_cm") or "", f"manifest {path}, line {line}")))
+                            height_cm=_height(row.get("height_cm") or "", f"manifest {path}, line {line}"),
+                            slow_motion=_slow_motion(row.get("slow_motion") or "", f"manifest {path}, line {line}")))
     return jobs
+
+
+def _slow_motion(cell: str, where: str) -> float:
+    """A manifest's ``slow_motion`` cell as a factor (1 when empty); raise a ConfigError naming the line."""
+    from kneedrive_cv.video import check_slow_motion
+
+    if not cell:
+        return 1.0
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ConfigError(f"{where}: slow_motion '{cell}' is not a number; expected how many times slower than "
+                          "real life the clip plays, e.g. 8.") from None
+    try:
+        return check_slow_motion(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}.") from exc
 
 
 def _height(cell: str, where: str) -> float | None:

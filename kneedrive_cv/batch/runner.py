@@ -195,6 +195,8 @@ def _plan(clips: list[ClipJob], store: ClipStore, overlay: bool, force: bool, an
             fp["person"] = job.person
         if job.height_cm is not None:
             fp["height_cm"] = job.height_cm
+        if job.slow_motion != 1.0:
+            fp["slow_motion"] = job.slow_motion
         found = None if force else store.reusable(job.key, fp)
         if found is not None:
             reused[job.key] = found

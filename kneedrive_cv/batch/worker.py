@@ -33,15 +33,19 @@ log = logging.getLogger(__name__)
 TOP_FAULTS = 3
 
 
-#: ``fn(clip, out_dir, drill, overlay, heading=dict[, person=id][, height_cm=cm]) -> ClipSummary``: analyse one clip
-#: and write its outputs into ``out_dir``; ``heading`` (athlete, date filmed, clip name: see :func:`job_heading`) is
-#: always passed, ``person`` and ``height_cm`` only when the job names them.
+#: ``fn(clip, out_dir, drill, overlay, heading=dict[, person=id][, height_cm=cm][, slow_motion=factor]) ->
+#: ClipSummary``: analyse one clip and write its outputs into ``out_dir``; ``heading`` (athlete, date filmed, clip
+#: name: see :func:`job_heading`) is always passed, ``person``, ``height_cm`` and ``slow_motion`` only when the job
+#: names them.
 AnalyseFn = Callable[..., ClipSummary]
 
 
 def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, person: int | None = None,
-                      height_cm: float | None = None, heading: dict[str, str | None] | None = None) -> ClipSummary:
-    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out DIR [--athlete] [--height-cm]``.
+                      height_cm: float | None = None, heading: dict[str, str | None] | None = None,
+                      slow_motion: float = 1.0) -> ClipSummary:
+    """Analyse one clip and write its outputs, as ``kneedrive analyse CLIP --out DIR`` with its options.
+
+    ``person``, ``height_cm`` and ``slow_motion`` are ``--athlete``, ``--height-cm`` and ``--slow-motion``.
 
     ``heading``: the athlete's name, the date filmed and the clip's name, to head the reports (see
     :func:`job_heading`).
@@ -50,7 +54,7 @@ def analyse_and_write(clip: Path, out_dir: Path, drill: str, overlay: bool, pers
     from kneedrive_cv.output import write_outputs
     from kneedrive_cv.output.report import report_dict
 
-    result = analyse(clip, drill=drill, athlete=person, height_cm=height_cm)
+    result = analyse(clip, drill=drill, athlete=person, height_cm=height_cm, slow_motion=slow_motion)
     files = write_outputs(result, out_dir, overlay=overlay, heading=heading)
     return summarise(report_dict(result), files, out_dir)
 
@@ -104,6 +108,8 @@ def analyse_into(task: ClipTask, folder: Path) -> dict[str, Any]:
             chosen["person"] = job.person
         if job.height_cm is not None:
             chosen["height_cm"] = job.height_cm
+        if job.slow_motion != 1.0:
+            chosen["slow_motion"] = job.slow_motion
         res = task.analyse_fn(job.source, folder, job.drill, task.overlay, **chosen)
         marker.update(status="ok", reason="", retry=False, result=res.as_dict())
     except Exception as exc:  # a bad clip (or a bug) must not stop the batch: it becomes a failed row,

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", metavar="NAME",
                         help="the athlete's name, to head report.html and report.json (the reports are also headed "
                              "by the clip's name and the date it was filmed)")
+    parser.add_argument("--slow-motion", type=float, default=1.0, metavar="FACTOR",
+                        help="the clip plays FACTOR times slower than real life (a 240 fps slow-motion clip saved "
+                             "to play at 30 fps: 8); times, cadence and contact times are then given in real time")
     parser.add_argument("--height-cm", type=float, metavar="CM",
                         help="the athlete's height in centimetres: gives step length, speed, hip and knee height "
                              "in centimetres (a still camera is needed for step length and speed)")
@@ -57,12 +60,11 @@ def _sure(result: AnalysisResult) -> str:
     return sure
 
 
-def print_rep_table(result: AnalysisResult) -> None:
-    """The terminal summary: drill, cadence, one row per rep."""
-    cadence = f"{result.cadence_spm:.1f} per min" if result.cadence_spm else "not measured"
-    print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
-          f"(drill {result.drill_name}, {_sure(result)}); cadence {cadence}; "
-          f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
+def _print_notes(result: AnalysisResult) -> None:
+    """The notes under the headline: slow motion given, a turned clip, why the cadence is not measured..."""
+    if result.slow_motion != 1.0:
+        print(f"note: slow motion, {result.slow_motion:g} times slower than real life: times, cadence and contact "
+              "times are real time")
     for limit in result.unmeasured:
         if limit.kind is UnmeasuredKind.TURNED:
             print(f"note: {limit.why}")
@@ -78,6 +80,15 @@ def print_rep_table(result: AnalysisResult) -> None:
         others = athlete["others_seen"]
         print(f"note: {others} other {'person' if others == 1 else 'people'} seen; analysing person "
               f"{athlete['id']} ({how}; `kneedrive people CLIP` lists everyone)")
+
+
+def print_rep_table(result: AnalysisResult) -> None:
+    """The terminal summary: drill, cadence, one row per rep."""
+    cadence = f"{result.cadence_spm:.1f} per min" if result.cadence_spm else "not measured"
+    print(f"{result.clip.name}: {result.drill.title if result.drill else 'no knee-drive drill'} "
+          f"(drill {result.drill_name}, {_sure(result)}); cadence {cadence}; "
+          f"athlete faces {result.facing or '?'}, camera {result.kinematics.view}-on")
+    _print_notes(result)
     distances = distances_line(result)
     if distances:
         print(distances)
@@ -129,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else TrackCache()
     out = args.out or Path("results") / args.clip.stem
     result = analyse(args.clip, drill=args.drill, model=args.model, cache=cache, thresholds=args.thresholds,
-                     progress=_progress, athlete=args.athlete, height_cm=args.height_cm)
+                     progress=_progress, athlete=args.athlete, height_cm=args.height_cm,
+                     slow_motion=args.slow_motion)
     heading = {"athlete": " ".join(args.name.split()) or None} if args.name else None
     files = write_outputs(result, out, overlay=args.overlay, thresholds=args.thresholds, model=args.model,
                           heading=heading)

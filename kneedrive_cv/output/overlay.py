@@ -324,7 +324,7 @@ def overlay_video_frames(result: AnalysisResult, new_frame: Callable[[], tuple[a
         else:
             frame.color_primaries, frame.color_trc = picture.color_primaries, picture.color_trc
         canvas = I420Canvas(y, u, v, matrix_of(picture.colorspace))
-        state = plan.state(i, t_s)
+        state = plan.state(i, t_s / result.slow_motion)  # the analysis' times are real time: slow motion's too
         for a in drawers:
             a.draw(canvas, state)
         yield t_s, frame

@@ -109,7 +109,9 @@ def report_dict(result: AnalysisResult, heading: Mapping[str, str | None] | None
         "video": {"width": result.video.width, "height": result.video.height, "fps": round(result.video.fps, 3),
                   "frames": len(result.track), "duration_s": round(float(result.track.t_s[-1]), 3),
                   "codec": result.video.codec, "rotation_deg": result.video.rotation_deg,
-                  "turned_deg": result.video.turn_deg, "truncated": result.read_truncated},
+                  "turned_deg": result.video.turn_deg, "truncated": result.read_truncated,
+                  # how many times slower than real life the clip plays; every time and rate here is real time
+                  "slow_motion": result.slow_motion},
         "athlete": result.track.meta.get("athlete"),
         "pose": {"model": result.track.model, "from_cache": result.from_cache,
                  "person_found_share": round(result.track.detection_rate, 3),
@@ -211,4 +213,5 @@ def analysis_json(result: AnalysisResult, thresholds: str | os.PathLike[str] | N
     return json.dumps({"clip_path": str(result.clip.resolve()), "drill": result.drill_asked,
                        "thresholds": None if thresholds is None else str(Path(thresholds).resolve()),
                        "model": None if model is None else str(model), "track": "track.npz",
-                       "height_cm": result.distances.height_cm if result.distances else None}, indent=2)
+                       "height_cm": result.distances.height_cm if result.distances else None,
+                       "slow_motion": result.slow_motion}, indent=2)

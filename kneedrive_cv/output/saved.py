@@ -94,7 +94,8 @@ def load_saved(folder: str | os.PathLike[str], clip: Path | None = None, thresho
     source = saved_clip(saved, clip, folder, command)
     track = load_track(track_path)
     result = analyse(source, drill=str(saved.get("drill") or "auto"), track=track,
-                     thresholds=saved_thresholds(saved, thresholds))
+                     thresholds=saved_thresholds(saved, thresholds), height_cm=saved.get("height_cm"),
+                     slow_motion=float(saved.get("slow_motion") or 1.0))
     frames = result.video.n_frames
     if frames and abs(frames - len(track)) > max(2, 0.02 * len(track)):
         raise VideoError(f"{source} has {frames} frames but the saved pose track has {len(track)}: it is not the "

@@ -126,6 +126,17 @@ def save_track(track: PoseTrack, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def in_real_time(track: PoseTrack, slow_motion: float) -> PoseTrack:
+    """The track at the times its frames happened: a slow-motion clip's file times over ``slow_motion``.
+
+    A clip that plays ``slow_motion`` times slower than real life (a 240 fps slow-motion clip saved to play at 30
+    fps: 8) was filmed at that many times its file's frame rate; its rate is multiplied by as much.
+    """
+    if slow_motion == 1.0:
+        return track
+    return track.replace(t_s=track.t_s / slow_motion, fps=track.fps * slow_motion)
+
+
 def load_track(path: str | os.PathLike[str]) -> PoseTrack:
     """Read a track written by :func:`save_track`.
 

@@ -139,7 +139,8 @@ def _slow_motion(recognition: Recognition, kinematics: Kinematics, events: Event
         return []
     return [Unmeasured(UnmeasuredKind.SLOW_MOTION, "real-time cadence",
                        f"{cadence_spm:.0f} steps per minute is too slow for running: the clip is probably slow "
-                       "motion (times are the file's playback times)")]
+                       "motion (times are the file's playback times; `kneedrive analyse --slow-motion FACTOR`, "
+                       "how many times slower than real life it plays, gives real-time figures)")]
 
 
 def _metric_limits(kinematics: Kinematics, score: ClipScore | None) -> list[Unmeasured]:
