@@ -30,7 +30,7 @@ from kneedrive_cv.errors import VideoError
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.scoring.unmeasured import not_judged
-from kneedrive_cv.video import FILMED_FROM_CONTAINER, filmed_on
+from kneedrive_cv.video import FILMED_FROM_CONTAINER, check_slow_motion, filmed_on
 from kneedrive_cv.web import compare, manage, safety, share, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, RedrawFn, redraw_overlay, run_analysis
 from kneedrive_cv.web.pages import Context, clip_files, clip_or_404, context_of, drill_charts, page, remove_clip
@@ -316,6 +316,7 @@ def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> 
         if drill not in drills:
             raise upload.UploadError(f"Unknown drill {drill!r}: choose one of {', '.join(drills)}.")
         recorded_on = _recorded_on(fields.get("recorded_on", ""))
+        slow_motion = _slow_motion(fields.get("slow_motion", ""))
         info, extension = upload.check_video(received.path, received.filename)
         if not fields.get("recorded_on", "").strip():
             recorded_on = _filmed_on(received.path) or recorded_on
@@ -328,7 +329,8 @@ def _accept(store: Store, received: upload.Received, drills: dict[str, str]) -> 
         video = {"n_frames": info.n_frames, "duration_s": info.duration_s, "width": info.width,
                  "height": info.height, "fps": info.fps}
         return store.add_clip(clip_id, athlete_id=athlete_id, original_name=received.filename,
-                              stored_name=stored_name, drill_requested=drill, recorded_on=recorded_on, video=video)
+                              stored_name=stored_name, drill_requested=drill, recorded_on=recorded_on, video=video,
+                              slow_motion=slow_motion)
     except BaseException:
         upload.discard(received)
         if clip_dir is not None:
@@ -346,6 +348,18 @@ def _recorded_on(text: str) -> str:
     if day > date.today():
         raise upload.UploadError(f"The date {day.isoformat()} is in the future: give the day the clip was filmed.")
     return day.isoformat()
+
+
+def _slow_motion(text: str) -> float | None:
+    """The upload form's slow-motion factor: None for real time (empty or 1)."""
+    if not text.strip():
+        return None
+    try:
+        factor = check_slow_motion(float(text.strip()))
+    except ValueError as exc:
+        raise upload.UploadError(f"Slow motion {text.strip()!r}: give how many times slower than real life the "
+                                 "clip plays, from 1 to 40 (8 for 240 fps played at 30), or leave it empty.") from exc
+    return None if factor == 1.0 else factor
 
 
 def _filmed_on(path: Path) -> str | None:

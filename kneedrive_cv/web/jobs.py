@@ -56,7 +56,8 @@ ProgressFn = Callable[[float, str], None]
 #: ``fn(clip_path, out_dir, drill, progress, **options) -> summary``: what a worker runs on a clip. The options
 #: are ``heading`` (athlete, date filmed and clip name, for report.html) always, ``person`` (the id of the
 #: person the coach picked), ``thresholds`` (the coach's thresholds file), ``height_cm`` (the athlete's page
-#: gives one) and ``overlay`` (False when re-scoring: the overlay video is drawn afterwards) only when set.
+#: gives one), ``slow_motion`` (the upload said how many times slower the clip plays) and ``overlay`` (False when
+#: re-scoring: the overlay video is drawn afterwards) only when set.
 AnalysisFn = Callable[..., dict[str, Any]]
 
 #: A worker process is replaced after this many clips, which bounds any memory the pose model holds on to.
@@ -75,7 +76,8 @@ RedrawFn = Callable[[Path, Path, ProgressFn], None]
 
 def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressFn, person: int | None = None,
                  thresholds: Path | None = None, height_cm: float | None = None,
-                 heading: dict[str, str | None] | None = None, overlay: bool = True) -> dict[str, Any]:
+                 heading: dict[str, str | None] | None = None, overlay: bool = True,
+                 slow_motion: float = 1.0) -> dict[str, Any]:
     """Analyse one clip, write its outputs with the overlay video, and return its summary as a JSON-ready dict.
 
     The summary is a :class:`~kneedrive_cv.output.summary.ClipSummary`, as the batch keeps it, with ``people``
@@ -86,6 +88,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
     ``thresholds``: a coach's thresholds file to score with. The pose is cached, so scoring a clip again (another
     drill, other thresholds) costs the scoring and the overlay video only.
     ``height_cm``: the athlete's height (their page in the app), for distances in centimetres.
+    ``slow_motion``: how many times slower than real life the clip plays (the upload form), for real-time figures.
     ``heading``: who and when, to head report.html (the athlete's name, the date filmed, the clip's name as
     uploaded). ``overlay``: False to leave the overlay video out (re-scoring: :func:`redraw_overlay` draws it
     afterwards).
@@ -102,7 +105,7 @@ def run_analysis(clip_path: Path, out_dir: Path, drill: str, progress: ProgressF
         progress(POSE_SHARE + (1 - POSE_SHARE) * min(1.0, done / max(expected, 1)), "drawing the overlay video")
 
     result = analyse(clip_path, drill=drill, progress=pose_progress, athlete=person, thresholds=thresholds,
-                     height_cm=height_cm)
+                     height_cm=height_cm, slow_motion=slow_motion)
     progress(POSE_SHARE, "scoring the reps and drawing the overlay video" if overlay else "scoring the reps")
     files = write_outputs(result, out_dir, overlay=overlay, progress=overlay_progress, thresholds=thresholds,
                           heading=heading)
@@ -173,7 +176,8 @@ def clip_lock(clip_dir: Path, wait: bool = True) -> Iterator[bool]:
 
 def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir: Path, drill: str,
           person: int | None = None, thresholds: Path | None = None, height_cm: float | None = None,
-          heading: dict[str, str | None] | None = None, overlay: bool | None = None) -> dict[str, Any] | None:
+          heading: dict[str, str | None] | None = None, overlay: bool | None = None,
+          slow_motion: float | None = None) -> dict[str, Any] | None:
     """Run in a worker process: take the clip's lock, mark it running, analyse, then publish the results whole.
 
     Returns None (nothing analysed) when the clip was deleted or is no longer queued.
@@ -192,7 +196,7 @@ def _work(fn: AnalysisFn, data_dir: Path, clip_id: str, clip_path: Path, out_dir
         try:
             summary = fn(clip_path, staging, drill, progress, **_given(person=person, thresholds=thresholds,
                                                                        height_cm=height_cm, heading=heading,
-                                                                       overlay=overlay))
+                                                                       overlay=overlay, slow_motion=slow_motion))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -318,7 +322,7 @@ class JobRunner:
             future = self._pool(quick=True).submit(
                 _work, self.analysis, self.store.root, clip_id, self.store.clip_path(clip),
                 self.store.results_dir(clip_id), clip.drill_requested, clip.person, self.store.thresholds_path(clip),
-                self.store.athlete_height_cm(clip.athlete_id), _heading(clip), False)
+                self.store.athlete_height_cm(clip.athlete_id), _heading(clip), False, clip.slow_motion)
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f, quick=True))
 
@@ -375,7 +379,8 @@ class JobRunner:
                 future = self._pool().submit(_work, self.analysis, self.store.root, clip_id,
                                              self.store.clip_path(clip), self.store.results_dir(clip_id),
                                              clip.drill_requested, clip.person, self.store.thresholds_path(clip),
-                                             self.store.athlete_height_cm(clip.athlete_id), _heading(clip))
+                                             self.store.athlete_height_cm(clip.athlete_id), _heading(clip),
+                                             None, clip.slow_motion)
             self._futures[clip_id] = future
         future.add_done_callback(lambda f: self._finished(clip_id, f))
 
@@ -412,7 +417,7 @@ class JobRunner:
         self.store.mark_running(clip.id, now_iso())
         self.store.set_progress(clip.id, 0.0, f"analysing on {self.cluster.label}")
         options = _given(person=clip.person, height_cm=self.store.athlete_height_cm(clip.athlete_id),
-                         heading=_heading(clip))
+                         heading=_heading(clip), slow_motion=clip.slow_motion)
         thresholds = self.store.thresholds_path(clip)
         if thresholds is not None:  # the file travels too: the workers may not see the data folder
             options["thresholds_text"] = thresholds.read_text(encoding="utf-8")

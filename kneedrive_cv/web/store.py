@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS clips (
     person INTEGER,
     truncated INTEGER NOT NULL DEFAULT 0,
     thresholds TEXT,
-    overlay_pending INTEGER NOT NULL DEFAULT 0
+    overlay_pending INTEGER NOT NULL DEFAULT 0,
+    slow_motion REAL
 );
 CREATE INDEX IF NOT EXISTS clips_by_athlete ON clips(athlete_id, recorded_on);
 """
@@ -127,6 +128,7 @@ class Clip:
     truncated: bool = False  # the file was damaged or cut short: only its start was analysed; in no average
     thresholds: str | None = None  # the coach's thresholds file scored with (its original name), or the shipped
     overlay_pending: bool = False  # scored again: its overlay video is being drawn for the new scores
+    slow_motion: float | None = None  # how many times slower than real life the clip plays; None: real time
 
     @property
     def finished(self) -> bool:
@@ -160,6 +162,8 @@ class Store:
                 db.execute("ALTER TABLE clips ADD COLUMN thresholds TEXT")
             if "overlay_pending" not in columns:  # from before re-scoring drew the overlay video afterwards
                 db.execute("ALTER TABLE clips ADD COLUMN overlay_pending INTEGER NOT NULL DEFAULT 0")
+            if "slow_motion" not in columns:  # from before a clip's slow-motion factor could be given
+                db.execute("ALTER TABLE clips ADD COLUMN slow_motion REAL")
             _add_height_column(db)
 
     # -- paths -------------------------------------------------------------------------------------------
@@ -277,16 +281,17 @@ class Store:
                 for r in rows]
 
     def add_clip(self, clip_id: str, *, athlete_id: int | None, original_name: str, stored_name: str,
-                 drill_requested: str, recorded_on: str, video: dict[str, Any]) -> Clip:
-        """Record an accepted upload as a queued job."""
+                 drill_requested: str, recorded_on: str, video: dict[str, Any],
+                 slow_motion: float | None = None) -> Clip:
+        """Record an accepted upload as a queued job (``slow_motion``: how many times slower it plays, if so)."""
         with self._connect() as db:
             db.execute(
                 "INSERT INTO clips (id, athlete_id, original_name, stored_name, drill_requested, recorded_on, "
-                "created_at, state, n_frames, duration_s, width, height, fps) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                "created_at, state, n_frames, duration_s, width, height, fps, slow_motion) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
                 (clip_id, athlete_id, original_name, stored_name, drill_requested, recorded_on, now_iso(),
                  video.get("n_frames"), video.get("duration_s"), video.get("width"), video.get("height"),
-                 video.get("fps")))
+                 video.get("fps"), slow_motion))
         clip = self.clip(clip_id)
         assert clip is not None
         return clip
