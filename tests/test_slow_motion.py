@@ -22,6 +22,7 @@ from test_distances import perfect_track
 from kneedrive_cv.analysis import AnalysisResult, analyse
 from kneedrive_cv.batch.discover import read_manifest
 from kneedrive_cv.cli import main
+from kneedrive_cv.commands.analyse import print_rep_table
 from kneedrive_cv.errors import ConfigError
 from kneedrive_cv.output import write_outputs
 from kneedrive_cv.output.overlay import overlay_frames
@@ -96,6 +97,17 @@ def test_the_factor_is_written_kept_for_re_scoring_and_the_overlay_keeps_real_ti
     for k, ((_, a), (_, b)) in enumerate(zip(overlay_frames(real), overlay_frames(slow), strict=True)):
         if k % 40 == 0:
             assert np.array_equal(a, b), f"overlay frame {k} differs"
+
+
+def test_a_factor_given_to_a_real_time_clip_prints_no_figure_and_says_what_to_do(
+        real_and_slowed: tuple, capsys: pytest.CaptureFixture[str]) -> None:
+    # the real-time 120 fps clip taken for slow motion 8 times over: its drives come 8 times too fast for anyone
+    real, _, _ = real_and_slowed
+    wrong = analyse(real.clip, track=real.track, slow_motion=8.0)
+    print_rep_table(wrong)
+    out = capsys.readouterr().out
+    assert wrong.cadence_spm is None or wrong.cadence_spm <= 330
+    assert not wrong.reps and "the right --slow-motion factor" in out
 
 
 @pytest.mark.parametrize("bad", [0.5, 0.0, -8.0, 100.0, math.nan])

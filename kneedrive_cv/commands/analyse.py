@@ -97,6 +97,9 @@ def print_rep_table(result: AnalysisResult) -> None:
         closest = result.recognition.closest_drill
         if closest is not None and result.drill_asked == "auto":
             print(f"if it is the {closest.drill.replace('_', ' ')}, analyse again with --drill {closest.drill}")
+        if result.slow_motion != 1.0:  # a factor too large makes every movement look impossibly quick
+            print(f"if the clip plays less than {result.slow_motion:g} times slower than real life, analyse again "
+                  "with the right --slow-motion factor (or none for real time)")
         return
     print(f"{'rep':>3}  {'side':<5} {'time s':>6}  {'score':>5}  faults")
     for r in result.reps:
