@@ -233,6 +233,18 @@ MIN_SWING_DEG = 5.0
 SWING_GAP_S = 0.1
 
 
+def _thighs_bridged(kinematics: Kinematics) -> list[np.ndarray] | None:
+    """Both thighs' timing angles (left, right), short gaps filled; None where either is missing.
+
+    A frame or three of a thigh not trusted (the far one passing behind the body) does not cut its stretch.
+    """
+    t = kinematics.t_s
+    timing = kinematics.frames.timing
+    if any(f"thigh_angle_{side.value}" not in timing for side in Side):
+        return None
+    return [fill_gaps(t, timing[f"thigh_angle_{side.value}"], SWING_GAP_S)[0] for side in Side]
+
+
 def swing_rate_per_min(kinematics: Kinematics, lo_spm: float = 10.0, hi_spm: float = 360.0
                        ) -> tuple[float, float] | None:
     """Steps per minute from the legs' swing, and how clearly both thighs keep it in turn (0-1).
@@ -245,11 +257,9 @@ def swing_rate_per_min(kinematics: Kinematics, lo_spm: float = 10.0, hi_spm: flo
     """
     t = kinematics.t_s
     lags = (2 * 60.0 / hi_spm, 2 * 60.0 / lo_spm)
-    timing = kinematics.frames.timing
-    if any(f"thigh_angle_{side.value}" not in timing for side in Side):
+    thighs = _thighs_bridged(kinematics)
+    if thighs is None:
         return None
-    # a frame or three of a thigh not trusted (the far one passing behind the body) does not cut its stretch
-    thighs = [fill_gaps(t, timing[f"thigh_angle_{side.value}"], SWING_GAP_S)[0] for side in Side]
     periods = [clearest_period(t, y, lags, MIN_SWING_DEG, None) for y in thighs]  # a thigh does not drift
     if any(p is None for p in periods):
         return None
@@ -271,12 +281,12 @@ def scissor_step_s(kinematics: Kinematics, lo_spm: float = 60.0, hi_spm: float =
     instead, so it is only a fallback, checked against the drives by :func:`~kneedrive_cv.kinematics.events.
     drives.knee_drives`.
     """
-    t = kinematics.t_s
-    timing = kinematics.frames.timing
-    if any(f"thigh_angle_{side.value}" not in timing for side in Side):
+    thighs = _thighs_bridged(kinematics)
+    if thighs is None:
         return None
-    left, right = (fill_gaps(t, timing[f"thigh_angle_{side.value}"], SWING_GAP_S)[0] for side in Side)
-    found = clearest_period(t, np.abs(left - right), (60.0 / hi_spm, 60.0 / lo_spm), MIN_SWING_DEG, None)
+    left, right = thighs
+    found = clearest_period(kinematics.t_s, np.abs(left - right), (60.0 / hi_spm, 60.0 / lo_spm), MIN_SWING_DEG,
+                            None)
     return None if found is None else found[0]
 
 
