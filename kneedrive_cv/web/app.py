@@ -30,7 +30,7 @@ from kneedrive_cv.errors import VideoError
 from kneedrive_cv.output.colours import score_grade
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.scoring.unmeasured import not_judged
-from kneedrive_cv.video import FILMED_FROM_CONTAINER, check_slow_motion, filmed_on
+from kneedrive_cv.video import FILMED_FROM_CONTAINER, SLOW_MOTION_RANGE, check_slow_motion, filmed_on
 from kneedrive_cv.web import compare, manage, safety, share, upload
 from kneedrive_cv.web.jobs import AnalysisFn, JobRunner, RedrawFn, redraw_overlay, run_analysis
 from kneedrive_cv.web.pages import Context, clip_files, clip_or_404, context_of, drill_charts, page, remove_clip
@@ -357,8 +357,10 @@ def _slow_motion(text: str) -> float | None:
     try:
         factor = check_slow_motion(float(text.strip()))
     except ValueError as exc:
+        lo, hi = SLOW_MOTION_RANGE
         raise upload.UploadError(f"Slow motion {text.strip()!r}: give how many times slower than real life the "
-                                 "clip plays, from 1 to 40 (8 for 240 fps played at 30), or leave it empty.") from exc
+                                 f"clip plays, from {lo:g} to {hi:g} (8 for 240 fps played at 30), or leave it "
+                                 "empty.") from exc
     return None if factor == 1.0 else factor
 
 
