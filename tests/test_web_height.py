@@ -45,19 +45,31 @@ def test_an_old_data_folder_gets_the_height_column(tmp_path: Path) -> None:
     assert store.athlete_height_cm(1) == 180.0 and store.athlete_height_cm(None) is None
 
 
-def test_the_analysis_is_given_the_height_only_when_there_is_one(tmp_path: Path) -> None:
+def options_given(data: Path, queued: list[dict[str, Any]], **run: Any) -> list[dict[str, Any]]:
+    """The options an analysis receives for each clip queued with ``add_clip`` keywords ``queued[k]``.
+
+    ``run`` maps an option name to how it is read off the stored clip (e.g. ``slow_motion=lambda c: c.slow_motion``)
+    or is given as a list, one value a clip; every clip is run through the worker (:func:`_work`) as the app does.
+    """
     calls: list[dict[str, Any]] = []
 
     def record(clip: Path, out: Path, drill: str, progress: Any, **given: Any) -> dict[str, Any]:
         calls.append(given)
         return {}
 
-    store = Store(tmp_path)
-    for k, height in enumerate((178.0, None)):
+    store = Store(data)
+    for k, extra in enumerate(queued):
         clip_id = f"c{k}"
         store.clip_dir(clip_id).mkdir(parents=True)  # a queued clip of the store, as an upload leaves it
         store.add_clip(clip_id, athlete_id=None, original_name="c.mp4", stored_name="clip.mp4", drill_requested="auto",
                        recorded_on="2026-12-06", video={"n_frames": 1, "duration_s": 1.0, "width": 2, "height": 2,
-                                                        "fps": 1.0})
-        _work(record, tmp_path, clip_id, tmp_path / "c.mp4", store.results_dir(clip_id), "auto", height_cm=height)
-    assert calls == [{"height_cm": 178.0}, {}]
+                                                        "fps": 1.0}, **extra)
+        clip = store.clip(clip_id)
+        assert clip is not None
+        options = {name: how[k] if isinstance(how, list) else how(clip) for name, how in run.items()}
+        _work(record, data, clip_id, data / "c.mp4", store.results_dir(clip_id), "auto", **options)
+    return calls
+
+
+def test_the_analysis_is_given_the_height_only_when_there_is_one(tmp_path: Path) -> None:
+    assert options_given(tmp_path, [{}, {}], height_cm=[178.0, None]) == [{"height_cm": 178.0}, {}]

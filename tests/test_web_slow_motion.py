@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from conftest_web import fake_analysis
 from fastapi.testclient import TestClient
+from test_web_height import options_given
 
 from kneedrive_cv.video import VideoSink
 from kneedrive_cv.web.app import create_app
-from kneedrive_cv.web.jobs import _work
 from kneedrive_cv.web.store import DB_NAME, Store
 
 
@@ -47,24 +46,9 @@ def test_the_upload_form_takes_the_slow_motion_factor_and_refuses_one_no_phone_m
 
 
 def test_the_analysis_is_given_the_factor_only_when_there_is_one(tmp_path: Path) -> None:
-    calls: list[dict[str, Any]] = []
-
-    def record(clip: Path, out: Path, drill: str, progress: Any, **given: Any) -> dict[str, Any]:
-        calls.append(given)
-        return {}
-
-    store = Store(tmp_path)
-    for k, factor in enumerate((8.0, None)):
-        clip_id = f"c{k}"
-        store.clip_dir(clip_id).mkdir(parents=True)
-        store.add_clip(clip_id, athlete_id=None, original_name="c.mp4", stored_name="clip.mp4", drill_requested="auto",
-                       recorded_on="2026-12-06", video={"n_frames": 1, "duration_s": 1.0, "width": 2, "height": 2,
-                                                        "fps": 1.0}, slow_motion=factor)
-        clip = store.clip(clip_id)
-        assert clip is not None and clip.slow_motion == factor
-        _work(record, tmp_path, clip_id, tmp_path / "c.mp4", store.results_dir(clip_id), "auto",
-              slow_motion=clip.slow_motion)
-    assert calls == [{"slow_motion": 8.0}, {}]
+    given = options_given(tmp_path, [{"slow_motion": 8.0}, {"slow_motion": None}],
+                          slow_motion=lambda clip: clip.slow_motion)
+    assert given == [{"slow_motion": 8.0}, {}]
 
 
 def test_an_old_data_folder_gets_the_slow_motion_column(tmp_path: Path) -> None:
