@@ -40,7 +40,8 @@ def holds(kinematics: Kinematics, settings: EventSettings | None = None, expecte
 
     Where the model misreads a held thigh for a while, the foot kept up says the hold went on
     (:func:`_foot_kept_up`). ``expected``: the clip is known to show holds (the drill is a hold); where neither
-    leg's thigh nor foot saw one, whichever thigh is higher is read (:func:`_held_by_either_thigh`).
+    leg's thigh nor foot saw one, whichever thigh is higher is read (:func:`_held_by_either_thigh`), over the
+    whole clip or beside the holds found the usual way (the model can scramble one hold of a set and not another).
     """
     s = settings or EventSettings()
     t = kinematics.t_s
@@ -52,8 +53,15 @@ def holds(kinematics: Kinematics, settings: EventSettings | None = None, expecte
         found = [Hold(side, a, b - 1, float(t[a]), float(t[b - 1]))
                  for a, b in runs_of(close_short_breaks(up, t, s.hold_bridge_s)) if t[b - 1] - t[a] >= s.hold_min_s]
         out += _joined_by_the_foot(found, _foot_kept_up(kinematics, side, s), s.hold_rejoin_s)
+    if expected:
+        out += [h for h in _held_by_either_thigh(kinematics, s) if not any(_overlap(h, o) for o in out)]
     out.sort(key=lambda h: h.t_start_s)
-    return out or (_held_by_either_thigh(kinematics, s) if expected else [])
+    return out
+
+
+def _overlap(a: Hold, b: Hold) -> bool:
+    """The two holds share some time."""
+    return a.t_start_s <= b.t_end_s and b.t_start_s <= a.t_end_s
 
 
 def _joined_by_the_foot(by_thigh: list[Hold], by_foot: list[Hold], max_gap_s: float) -> list[Hold]:
@@ -122,8 +130,8 @@ def _held_by_either_thigh(kinematics: Kinematics, settings: EventSettings) -> li
     between the legs for the whole hold: neither leg's thigh stays up, and the feet's labels trade too. Whichever
     thigh is higher stays up, but so it does through knee drives taken in turn: those bounce the hips at every
     step (:data:`~kneedrive_cv.kinematics.events.cadence.HIPS_STILL_THIGHS`), a held knee keeps them still. Only
-    used where the drill is a hold and nothing else found one (measured on the 72 randomised holds: it finds the
-    true number of holds on every clip, within 0.3 s of their ends).
+    used where the drill is a hold, and only where no other hold was found (measured on the 98 randomised holds
+    of five sets: with it beside the holds found the usual way, 96 give the true number of holds, 93 without).
     """
     bounce = hip_bounce_series(kinematics)
     if bounce is None:
