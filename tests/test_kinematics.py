@@ -41,6 +41,7 @@ from kneedrive_cv.kinematics.events.contacts import feet_cycle_through
 from kneedrive_cv.kinematics.events.drives import (
     SQUEEZED_SHARE,
     _filled_on_the_beat,
+    _one_in_a_two_step_gap,
     _one_per_step,
     _scissor_checked,
     _without_crossing_flicker,
@@ -287,6 +288,40 @@ def test_a_leg_read_twice_every_stride_is_told_by_the_body_step() -> None:
     kept = _one_per_step(drives, step)
     assert len(kept) == len(truth)
     assert [d.side for d in kept] == [s for _, s in truth]
+
+
+@pytest.mark.parametrize("apart_steps", [0.55, 0.65, 0.8])
+def test_one_drive_read_as_two_peaks_either_side_of_its_top_is_one_drive(apart_steps: float) -> None:
+    """A piston run at 0.34 s a step: the model reads one drive of the half-hidden leg as two weak peaks either
+    side of its top, 0.55-0.8 of a step apart and under both legs' names (as in randomised renders, seeds 4, 6, 15
+    and 1013): too far apart to be one drive read twice by a flicker, but the drives either side are two steps
+    apart. The one nearer the middle is kept; with no body step, or the legs not taking turns, nothing changes."""
+    left, right = Side.LEFT, Side.RIGHT
+    step = 0.34
+    beats = [0.3 + step * k for k in range(14)]
+    truth = [(t, left if k % 2 == 0 else right) for k, t in enumerate(beats)]
+    split = beats[6]
+    # the halves alternate with the drives either side: the model's labels trade from the split on
+    read = ([x for x in truth if x[0] < split] + [(split - 0.45 * apart_steps * step, left),
+                                                   (split + 0.55 * apart_steps * step, right)]
+            + [(t, left if k % 2 else right) for k, t in enumerate(beats) if t > split])
+    drives = [KneeDrive(s, 0, 0, 0, t - 0.1, t, t + 0.1, 35.0 if abs(t - split) < 0.2 else 75.0, 0.0, False, t)
+              for t, s in sorted(read)]
+    assert len(_one_per_step(drives, step)) == len(truth) + 1  # too far apart to be a drive read twice
+    kept = _one_in_a_two_step_gap(drives, step)
+    assert len(kept) == len(truth)
+    assert [d.t_beat_s for d in kept][6] == pytest.approx(split - 0.45 * apart_steps * step)  # the nearer
+    assert len(_one_in_a_two_step_gap(drives, None)) == len(drives)
+    # real drives are never dropped: the plain set, a gap with its drive missing, drives cut by the clip's edge
+    plain = _drives(*truth)
+    assert len(_one_in_a_two_step_gap(plain, step)) == len(truth)
+    assert len(_one_in_a_two_step_gap(plain[:6] + plain[7:], step)) == len(truth) - 1
+    cut = [replace(d, partial=True) if d.t_beat_s < split + 0.2 and d.t_beat_s > split - 0.2 else d
+           for d in drives]
+    assert len(_one_in_a_two_step_gap(cut, step)) == len(drives)
+    # one leg driving again and again (a wall drill on one side) is not read by the legs' turns
+    one_leg = [replace(d, side=left) for d in drives]
+    assert len(_one_in_a_two_step_gap(one_leg, step)) == len(drives)
 
 
 def test_a_steady_near_leg_tells_the_step_where_the_far_legs_drives_are_scrambled() -> None:

@@ -108,7 +108,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
     if body_step_s is None:
         body_step_s = steady_leg_step_s(drives) or _scissor_checked(scissor_step_s, drives)
     drives = _without_squeezed(_one_per_step(_without_crossing_flicker(drives), body_step_s), body_step_s)
-    return _filled_on_the_beat(drives, thighs, t, body_step_s)
+    return _filled_on_the_beat(_one_in_a_two_step_gap(drives, body_step_s), thighs, t, body_step_s)
 
 
 #: A leg keeps a steady stride when at least this many of its intervals ...
@@ -520,6 +520,32 @@ def _without_squeezed(drives: list[KneeDrive], body_step_s: float | None = None)
         if not squeezed:
             return drives
         del drives[min(squeezed, key=lambda i: height(drives[i]))]
+
+
+def _one_in_a_two_step_gap(drives: list[KneeDrive], body_step_s: float | None) -> list[KneeDrive]:
+    """Drives with one of two found between drives two steps apart dropped, while the legs take turns.
+
+    The model can read one drive of a half-hidden leg as two peaks either side of its top, a third to four
+    fifths of a step apart, often under both legs' names: too far apart for :func:`_one_per_step` to call them one
+    drive read twice, and each far from the other drives. Where the body keeps a known step (``body_step_s``),
+    two drives whose neighbours either side are two steps apart (:data:`FILL_GAP_STEPS`, the gap
+    :func:`_filled_on_the_beat` fills when it holds none) are one drive: the one nearer the gap's middle is kept.
+    The closest such pair goes first; drives cut by the clip's edges are left as they are.
+    """
+    if body_step_s is None or len(drives) < 6:
+        return drives
+    drives = sorted(drives, key=lambda d: d.t_beat_s)
+    if turn_share(drives) < TAKING_TURNS:
+        return drives
+    while True:
+        pairs = [i for i in range(1, len(drives) - 2)
+                 if FILL_GAP_STEPS[0] * body_step_s <= drives[i + 2].t_beat_s - drives[i - 1].t_beat_s
+                 <= FILL_GAP_STEPS[1] * body_step_s and not any(d.partial for d in drives[i - 1:i + 3])]
+        if not pairs:
+            return drives
+        i = min(pairs, key=lambda j: drives[j + 1].t_beat_s - drives[j].t_beat_s)
+        middle = (drives[i - 1].t_beat_s + drives[i + 2].t_beat_s) / 2
+        del drives[i if abs(drives[i].t_beat_s - middle) > abs(drives[i + 1].t_beat_s - middle) else i + 1]
 
 
 #: A gap this many steps long (fewest, most) between two drives of a set whose legs take turns has a drive missing
