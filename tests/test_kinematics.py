@@ -260,6 +260,25 @@ def test_a_drive_whose_peak_a_glitch_reads_early_is_no_double_of_the_drive_befor
     assert [d.t_beat_s for d in _one_per_step(twice)] == pytest.approx(beats)
 
 
+def test_a_drive_read_twice_as_the_clip_ends_is_one_drive_cut_by_the_end() -> None:
+    """High knees at 0.3 s a step: the last drive is read twice, 0.1 s apart under both legs' names, the second
+    reading cut by the clip's end (as in randomised renders, seeds 2001 and 2009). It is one drive, and not a whole
+    one. At the start, a cut drive and one 0.12 s after it stay two: the model's first frames read tops late."""
+    left, right = Side.LEFT, Side.RIGHT
+    beats = [0.4 + 0.3 * k for k in range(12)]
+    drives = [KneeDrive(left if k % 2 == 0 else right, 0, 0, 0, t - 0.1, t, t + 0.1, 90.0, 0.0, False, t)
+              for k, t in enumerate(beats)]
+    last = drives[-1]
+    twice = [*drives, replace(last, side=last.side.other, t_peak_s=last.t_peak_s + 0.1, t_top_s=last.t_top_s + 0.1,
+                              peak_thigh_deg=70.0, partial=True)]
+    kept = _one_per_step(twice)
+    assert len(kept) == len(beats)
+    assert kept[-1].partial and kept[-1].t_beat_s == pytest.approx(beats[-1])
+    assert sum(not d.partial for d in kept) == len(beats) - 1
+    first = replace(drives[0], side=right, t_peak_s=0.28, t_top_s=0.28, peak_thigh_deg=95.0, partial=True)
+    assert len(_one_per_step([first, *drives])) == len(beats) + 1
+
+
 def test_two_drives_a_step_apart_with_one_legs_label_are_two_drives() -> None:
     # a pocket run at 0.23 s a step: for a second the model calls the forward thigh left whichever it is, so
     # four drives in a row are left's, each a step after the one before (as in a randomised render at 1.1-1.9 s)
