@@ -14,6 +14,7 @@ a foot already pitched at the wall is measured from where it starts.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -308,12 +309,15 @@ def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
 def _beat_s(t: np.ndarray, pitch: np.ndarray, s: EventSettings) -> float | None:
     """The period of a set of raises (s) as a foot's pitch shows it, None where it shows no clear one.
 
-    It is looked for across the frames where the foot was not read, drawn straight over them.
+    It is looked for across the frames where the foot was not read, drawn straight over them, in a pitch that
+    swings at least as much as raises of ``raise_min_deg`` would (a sine that swings 6 deg varies by 2.1 deg; half
+    that, 3 deg, asked for before, left the beat unseen in sets whose raises the model reads at 5-8 deg).
     """
     seen = ~np.isnan(pitch)
     if seen.sum() < 2:
         return None
-    found = clearest_period(t, np.interp(t, t[seen], pitch[seen]), RAISE_PERIOD_S, 0.5 * s.raise_min_deg, None)
+    least_std = s.raise_min_deg / (2 * np.sqrt(2))
+    found = clearest_period(t, np.interp(t, t[seen], pitch[seen]), RAISE_PERIOD_S, least_std, None)
     return None if found is None else found[0]
 
 
@@ -328,6 +332,40 @@ def _on_the_beat(found: list[HeelRaise], beat_s: float | None) -> list[HeelRaise
         return found
     kept = set(regular_events([r.t_peak_s for r in found], beat_s).tolist())
     return [r for r in found if r.t_peak_s in kept]
+
+
+#: Where a set's beat is clear, a raise the ankle turned less for than ``raise_min_deg`` is still one when it
+#: fills a gap in the beat: a peak of at least this share of ``raise_min_deg`` ...
+FILL_SHARE_OF_MIN = 0.5
+#: ... within this share of a beat of where the gap's beats fall (a gap of k beats, two or more, between two
+#: raises holds k - 1), the gap itself within FILL_OFF_BEAT of a whole number of beats.
+FILL_WITHIN_BEAT = 0.25
+FILL_OFF_BEAT = 0.3
+
+
+def _filled_on_the_beat(found: list[HeelRaise], weak: list[HeelRaise], beat_s: float | None) -> list[HeelRaise]:
+    """Raises with the weak ones (found at a lower prominence) that fill gaps in the set's beat put in.
+
+    The model reads some raises short (an ankle turning 14 deg read turning 5, under the ``raise_min_deg`` a raise
+    is otherwise found by) while the raises either side keep the beat. A gap between two raises of about k beats
+    (k >= 2) has lost k - 1; a weak raise is put in where one of them falls. Only between raises found the usual
+    way, and only where the foot's pitch shows a clear beat: noise keeps no beat, and a peak off it stays out.
+    """
+    if beat_s is None or len(found) < 2 or not weak:
+        return found
+    out = list(found)
+    times = sorted(r.t_peak_s for r in found)
+    for a, b in itertools.pairwise(times):
+        beats = (b - a) / beat_s
+        k = round(beats)
+        if k < 2 or abs(beats - k) > FILL_OFF_BEAT:
+            continue
+        for j in range(1, k):
+            due = a + j * (b - a) / k
+            near = [r for r in weak if abs(r.t_peak_s - due) <= FILL_WITHIN_BEAT * beat_s]
+            if near:
+                out.append(min(near, key=lambda r: abs(r.t_peak_s - due)))
+    return sorted(out, key=lambda r: r.t_peak_s)
 
 
 def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -> list[HeelRaise]:
@@ -353,14 +391,16 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
         # the lower foot lost on many frames reads its glitches as raises: only a clear beat sorts them out
         if lost <= LOST_FOOT_MAX_SHARE or (beat is not None and lost <= LOST_FOOT_RHYTHM_SHARE):
             out += _on_the_beat(found, beat)
-    found = []
+    found, weak = [], []
+    weak_settings = replace(s, raise_min_deg=FILL_SHARE_OF_MIN * s.raise_min_deg)
     for a, b in runs_of(labelled):
         if b - a >= 5 and t[b - 1] > t[a]:
-            found += _raises_in(t, foot.plantarflexion_deg[a:b], foot.heel_thighs[a:b], foot.label, a,
-                                kinematics.thigh_px, s)
+            args = (t, foot.plantarflexion_deg[a:b], foot.heel_thighs[a:b], foot.label, a, kinematics.thigh_px)
+            found += _raises_in(*args, s)
+            weak += _raises_in(*args, weak_settings)
     # (a beat matters from three raises on: fewer have no double to drop)
-    out += _on_the_beat(found, _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s)
-                        if len(found) >= 3 else None)
+    beat = _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s) if len(found) >= 3 else None
+    out += _filled_on_the_beat(_on_the_beat(found, beat), weak, beat)
     out.sort(key=lambda r: r.t_peak_s)
     sides = Counter(r.side for r in out if r.side is not None)
     if sides:
