@@ -21,7 +21,7 @@ from kneedrive_cv.kinematics.events.raises import (
     standing_foot,
 )
 from kneedrive_cv.kinematics.measure import Kinematics, measure_track
-from kneedrive_cv.landmarks import Side
+from kneedrive_cv.landmarks import Side, sided
 from kneedrive_cv.scoring.drills import load_drills
 from kneedrive_cv.scoring.recognise import recognise
 from kneedrive_cv.scoring.rep_metrics import clip_context, drive_metrics
@@ -291,6 +291,27 @@ def test_raises_the_model_reads_short_are_counted_where_they_keep_the_sets_beat(
     short = [r for r in found if round(r.t_peak_s, 1) in weak_at]
     assert all(3.0 < r.plantarflexion_deg < 6.0 for r in short)
     assert all(r.rise_thighs == pytest.approx(0.04, abs=0.01) for r in short)
+
+
+def test_raises_where_a_glitch_of_the_held_thigh_leaves_the_standing_foot_unnamed_are_read_on_the_lower_foot(
+        ) -> None:
+    """Left knee held 1-8 s, the right heel raised once a second; for 0.1 s at 5 s the model draws the held leg on the
+    standing one (as on a randomised calves render at 5.5 s). The frames either side of the glitch are left out
+    of the standing foot (a knee seemed to come down and up), and the raises at 4.5 and 5.5 s reach into them: the
+    lower foot, which needs no labels, counts them, measured whole."""
+    track, _ = build(Athlete(duration_s=9.0, fps=30.0, held=[(Side.LEFT, 1.0, 8.0)], drive_width_s=0.4))
+    raised = with_heel_raises(track, [2.5, 3.5, 4.5, 5.5, 6.5], 0.2 * 120.0, half_width_s=0.3, side=Side.RIGHT)
+    lm = raised.landmarks_px.copy()
+    glitch = np.flatnonzero((raised.t_s >= 5.0) & (raised.t_s < 5.1))
+    for part in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+        lm[glitch, int(sided(Side.LEFT, part))] = lm[glitch, int(sided(Side.RIGHT, part))]
+    k = measure_track(raised.replace(landmarks_px=lm))
+    foot = standing_foot(k, EventSettings())
+    assert np.isnan(foot.plantarflexion_deg[(k.t_s > 4.6) & (k.t_s < 5.4)]).all()  # unnamed around the glitch
+    found = detect_events(k, travelling=False).raises
+    assert [round(r.t_peak_s, 1) for r in found] == [2.5, 3.5, 4.5, 5.5, 6.5]
+    assert [r.rise_thighs for r in found] == pytest.approx([0.2] * 5, abs=0.02)
+    assert all(r.side is Side.RIGHT for r in found)
 
 
 def test_a_raise_read_twice_is_one_raise() -> None:
