@@ -539,8 +539,14 @@ def _checked(times: list[float], step_s: float | None, source: str, what: str) -
                                      f"{MIN_EVENTS} unless every one is on the beat)")
     period_s, coherence = rhythm(kept, step_s or float(np.median(np.diff(kept))))
     rate = _rate_over_the_steps(kept, period_s)
-    steady = coherence >= STEADY_COHERENCE  # a short set (a wall drill's four drives) right on the beat
+    # a short set (a wall drill's four drives) right on the beat, none missed between them: four or five events
+    # with beats missed between them (a runner seen in two short stretches) line up on some period too easily
+    missed = int(np.sum(np.maximum(np.round(np.diff(kept) / period_s) - 1, 0)))
+    steady = coherence >= STEADY_COHERENCE and missed == 0
     if not steady and (len(kept) * coherence ** 2 < RHYTHM_MIN_Z or len(kept) < MIN_EVENTS):
+        if coherence >= STEADY_COHERENCE:
+            return Cadence(None, source, f"{len(kept)} {what} with {missed} beats missed between them (at "
+                                         f"{rate:.0f} per minute): too few to show a rhythm")
         return Cadence(None, source, f"{len(kept)} {what} scattered across the clip, keeping no rhythm "
                                      f"(coherence {coherence:.2f} at {rate:.0f} per minute)")
     if rate > MAX_STEP_SPM:
