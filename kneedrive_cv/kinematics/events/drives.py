@@ -534,8 +534,8 @@ def _without_squeezed(drives: list[KneeDrive], body_step_s: float | None = None)
 def _one_in_a_two_step_gap(drives: list[KneeDrive], body_step_s: float | None) -> list[KneeDrive]:
     """Drives with one of two found between drives two steps apart dropped, while the legs take turns.
 
-    The model can read one drive of a half-hidden leg as two peaks either side of its top, a third to four
-    fifths of a step apart, often under both legs' names: too far apart for :func:`_one_per_step` to call them one
+    The model can read one drive of a half-hidden leg as two peaks either side of its top, half a step to four
+    fifths of one apart, often under both legs' names: too far apart for :func:`_one_per_step` to call them one
     drive read twice, and each far from the other drives. Where the body keeps a known step (``body_step_s``),
     two drives whose neighbours either side are two steps apart (:data:`FILL_GAP_STEPS`, the gap
     :func:`_filled_on_the_beat` fills when it holds none) are one drive: the one nearer the gap's middle is kept.
