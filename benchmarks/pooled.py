@@ -2,7 +2,7 @@
 
 Each set (`recognition.py` with its own `--seed-base`) is a few dozen clips of each drill, where one clip moves a
 drill's rate by several points; pooled, the same figures rest on all of them. Reads the JSON results (by default
-the five committed sets), prints per drill: drill right, reps exact (and with a drive at the clip's edge counted
+the six committed sets), prints per drill: drill right, reps exact (and with a drive at the clip's edge counted
 either way), cadence within 2 %; writes the table to `results/recognition_pooled.txt`. Nothing is analysed again.
 
     .venv/bin/python benchmarks/pooled.py
@@ -20,7 +20,7 @@ from common import ROOT, Report
 
 RESULTS = ROOT / "benchmarks" / "results"
 SETS = ("recognition.json", "recognition_seeds1000.json", "recognition_seeds2000.json", "recognition_seeds3000.json",
-        "recognition_seeds4000.json")
+        "recognition_seeds4000.json", "recognition_seeds5000.json")
 
 
 def pct(part: int, whole: int) -> str:
@@ -29,7 +29,7 @@ def pct(part: int, whole: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sets", nargs="*", type=Path, help="results JSONs (default: the five committed sets)")
+    parser.add_argument("sets", nargs="*", type=Path, help="results JSONs (default: the six committed sets)")
     parser.add_argument("--out", type=Path, default=RESULTS / "recognition_pooled.txt", help="table written here")
     args = parser.parse_args()
     paths = args.sets or [RESULTS / name for name in SETS]
