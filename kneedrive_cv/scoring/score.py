@@ -127,7 +127,7 @@ def _set_faults(drill: Drill, reps: list[ScoredRep], cadence: float | None, even
             and cadence < drill.cadence_min_spm * (1 - CADENCE_MARGIN)):
         out.append(Fault("slow_cadence", book.cue("slow_cadence"),
                          f"{cadence:.0f} steps/min, under {drill.cadence_min_spm:.0f} ({cadence / 60:.1f} per s)"))
-    change = rate_change([d.t_beat_s for d in events.complete_drives])
+    change = rate_change([d.t_rate_s for d in events.complete_drives])
     falling = False
     if change is not None:
         findings["cadence_change_over_set"] = round(change, 3)

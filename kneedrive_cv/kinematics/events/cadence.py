@@ -589,7 +589,7 @@ def counted_events(events: Events, source: str | None) -> tuple[list[float], str
     elif what.startswith("heel raises"):
         found, name = [r.t_peak_s for r in events.raises], "raises"
     elif what.startswith("knee drives"):
-        found, name = [d.t_beat_s for d in events.drives], "drives"
+        found, name = [d.t_rate_s for d in events.drives], "drives"
     else:
         return None
     return sorted(t for t in found if math.isfinite(t)), name
@@ -662,8 +662,8 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
     the pooled one differs from it by more than LEGS_DISAGREE or is not measured. The legs' labels swapping for a
     while break each leg's rhythm, not the pooled one, which is then kept.
     """
-    ordered = sorted(drives, key=lambda d: d.t_beat_s)
-    times = [d.t_beat_s for d in ordered]
+    ordered = sorted(drives, key=lambda d: d.t_rate_s)
+    times = [d.t_rate_s for d in ordered]
     pooled = _checked(times, typical_interval_s(times), source, "knee drives")
     if len(ordered) < 2:
         return pooled
@@ -671,7 +671,7 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
         return pooled
     legs = []
     for side in Side:
-        own = [d.t_beat_s for d in ordered if d.side is side]
+        own = [d.t_rate_s for d in ordered if d.side is side]
         legs.append(_checked(own, typical_interval_s(own), source, "knee drives").spm)
     if any(x is None for x in legs):
         return pooled

@@ -28,7 +28,12 @@ class KneeDrive:
     """One knee drive: the thigh swinging up from its low point to a peak and back.
 
     ``partial`` drives were already under way when the clip started, or not finished when it ended.
-    ``t_top_s`` is the middle of the drive's top (see :func:`top_centre`); rates are counted from it.
+    ``t_top_s`` is the middle of the drive's top (see :func:`top_centre`); drives are spaced by it (read twice,
+    squeezed, missing). ``t_mid_s`` is the middle of its swing at half height, where the thigh moves fastest: rates
+    are counted from it (:attr:`t_rate_s`). The pose model reads a thigh near the trunk short or loses it for a few
+    frames (a wall drill's knee driven above the horizontal at a 55 deg lean), which moves the top's middle by up
+    to 0.1 s; the half-height crossings either side, read on a steep swing, move least (on the randomised renders:
+    two wall drills' cadences measured right that were scattered, none lost; counts unchanged).
     ``least_peak_deg``: where the model lost the leg at the top (``peak_thigh_deg`` is then NaN), the highest the
     thigh was read either side of it: the drive reached at least that.
     """
@@ -45,11 +50,17 @@ class KneeDrive:
     partial: bool
     t_top_s: float = float("nan")
     least_peak_deg: float = float("nan")
+    t_mid_s: float = float("nan")
 
     @property
     def peak_seen_deg(self) -> float:
         """The peak thigh angle, or the least it reached where the top was hidden (NaN where neither is known)."""
         return self.peak_thigh_deg if np.isfinite(self.peak_thigh_deg) else self.least_peak_deg
+
+    @property
+    def t_rate_s(self) -> float:
+        """When the drive is timed for a rate: the middle of its swing at half height, else :attr:`t_beat_s`."""
+        return self.t_mid_s if np.isfinite(self.t_mid_s) else self.t_beat_s
 
     @property
     def t_beat_s(self) -> float:
@@ -100,7 +111,9 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
                                                        float(height[ip]), bool(partial),
-                                                       top_centre(seg, t[a:b], int(lo), int(p), int(hi)))))
+                                                       top_centre(seg, t[a:b], int(lo), int(p), int(hi)),
+                                                       t_mid_s=top_centre(seg, t[a:b], int(lo), int(p), int(hi),
+                                                                          MID_SHARE))))
         _cut_by_the_edges(t, theta, low, found)
     kept = {side: _without_impossible_dips(_one_per_swing(found), _raw_thigh(kinematics, side), t, low_of[side])
             for side, found in per_side.items()}
@@ -158,17 +171,21 @@ def _scissor_checked(scissor_step_s: float | None, drives: list[KneeDrive]) -> f
 #: The top of a drive: where the thigh is within this share of its rise (from the lower of its start and end) of
 #: its peak.
 TOP_SHARE = 0.2
+#: A drive's swing is timed for its rate where the thigh is this share of the way down from its peak to the lower
+#: of its start and end (:attr:`KneeDrive.t_mid_s`).
+MID_SHARE = 0.5
 
 
-def top_centre(seg: np.ndarray, ts: np.ndarray, lo: int, p: int, hi: int) -> float:
+def top_centre(seg: np.ndarray, ts: np.ndarray, lo: int, p: int, hi: int, share: float = TOP_SHARE) -> float:
     """The middle of a drive's top (seconds): halfway between where the thigh rises into it and falls out of it.
 
     A knee held at the top for a moment (a wall drill's drive) has a flat peak whose highest frame falls anywhere
     on it, a frame of noise deciding (0.1 s off at 60 fps, 2-3 % of a wall drill's rate over a few drives); the
     crossings either side, read between frames, place the drive to a few milliseconds. A sharp peak's top is
-    its peak. NaN where the top is not seen whole (the series cut, or unseen, on either side).
+    its peak. NaN where the top is not seen whole (the series cut, or unseen, on either side). ``share``: how far
+    down from the peak the crossings are taken (MID_SHARE: the swing's middle, :attr:`KneeDrive.t_mid_s`).
     """
-    level = seg[p] - TOP_SHARE * (seg[p] - min(seg[lo], seg[hi]))
+    level = seg[p] - share * (seg[p] - min(seg[lo], seg[hi]))
 
     def cross(i: int, step: int) -> float:
         while lo <= i + step <= hi and seg[i + step] >= level:
@@ -383,7 +400,7 @@ def _one_drive_of_two(d0: KneeDrive, d1: KneeDrive, first_higher: bool) -> KneeD
     top = d0 if first_higher else d1
     seen = [x for x in (d0.peak_thigh_deg, d1.peak_thigh_deg) if np.isfinite(x)]
     return replace(top, i_start=d0.i_start, t_start_s=d0.t_start_s, i_end=d1.i_end, t_end_s=d1.t_end_s,
-                   peak_thigh_deg=float("nan"), peak_knee_height=float("nan"),
+                   peak_thigh_deg=float("nan"), peak_knee_height=float("nan"), t_mid_s=float("nan"),
                    least_peak_deg=max(seen) if seen else float("nan"))
 
 
