@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -282,15 +283,30 @@ LOST_FOOT_RHYTHM_SHARE = 0.3
 RAISE_PERIOD_S = (0.4, 2.5)
 
 
-def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray, s: EventSettings,
-                   mixed: bool = True) -> list[tuple[int, int, LowerFoot, float]]:
+def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
+                   s: EventSettings) -> list[tuple[int, int, LowerFoot, float]]:
     """Stretches ``[a, b)`` of a knee kept up, clear of it coming up or down, whose standing foot is mostly unnamed.
 
     Each comes with the lower foot, to be read there instead, and the share of its frames where the model lost
-    that foot too (:attr:`LowerFoot.foot_lost`). ``mixed`` False: the other stretches, whose standing foot is
-    mostly named but not on every frame (the held thigh read dipping for a moment, the labels swapped for a
-    while): their holes are read on the lower foot (:func:`heel_raises`).
+    that foot too (:attr:`LowerFoot.foot_lost`).
     """
+    return _held_stretches(kinematics, labelled, s, lambda named: bool(np.mean(named) < LABELLED_MIN_SHARE))
+
+
+def named_holds_with_holes(kinematics: Kinematics, labelled: np.ndarray,
+                           s: EventSettings) -> list[tuple[int, int, LowerFoot, float]]:
+    """The other stretches of a knee kept up: the standing foot mostly named, but not on every frame.
+
+    The held thigh read dipping for a moment, or the labels swapped for a while, leave the frames around it
+    unnamed; :func:`heel_raises` reads a raise reaching into them on the lower foot. As :func:`mixed_up_holds`.
+    """
+    return _held_stretches(kinematics, labelled, s,
+                           lambda named: bool(np.mean(named) >= LABELLED_MIN_SHARE and not named.all()))
+
+
+def _held_stretches(kinematics: Kinematics, labelled: np.ndarray, s: EventSettings,
+                    wanted: Callable[[np.ndarray], bool]) -> list[tuple[int, int, LowerFoot, float]]:
+    """Stretches of a knee kept up, clear of it coming up or down, whose frames' ``labelled`` flags are ``wanted``."""
     knee_up = knee_kept_up(kinematics, s)
     if knee_up is None:
         return []
@@ -299,8 +315,7 @@ def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray, s: EventSetting
     for a, b in runs_of(knee_up):
         keep = (t >= t[a] + s.raise_clear_s) & (t <= t[b - 1] - s.raise_clear_s)
         inside = np.flatnonzero(keep[a:b]) + a
-        if len(inside) >= 5 and (np.mean(labelled[inside]) < LABELLED_MIN_SHARE) == mixed and (
-                mixed or not labelled[inside].all()):
+        if len(inside) >= 5 and wanted(labelled[inside]):
             stretches.append(inside)
     low = lower_foot(kinematics, s, knee_up) if stretches else None  # the feet's series cost most: only where needed
     if low is None:
@@ -424,7 +439,7 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
     beat = _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s) if len(found) >= 3 else None
     named = _filled_on_the_beat(_on_the_beat(found, beat), weak, beat)
     apart = 0.6 * beat if beat is not None else s.raise_min_interval_s
-    for a, b, low, lost in mixed_up_holds(kinematics, labelled, s, mixed=False):
+    for a, b, low, lost in named_holds_with_holes(kinematics, labelled, s):
         if lost > LOST_FOOT_MAX_SHARE:
             continue
         named += [r for r in _lower_foot_raises(t, low, a, b, kinematics.thigh_px, s)
