@@ -1213,6 +1213,35 @@ def test_feet_landing_in_turn_on_the_beat_outvote_a_bounce_read_at_the_stride(st
     assert cadence == pytest.approx(200.0, rel=0.01) and source == "foot contacts"
 
 
+def test_a_bounce_read_once_a_stride_is_told_by_the_thighs_scissor() -> None:
+    """A piston run at 0.25 s a step (240 a minute) whose hips are read higher on one leg's steps, so they bounce
+    once a stride (as on a randomised piston run, seed 5016), and whose contacts are found with steps missed and
+    labels wrong (not taking turns on the beat). The bounce read at 120 a minute made the contacts look counted
+    twice over, and 120 was given. The angle between the thighs opens once a step whichever leg is which: twice a
+    bounce, so the bounce read a stride, and the contacts are counted against half of it."""
+    track, _ = build(Athlete(drives=alternating(20, 0.25, 0.25), fps=60.0, duration_s=5.5, drive_width_s=0.08,
+                             peak_thigh_deg=70.0))
+    lm = track.landmarks_px.copy()
+    lm[:, :, 1] += (8.0 * np.cos(2 * np.pi * 2.0 * track.t_s))[:, None].astype(np.float32)  # once a stride
+    # the legs' labels trade for stretches of 0.2-0.6 s (the far leg hidden): each thigh's own swing keeps no period
+    swapped = np.isin(np.floor(track.t_s / 0.37).astype(int) % 3, (1,))
+    legs = [int(sided(side, part)) for part in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX") for side in Side]
+    pairs = list(zip(legs[::2], legs[1::2], strict=True))
+    for left, right in pairs:
+        lm[np.ix_(swapped, [left, right])] = lm[np.ix_(swapped, [right, left])]
+    k = measure_track(track.replace(landmarks_px=lm))
+    rate, strength = bounce_rate_per_min(k) or (0.0, 0.0)
+    assert rate == pytest.approx(120.0, rel=0.03) and strength > 0.5
+    assert swing_rate_per_min(k) is None and body_step_rate(k) is None
+    assert scissor_step_s(k) == pytest.approx(0.25, rel=0.03)
+    found = [0, 1, 2, 4, 6, 8, 9, 10, 12, 14, 16, 17, 18]  # steps (0.25 s apart) found
+    sides = "RLLRRLLRRRLLR"
+    steps = [FootContact(Side.RIGHT if x == "R" else Side.LEFT, 0, 0, 0.5 + 0.25 * i, float("nan"))
+             for i, x in zip(found, sides, strict=True)]
+    cadence, source = clip_cadence(CadenceFrom.CONTACTS, Events((), tuple(steps), (), "test"), k)
+    assert cadence == pytest.approx(240.0, rel=0.01), source
+
+
 @pytest.mark.parametrize("missed", [None, 12])
 def test_a_drifting_cadence_is_its_average_not_one_ends(missed: int | None) -> None:
     """A runner slowing from 0.26 s a step to 0.32 s over 26 steps keeps 206.9 a minute on average.

@@ -410,7 +410,7 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
     running rate too slow to be real time is given only when the whole body keeps it (a slow-motion clip).
     """
     times = [c.t_on_s for c in contacts if np.isfinite(c.t_on_s)]
-    bounce = bounce_rate_per_min(kinematics) if kinematics is not None else None
+    bounce = _bounce_at_the_step(kinematics) if kinematics is not None else None
     step_s = _step_s(contacts, bounce)
     if step_s is None:
         return _slowed(kinematics) or Cadence(None, "foot contacts",
@@ -437,6 +437,23 @@ def step_cadence(contacts: list[FootContact] | tuple[FootContact, ...], kinemati
                                              "neither the hips' bounce nor both feet keep that rhythm: steps were "
                                              "missed, so no cadence is given")
     return cadence
+
+
+def _bounce_at_the_step(kinematics: Kinematics) -> tuple[float, float] | None:
+    """The hips' bounce (:func:`bounce_rate_per_min`), at twice its rate where it was read once a stride.
+
+    A far leg hidden behind the body every other step can leave the hips read higher on one leg's steps than the
+    other's, and the bounce then keeps the stride. The angle between the thighs opens once a step whichever leg
+    is which (:func:`scissor_step_s`): where it opens twice per bounce (within BOUNCE_AGREES), the bounce read a
+    stride, and its rate is doubled.
+    """
+    bounce = bounce_rate_per_min(kinematics)
+    if bounce is None:
+        return None
+    scissor = scissor_step_s(kinematics)
+    if scissor is not None and abs(2 * scissor * bounce[0] / 60.0 - 1) <= BOUNCE_AGREES:
+        return 2 * bounce[0], bounce[1]
+    return bounce
 
 
 def _slowed(kinematics: Kinematics | None) -> Cadence | None:
