@@ -367,7 +367,7 @@ def test_no_running_cadence_is_shown_where_the_clips_cadence_is_not_measured(syn
     # the cadence plot shows the drives the body's rhythm overruled, beside the clip's figure
     times, what = cadence_events(body)
     assert what == "drives" and len(times) == len(result.events.drives) >= 8
-    np.testing.assert_allclose(times, sorted(d.t_beat_s for d in result.events.drives))
+    np.testing.assert_allclose(times, sorted(d.t_rate_s for d in result.events.drives))  # as the rate times them
 
 
 def test_an_hdr_clip_gets_an_sdr_overlay(tmp_path: Path) -> None:
