@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from kneedrive_cv.synth.truth import drives_seen_whole, drives_seen_whole_range
+from kneedrive_cv.synth.truth import _edge_gaps, drives_seen_whole, drives_seen_whole_range, edge_tolerance_s
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +75,32 @@ def rep_counts(result: Any, truth: dict[str, Any]) -> dict[str, Any]:
         return {"count_basis": "reps scored", "count_got": len(result.reps), "count_want": 0}
     return {"count_basis": "complete drives", "count_got": len(result.events.complete_drives),
             "count_want": drives_seen_whole(truth), "count_want_range": drives_seen_whole_range(truth),
-            **inner_drive_counts(result, truth)}
+            **inner_drive_counts(result, truth), "edge_calls": edge_calls(result, truth)}
+
+
+def edge_calls(result: Any, truth: dict[str, Any]) -> list[list[Any]]:
+    """Each true drive the clip's edge comes close to deciding, called whole or cut by the truth and by the analysis.
+
+    A drive is close when the level that decides it (:func:`~kneedrive_cv.synth.truth.drives_seen_whole`) is
+    crossed within :func:`~kneedrive_cv.synth.truth.edge_tolerance_s` of the clip's start or end, inside or out:
+    a coin toss for any measurement timed to a frame or two. Each is matched to the analysis's drive nearest its
+    peak, within half the truth's usual interval. One row each: [edge ("start", "end"), truth whole (bool), the
+    analysis' call ("whole", "cut", or "missing")].
+    """
+    peaks = sorted(d["t_peak_s"] for d in truth["knee_drives"])
+    half = 0.5 * float(np.median(np.diff(peaks))) if len(peaks) >= 2 else 0.25
+    tolerance = edge_tolerance_s(truth)
+    out: list[list[Any]] = []
+    for drive in truth["knee_drives"]:
+        gaps = _edge_gaps(truth, drive)
+        for edge, gap in zip(("start", "end"), gaps, strict=True):
+            if not abs(gap) <= tolerance:
+                continue
+            near = [d for d in result.events.drives if abs(d.t_peak_s - drive["t_peak_s"]) <= half]
+            ours = min(near, key=lambda d: abs(d.t_peak_s - drive["t_peak_s"])) if near else None
+            call = "missing" if ours is None else "cut" if ours.partial else "whole"
+            out.append([edge, bool(all(g <= 0 for g in gaps)), call])
+    return out
 
 
 

@@ -3,7 +3,8 @@
 Each set (`recognition.py` with its own `--seed-base`) is a few dozen clips of each drill, where one clip moves a
 drill's rate by several points; pooled, the same figures rest on all of them. Reads the JSON results (by default
 the six committed sets), prints per drill: drill right, reps exact (and with a drive at the clip's edge counted
-either way), cadence within 2 %; writes the table to `results/recognition_pooled.txt`. Nothing is analysed again.
+either way), cadence within 2 %, and how the drives the clip's edges come close to deciding were called; writes the
+table to `results/recognition_pooled.txt`. Nothing is analysed again.
 
     .venv/bin/python benchmarks/pooled.py
     .venv/bin/python benchmarks/pooled.py results/recognition.json my_set.json --out /tmp/pooled.txt
@@ -34,6 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     paths = args.sets or [RESULTS / name for name in SETS]
     tally: dict[str, Counter[str]] = defaultdict(Counter)
+    edges: dict[str, Counter[str]] = defaultdict(Counter)
     hashes, clips = set(), 0
     for path in paths:
         result = json.loads(path.read_text())
@@ -48,6 +50,10 @@ def main() -> None:
             if clip["truth_drill"] != "none":
                 row["exact"] += bool(clip["count_exact"])
                 row["edges"] += bool(clip["count_right_at_edges"])
+                for edge, whole, call in clip.get("edge_calls") or []:
+                    key = f"{edge}, truth {'whole' if whole else 'cut'}"
+                    edges[key]["drives"] += 1
+                    edges[key]["same"] += call == ("whole" if whole else "cut")
             if clip.get("cadence_right") is not None:
                 row["cadence_n"] += 1
                 row["cadence"] += bool(clip["cadence_right"])
@@ -74,6 +80,9 @@ def main() -> None:
            f", {pct(drills['edges'], n).strip()} either way at the edges")
     report(f"non-drill clips given a drill: {pct(none['n'] - none['right'], none['n']).strip()}; "
            f"cadence within 2 % on {pct(*cadence).strip()} of the clips with one")
+    if edges:
+        report("drives whose deciding level the clip's edge falls within 2 frames of, called the truth's way: "
+               + "; ".join(f"{key} {pct(t['same'], t['drives']).strip()}" for key, t in sorted(edges.items())))
     args.out.write_text(report.buffer.getvalue())
     print(f"table in {args.out}")
 

@@ -220,8 +220,23 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "inner_count_exact": _share([None if r.get("inner_want") is None else r["inner_got"] == r["inner_want"]
                                          for r in drills]),
             "cadence_within_2pct": _share([r["cadence_right"] for r in rows]),
+            "edge_calls": edge_call_tally(drills),
             "panning": {"clips": len(panning), "cadence_within_2pct": _share([r["cadence_right"] for r in panning]),
                         "count_exact": _share([r["count_exact"] for r in panning if r["truth_drill"] != "none"])}}
+
+
+def edge_call_tally(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """The drives the clip's edge comes close to deciding (:func:`common.edge_calls`), by edge and truth: how many,
+    and how many the analysis called the same way."""
+    tally: dict[str, dict[str, int]] = {}
+    for r in rows:
+        for edge, whole, call in r.get("edge_calls") or []:
+            key = f"{edge}, truth {'whole' if whole else 'cut'}"
+            t = tally.setdefault(key, {"drives": 0, "called_the_same": 0, "missing": 0})
+            t["drives"] += 1
+            t["called_the_same"] += call == ("whole" if whole else "cut")
+            t["missing"] += call == "missing"
+    return dict(sorted(tally.items()))
 
 
 # ---------------------------------------------------------------- printing
@@ -259,6 +274,9 @@ def print_summary(say: Report, title: str, s: dict[str, Any]) -> None:
     if s["count_right_at_edges"]["n"]:
         say("reps exact, a drive whose 15 % level the clip's edge falls within 2 frames (0.04 s or more) of, "
             f"inside or out, counted either way: {_pct(s['count_right_at_edges'])}")
+    if s.get("edge_calls"):
+        calls = "; ".join(f"{key} {t['called_the_same']}/{t['drives']}" for key, t in s["edge_calls"].items())
+        say("drives whose deciding level the clip's edge falls within 2 frames of, called the truth's way: " + calls)
     if s["inner_count_exact"]["n"]:
         say(f"drives more than {EDGE_WINDOW_S} s from the clip's edges counted exactly: {_pct(s['inner_count_exact'])}")
     p = s["panning"]
