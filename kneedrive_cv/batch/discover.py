@@ -38,7 +38,7 @@ import csv
 import functools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
@@ -186,31 +186,29 @@ def _slow_motion(cell: str, where: str) -> float:
     """A manifest's ``slow_motion`` cell as a factor (1 when empty); raise a ConfigError naming the line."""
     from kneedrive_cv.video import check_slow_motion
 
-    if not cell:
-        return 1.0
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ConfigError(f"{where}: slow_motion '{cell}' is not a number; expected how many times slower than "
-                          "real life the clip plays, e.g. 8.") from None
-    try:
-        return check_slow_motion(value)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}.") from exc
+    factor = _number(cell, where, "slow_motion", "how many times slower than real life the clip plays, e.g. 8",
+                     check_slow_motion)
+    return 1.0 if factor is None else factor
 
 
 def _height(cell: str, where: str) -> float | None:
     """A manifest's ``height_cm`` cell as a height (None when empty); raise a ConfigError naming the line."""
     from kneedrive_cv.kinematics.distances import check_height
 
+    return _number(cell, where, "height_cm", "centimetres, e.g. 178", check_height)
+
+
+def _number(cell: str, where: str, column: str, expected: str, check: Callable[[float], float | None]
+            ) -> float | None:
+    """A manifest's number cell (None when empty), passed through ``check``; a ConfigError naming the line."""
     if not cell:
         return None
     try:
         value = float(cell)
     except ValueError:
-        raise ConfigError(f"{where}: height_cm '{cell}' is not a number; expected centimetres, e.g. 178.") from None
+        raise ConfigError(f"{where}: {column} '{cell}' is not a number; expected {expected}.") from None
     try:
-        return check_height(value)
+        return check(value)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}.") from exc
 
