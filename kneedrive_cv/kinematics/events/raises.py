@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -290,23 +289,21 @@ def mixed_up_holds(kinematics: Kinematics, labelled: np.ndarray,
     Each comes with the lower foot, to be read there instead, and the share of its frames where the model lost
     that foot too (:attr:`LowerFoot.foot_lost`).
     """
-    return _held_stretches(kinematics, labelled, s, lambda named: bool(np.mean(named) < LABELLED_MIN_SHARE))
+    return [(a, b, low, lost) for a, b, low, lost, named in unnamed_holds(kinematics, labelled, s)
+            if named < LABELLED_MIN_SHARE]
 
 
-def named_holds_with_holes(kinematics: Kinematics, labelled: np.ndarray,
-                           s: EventSettings) -> list[tuple[int, int, LowerFoot, float]]:
-    """The other stretches of a knee kept up: the standing foot mostly named, but not on every frame.
+def unnamed_holds(kinematics: Kinematics, labelled: np.ndarray,
+                  s: EventSettings) -> list[tuple[int, int, LowerFoot, float, float]]:
+    """Stretches ``[a, b)`` of a knee kept up, clear of it coming up or down, whose standing foot is ever unnamed.
 
-    The held thigh read dipping for a moment, or the labels swapped for a while, leave the frames around it
-    unnamed; :func:`heel_raises` reads a raise reaching into them on the lower foot. As :func:`mixed_up_holds`.
+    Each comes with the lower foot, the share of its frames the model lost that foot on, and the share the labels
+    name the standing foot on.
+    Mostly unnamed (under LABELLED_MIN_SHARE): the model mixed the legs up, and the stretch is read on the lower
+    foot (:func:`mixed_up_holds`). Mostly named: the held thigh read dipping for a moment, or the labels swapped
+    for a while, left the frames around it unnamed, and :func:`heel_raises` reads a raise reaching into them on
+    the lower foot.
     """
-    return _held_stretches(kinematics, labelled, s,
-                           lambda named: bool(np.mean(named) >= LABELLED_MIN_SHARE and not named.all()))
-
-
-def _held_stretches(kinematics: Kinematics, labelled: np.ndarray, s: EventSettings,
-                    wanted: Callable[[np.ndarray], bool]) -> list[tuple[int, int, LowerFoot, float]]:
-    """Stretches of a knee kept up, clear of it coming up or down, whose frames' ``labelled`` flags are ``wanted``."""
     knee_up = knee_kept_up(kinematics, s)
     if knee_up is None:
         return []
@@ -315,13 +312,13 @@ def _held_stretches(kinematics: Kinematics, labelled: np.ndarray, s: EventSettin
     for a, b in runs_of(knee_up):
         keep = (t >= t[a] + s.raise_clear_s) & (t <= t[b - 1] - s.raise_clear_s)
         inside = np.flatnonzero(keep[a:b]) + a
-        if len(inside) >= 5 and wanted(labelled[inside]):
+        if len(inside) >= 5 and not labelled[inside].all():
             stretches.append(inside)
     low = lower_foot(kinematics, s, knee_up) if stretches else None  # the feet's series cost most: only where needed
     if low is None:
         return []
-    return [(int(inside[0]), int(inside[-1]) + 1, low, float(np.mean(low.foot_lost[inside])))
-            for inside in stretches]
+    return [(int(inside[0]), int(inside[-1]) + 1, low, float(np.mean(low.foot_lost[inside])),
+             float(np.mean(labelled[inside]))) for inside in stretches]
 
 
 def _beat_s(t: np.ndarray, pitch: np.ndarray, s: EventSettings) -> float | None:
@@ -421,7 +418,10 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
     foot = standing_foot(kinematics, s)
     labelled = ~np.isnan(foot.plantarflexion_deg) & ~np.isnan(foot.heel_thighs)
     out: list[HeelRaise] = []
-    for a, b, low, lost in mixed_up_holds(kinematics, labelled, s):
+    held = unnamed_holds(kinematics, labelled, s)
+    for a, b, low, lost, named_share in held:
+        if named_share >= LABELLED_MIN_SHARE:
+            continue
         labelled[a:b] = False
         found = _lower_foot_raises(t, low, a, b, kinematics.thigh_px, s)
         beat = _beat_s(t[a:b], low.pitch_deg[a:b], s) if found else None
@@ -439,8 +439,8 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
     beat = _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s) if len(found) >= 3 else None
     named = _filled_on_the_beat(_on_the_beat(found, beat), weak, beat)
     apart = 0.6 * beat if beat is not None else s.raise_min_interval_s
-    for a, b, low, lost in named_holds_with_holes(kinematics, labelled, s):
-        if lost > LOST_FOOT_MAX_SHARE:
+    for a, b, low, lost, named_share in held:
+        if named_share < LABELLED_MIN_SHARE or lost > LOST_FOOT_MAX_SHARE:
             continue
         named += [r for r in _lower_foot_raises(t, low, a, b, kinematics.thigh_px, s)
                   if not labelled[r.i_start:r.i_end + 1].all()  # reaching into the frames the labels left out
