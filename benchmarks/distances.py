@@ -64,7 +64,9 @@ def settings_for(drill: str, stature: float, size: tuple[int, int], fps: float, 
     slope = float(np.polyfit(t, p.program.motion.pelvis[:, 0], 1)[0]) * p.scale  # px/s
     across = slope * float(t[-1]) / size[0]
     start = 0.5 - across / 2
-    return dataclasses.replace(base, camera=dataclasses.replace(base.camera, cross=(start, start + across)))
+    camera = base.camera
+    assert camera is not None  # made just above
+    return dataclasses.replace(base, camera=dataclasses.replace(camera, cross=(start, start + across)))
 
 
 def truth_figures(drill: str, settings: RenderSettings, spans: list[tuple[int, int, int, str]]) -> dict[str, Any]:
