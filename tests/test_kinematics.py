@@ -1033,6 +1033,25 @@ def test_the_body_keeps_its_step_rate_whichever_way_the_hips_are_read(steps_a_bo
     assert body_step_rate(running(0.4, bounce=False)) is None  # the thighs alone are not enough
 
 
+@pytest.mark.parametrize(("scissor_s", "expected"), [(0.5618, None), (None, 212.9), (1.124, 212.9)])
+def test_a_swing_read_twice_a_stride_does_not_double_a_bounce_the_scissor_keeps(
+        monkeypatch: pytest.MonkeyPatch, scissor_s: float | None, expected: float | None) -> None:
+    """A blurred walker (a randomised render, seed 6009, 107 steps a minute): each thigh's read angle dips once a
+    step, so the thighs' swing gives 213 a minute, and the hips bounce at 106 a minute, once a step. Doubled, the
+    bounce agreed with the swing and 213 overruled the contacts' 112. The angle between the thighs opens once a
+    bounce (0.56 s): the bounce is a step, and the body gives no rate. Where the scissor says nothing, or opens once
+    a stride, the bounce may still be one a stride."""
+    from kneedrive_cv.kinematics.events import cadence
+    monkeypatch.setattr(cadence, "swing_rate_per_min", lambda k: (212.95, 0.40))
+    monkeypatch.setattr(cadence, "bounce_rate_per_min", lambda k: (106.35, 0.47))
+    monkeypatch.setattr(cadence, "scissor_step_s", lambda k: scissor_s)
+    k = running(0.56)
+    if expected is None:
+        assert body_step_rate(k) is None
+    else:
+        assert body_step_rate(k) == pytest.approx(expected, rel=0.002)
+
+
 def test_drives_the_model_reads_early_late_and_twice_give_the_bodys_step_rate() -> None:
     """High knees at 150 steps/min (a drive every 0.4 s, legs in turn), the far leg half hidden: the drives as found
     on a randomised render (seed 22), its far leg's peaks read up to 0.1 s early and two low peaks of the labels
