@@ -2,7 +2,7 @@
 
 Each set (`recognition.py` with its own `--seed-base`) is a few dozen clips of each drill, where one clip moves a
 drill's rate by several points; pooled, the same figures rest on all of them. Reads the JSON results (by default
-the six committed sets), prints per drill: drill right, reps exact (and with a drive at the clip's edge counted
+every committed set), prints per drill: drill right, reps exact (and with a drive at the clip's edge counted
 either way), cadence within 2 %, and how the drives the clip's edges come close to deciding were called; writes the
 table to `results/recognition_pooled.txt`. Nothing is analysed again.
 
@@ -20,8 +20,12 @@ from pathlib import Path
 from common import ROOT, Report
 
 RESULTS = ROOT / "benchmarks" / "results"
-SETS = ("recognition.json", "recognition_seeds1000.json", "recognition_seeds2000.json", "recognition_seeds3000.json",
-        "recognition_seeds4000.json", "recognition_seeds5000.json")
+
+
+def committed_sets() -> list[Path]:
+    """Every set the benchmark wrote to results/: the first (seeds 0 and up), then the others by first seed."""
+    later = sorted(RESULTS.glob("recognition_seeds*.json"), key=lambda p: int(p.stem.removeprefix("recognition_seeds")))
+    return [RESULTS / "recognition.json", *later]
 
 
 def pct(part: int, whole: int) -> str:
@@ -30,10 +34,10 @@ def pct(part: int, whole: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sets", nargs="*", type=Path, help="results JSONs (default: the six committed sets)")
+    parser.add_argument("sets", nargs="*", type=Path, help="results JSONs (default: every committed set)")
     parser.add_argument("--out", type=Path, default=RESULTS / "recognition_pooled.txt", help="table written here")
     args = parser.parse_args()
-    paths = args.sets or [RESULTS / name for name in SETS]
+    paths = args.sets or committed_sets()
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     edges: dict[str, Counter[str]] = defaultdict(Counter)
     hashes, clips = set(), 0
