@@ -21,6 +21,7 @@ from kneedrive_cv.scoring.recognise import (
     Candidate,
     ClipFeatures,
     Recognition,
+    _drives_not_holds,
     candidates,
     clip_features,
     running_fit,
@@ -389,3 +390,25 @@ def test_the_hips_bounce_is_read_from_the_clip() -> None:
     lm[:, :, 1] += (0.05 * THIGH_PX * np.sin(2 * np.pi * track.t_s / 0.25))[:, None].astype(np.float32)
     bounced = hip_bounce_thighs(measure_track(track.replace(landmarks_px=lm)))
     assert bounced == pytest.approx(0.05 / np.sqrt(2), rel=0.05)
+
+
+def test_a_held_legs_dips_inside_its_own_hold_are_not_drives() -> None:
+    """A sprinter's calves render (seed 26): the right knee held 1.0-9.7 s, the model reading it dipping three times
+    in step with the other foot's raises. Those dips are the hold, not drives (they kept a beat well enough to call
+    the set a wall drill); the drive that began the hold, the other leg's drives, and dips in a hold too short to be
+    one or one whose labels the model traded, stay drives."""
+    from kneedrive_cv.kinematics.events import Events, KneeDrive
+    from kneedrive_cv.kinematics.events.holds import Hold
+
+    def drive(side: Side, t: float) -> KneeDrive:
+        return KneeDrive(side, 0, 0, 0, t - 0.1, t, t + 0.1, 75.0, 0.0, False, t)
+
+    right, left = Side.RIGHT, Side.LEFT
+    drives = (drive(left, 0.5), drive(right, 1.05), drive(right, 2.65), drive(right, 4.38), drive(right, 5.95),
+              drive(left, 6.0), drive(right, 9.6), drive(left, 10.15))
+    held = Hold(right, 30, 292, 1.0, 9.75)
+    kept = _drives_not_holds(Events(drives, (), (held,), "test"))
+    assert [(d.side, d.t_peak_s) for d in kept] == [(left, 0.5), (right, 1.05), (left, 6.0), (right, 9.6),
+                                                    (left, 10.15)]
+    for other in (Hold(right, 30, 60, 1.0, 2.0), dataclasses.replace(held, labels_mixed=True)):
+        assert len(_drives_not_holds(Events(drives, (), (other,), "test"))) == len(drives)

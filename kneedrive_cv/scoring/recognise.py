@@ -224,9 +224,28 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
+#: A drive of a held leg whose top lies this far (s) or more inside that leg's own hold is the held thigh read
+#: dipping and coming back up, not a drive: the drive that began the hold tops out at its start.
+INSIDE_HOLD_S = 0.25
+
+
+def _drives_not_holds(events: Events) -> tuple[KneeDrive, ...]:
+    """The complete drives, less those of a held leg read inside a hold of its own (:data:`INSIDE_HOLD_S`).
+
+    Only a hold long enough to be one (HOLD_MIN_S) whose labels were not traded counts. The model can read a
+    thigh held up for seconds as dipping now and then (its labels flickering as the other foot rises onto its
+    toes: a sprinter's calves render, seed 26, read three "drives" of the held leg in step with the raises), and
+    those dips kept a beat well enough to doubt the hold and call the set a wall drill.
+    """
+    return tuple(d for d in events.complete_drives
+                 if not any(h.side is d.side and not h.labels_mixed and h.duration_s >= HOLD_MIN_S
+                            and h.t_start_s + INSIDE_HOLD_S <= d.t_peak_s <= h.t_end_s - INSIDE_HOLD_S
+                            for h in events.holds))
+
+
 def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     """The features recognition looks at."""
-    drives = events.complete_drives
+    drives = _drives_not_holds(events)
     # a drive whose top the model hid still reached the least it was read at: evidence of the knees' height
     by_side = [[d.peak_seen_deg for d in drives if d.side is s and np.isfinite(d.peak_seen_deg)] for s in Side]
     # the better side's typical peak: a dragged pocket-run leg must not hide the drill
