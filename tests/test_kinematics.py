@@ -1342,6 +1342,30 @@ def test_a_second_hold_whose_labels_trade_is_found_beside_one_read_the_usual_way
     assert found[1].t_end_s == pytest.approx(second.t_end_s, abs=0.1)
 
 
+def test_a_hold_whose_labels_trade_near_its_end_is_one_hold_where_a_hold_is_expected() -> None:
+    """A randomised hold (seed 6009): the right knee held 1.2-3.9 s, read as the right's up to 2.84 s and, after a
+    0.36 s glitch, as the left's from 3.2 s. Nobody standing changes legs that fast: one hold, its labels traded,
+    the longer part's side. Holds 2 s apart (a two-hold set) stay two."""
+    from kneedrive_cv.kinematics.events.holds import Hold, _traded_in_a_hold
+
+    right, left = Hold(Side.RIGHT, 30, 85, 1.0, 2.84), Hold(Side.LEFT, 96, 120, 3.2, 4.0)
+    assert _traded_in_a_hold([left, right], 0.4) == [Hold(Side.RIGHT, 30, 120, 1.0, 4.0, labels_mixed=True)]
+    later = Hold(Side.LEFT, 145, 220, 4.84, 7.3)
+    assert _traded_in_a_hold([right, later], 0.4) == [right, later]
+
+
+def test_a_quick_exchange_of_held_knees_stays_two_holds_unless_a_standing_hold_is_expected() -> None:
+    """The left knee held, then exchanged for the right in 0.15 s (a wall drill's exchange does this): two holds,
+    each on its own leg. Only where the standing hold is expected are holds that close one hold read twice."""
+    track, _ = build(Athlete(duration_s=6.0, fps=60.0, held=[(Side.LEFT, 0.5, 3.0), (Side.RIGHT, 2.9, 5.5)],
+                             drive_width_s=0.15))
+    k = measure_track(track)
+    assert [h.side for h in holds(k)] == [Side.LEFT, Side.RIGHT]
+    (one,) = holds(k, expected=True)
+    assert one.labels_mixed
+    assert (one.t_start_s, one.t_end_s) == pytest.approx((0.5, 5.5), abs=0.2)
+
+
 def test_knee_drives_in_turn_give_no_hold_even_where_one_is_expected() -> None:
     """High knees scored as a hold: whichever thigh is higher stays up through drives taken in turn, but the hips
     rise and fall at every step (here 0.06 thigh lengths, a third of what the real high-knees clip shows): no hold

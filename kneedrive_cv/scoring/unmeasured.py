@@ -102,7 +102,8 @@ def unmeasured(track: PoseTrack, kinematics: Kinematics, recognition: Recognitio
                               "the time at the target",
                               "the model traded the legs' labels through the hold (as it often reads a thigh at or "
                               "above the horizontal, side-on); the hold was found by whichever thigh was higher while "
-                              "the hips stayed still, and the side shown is only the leg labelled up most often"))
+                              "the hips stayed still, or joined across labels trading too quickly for a change of leg, "
+                              "and the side shown is only the leg labelled up most often"))
     if events is not None:
         out += _cadence(kinematics, events, drill, cadence_spm)
         out += _slow_motion(recognition, kinematics, events, None if drill is not None and not drill.travelling
