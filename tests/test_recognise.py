@@ -396,7 +396,7 @@ def test_a_held_legs_dips_inside_its_own_hold_are_not_drives() -> None:
     """A sprinter's calves render (seed 26): the right knee held 1.0-9.7 s, the model reading it dipping three times
     in step with the other foot's raises. Those dips are the hold, not drives (they kept a beat well enough to call
     the set a wall drill); the drive that began the hold, the other leg's drives, and dips in a hold too short to be
-    one or one whose labels the model traded, stay drives."""
+    one stay drives. Through a hold whose labels the model traded, a dip of either name is the held leg's."""
     from kneedrive_cv.kinematics.events import Events, KneeDrive
     from kneedrive_cv.kinematics.events.holds import Hold
 
@@ -410,5 +410,7 @@ def test_a_held_legs_dips_inside_its_own_hold_are_not_drives() -> None:
     kept = _drives_not_holds(Events(drives, (), (held,), "test"))
     assert [(d.side, d.t_peak_s) for d in kept] == [(left, 0.5), (right, 1.05), (left, 6.0), (right, 9.6),
                                                     (left, 10.15)]
-    for other in (Hold(right, 30, 60, 1.0, 2.0), dataclasses.replace(held, labels_mixed=True)):
-        assert len(_drives_not_holds(Events(drives, (), (other,), "test"))) == len(drives)
+    short = Hold(right, 30, 60, 1.0, 2.0)
+    assert len(_drives_not_holds(Events(drives, (), (short,), "test"))) == len(drives)
+    mixed = _drives_not_holds(Events(drives, (), (dataclasses.replace(held, labels_mixed=True),), "test"))
+    assert [(d.side, d.t_peak_s) for d in mixed] == [(left, 0.5), (right, 1.05), (right, 9.6), (left, 10.15)]

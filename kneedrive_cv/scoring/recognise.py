@@ -232,13 +232,14 @@ INSIDE_HOLD_S = 0.25
 def _drives_not_holds(events: Events) -> tuple[KneeDrive, ...]:
     """The complete drives, less those of a held leg read inside a hold of its own (:data:`INSIDE_HOLD_S`).
 
-    Only a hold long enough to be one (HOLD_MIN_S) whose labels were not traded counts. The model can read a
-    thigh held up for seconds as dipping now and then (its labels flickering as the other foot rises onto its
+    Only a hold long enough to be one (HOLD_MIN_S) counts; where the model traded the legs' labels through it, a
+    dip of either name inside it is the held leg's (the other stands on the floor throughout). The model can read
+    a thigh held up for seconds as dipping now and then (its labels flickering as the other foot rises onto its
     toes: a sprinter's calves render, seed 26, read three "drives" of the held leg in step with the raises), and
     those dips kept a beat well enough to doubt the hold and call the set a wall drill.
     """
     return tuple(d for d in events.complete_drives
-                 if not any(h.side is d.side and not h.labels_mixed and h.duration_s >= HOLD_MIN_S
+                 if not any((h.side is d.side or h.labels_mixed) and h.duration_s >= HOLD_MIN_S
                             and h.t_start_s + INSIDE_HOLD_S <= d.t_peak_s <= h.t_end_s - INSIDE_HOLD_S
                             for h in events.holds))
 
