@@ -61,3 +61,18 @@ def test_kinogram_of_real_high_knees(tmp_path: Path) -> None:
     out = render_kinogram(result, tmp_path / "kinogram.png")
     assert out is not None
     check_sheet(result, out)
+
+
+def test_the_title_of_a_one_rep_sheet_fits_its_width() -> None:
+    """A hold's sheet is one tile wide; its title ("Isometric hip-flexion hold: 1 rep, mean score 100") ran off the
+    right edge at the usual size. It is drawn smaller where it would not fit, and keeps the sheet's margin."""
+    from kneedrive_cv.output.kinogram import _sheet
+
+    style = Style(scale=1.35)  # the sheet's own
+    lay = Layout.of(1, style)
+    tile = np.zeros((lay.tile_h, lay.tile_w, 3), np.uint8)
+    sheet = _sheet([tile], "Isometric hip-flexion hold: 1 rep, mean score 100", style)
+    band = sheet[:lay.head].astype(int)
+    inked = np.flatnonzero((np.abs(band - np.array(style.panel)).max(axis=2) > 40).any(axis=0))
+    assert len(inked) and inked[0] >= lay.gap - 1 and inked[-1] <= sheet.shape[1] - lay.gap
+    assert inked[-1] >= 0.7 * sheet.shape[1]  # shrunk to fit, not to nothing

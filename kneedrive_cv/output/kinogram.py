@@ -109,10 +109,11 @@ def _tile(frame: np.ndarray, result: AnalysisResult, xy: np.ndarray, rep: Scored
     shade(tile, 0, 0, tile_w, band, style.panel, 0.75)
     colour = style.score(rep.score)
     y = round(1.45 * sizes.line_h)
-    x = sizes.pad + put_text(tile, f"{rep.index}", (sizes.pad, y), sizes, style.text, 1.6)
-    put_text(tile, f" {rep.side.value}", (x, y), sizes, style.side(rep.side), 1.3)
+    # on the shaded band the header needs no outline (one drawn there showed as a dark ghost of the last letter)
+    x = sizes.pad + put_text(tile, f"{rep.index}", (sizes.pad, y), sizes, style.text, 1.6, outline=None)
+    put_text(tile, f" {rep.side.value}", (x, y), sizes, style.side(rep.side), 1.3, outline=None)
     score = "--" if rep.score is None else f"{rep.score:.0f}"
-    put_text(tile, score, (tile_w - sizes.pad - text_size(score, sizes, 1.6)[0], y), sizes, colour, 1.6)
+    put_text(tile, score, (tile_w - sizes.pad - text_size(score, sizes, 1.6)[0], y), sizes, colour, 1.6, outline=None)
     cv2.rectangle(tile, (0, band - max(2, sizes.line // 2)), (tile_w - 1, band), colour, -1)
     label = rep.main_fault.code.replace("_", " ") if rep.main_fault is not None else _measure(rep)
     if label:
@@ -164,13 +165,19 @@ class Layout:
         return self.gap + c * (self.tile_w + self.gap), self.head + self.gap + r * (self.tile_h + self.gap)
 
 
+#: The sheet's title, as a multiple of the captions' text size.
+TITLE_SCALE = 1.4
+
+
 def _sheet(tiles: list[np.ndarray], title: str, style: Style) -> np.ndarray:
     lay = Layout.of(len(tiles), style)
     w, h = lay.size
     sheet = np.empty((h, w, 3), np.uint8)
     sheet[:] = style.panel
     sizes = Sizes.of(lay.tile_w, lay.tile_h, style.scale)
-    put_text(sheet, title, (lay.gap, round(1.5 * sizes.line_h)), sizes, style.text, 1.4, outline=None)
+    # shrunk to the sheet's width where it is wider (a sheet of one or two reps is narrow)
+    scale = TITLE_SCALE * min(1.0, (w - 2 * lay.gap) / max(text_size(title, sizes, TITLE_SCALE)[0], 1))
+    put_text(sheet, title, (lay.gap, round(1.5 * sizes.line_h)), sizes, style.text, scale, outline=None)
     for k, tile in enumerate(tiles):
         x, y = lay.origin(k)
         sheet[y:y + lay.tile_h, x:x + lay.tile_w] = tile
@@ -215,7 +222,8 @@ def render_kinogram(result: AnalysisResult, out_path: str | os.PathLike[str],
     blank[:] = style.panel
     scores = [r.score for r in reps if r.score is not None]
     mean = f", mean score {np.mean(scores):.0f}" if scores else ""
-    title = f"{result.drill.title if result.drill else result.drill_name}: {len(reps)} reps{mean}"
+    count = f"{len(reps)} rep{'s' if len(reps) != 1 else ''}"
+    title = f"{result.drill.title if result.drill else result.drill_name}: {count}{mean}"
     sheet = _sheet([tiles.get(k, blank) for k in range(len(reps))], title, style)
     return write_png(sheet, Path(out_path))
 
