@@ -414,3 +414,21 @@ def test_a_held_legs_dips_inside_its_own_hold_are_not_drives() -> None:
     assert len(_drives_not_holds(Events(drives, (), (short,), "test"))) == len(drives)
     mixed = _drives_not_holds(Events(drives, (), (dataclasses.replace(held, labels_mixed=True),), "test"))
     assert [(d.side, d.t_peak_s) for d in mixed] == [(left, 0.5), (right, 1.05), (right, 9.6), (left, 10.15)]
+
+
+def test_a_thigh_read_beyond_any_hips_reach_is_no_evidence_of_the_knees_height() -> None:
+    """A jog's drives read at 22-30 deg, and one frame's thigh read at 175 deg (randomised seed 6008): the median of
+    two peaks of one leg, 22 and 175, said the knees reached 99 deg and the jog was called high knees. A thigh read
+    past MAX_THIGH_DEG (150) is the model's misread: it neither sets the knees' typical nor their highest peak."""
+    import math
+
+    track, _ = build(Athlete(fps=30.0, duration_s=6.0, drives=[(0.5 + 0.4 * i, Side.LEFT if i % 2 else Side.RIGHT)
+                                                                for i in range(12)], peak_thigh_deg=30.0))
+    k = measure_track(track)
+    events = detect_events(k)
+    drives = [dataclasses.replace(d, peak_thigh_deg=22.0 + i % 3, least_peak_deg=math.nan)
+              for i, d in enumerate(events.drives)]
+    drives[1] = dataclasses.replace(drives[1], peak_thigh_deg=175.0)
+    f = clip_features(k, dataclasses.replace(events, drives=tuple(drives)))
+    assert f.median_peak_thigh_deg is not None and f.median_peak_thigh_deg < 30.0
+    assert f.highest_peak_thigh_deg is not None and f.highest_peak_thigh_deg < 30.0

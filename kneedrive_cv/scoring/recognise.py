@@ -224,6 +224,12 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
+#: The furthest a thigh can be read from straight down and be one (a hip flexes to about 120-135 deg with the knee
+#: bent; the randomised renders' tops reach 120): a peak read beyond is the model's misread (a jog's thigh read at
+#: 175 deg, randomised seed 6008, once the legs' labels were repaired better), no evidence of how high knees go.
+MAX_THIGH_DEG = 150.0
+
+
 #: A drive of a held leg whose top lies this far (s) or more inside that leg's own hold is the held thigh read
 #: dipping and coming back up, not a drive: the drive that began the hold tops out at its start.
 INSIDE_HOLD_S = 0.25
@@ -248,7 +254,9 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
     """The features recognition looks at."""
     drives = _drives_not_holds(events)
     # a drive whose top the model hid still reached the least it was read at: evidence of the knees' height
-    by_side = [[d.peak_seen_deg for d in drives if d.side is s and np.isfinite(d.peak_seen_deg)] for s in Side]
+    # ... up to the furthest a hip flexes: a thigh read further up (a knee drawn above the shoulder) is a misread
+    seen = [d for d in drives if np.isfinite(d.peak_seen_deg) and d.peak_seen_deg <= MAX_THIGH_DEG]
+    by_side = [[d.peak_seen_deg for d in seen if d.side is s] for s in Side]
     # the better side's typical peak: a dragged pocket-run leg must not hide the drill
     medians = [float(np.median(p)) for p in by_side if len(p) >= 2]
     t = kinematics.t_s
@@ -282,7 +290,7 @@ def clip_features(kinematics: Kinematics, events: Events) -> ClipFeatures:
             step_thighs=_step_thighs(speed, rate),
             drive_rate_per_min=None if rate is None else round(rate, 1),
             drive_rhythm=_drive_rhythm(drives),
-            highest_peak_thigh_deg=max((d.peak_seen_deg for d in drives if np.isfinite(d.peak_seen_deg)),
+            highest_peak_thigh_deg=max((d.peak_seen_deg for d in seen),
                                        default=None),
             thigh_up_share=up[1],
             other_thigh_up_share=up[0],
