@@ -1271,7 +1271,10 @@ def test_a_bounce_read_once_a_stride_is_told_by_the_thighs_scissor() -> None:
     k = measure_track(track.replace(landmarks_px=lm))
     rate, strength = bounce_rate_per_min(k) or (0.0, 0.0)
     assert rate == pytest.approx(120.0, rel=0.03) and strength > 0.5
-    assert swing_rate_per_min(k) is None and body_step_rate(k) is None
+    # each thigh's own swing gives no step rate the bounce bears out (none, or a weak wrong one where the leg
+    # repair undoes some of the trades)
+    swing = swing_rate_per_min(k)
+    assert (swing is None or swing[1] < 0.5) and body_step_rate(k) is None
     assert scissor_step_s(k) == pytest.approx(0.25, rel=0.03)
     found = [0, 1, 2, 4, 6, 8, 9, 10, 12, 14, 16, 17, 18]  # steps (0.25 s apart) found
     sides = "RLLRRLLRRRLLR"
