@@ -92,7 +92,7 @@ def _viterbi(left: np.ndarray, right: np.ndarray, scale: float) -> np.ndarray:
     return states
 
 
-def _joined(states: np.ndarray, step: int, held: np.ndarray | None = None) -> np.ndarray:
+def _joined(states: np.ndarray, step: int) -> np.ndarray:
     """The interleaved chains' labellings joined into one.
 
     A lone frame left as given between two exchanged neighbours is exchanged too: the model's swaps last
@@ -101,29 +101,12 @@ def _joined(states: np.ndarray, step: int, held: np.ndarray | None = None) -> np
     though: a chain that kept the model's labels in two or more of its own frames inside a stretch, and in
     none exchanged them, denies that swap (one frame is a crossing, several are not). A stretch denied by as
     many chains as saw it is a chain misled by a glitch of one landmark (a far knee jumping for a frame bends
-    the prediction of the frames after it), and keeps the model's labels. Before that, a chain alone exchanging
-    two or more of its frames in a row while every other chain keeps the model's labels on every frame between
-    them is denied outright (the hole rule would otherwise read it as swaps the others missed); not where ``held``
-    (frames through which a knee is held up: the held-knee rule sets their labels). On the seven randomised sets:
-    reps exact 84.0 -> 84.7 %, cadence within 2 % 94.6 -> 95.3 %, one drill more right, none lost; one sprinter's
-    calves set (seed 23, its held knee read as rhythmic drives) then taken for a wall drill.
+    the prediction of the frames after it), and keeps the model's labels.
     """
     out = states.copy()
-    phase = np.arange(len(states)) % step
-    # one chain alone exchanging frame after frame of its own, every other chain keeping the model's labels on
-    # every frame between them: the others deny it (outside a knee held up, whose labels the held-knee rule sets)
-    for ph in range(step):
-        own = np.flatnonzero(phase == ph)
-        for a, b in runs_of(states[own]):
-            lo, hi = own[a], own[b - 1]
-            others = phase[lo:hi + 1] != ph
-            if held is not None and held[lo:hi + 1].any():
-                continue
-            if b - a >= 2 and others.sum() >= 2 * (step - 1) and not states[lo:hi + 1][others].any():
-                out[own[a:b]] = False
-    states = out.copy()
     hole = np.flatnonzero(~states[1:-1] & states[:-2] & states[2:]) + 1
     out[hole] = True
+    phase = np.arange(len(states)) % step
     for a, b in runs_of(out):
         inside, seen = phase[a:b], states[a:b]
         saw = sum(bool(seen[inside == ph].any()) for ph in range(step))
@@ -172,9 +155,8 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
         return np.asarray(np.nanmean(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1))
 
 
-def _held_runs(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> tuple[list[tuple[int, int]], np.ndarray,
-                                                                                np.ndarray]:
-    """The runs of frames [a, b) through which a knee is held up (whichever label it has), and both thighs' angles."""
+def _held_knee_order(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> np.ndarray:
+    """Frames (bool) whose labels to exchange so that, through each knee held up, the higher knee keeps one label."""
     f = forward_sign(facing)
     left, right = thigh_angle_deg(lm, Side.LEFT, f), thigh_angle_deg(lm, Side.RIGHT, f)
     frame_s = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
@@ -185,16 +167,11 @@ def _held_runs(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> tuple[li
         lower = running_median(np.fmin(left, right), window)
     apart = np.nan_to_num(higher, nan=-np.inf) >= HELD_THIGH_DEG
     apart &= np.nan_to_num(higher - lower, nan=-np.inf) >= HELD_THIGH_DEG
-    return [(a, b) for a, b in runs_of(apart) if t_s[b - 1] - t_s[a] >= HELD_MIN_S], left, right
-
-
-def _held_knee_order(lm: np.ndarray, t_s: np.ndarray, facing: Side | None) -> np.ndarray:
-    """Frames (bool) whose labels to exchange so that, through each knee held up, the higher knee keeps one label."""
-    runs, left, right = _held_runs(lm, t_s, facing)
-    frame_s = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
     vote_window = max(1, round(HELD_VOTE_S / frame_s) | 1) if frame_s > 0 else 1
     out = np.zeros(len(lm), bool)
-    for a, b in runs:
+    for a, b in runs_of(apart):
+        if t_s[b - 1] - t_s[a] < HELD_MIN_S:
+            continue
         left_up = left[a:b] > right[a:b]
         seen = ~np.isnan(left[a:b]) & ~np.isnan(right[a:b])
         # the label up in most frames around each frame: one through a hold, the other after a switch of knees
@@ -225,11 +202,7 @@ def repair_leg_swaps(landmarks: np.ndarray, scale_px: float, facing: Side | None
         for phase in range(step):
             states[phase::step] = _viterbi(left[phase::step], right[phase::step], max(scale_px, 1.0)).astype(bool)
         if step > 1:
-            ts = t_s[a:b] if t_s is not None else np.arange(b - a) / 30.0
-            held = np.zeros(b - a, bool)
-            for h0, h1 in _held_runs(landmarks[a:b], ts, facing)[0]:
-                held[h0:h1] = True
-            states = _joined(states, step, held)
+            states = _joined(states, step)
         fixed = _exchange(landmarks[a:b], states)
         held = _held_knee_order(fixed, t_s[a:b] if t_s is not None else np.arange(b - a) / 30.0, facing)
         states ^= held

@@ -226,7 +226,8 @@ def _sigmoid(x: float) -> float:
 
 #: The furthest a thigh can be read from straight down and be one (a hip flexes to about 120-135 deg with the knee
 #: bent; the randomised renders' tops reach 120): a peak read beyond is the model's misread (a jog's thigh read at
-#: 175 deg, randomised seed 6008, once the legs' labels were repaired better), no evidence of how high knees go.
+#: 175 deg, randomised seed 6008, whose one leg had two drives: their median said the knees reached 99 deg under
+#: another leg repair tried), no evidence of how high the knees go.
 MAX_THIGH_DEG = 150.0
 
 
