@@ -85,7 +85,8 @@ def edge_calls(result: Any, truth: dict[str, Any]) -> list[list[Any]]:
     crossed within :func:`~kneedrive_cv.synth.truth.edge_tolerance_s` of the clip's start or end, inside or out:
     a coin toss for any measurement timed to a frame or two. Each is matched to the analysis's drive nearest its
     peak, within half the truth's usual interval. One row each: [edge ("start", "end"), truth whole (bool), the
-    analysis' call ("whole", "cut", or "missing")].
+    analysis' call ("whole", "cut", or "missing"), the crossing's signed distance from the edge in frames
+    (positive: outside the clip, the drive cut)], so a call against the truth shows how close to a coin toss it was.
     """
     peaks = sorted(d["t_peak_s"] for d in truth["knee_drives"])
     half = 0.5 * float(np.median(np.diff(peaks))) if len(peaks) >= 2 else 0.25
@@ -99,9 +100,36 @@ def edge_calls(result: Any, truth: dict[str, Any]) -> list[list[Any]]:
             near = [d for d in result.events.drives if abs(d.t_peak_s - drive["t_peak_s"]) <= half]
             ours = min(near, key=lambda d: abs(d.t_peak_s - drive["t_peak_s"])) if near else None
             call = "missing" if ours is None else "cut" if ours.partial else "whole"
-            out.append([edge, bool(all(g <= 0 for g in gaps)), call])
+            out.append([edge, bool(all(g <= 0 for g in gaps)), call, round(float(gap) * float(truth["fps"]), 2)])
     return out
 
+
+
+
+def edge_call_distances(calls: list[list[Any]]) -> dict[str, Any]:
+    """How far from the edge the deciding level lay for the drives near an edge (:func:`edge_calls` rows) counted
+    against the truth and with it: a call timed to the frame can only go either way where that is under a frame.
+
+    A drive is counted when the analysis calls it whole; one it missed near the edge is not counted, as a cut one
+    is not. Rows from sets written before the distance was recorded (three columns) are left out.
+    """
+    rows = [r for r in calls if len(r) >= 4]
+    against = [abs(float(r[3])) for r in rows if (r[2] == "whole") != bool(r[1])]
+    right = [abs(float(r[3])) for r in rows if (r[2] == "whole") == bool(r[1])]
+    return {"calls": len(rows), "against": len(against),
+            "against_within_half_frame": sum(g <= 0.5 for g in against),
+            "against_median_frames": round(float(np.median(against)), 2) if against else None,
+            "right_median_frames": round(float(np.median(right)), 2) if right else None}
+
+
+def edge_distance_line(d: dict[str, Any]) -> str:
+    """One printed line for :func:`edge_call_distances`."""
+    if not d["against"]:
+        return f"drives near an edge counted against the truth: none of {d['calls']}"
+    return (f"drives near an edge counted against the truth: {d['against']} of {d['calls']}, their deciding level "
+            f"a median {d['against_median_frames']} frames from the edge "
+            f"({d['against_within_half_frame']} within half a frame); those counted with it a median "
+            f"{d['right_median_frames']} frames")
 
 
 #: Drives this close to the clip's edges are left out of the inner count.

@@ -17,7 +17,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import ROOT, Report
+from common import ROOT, Report, edge_call_distances, edge_distance_line
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -40,6 +40,7 @@ def main() -> None:
     paths = args.sets or committed_sets()
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     edges: dict[str, Counter[str]] = defaultdict(Counter)
+    calls: list[list[object]] = []
     hashes, clips = set(), 0
     for path in paths:
         result = json.loads(path.read_text())
@@ -54,7 +55,8 @@ def main() -> None:
             if clip["truth_drill"] != "none":
                 row["exact"] += bool(clip["count_exact"])
                 row["edges"] += bool(clip["count_right_at_edges"])
-                for edge, whole, call in clip.get("edge_calls") or []:
+                calls += clip.get("edge_calls") or []
+                for edge, whole, call, *_ in clip.get("edge_calls") or []:
                     key = f"{edge}, truth {'whole' if whole else 'cut'}"
                     edges[key]["drives"] += 1
                     edges[key]["same"] += call == ("whole" if whole else "cut")
@@ -87,6 +89,9 @@ def main() -> None:
     if edges:
         report("drives whose deciding level the clip's edge falls within 2 frames of, called the truth's way: "
                + "; ".join(f"{key} {pct(t['same'], t['drives']).strip()}" for key, t in sorted(edges.items())))
+        distances = edge_call_distances(calls)
+        if distances["calls"]:
+            report(edge_distance_line(distances) + f" (over the {distances['calls']} calls of the sets that record it)")
     args.out.write_text(report.buffer.getvalue())
     print(f"table in {args.out}")
 

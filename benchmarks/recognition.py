@@ -44,6 +44,8 @@ from common import (  # benchmarks/common.py, beside this script
     EDGE_WINDOW_S,
     Report,
     cached_render,
+    edge_call_distances,
+    edge_distance_line,
     machine,
     num,
     renderer_hash,
@@ -221,6 +223,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                          for r in drills]),
             "cadence_within_2pct": _share([r["cadence_right"] for r in rows]),
             "edge_calls": edge_call_tally(drills),
+            "edge_call_distances": edge_call_distances([c for r in drills for c in r.get("edge_calls") or []]),
             "panning": {"clips": len(panning), "cadence_within_2pct": _share([r["cadence_right"] for r in panning]),
                         "count_exact": _share([r["count_exact"] for r in panning if r["truth_drill"] != "none"])}}
 
@@ -230,7 +233,7 @@ def edge_call_tally(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     and how many the analysis called the same way."""
     tally: dict[str, dict[str, int]] = {}
     for r in rows:
-        for edge, whole, call in r.get("edge_calls") or []:
+        for edge, whole, call, *_ in r.get("edge_calls") or []:
             key = f"{edge}, truth {'whole' if whole else 'cut'}"
             t = tally.setdefault(key, {"drives": 0, "called_the_same": 0, "missing": 0})
             t["drives"] += 1
@@ -277,6 +280,7 @@ def print_summary(say: Report, title: str, s: dict[str, Any]) -> None:
     if s.get("edge_calls"):
         calls = "; ".join(f"{key} {t['called_the_same']}/{t['drives']}" for key, t in s["edge_calls"].items())
         say("drives whose deciding level the clip's edge falls within 2 frames of, called the truth's way: " + calls)
+        say(edge_distance_line(s["edge_call_distances"]))
     if s["inner_count_exact"]["n"]:
         say(f"drives more than {EDGE_WINDOW_S} s from the clip's edges counted exactly: {_pct(s['inner_count_exact'])}")
     p = s["panning"]
