@@ -84,6 +84,30 @@ def test_one_body_read_twice_with_its_legs_elsewhere_is_one_person() -> None:
     assert link_people(_frames(athlete, beside), _times(len(athlete))).person_ids == [1, 2]
 
 
+def test_a_pose_fitted_to_part_of_the_athlete_is_not_somebody_else() -> None:
+    """Beside the athlete the model can fit a second, smaller body to part of them (a randomised high-knees render:
+    a pose on the athlete's legs, better seen than the athlete's own, in 7 of the first 20 frames). Inside the
+    athlete's outline with its hips on theirs, it is the athlete read twice: one person, the whole body kept. A small
+    person standing inside the athlete's box but well away from their hips stays somebody else."""
+    athlete = _drilling()
+    athlete[:, :, 3] = 0.8
+    hips = athlete[:, [23, 24], :2].mean(axis=1, keepdims=True)
+    part = athlete.copy()
+    part[:, :, :2] = hips + 0.35 * (athlete[:, :, :2] - hips) + (0.0, 8.0)
+    part[:, :, 3] = 0.95
+    part[20:] = np.nan
+    people = link_people(_frames(athlete, part), _times(len(athlete)))
+    assert people.person_ids == [1]
+    lm, _ = people.of(1)
+    assert np.allclose(lm, athlete)
+    # somebody small at the athlete's feet, their hips more than a torso's length from the athlete's
+    torso = float(np.linalg.norm(athlete[0, [11, 12], :2].mean(axis=0) - hips[0, 0]))
+    small = part.copy()
+    small[:20, :, 1] += 1.2 * torso
+    people = link_people(_frames(athlete, small), _times(len(athlete)))
+    assert people.person_ids == [1, 2]
+
+
 def test_a_stored_track_is_linked_and_its_athlete_chosen_again_by_todays_rules() -> None:
     """A cached track keeps what the model found; who is who is worked out again on loading it. Stored with a
     coach standing by taken for the athlete and each person's ids mixed up from frame to frame (as an older rule

@@ -34,6 +34,13 @@ SAME_PERSON_IOU = 0.5
 #: ... as are two whose shoulders and hips lie this close (mean distance over the torso's length): one body read
 #: twice with its limbs placed differently (a leg thrown forward widens one box, so the boxes overlap less).
 SAME_TORSO_SHARE = 0.25
+#: ... as is a pose lying (this share of its box or more) inside another's box, under NESTED_AREA of its size, with
+#: its hips within one of the other's torso lengths of the other's hips: the model fitting a second, smaller body
+#: to part of one (a randomised high-knees render: a pose on the athlete's legs beside the athlete in 7 of the first
+#: 20 frames, which kept the athlete's two halves of the clip from being joined and lost half its drives). Somebody
+#: else whose hips lie that close inside the athlete's outline is hidden behind them.
+NESTED_INSIDE = 0.9
+NESTED_AREA = 0.5
 _TORSO = [int(sided(s, p)) for p in ("SHOULDER", "HIP") for s in Side]  # shoulders, then hips
 _KEY_PARTS = ("SHOULDER", "HIP", "KNEE", "ANKLE")
 _KEY = [int(sided(s, p)) for s in Side for p in _KEY_PARTS]
@@ -113,8 +120,30 @@ def _one_body(a: np.ndarray, b: np.ndarray) -> bool:
     return length > 0 and float(np.mean(np.linalg.norm(ta - tb, axis=1))) < SAME_TORSO_SHARE * length
 
 
+def _area(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0))
+
+
+def _part_of(small: np.ndarray, big: np.ndarray) -> bool:
+    """Whether the pose ``small`` is the model's fit to part of the body of ``big`` (see :data:`NESTED_INSIDE`)."""
+    bs, bb = _box(small), _box(big)
+    if not 0 < _area(bs) <= NESTED_AREA * _area(bb):
+        return False
+    inner = np.array([max(bs[0], bb[0]), max(bs[1], bb[1]), min(bs[2], bb[2]), min(bs[3], bb[3])])
+    if _area(inner) < NESTED_INSIDE * _area(bs):
+        return False
+    hips_small, hips_big = (xy[_TORSO[2:]].mean(axis=0) for xy in (small[:, :2], big[:, :2]))
+    torso = float(centre_and_scale(big[None, :, :2].astype(np.float64))[1][0])
+    return bool(np.linalg.norm(hips_small - hips_big) <= torso)
+
+
 def _distinct(poses: list[Pose]) -> list[Pose]:
-    """The poses of one frame with duplicates of one person dropped (the better-seen one kept)."""
+    """The poses of one frame with duplicates of one person dropped (the better-seen one kept).
+
+    A pose fitted to part of another's body (:func:`_part_of`) goes first, however well seen: the whole body is
+    the person.
+    """
+    poses = [p for p in poses if not any(q is not p and _part_of(p[0], q[0]) for q in poses)]
     order = sorted(poses, key=lambda p: -float(np.mean(p[0][:, 3])))
     kept: list[Pose] = []
     for pose in order:
