@@ -712,6 +712,20 @@ def test_a_cut_at_the_start_is_judged_by_time_not_by_the_first_frames(first_s: f
     assert sum(not d.partial for d in found) == whole
 
 
+@pytest.mark.parametrize(("last_s", "whole"), [(3.42, 4), (3.25, 5)])
+def test_a_fall_read_in_the_last_frames_faster_than_the_leg_falls_is_no_fall(last_s: float, whole: int) -> None:
+    """The model trading the legs' labels in a clip's last frames puts the other, hanging thigh in place of a thigh
+    still up: a drive peaking 0.08 s before the end (75 % of its swing up there) then reads as falling back in a
+    frame or two, a fraction of the 0.2 s the leg's other drives take, and looked whole. It is cut; a drive that
+    truly fell before the end (peaking 0.25 s before it) stays whole with the same last frames."""
+    drives = [(0.2, Side.LEFT), (0.9, Side.RIGHT), (1.6, Side.LEFT), (2.4, Side.RIGHT), (last_s, Side.LEFT)]
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    n = len(track)
+    found = knee_drives(measure_track(_thigh_read_at(track, {n - 2: 5.0, n - 1: 0.0})), EventSettings())
+    assert len(found) == 5
+    assert sum(not d.partial for d in found) == whole
+
+
 def test_a_first_drive_whose_top_the_settling_model_reads_late_is_timed_by_its_fall_too() -> None:
     """The model's first frames lag the athlete while its tracker settles (a first top read 0.04-0.13 s late on the
     randomised renders): a drive peaking 0.12 s in, under way at the first frame, read as if it peaked 0.22 s in,

@@ -221,6 +221,14 @@ def _crossing_time(theta: np.ndarray, t: np.ndarray, ip: int, level: float, step
     return float(t[i] + (level - theta[i]) / (theta[j] - theta[i]) * (t[j] - t[i]))
 
 
+#: A drive near the clip's end whose thigh falls back to the level that decides it in under this share of the leg's
+#: usual fall (the median of its drives') was not seen to fall: the model traded the legs' labels in the clip's last
+#: frames and the other, lower thigh stands in for it (a randomised high-knees render: a drive at 0.06 s from the
+#: end read falling in 0.06 s where the leg takes 0.24; a piston run's cut drive, 0.53 of its usual; whole drives
+#: near the end fall in 0.72 of it and more).
+QUICKEST_FALL_SHARE = 0.6
+
+
 def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[tuple[float, KneeDrive]]) -> None:
     """Mark partial (in place) the drives of one leg whose start or end the clip's edges cut off.
 
@@ -255,7 +263,9 @@ def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[
         # a crossing seen in the first CLIP_EDGE_S the model tracks the athlete is no surer than its frames there
         start_seen = d.t_beat_s - rises[k] - t[first] > CLIP_EDGE_S
         at_start = t[first] - t[0] <= CLIP_EDGE_S and not start_seen
-        at_end = t[-1] - t[last] <= CLIP_EDGE_S and np.isnan(falls[k])
+        # a fall read in a fraction of the leg's usual one is no fall: the labels traded in the last frames
+        fell = np.isfinite(falls[k]) and not falls[k] < QUICKEST_FALL_SHARE * typical_fall
+        at_end = t[-1] - t[last] <= CLIP_EDGE_S and not fell
         near_low = low + EDGE_SWING_SHARE * (theta[d.i_peak] - low)
         if np.isfinite(typical_rise):
             top = d.t_beat_s  # ... or earlier, where its fall says the first frames read it late
