@@ -21,7 +21,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kneedrive_cv.kinematics.events.cadence import clearest_period, regular_events
+from kneedrive_cv.kinematics.events.cadence import (
+    MIN_EVENTS,
+    ON_THE_BEAT,
+    RHYTHM_MIN_Z,
+    clearest_period,
+    regular_events,
+    rhythm,
+    typical_interval_s,
+)
 from kneedrive_cv.kinematics.events.settings import EventSettings, bridged, crossing, foot_point
 from kneedrive_cv.kinematics.filtering import (
     close_short_breaks,
@@ -336,6 +344,22 @@ def _beat_s(t: np.ndarray, pitch: np.ndarray, s: EventSettings) -> float | None:
     return None if found is None else found[0]
 
 
+def _beat_of(raises: list[HeelRaise]) -> float | None:
+    """The period of a set of raises (s) as the raises themselves keep it, None where they keep none.
+
+    The foot's pitch can hide a set's beat that its raises show: raises the model reads at 5-8 deg, each a short dip
+    from a long rest, vary the pitch less than a sine of that swing, and :func:`_beat_s` finds no period. Raises
+    found at a lower prominence (:data:`FILL_SHARE_OF_MIN`) that lie on one beat (coherence at least ON_THE_BEAT, and
+    the Rayleigh statistic at least RHYTHM_MIN_Z, as a cadence asks of its events) tell it instead: noise keeps none.
+    """
+    times = sorted(r.t_peak_s for r in raises)
+    typical = typical_interval_s(times) if len(times) >= MIN_EVENTS else None
+    if typical is None or not RAISE_PERIOD_S[0] <= typical <= RAISE_PERIOD_S[1]:
+        return None
+    period, coherence = rhythm(times, typical)
+    return period if coherence >= ON_THE_BEAT and len(times) * coherence ** 2 >= RHYTHM_MIN_Z else None
+
+
 def _on_the_beat(found: list[HeelRaise], beat_s: float | None) -> list[HeelRaise]:
     """Raises without the double readings: a set keeps its rhythm, the model's glitches do not.
 
@@ -437,6 +461,8 @@ def heel_raises(kinematics: Kinematics, settings: EventSettings | None = None) -
             weak += _raises_in(*args, weak_settings)
     # (a beat matters from three raises on: fewer have no double to drop)
     beat = _beat_s(t, np.where(labelled, foot.plantarflexion_deg, np.nan), s) if len(found) >= 3 else None
+    if beat is None and len(found) >= 3:
+        beat = _beat_of(weak)
     named = _filled_on_the_beat(_on_the_beat(found, beat), weak, beat)
     apart = 0.6 * beat if beat is not None else s.raise_min_interval_s
     for a, b, low, lost, named_share in held:
