@@ -726,6 +726,20 @@ def test_a_fall_read_in_the_last_frames_faster_than_the_leg_falls_is_no_fall(las
     assert sum(not d.partial for d in found) == whole
 
 
+@pytest.mark.parametrize(("first_s", "whole"), [(0.18, 4), (0.4, 5)])
+def test_a_rise_read_in_the_first_frames_faster_than_the_leg_rises_is_no_rise(first_s: float, whole: int) -> None:
+    """As at the end: the first frames reading a hanging thigh in place of one already up (labels traded while the
+    model settles, here for 0.2 s) show a drive peaking 0.18 s in, under way at the first frame, rising late and in
+    a fraction of its leg's usual rise, where a crossing read after the first 0.15 s would stand. It is cut; a drive
+    peaking 0.4 s in, whose rise the same frames do not hide, stays whole."""
+    drives = [(first_s, Side.LEFT), (0.9, Side.RIGHT), (1.6, Side.LEFT), (2.4, Side.RIGHT), (3.0, Side.LEFT)]
+    track, _ = build(Athlete(drives=drives, duration_s=3.5))
+    hanging = {f: 0.0 for f in range(round(0.2 * track.fps))}
+    found = knee_drives(measure_track(_thigh_read_at(track, hanging)), EventSettings())
+    assert len(found) == 5
+    assert sum(not d.partial for d in found) == whole
+
+
 def test_a_first_drive_whose_top_the_settling_model_reads_late_is_timed_by_its_fall_too() -> None:
     """The model's first frames lag the athlete while its tracker settles (a first top read 0.04-0.13 s late on the
     randomised renders): a drive peaking 0.12 s in, under way at the first frame, read as if it peaked 0.22 s in,

@@ -225,7 +225,7 @@ def _crossing_time(theta: np.ndarray, t: np.ndarray, ip: int, level: float, step
 #: usual fall (the median of its drives') was not seen to fall: the model traded the legs' labels in the clip's last
 #: frames and the other, lower thigh stands in for it (a randomised high-knees render: a drive at 0.06 s from the
 #: end read falling in 0.06 s where the leg takes 0.24; a piston run's cut drive, 0.53 of its usual; whole drives
-#: near the end fall in 0.72 of it and more).
+#: near the end fall in 0.72 of it and more). The same holds for a rise read in the clip's first frames.
 QUICKEST_FALL_SHARE = 0.6
 
 
@@ -260,8 +260,10 @@ def _cut_by_the_edges(t: np.ndarray, theta: np.ndarray, low: float, found: list[
     seen = np.flatnonzero(np.isfinite(theta))
     first, last = int(seen[0]), int(seen[-1])
     for k, (height, d) in enumerate(found):
-        # a crossing seen in the first CLIP_EDGE_S the model tracks the athlete is no surer than its frames there
-        start_seen = d.t_beat_s - rises[k] - t[first] > CLIP_EDGE_S
+        # a crossing seen in the first CLIP_EDGE_S the model tracks the athlete is no surer than its frames there,
+        # nor is a rise read in a fraction of the leg's usual one (as a fall below)
+        start_seen = (d.t_beat_s - rises[k] - t[first] > CLIP_EDGE_S
+                      and not rises[k] < QUICKEST_FALL_SHARE * typical_rise)
         at_start = t[first] - t[0] <= CLIP_EDGE_S and not start_seen
         # a fall read in a fraction of the leg's usual one is no fall: the labels traded in the last frames
         fell = np.isfinite(falls[k]) and not falls[k] < QUICKEST_FALL_SHARE * typical_fall
