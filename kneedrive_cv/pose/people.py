@@ -101,13 +101,20 @@ def _box(lm: np.ndarray) -> np.ndarray:
     return np.array([xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max()], np.float64)
 
 
+def _area(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0))
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Area two boxes share (pixels squared)."""
+    return _area(np.array([max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])]))
+
+
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
+    inter = _overlap(a, b)
+    if inter <= 0:
         return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    union = _area(a) + _area(b) - inter
     return float(inter / union) if union > 0 else 0.0
 
 
@@ -120,17 +127,12 @@ def _one_body(a: np.ndarray, b: np.ndarray) -> bool:
     return length > 0 and float(np.mean(np.linalg.norm(ta - tb, axis=1))) < SAME_TORSO_SHARE * length
 
 
-def _area(box: np.ndarray) -> float:
-    return float(max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0))
-
-
 def _part_of(small: np.ndarray, big: np.ndarray) -> bool:
     """Whether the pose ``small`` is the model's fit to part of the body of ``big`` (see :data:`NESTED_INSIDE`)."""
     bs, bb = _box(small), _box(big)
     if not 0 < _area(bs) <= NESTED_AREA * _area(bb):
         return False
-    inner = np.array([max(bs[0], bb[0]), max(bs[1], bb[1]), min(bs[2], bb[2]), min(bs[3], bb[3])])
-    if _area(inner) < NESTED_INSIDE * _area(bs):
+    if _overlap(bs, bb) < NESTED_INSIDE * _area(bs):
         return False
     hips_small, hips_big = (xy[_TORSO[2:]].mean(axis=0) for xy in (small[:, :2], big[:, :2]))
     torso = float(centre_and_scale(big[None, :, :2].astype(np.float64))[1][0])
