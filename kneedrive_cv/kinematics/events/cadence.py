@@ -329,6 +329,9 @@ class Cadence:
     spm: float | None
     source: str
     unmeasured_why: str | None = None
+    #: The standard error of the step time the rate was counted from (seconds; a line through the events numbered
+    #: by the rhythm, see :func:`_rate_over_the_steps`); None where no line was fitted.
+    step_se_s: float | None = None
 
 
 def rhythm(times_s: list[float] | np.ndarray, typical_s: float) -> tuple[float, float]:
@@ -528,7 +531,7 @@ MIN_EVENTS_ON_THE_LINE = 4
 MIN_EVENTS_FOR_A_CURVE = 6
 
 
-def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> float:
+def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> tuple[float, float | None]:
     """Events per minute: the events numbered by the rhythm's period, the rate a straight line through them keeps.
 
     The period that best keeps every event on the beat is the rate of a steady set; where the rate drifts (a
@@ -536,16 +539,18 @@ def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> fl
     than at the other and misses the average by several per cent. A least-squares line through each event's
     time against its step number has the average step for its slope, and every event, not the first and last
     alone, places it. Numbered against the period, a missed event's interval still counts as two steps. Where
-    an interval is too far between whole numbers of periods to number, the period's own rate stands.
+    an interval is too far between whole numbers of periods to number, the period's own rate stands. With the
+    rate goes the line's slope's standard error (seconds a step; None where the period's rate stands or fewer
+    than three events stay on the line).
     """
     numbered = _numbered(times, 3, period_s)
     if numbered is None:
-        return 60.0 / period_s
+        return 60.0 / period_s, None
     ts, number = numbered
     ratio = np.diff(ts) / period_s
     # under one period an interval is one step (a double detection, under 0.6, is gone already)
     if np.any((ratio > 1) & (np.abs(ratio - np.round(ratio)) > NUMBERING_SLACK)):
-        return 60.0 / period_s
+        return 60.0 / period_s, None
     # an event timed off its step by more than OFF_THE_LINE of a period (a touchdown read late where the clip
     # starts, a far leg's drive read early) would tilt the line: it is left out. Off is judged against a parabola
     # through the other events (it follows a rate that drifts, as a line would not), each event's distance from
@@ -558,8 +563,14 @@ def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float) -> fl
         kept = np.abs((ts - x @ coef) / (1 - leverage)) <= OFF_THE_LINE * period_s
     if np.count_nonzero(kept) < MIN_EVENTS_ON_THE_LINE:
         kept = np.ones(len(ts), bool)
-    slope = float(np.polyfit(number[kept], ts[kept], 1)[0])
-    return 60.0 / slope if slope > 0 else 60.0 / period_s
+    line = np.polyfit(number[kept], ts[kept], 1)
+    slope = float(line[0])
+    if slope <= 0:
+        return 60.0 / period_s, None
+    on, at = number[kept], ts[kept]
+    spread = float(np.sum((on - on.mean()) ** 2))
+    se = float(np.sqrt(np.sum((at - np.polyval(line, on)) ** 2) / (len(on) - 2) / spread)) if len(on) > 2 else None
+    return 60.0 / slope, se
 
 
 def _without_stray_ends(times: np.ndarray) -> np.ndarray:
@@ -611,7 +622,7 @@ def _checked(times: list[float], step_s: float | None, source: str, what: str) -
 def _rhythm_checked(kept: np.ndarray, step_s: float | None, source: str, what: str) -> Cadence:
     """The rate of at least FEWEST_EVENTS events (double detections gone), or why it is not a fact."""
     period_s, coherence = rhythm(kept, step_s or float(np.median(np.diff(kept))))
-    rate = _rate_over_the_steps(kept, period_s)
+    rate, se = _rate_over_the_steps(kept, period_s)
     # a short set (a wall drill's four drives) right on the beat, none missed between them: four or five events
     # with beats missed between them (a runner seen in two short stretches) line up on some period too easily
     missed = int(np.sum(np.maximum(np.round(np.diff(kept) / period_s) - 1, 0)))
@@ -625,7 +636,7 @@ def _rhythm_checked(kept: np.ndarray, step_s: float | None, source: str, what: s
     if rate > MAX_STEP_SPM:
         return Cadence(None, source, f"{rate:.0f} per minute from the {what} is beyond what any sprinter "
                                      f"reaches (about {MAX_STEP_SPM:.0f}): the events are not one athlete's steps")
-    return Cadence(rate, source)
+    return Cadence(rate, source, step_se_s=se)
 
 
 def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinematics | None = None) -> Cadence:
@@ -737,9 +748,11 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
     with a dip at the top), so the pooled intervals alternate short and long (0.22 and 0.37 s for steps of
     0.29) and their median, one of the two, sets a rate no leg keeps (306 a minute for 205). Each leg's own
     drives keep its rhythm whatever its bias. While the legs take turns (at least ALTERNATE_SHARE of successive
-    drives change leg) and each leg keeps its own rhythm, a step is half a leg's stride; that rate is given where
-    the pooled one differs from it by more than LEGS_DISAGREE or is not measured. The legs' labels swapping for a
-    while break each leg's rhythm, not the pooled one, which is then kept.
+    drives change leg) and each leg keeps its own rhythm, a step is half a leg's stride. Where the two legs'
+    rates agree, they are one rate, each leg weighed by how closely it keeps its rhythm
+    (:func:`_weighed_by_their_timing`: a far leg timed loosely weighs less than the near one). Where they do not,
+    their mean is given where the pooled rate differs from it by more than LEGS_DISAGREE or is not measured. The
+    legs' labels swapping for a while break each leg's rhythm, not the pooled one, which is then kept.
     """
     ordered = sorted(drives, key=lambda d: d.t_rate_s)
     times = [d.t_rate_s for d in ordered]
@@ -748,16 +761,46 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
         return pooled
     if _turn_share(ordered) < ALTERNATE_SHARE:
         return pooled
-    legs = []
-    for side in Side:
-        own = [d.t_rate_s for d in ordered if d.side is side]
-        legs.append(_checked(own, typical_interval_s(own), source, "knee drives").spm)
+    own = [[d.t_rate_s for d in ordered if d.side is side] for side in Side]
+    each = [_checked(leg_times, typical_interval_s(leg_times), source, "knee drives") for leg_times in own]
+    legs = [leg.spm for leg in each]
     if any(x is None for x in legs):
         return pooled
+    weighed = _weighed_by_their_timing(each)
+    if weighed is not None and weighed <= MAX_STEP_SPM:
+        return Cadence(weighed, f"{source}, each leg's rhythm weighed by how closely it keeps it")
     rate = float(np.mean([x for x in legs if x is not None])) * 2
     if rate > MAX_STEP_SPM or (pooled.spm is not None and abs(pooled.spm / rate - 1) <= LEGS_DISAGREE):
         return pooled
     return Cadence(rate, f"{source}, each leg's own rhythm")
+
+
+#: The legs' own rates are one rate, each weighed by how closely its leg keeps it, where they differ by at most this.
+#: On the randomised renders of seeds 1000-6999 whose legs take turns and each keep a rhythm (397 clips): legs
+#: within 1 % of each other (341), the weighed rate within 2 % of the truth on 340 (the pooled on 341), median
+#: error 0.07 % (pooled 0.10 %); legs 1-5.5 % apart (55), within 2 % on 54 (pooled 49), median 0.24 % (0.48 %);
+#: the one clip further apart (12 %, labels traded) off either way.
+LEGS_AGREE = 0.05
+
+
+def _weighed_by_their_timing(legs: list[Cadence]) -> float | None:
+    """Steps per minute from the legs' own stride rates, each weighed by how closely its drives keep it; or None.
+
+    A far leg half hidden behind the body is timed less closely than the near one (an alternating wall drill,
+    randomised render seed 4003: the near leg's drives within 0.01 s of their beat, the far leg's 0.09-0.14 s
+    off it), so the pooled drives' rate, each drive weighed alike, is off by 2 % where the near leg's alone is
+    right. Where both legs keep their own rhythm at rates within LEGS_AGREE of each other, each leg's stride time
+    is weighed by the inverse square of its standard error (the least-variance mean of two measurements of one
+    stride). Legs whose rates differ by more (labels traded for a while, a leg's events numbered wrong) give None.
+    """
+    if any(leg.spm is None or leg.step_se_s is None for leg in legs):
+        return None
+    rates = [leg.spm for leg in legs if leg.spm is not None]
+    if abs(rates[0] / rates[1] - 1) > LEGS_AGREE:
+        return None
+    weights = [1.0 / max(leg.step_se_s or 0.0, 1e-6) ** 2 for leg in legs]
+    stride_s = sum(w * 60.0 / r for w, r in zip(weights, rates, strict=True)) / sum(weights)
+    return 2 * 60.0 / stride_s
 
 
 #: Each foot makes at least this share of the contacts when both legs are seen running.
