@@ -449,13 +449,21 @@ def _without_glitch_doubles(found: list[tuple[float, KneeDrive]], other: list[tu
     return found
 
 
+#: A flicker's four drives span the step between the two real ones: at most this many steps (half a stride).
+FLICKER_SPAN_STEPS = 1.25
+
+
 def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
     """Both legs' drives (by time) without the pairs a leg-label flicker adds as the thighs cross.
 
     When the model swaps the legs for a few frames as one thigh falls and the other rises, each leg shows a
     short extra peak: drives come left, right, left, right within half of each leg's usual interval, which no
-    athlete can do. The outer two are the real drives (they alternate at the usual spacing); the middle two
-    are dropped. Each leg's usual interval is the median between its own drives, so a leg needs three.
+    athlete can do. The outer two are the real drives (they alternate at the usual spacing: one step apart, at
+    most FLICKER_SPAN_STEPS); the middle two are dropped. Four drives spread over a step and a half are no
+    flicker: the labels traded for a while at the clip's end read one leg's drive under the other's name and the
+    hanging thigh's small swings as drives (`pocket_run-6003`, randomised render: 66, 24, 70, 21 deg at 0.15 s
+    spacing for steps of 0.3 s; dropping the middle two lost the 70 deg drive). Each leg's usual interval is the
+    median between its own drives, so a leg needs three.
     """
     drives = sorted(drives, key=lambda d: d.t_peak_s)
     usual = {side: usual_interval([d.t_peak_s for d in drives if d.side is side]) for side in Side}
@@ -464,11 +472,13 @@ def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
         a0, b0, a1, b1 = drives[i:i + 4]
         ua, ub = usual[a0.side], usual[b0.side]
         if (a0.side is a1.side and b0.side is b1.side and a0.side is not b0.side and ua is not None
-                and ub is not None and a1.t_peak_s - a0.t_peak_s < 0.5 * ua and b1.t_peak_s - b0.t_peak_s < 0.5 * ub):
+                and ub is not None and a1.t_peak_s - a0.t_peak_s < 0.5 * ua and b1.t_peak_s - b0.t_peak_s < 0.5 * ub
+                and b1.t_peak_s - a0.t_peak_s <= FLICKER_SPAN_STEPS * (ua + ub) / 4):
             del drives[i + 1:i + 3]
             continue
         i += 1
     return drives
+
 
 
 
