@@ -798,6 +798,7 @@ def _weighed_by_their_timing(legs: list[Cadence]) -> float | None:
     rates = [leg.spm for leg in legs if leg.spm is not None]
     if abs(rates[0] / rates[1] - 1) > LEGS_AGREE:
         return None
+    # a leg timed exactly (as only events made up for a test are) weighs as one timed to a microsecond
     weights = [1.0 / max(leg.step_se_s or 0.0, 1e-6) ** 2 for leg in legs]
     stride_s = sum(w * 60.0 / r for w, r in zip(weights, rates, strict=True)) / sum(weights)
     return 2 * 60.0 / stride_s

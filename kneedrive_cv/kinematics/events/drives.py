@@ -480,8 +480,6 @@ def _without_crossing_flicker(drives: list[KneeDrive]) -> list[KneeDrive]:
     return drives
 
 
-
-
 #: Legs take turns when at least this share of successive drives change side.
 TAKING_TURNS = 0.7
 #: Two drives closer than this share of the usual step (any legs), or of the same leg closer than STRIDE_SHARE
