@@ -332,6 +332,8 @@ class Cadence:
     #: The standard error of the step time the rate was counted from (seconds; a line through the events numbered
     #: by the rhythm, see :func:`_rate_over_the_steps`); None where no line was fitted.
     step_se_s: float | None = None
+    #: How many events the rate was counted from (0 where none).
+    events: int = 0
 
 
 def rhythm(times_s: list[float] | np.ndarray, typical_s: float) -> tuple[float, float]:
@@ -636,7 +638,7 @@ def _rhythm_checked(kept: np.ndarray, step_s: float | None, source: str, what: s
     if rate > MAX_STEP_SPM:
         return Cadence(None, source, f"{rate:.0f} per minute from the {what} is beyond what any sprinter "
                                      f"reaches (about {MAX_STEP_SPM:.0f}): the events are not one athlete's steps")
-    return Cadence(rate, source, step_se_s=se)
+    return Cadence(rate, source, step_se_s=se, events=len(kept))
 
 
 def measure_cadence(cadence_from: CadenceFrom, events: Events, kinematics: Kinematics | None = None) -> Cadence:
@@ -764,6 +766,8 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
     own = [[d.t_rate_s for d in ordered if d.side is side] for side in Side]
     each = [_checked(leg_times, typical_interval_s(leg_times), source, "knee drives") for leg_times in own]
     legs = [leg.spm for leg in each]
+    if pooled.spm is None and sum(x is not None for x in legs) == 1:
+        return _the_one_steady_leg(each, source) or pooled
     if any(x is None for x in legs):
         return pooled
     weighed = _weighed_by_their_timing(each)
@@ -773,6 +777,22 @@ def drive_cadence(drives: tuple[KneeDrive, ...] | list[KneeDrive], source: str =
     if rate > MAX_STEP_SPM or (pooled.spm is not None and abs(pooled.spm / rate - 1) <= LEGS_DISAGREE):
         return pooled
     return Cadence(rate, f"{source}, each leg's own rhythm")
+
+
+def _the_one_steady_leg(legs: list[Cadence], source: str) -> Cadence | None:
+    """Steps per minute from the one leg that keeps a rhythm while the pooled drives keep none; or None.
+
+    A far leg timed too loosely to keep any beat scatters the pooled drives (high knees filmed at 24 fps,
+    randomised render seed 3000: the far leg's drives up to 0.1 s off their beat, the near leg's within 0.01 s):
+    a step is half the near leg's stride. Only where that leg's rate rests on at least MIN_EVENTS of its drives
+    on one line (numbered on its own beat, none read twice or missed between them): four on the beat are a
+    short set's whole count, not enough for one leg of a longer one (five drives strewn over a clip keep such a
+    beat once one of them is left out, four of them 1.2-1.4 s apart).
+    """
+    leg = next(x for x in legs if x.spm is not None)
+    if leg.spm is None or leg.step_se_s is None or leg.events < MIN_EVENTS or 2 * leg.spm > MAX_STEP_SPM:
+        return None
+    return Cadence(2 * leg.spm, f"{source}, the one leg that keeps a rhythm")
 
 
 #: The legs' own rates are one rate, each weighed by how closely its leg keeps it, where they differ by at most this.
