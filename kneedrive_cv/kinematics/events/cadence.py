@@ -364,6 +364,15 @@ STRAY_SHARE = 0.1
 OFF_THE_BEAT = 0.25
 
 
+def _off_the_beat(times: np.ndarray, keeping: np.ndarray, period_s: float) -> np.ndarray:
+    """How far each of ``times`` lands from the beat the ``keeping`` events keep, in periods (-0.5 to 0.5).
+
+    Each event is a point on a circle turning once every ``period_s``; the beat is their mean's direction.
+    """
+    beat = np.exp(2j * np.pi * (keeping - keeping[0]) / period_s).mean()
+    return np.angle(np.exp(2j * np.pi * (times - keeping[0]) / period_s) / beat) / (2 * np.pi)
+
+
 def _alternate_on_the_beat(contacts: list[FootContact] | tuple[FootContact, ...], typical_s: float) -> bool:
     """The feet land in turn (left, right, left...) on one steady beat: steps, neither doubled nor halved.
 
@@ -378,8 +387,7 @@ def _alternate_on_the_beat(contacts: list[FootContact] | tuple[FootContact, ...]
     off = np.zeros(len(landed), bool)
     if coherence < ON_THE_BEAT:
         t = np.asarray([c.t_on_s for c in landed])
-        phase = np.exp(2j * np.pi * (t - t[0]) / period)
-        strays = np.abs(np.angle(phase / phase.mean())) / (2 * np.pi) > OFF_THE_BEAT
+        strays = np.abs(_off_the_beat(t, t, period)) > OFF_THE_BEAT
         if np.count_nonzero(strays) <= STRAY_SHARE * len(landed):
             off = strays
             _, coherence = rhythm([c.t_on_s for c, o in zip(landed, off, strict=True) if not o], typical_s)
@@ -594,9 +602,7 @@ def _without_stray_ends(times: np.ndarray) -> np.ndarray:
         period_s, coherence = rhythm(rest, float(np.median(np.diff(rest))))
         if coherence < ON_THE_BEAT:
             continue
-        phase = np.exp(2j * np.pi * (rest - rest[0]) / period_s).mean()
-        off = np.angle(np.exp(2j * np.pi * (kept[end] - rest[0]) / period_s) / phase) / (2 * np.pi)
-        if abs(off) > OFF_THE_BEAT:
+        if abs(float(_off_the_beat(kept[[end]], rest, period_s)[0])) > OFF_THE_BEAT:
             kept = rest
     return kept
 
