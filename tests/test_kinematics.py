@@ -204,6 +204,24 @@ def test_rate_change_over_the_set() -> None:
     assert rate_change(times[:5]) is None
 
 
+def test_one_end_drive_timed_off_does_not_decide_the_rate_change() -> None:
+    # a steady set (a drive every 0.32 s) whose last drive is read a third of a step late, or whose first is read
+    # a third of a step early: the parabola's end slope alone made it 8-9 % slower or quicker
+    steady = np.arange(14) * 0.32
+    late_last, early_first = steady.copy(), steady.copy()
+    late_last[-1] += 0.12
+    early_first[0] -= 0.12
+    assert rate_change(late_last) == pytest.approx(0.0, abs=0.01)
+    assert rate_change(early_first) == pytest.approx(0.0, abs=0.01)
+    # a set that truly slows still reads its whole fall, with an end drive off or not
+    gaps = np.linspace(0.25, 0.30, 16)
+    slowing = np.concatenate([[0.0], np.cumsum(gaps)])
+    exact = rate_change(slowing)
+    slowing[-1] += 0.1
+    assert exact is not None and exact < -0.15
+    assert rate_change(slowing) == pytest.approx(exact, abs=1e-9)
+
+
 def test_a_rate_over_the_first_events_counts_against_the_clips_typical_interval() -> None:
     # a sprinter's contacts at 214 per minute; in the first 3 s one leg's are mostly missed and some doubled
     step = 60 / 214

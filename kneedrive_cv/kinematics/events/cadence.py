@@ -99,16 +99,32 @@ def rate_change(times_s: list[float] | np.ndarray) -> float | None:
     not decide it, as comparing the first half's rate with the second's let it. Double detections are
     dropped and a missed event counts as an interval skipped, as in :func:`periodic_rate_per_min`. None
     with fewer than six events.
+
+    The slope at an end is the one place a single event does decide it: a first or last drive timed a third
+    of a step off (a far thigh's top read late, a drive labelled under the other leg at the clip's end) bends
+    the parabola there, and a steady set reads 10-15 % slower at its end. So the change is also taken with the
+    first event left out and with the last left out (at seven events or more, each fit's slope still read at
+    the set's own first and last event), and the least of the three is the set's: a change no single end
+    event decides. Over the randomised renders' drive drills (461 clips, sets 0-6000) that took the steady
+    sets read as slowing by over 10 % from 7 to 1, and the sets that truly slow by 16-18 % still read so on
+    23 of 25 (24 before).
     """
     numbered = _numbered(times_s, 6)
     if numbered is None:
         return None
     times, number = numbered
-    c, b, _ = np.polyfit(number, times, 2)
-    start, end = b, b + 2 * c * number[-1]
-    if start <= 0 or end <= 0:
-        return None
-    return float(start / end - 1.0)
+    first, last = number[0], number[-1]
+
+    def change(keep: slice) -> float | None:
+        c, b, _ = np.polyfit(number[keep], times[keep], 2)
+        start, end = b + 2 * c * first, b + 2 * c * last
+        return float(start / end - 1.0) if start > 0 and end > 0 else None
+
+    whole = change(slice(None))
+    if whole is None or len(times) < 7:
+        return whole
+    changes = [c for c in (whole, change(slice(1, None)), change(slice(None, -1))) if c is not None]
+    return min(changes, key=abs)
 
 
 #: The hips' height must vary by at least this (standard deviation, thigh lengths) to show a bounce: running
