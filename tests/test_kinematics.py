@@ -34,6 +34,7 @@ from kneedrive_cv.kinematics.events.cadence import (
     rate_change,
     regular_events,
     scissor_step_s,
+    stride_rates,
     swing_rate_per_min,
     typical_interval_s,
 )
@@ -202,6 +203,23 @@ def test_rate_change_over_the_set() -> None:
     messy = sorted([*np.delete(jittered, 7), jittered[10] + 0.02])
     assert rate_change(messy) == pytest.approx(exact, abs=0.03)
     assert rate_change(times[:5]) is None
+
+
+def test_stride_rates_read_a_steady_rate_that_whole_frame_intervals_zigzag_around() -> None:
+    # a steady 225 a minute timed at 30 fps: intervals of 9 and 7 frames (200 and 257 a minute) in turn
+    frames = np.cumsum([0, *([9, 7] * 8)])
+    times = frames / 30.0
+    assert set(np.round(60 / np.diff(times))) == {200, 257}
+    middle, rate = stride_rates(times)
+    assert len(rate) == len(times) - 2
+    assert np.allclose(rate, 225.0)
+    assert np.allclose(middle, times[1:-1])
+    # a missed event counts as a skipped interval, a double detection is dropped: neither reads as a change of rhythm
+    missed = np.delete(times, 8)
+    doubled = np.sort([*times, times[5] + 0.02])
+    assert np.allclose(stride_rates(missed)[1], 225.0, rtol=0.08)
+    assert np.allclose(stride_rates(doubled)[1], 225.0)
+    assert len(stride_rates(times[:2])[1]) == 0
 
 
 def test_one_end_drive_timed_off_does_not_decide_the_rate_change() -> None:

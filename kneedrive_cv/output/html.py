@@ -46,7 +46,8 @@ PLOT_CAPTIONS = {
             "more, red below.",
     "trunk_foot": "Trunk lean from vertical (forward is positive) and each foot's angle: above 0 the toes are pulled "
                   "up (a sprung foot), below 0 they point down (soggy). Faint lines mark the reps' peaks.",
-    "cadence": "The rate implied by each interval between successive steps or drives, against the clip's cadence.",
+    "cadence": "The rate over each stride (two successive steps or drives, one of each leg; dark) and over each "
+               "interval alone (grey: timed to whole frames, so a steady rate zigzags), against the clip's cadence.",
     "speed": "The hips' speed over half a second, each rep's speed (dots coloured by score) and the clip's.",
 }
 

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kneedrive_cv.analysis import AnalysisResult
-from kneedrive_cv.kinematics.events.cadence import counted_events, regular_events
+from kneedrive_cv.kinematics.events.cadence import counted_events, regular_events, stride_rates
 from kneedrive_cv.landmarks import Side
 from kneedrive_cv.output.colours import GOOD_RGB, SIDE_RGB, hex_colour, score_rgb
 from kneedrive_cv.scoring.drills import RepKind
@@ -152,12 +152,14 @@ def cadence_events(result: AnalysisResult) -> tuple[np.ndarray, str]:
 
 
 def plot_cadence(result: AnalysisResult, path: Path) -> Path:
-    """Rhythm through the set: the rate implied by each interval between successive events."""
+    """Rhythm through the set: the rate over each stride (two successive intervals), and each interval's own."""
     fig, (ax,) = _figure(1, 3.2)
     times, what = cadence_events(result)
     if len(times) >= 2:
-        rate = 60.0 / np.diff(times)
-        ax.plot(times[1:], rate, "o-", color="#444444", markersize=5)
+        ax.plot(times[1:], 60.0 / np.diff(times), "o", color="#b0b0b0", markersize=4, label="each interval")
+        middle, rate = stride_rates(times)
+        if len(rate):
+            ax.plot(middle, rate, "o-", color="#444444", markersize=5, label="each stride")
         if result.cadence_spm:
             ax.axhline(result.cadence_spm, color=hex_colour(GOOD_RGB), ls="--",
                        label=f"clip: {result.cadence_spm:.0f} per min")
