@@ -13,8 +13,10 @@ import pytest
 from conftest import real_clip
 
 from kneedrive_cv.landmarks import N_LANDMARKS, Side, sided
+from kneedrive_cv.pose.estimate import _linked, followed_back
 from kneedrive_cv.pose.search import (
     SEARCH_AFTER_S,
+    SEARCH_EVERY_S,
     SEARCH_FIRST_S,
     TRUST_S,
     UPSIDE_DOWN_DEG,
@@ -23,6 +25,7 @@ from kneedrive_cv.pose.search import (
     plausible,
     upside_down,
 )
+from kneedrive_cv.pose.track import PoseTrack
 
 FPS = 60.0
 PARTS = {"SHOULDER": 0.0, "HIP": 0.45, "KNEE": 0.7, "ANKLE": 0.95, "HEEL": 1.0, "FOOT_INDEX": 1.0, "EAR": -0.1}
@@ -83,6 +86,62 @@ def test_once_found_the_athlete_is_followed_in_a_crop_every_frame() -> None:
     first = _first_found(finder)
     kept = [len(finder(_frame(True), first + k / FPS)) == 1 for k in range(1, 30)]
     assert all(kept) and finder.counts["crop"] == 29
+
+
+def _found_from(first: int, n: int) -> PoseTrack:
+    """A track whose athlete (the white figure) the forward pass found only from frame ``first`` on."""
+    t = np.arange(n) / FPS
+    nothing = PoseTrack(np.full((n, N_LANDMARKS, 4), np.nan, np.float32), np.full((n, N_LANDMARKS, 3), np.nan,
+                        np.float32), t, FPS, (1280, 720), "fake")
+    return _linked(nothing, [_sees(_frame(True), float(t[i])) if i >= first else [] for i in range(n)])
+
+
+def _folded(pose: Pose) -> Pose:
+    """The pose with its shoulders dropped to just above the hips: the trunk folded onto the legs."""
+    lm = pose[0].copy()
+    for s in Side:
+        lm[int(sided(s, "SHOULDER")), 1] = lm[int(sided(s, "HIP")), 1] - 5
+    return lm, pose[1]
+
+
+def _followed_back_missing(missed: set[int], monkeypatch: pytest.MonkeyPatch, first: int = 60,
+                           folded: frozenset[int] = frozenset()) -> PoseTrack:
+    """Followed back from ``first`` by a tracker that misses the athlete in the frames ``missed`` (and sees them
+    folded in the frames ``folded``)."""
+    def tracker(model: object) -> tuple[object, object]:
+        def estimate(image: np.ndarray, t_s: float) -> list[Pose]:  # fed the time back from the first frame found
+            i = first - round(t_s * FPS)
+            return [] if i in missed else [_folded(p) for p in _sees(image, t_s)] if i in folded else _sees(image, t_s)
+        return estimate, lambda: None
+
+    monkeypatch.setattr("kneedrive_cv.pose.estimate._tracker", tracker)
+    monkeypatch.setattr("kneedrive_cv.pose.estimate.read_frames_at",
+                        lambda path, indices, turn: ((i, _frame(True)) for i in sorted(indices)))
+    return followed_back(Path("clip.mp4"), _found_from(first, first + 20), None, 0)
+
+
+def test_following_back_goes_on_past_a_frame_or_two_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the tracker going back from where the athlete was first found misses the two frames before it, then finds
+    # every frame to the clip's start: stopping at the first miss lost the clip's first second here (0.3-0.5 s of
+    # rendered clips, with a drive in them)
+    track = _followed_back_missing({58, 59}, monkeypatch)
+    assert track.present[:58].all() and not track.present[58:60].any() and track.present[60:].all()
+    assert track.meta["followed_back_s"] == pytest.approx(60 / FPS, abs=1e-3)
+    # ... but a pose alone between misses (the tracker re-locking on the wrong shape for a frame) is not taken
+    track = _followed_back_missing({59, 58, 56}, monkeypatch)
+    assert track.present[:56].all() and not track.present[56:60].any()
+    track = _followed_back_missing({59, 58, 54}, monkeypatch)  # three in a row are
+    assert track.present[55:58].all() and not track.present[54]
+    # a pose that is no step of the same body (the trunk folded onto the legs from one frame to the next) is a miss
+    track = _followed_back_missing(set(), monkeypatch, folded=frozenset({57}))
+    assert not track.present[57] and track.present[:57].all() and track.present[58:].all()
+    assert track.people is not None and track.people.poses()[57] == []  # not kept as anybody
+    # unseen for a third of a second, the athlete is looked for on; unseen for SEARCH_EVERY_S, let go, as going forwards
+    track = _followed_back_missing(set(range(30, 50)), monkeypatch)
+    assert track.present[:30].all() and track.present[50:].all()
+    gone = round(SEARCH_EVERY_S * FPS) + 10
+    track = _followed_back_missing(set(range(50 - gone, 50)), monkeypatch)
+    assert not track.present[:50].any() and track.present[50:].all()
 
 
 def _small_copy(src: Path, dst: Path, scale: float) -> Path:

@@ -307,7 +307,9 @@ FOLLOW_BACK_MAX_S = 2.0
 FOLLOW_BACK_BYTES = 256 * 2**20
 #: Tracks followed back are cached under this version, beside the forward pass: raise it when following back
 #: changes.
-FOLLOW_BACK_VERSION = 1
+FOLLOW_BACK_VERSION = 4
+#: Going back, after a frame the athlete was missed in, the poses found count once this many frames in a row hold one.
+FOUND_AGAIN_FRAMES = 3
 
 
 def _found_late(track: PoseTrack) -> int | None:
@@ -320,6 +322,22 @@ def _found_late(track: PoseTrack) -> int | None:
     return first if first > 0 and FOLLOW_BACK_MIN_S <= t[first] - t[0] <= FOLLOW_BACK_MAX_S else None
 
 
+def _same_body(landmarks: np.ndarray, i: int, track: PoseTrack, first: int, found: dict[int, Pose]) -> bool:
+    """Whether a pose found going back in frame ``i`` can be the athlete of the poses kept nearest after it.
+
+    The rule people are linked by (:func:`~kneedrive_cv.pose.follow.continues`) against the nearest pose kept, or
+    the one found in frame ``first`` that the follower started on, judged by the median torso of the five nearest: a
+    pose with the trunk folded onto the legs (shoulders below the hips on an athlete leaning at a wall, the torso
+    half its length) is no step of the same body, however well it sits in the crop.
+    """
+    nearest = sorted(found)[:5]
+    poses = [found[j][0] for j in nearest] or [track.landmarks_px[first]]
+    torsos = centre_and_scale(np.stack(poses)[:, :, :2].astype(np.float64))[1]
+    after = nearest[0] if nearest else first
+    return continues(poses[0][:, :2], landmarks[:, :2], float(track.t_s[after] - track.t_s[i]),
+                     float(np.median(torsos)))
+
+
 def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | None, turn: int) -> PoseTrack:
     """The track with its athlete followed back from where they were first found to the clip's start.
 
@@ -327,8 +345,14 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     which waits SEARCH_AFTER_S for the whole-frame detector first: the clip's first 0.3 s or more, with a knee
     drive in them, were then lost. From the pose where the athlete was first found, a tracker of its own follows
     them in a crop window backwards through the frames before (:class:`~kneedrive_cv.pose.search.CropFollower`,
-    fed the frames last to first with its clock running forwards), until the first frame they are not found in or
-    the clip's start; the poses found join the frames' people, who are linked and the athlete chosen again.
+    fed the frames last to first with its clock running forwards), until it lets them go (unseen for
+    SEARCH_EVERY_S, as going forwards) or the clip's start; the poses found join the frames' people, who are linked
+    and the athlete chosen again. A frame or two missed on the way is no reason to stop: the tracker going back
+    often misses the very first frames before the one it started on (a small athlete, a rolled frame), then finds
+    every frame before them; stopping at the first miss lost the first 0.3-0.5 s, and a drive with them. After a
+    miss, though, its poses count only from FOUND_AGAIN_FRAMES found in a row: one pose alone between misses was
+    a tracker re-locking on the wrong shape (both thighs read at 125 deg on an athlete standing at a wall, a drive
+    that never was); and a pose that is no step of the same body (:func:`_same_body`) counts as a miss.
 
     The cache keeps the track followed back beside the forward pass (:func:`_track`), so a clip analysed again
     does not run this again.
@@ -344,6 +368,7 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
         return track
     estimate, release = _tracker(model)
     found: dict[int, Pose] = {}
+    again: dict[int, Pose] | None = None  # poses since the athlete was last missed, not yet FOUND_AGAIN_FRAMES
     try:
         follower = CropFollower.on(estimate, track.landmarks_px[first], (h, w))
         follower(frames[first], 0.0)  # the tracker starts on the pose known, then goes back in time
@@ -351,9 +376,18 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
             if i not in frames:
                 break
             pose = follower(frames[i], float(t[first] - t[i]))
+            if pose is not None and not _same_body(pose[0], i, track, first, found):
+                pose = None  # the tracker re-locked on another shape: a miss
             if pose is None:
-                break  # lost: a pose here and there further back would time no event
-            found[i] = (pose[0].astype(np.float32), pose[1].astype(np.float32))
+                if follower.window is None:
+                    break  # unseen for SEARCH_EVERY_S: let go, as going forwards
+                again = {}
+                continue
+            kept = found if again is None else again
+            kept[i] = (pose[0].astype(np.float32), pose[1].astype(np.float32))
+            if again is not None and len(again) >= FOUND_AGAIN_FRAMES:
+                found.update(again)
+                again = None
     finally:
         release()
     if not found:
