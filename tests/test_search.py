@@ -6,6 +6,7 @@ A real clip then checks the end result: a small athlete is kept across the clip'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -88,12 +89,14 @@ def test_once_found_the_athlete_is_followed_in_a_crop_every_frame() -> None:
     assert all(kept) and finder.counts["crop"] == 29
 
 
-def _found_from(first: int, n: int) -> PoseTrack:
-    """A track whose athlete (the white figure) the forward pass found only from frame ``first`` on."""
+def _found_from(first: int, n: int, lost: frozenset[int] = frozenset()) -> PoseTrack:
+    """A track whose athlete (the white figure) the forward pass found only from frame ``first`` on, and not in
+    the frames ``lost``."""
     t = np.arange(n) / FPS
     nothing = PoseTrack(np.full((n, N_LANDMARKS, 4), np.nan, np.float32), np.full((n, N_LANDMARKS, 3), np.nan,
                         np.float32), t, FPS, (1280, 720), "fake")
-    return _linked(nothing, [_sees(_frame(True), float(t[i])) if i >= first else [] for i in range(n)])
+    return _linked(nothing, [_sees(_frame(True), float(t[i])) if i >= first and i not in lost else []
+                             for i in range(n)])
 
 
 def _folded(pose: Pose) -> Pose:
@@ -104,14 +107,26 @@ def _folded(pose: Pose) -> Pose:
     return lm, pose[1]
 
 
+def _turned(pose: Pose) -> Pose:
+    """The pose with its shoulders swung a quarter turn about the hips: the trunk read lying forward."""
+    lm = pose[0].copy()
+    for s in Side:
+        hip, shoulder = lm[int(sided(s, "HIP")), :2], lm[int(sided(s, "SHOULDER"))]
+        length = float(np.linalg.norm(shoulder[:2] - hip))
+        shoulder[:2] = hip + np.array([length, 0.0])
+    return lm, pose[1]
+
+
 def _followed_back_missing(missed: set[int], monkeypatch: pytest.MonkeyPatch, first: int = 60,
-                           folded: frozenset[int] = frozenset()) -> PoseTrack:
+                           odd: dict[int, Callable[[Pose], Pose]] | None = None) -> PoseTrack:
     """Followed back from ``first`` by a tracker that misses the athlete in the frames ``missed`` (and sees them
-    folded in the frames ``folded``)."""
+    changed by ``odd[i]`` in frame ``i``)."""
+    odd = odd or {}
+
     def tracker(model: object) -> tuple[object, object]:
         def estimate(image: np.ndarray, t_s: float) -> list[Pose]:  # fed the time back from the first frame found
             i = first - round(t_s * FPS)
-            return [] if i in missed else [_folded(p) for p in _sees(image, t_s)] if i in folded else _sees(image, t_s)
+            return [] if i in missed else [odd.get(i, lambda p: p)(p) for p in _sees(image, t_s)]
         return estimate, lambda: None
 
     monkeypatch.setattr("kneedrive_cv.pose.estimate._tracker", tracker)
@@ -133,15 +148,38 @@ def test_following_back_goes_on_past_a_frame_or_two_missed(monkeypatch: pytest.M
     track = _followed_back_missing({59, 58, 54}, monkeypatch)  # three in a row are
     assert track.present[55:58].all() and not track.present[54]
     # a pose that is no step of the same body (the trunk folded onto the legs from one frame to the next) is a miss
-    track = _followed_back_missing(set(), monkeypatch, folded=frozenset({57}))
-    assert not track.present[57] and track.present[:57].all() and track.present[58:].all()
-    assert track.people is not None and track.people.poses()[57] == []  # not kept as anybody
+    for change in (_folded, _turned):  # ... or the trunk turned a quarter turn from one frame to the next
+        track = _followed_back_missing(set(), monkeypatch, odd={57: change})
+        assert not track.present[57] and track.present[:57].all() and track.present[58:].all()
+        assert track.people is not None and track.people.poses()[57] == []  # not kept as anybody
     # unseen for a third of a second, the athlete is looked for on; unseen for SEARCH_EVERY_S, let go, as going forwards
     track = _followed_back_missing(set(range(30, 50)), monkeypatch)
     assert track.present[:30].all() and track.present[50:].all()
     gone = round(SEARCH_EVERY_S * FPS) + 10
     track = _followed_back_missing(set(range(50 - gone, 50)), monkeypatch)
     assert not track.present[:50].any() and track.present[50:].all()
+
+
+def test_the_athlete_is_followed_back_into_each_gap_they_were_lost_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    # lost going forwards for 10 frames inside the clip (a knee driven up at the wall) and found again: a tracker
+    # going back from there finds them; a single frame lost is left to the filter's interpolation
+    calls: list[int] = []
+
+    def tracker(model: object) -> tuple[object, object]:
+        calls.append(1)
+        return _sees, lambda: None
+
+    monkeypatch.setattr("kneedrive_cv.pose.estimate._tracker", tracker)
+    monkeypatch.setattr("kneedrive_cv.pose.estimate.read_frames_at",
+                        lambda path, indices, turn: ((i, _frame(True)) for i in sorted(indices)))
+    lost = frozenset(range(40, 50)) | {70}
+    before = _found_from(20, 90, lost)
+    assert not before.present[sorted(lost)].any()
+    track = followed_back(Path("clip.mp4"), before, None, 0)
+    assert track.present[:70].all() and not track.present[70] and track.present[71:].all()
+    assert track.meta["followed_back_gap_frames"] == 10
+    assert track.meta["followed_back_s"] == pytest.approx(20 / FPS, abs=1e-3)
+    assert len(calls) == 2  # the clip's start and the one gap of two frames or more
 
 
 def _small_copy(src: Path, dst: Path, scale: float) -> Path:

@@ -27,6 +27,7 @@ from kneedrive_cv.pose.search import (
     PeopleFinder,
     Pose,
     Tracker,
+    trunk_deg,
 )
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.pose.upright import upright_turn
@@ -302,14 +303,21 @@ FOLLOW_BACK_MIN_S = 0.05
 #: ... when found within this long of the start (the tiles are searched every SEARCH_EVERY_S while nobody is found,
 #: so an athlete in view from the start is found within a second; someone found later walked in or was hidden).
 FOLLOW_BACK_MAX_S = 2.0
-#: The frames before the athlete was found are held in memory to be read backwards, at most this many bytes
+#: An athlete lost for this many frames or more inside the clip is followed back into the gap from where they are
+#: found again; a single frame lost is bridged well enough by the filter's interpolation.
+FOLLOW_BACK_GAP_FRAMES = 2
+#: The frames before the athlete was found (again) are held in memory to be read backwards, at most this many bytes
 #: (about 40 frames of 1080p, 90 of 720p); further back the athlete is left unfollowed.
 FOLLOW_BACK_BYTES = 256 * 2**20
 #: Tracks followed back are cached under this version, beside the forward pass: raise it when following back
 #: changes.
-FOLLOW_BACK_VERSION = 4
+FOLLOW_BACK_VERSION = 6
 #: Going back, after a frame the athlete was missed in, the poses found count once this many frames in a row hold one.
 FOUND_AGAIN_FRAMES = 3
+#: A pose found going back whose trunk points further than this from the nearest kept pose's is no step of the same
+#: body: trunks in these drills turn a few degrees a step, and a tracker re-locking reads them turned a quarter or half
+#: a turn.
+TRUNK_TURN_DEG = 45.0
 
 
 def _found_late(track: PoseTrack) -> int | None:
@@ -322,57 +330,59 @@ def _found_late(track: PoseTrack) -> int | None:
     return first if first > 0 and FOLLOW_BACK_MIN_S <= t[first] - t[0] <= FOLLOW_BACK_MAX_S else None
 
 
+def _to_follow_back(track: PoseTrack) -> list[tuple[int, int]]:
+    """Where to follow the athlete back: (the frame found in, the earliest frame to go back to), latest last.
+
+    The clip's start where the athlete was found late (:func:`_found_late`), and every gap inside the clip of
+    FOLLOW_BACK_GAP_FRAMES or more where the athlete was lost, each no further back than the memory allows.
+    """
+    if track.people is None:
+        return []
+    w, h = track.frame_size
+    most = max(1, FOLLOW_BACK_BYTES // (w * h * 3))
+    first = _found_late(track)
+    spans = [] if first is None else [(first, first - min(first, most))]
+    lost = np.r_[False, ~track.present, False].astype(np.int8)
+    starts, ends = np.flatnonzero(np.diff(lost) == 1), np.flatnonzero(np.diff(lost) == -1)  # runs [a, b) lost
+    spans += [(int(b), int(max(a, b - most))) for a, b in zip(starts, ends, strict=True)
+              if a > 0 and b < len(track) and b - a >= FOLLOW_BACK_GAP_FRAMES]
+    return spans
+
+
 def _same_body(landmarks: np.ndarray, i: int, track: PoseTrack, first: int, found: dict[int, Pose]) -> bool:
     """Whether a pose found going back in frame ``i`` can be the athlete of the poses kept nearest after it.
 
     The rule people are linked by (:func:`~kneedrive_cv.pose.follow.continues`) against the nearest pose kept, or
     the one found in frame ``first`` that the follower started on, judged by the median torso of the five nearest: a
     pose with the trunk folded onto the legs (shoulders below the hips on an athlete leaning at a wall, the torso
-    half its length) is no step of the same body, however well it sits in the crop.
+    half its length) is no step of the same body, however well it sits in the crop; nor is one whose trunk points
+    more than TRUNK_TURN_DEG away from that pose's.
     """
     nearest = sorted(found)[:5]
     poses = [found[j][0] for j in nearest] or [track.landmarks_px[first]]
     torsos = centre_and_scale(np.stack(poses)[:, :, :2].astype(np.float64))[1]
     after = nearest[0] if nearest else first
-    return continues(poses[0][:, :2], landmarks[:, :2], float(track.t_s[after] - track.t_s[i]),
-                     float(np.median(torsos)))
+    turn = abs((trunk_deg(landmarks) - trunk_deg(poses[0]) + 180.0) % 360.0 - 180.0)
+    return turn <= TRUNK_TURN_DEG and continues(poses[0][:, :2], landmarks[:, :2],
+                                                float(track.t_s[after] - track.t_s[i]), float(np.median(torsos)))
 
 
-def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | None, turn: int) -> PoseTrack:
-    """The track with its athlete followed back from where they were first found to the clip's start.
 
-    An athlete small in the frame is found by the tile search (:class:`~kneedrive_cv.pose.search.AthleteFinder`),
-    which waits SEARCH_AFTER_S for the whole-frame detector first: the clip's first 0.3 s or more, with a knee
-    drive in them, were then lost. From the pose where the athlete was first found, a tracker of its own follows
-    them in a crop window backwards through the frames before (:class:`~kneedrive_cv.pose.search.CropFollower`,
-    fed the frames last to first with its clock running forwards), until it lets them go (unseen for
-    SEARCH_EVERY_S, as going forwards) or the clip's start; the poses found join the frames' people, who are linked
-    and the athlete chosen again. A frame or two missed on the way is no reason to stop: the tracker going back
-    often misses the very first frames before the one it started on (a small athlete, a rolled frame), then finds
-    every frame before them; stopping at the first miss lost the first 0.3-0.5 s, and a drive with them. After a
-    miss, though, its poses count only from FOUND_AGAIN_FRAMES found in a row: one pose alone between misses was
-    a tracker re-locking on the wrong shape (both thighs read at 125 deg on an athlete standing at a wall, a drive
-    that never was); and a pose that is no step of the same body (:func:`_same_body`) counts as a miss.
+def _back_from(track: PoseTrack, first: int, frames: dict[int, np.ndarray], model: str | os.PathLike[str] | None
+               ) -> dict[int, Pose]:
+    """The athlete's poses found by a tracker of its own following them back from frame ``first``.
 
-    The cache keeps the track followed back beside the forward pass (:func:`_track`), so a clip analysed again
-    does not run this again.
+    ``frames``: the pictures by index, ``first`` and those before it to go back through (see :func:`followed_back`).
     """
-    first = _found_late(track)
-    if first is None or track.people is None:
-        return track
     t = track.t_s
     w, h = track.frame_size
-    back = min(first, max(1, FOLLOW_BACK_BYTES // (w * h * 3)))
-    frames = dict(read_frames_at(path, set(range(first - back, first + 1)), turn))
-    if first not in frames:
-        return track
     estimate, release = _tracker(model)
     found: dict[int, Pose] = {}
     again: dict[int, Pose] | None = None  # poses since the athlete was last missed, not yet FOUND_AGAIN_FRAMES
     try:
         follower = CropFollower.on(estimate, track.landmarks_px[first], (h, w))
         follower(frames[first], 0.0)  # the tracker starts on the pose known, then goes back in time
-        for i in range(first - 1, first - back - 1, -1):
+        for i in range(first - 1, min(frames) - 1, -1):
             if i not in frames:
                 break
             pose = follower(frames[i], float(t[first] - t[i]))
@@ -390,15 +400,65 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
                 again = None
     finally:
         release()
+    return found
+
+
+def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | None, turn: int) -> PoseTrack:
+    """The track with its athlete followed back from where they were found to the clip's start, and into each gap.
+
+    An athlete small in the frame is found by the tile search (:class:`~kneedrive_cv.pose.search.AthleteFinder`),
+    which waits SEARCH_AFTER_S for the whole-frame detector first: the clip's first 0.3 s or more, with a knee
+    drive in them, were then lost. From the pose where the athlete was first found, a tracker of its own follows
+    them in a crop window backwards through the frames before (:class:`~kneedrive_cv.pose.search.CropFollower`,
+    fed the frames last to first with its clock running forwards), until it lets them go (unseen for
+    SEARCH_EVERY_S, as going forwards) or the clip's start; the poses found join the frames' people, who are linked
+    and the athlete chosen again. A frame or two missed on the way is no reason to stop: the tracker going back
+    often misses the very first frames before the one it started on (a small athlete, a rolled frame), then finds
+    every frame before them; stopping at the first miss lost the first 0.3-0.5 s, and a drive with them. After a
+    miss, though, its poses count only from FOUND_AGAIN_FRAMES found in a row: one pose alone between misses was
+    a tracker re-locking on the wrong shape (both thighs read at 125 deg on an athlete standing at a wall, a drive
+    that never was); and a pose that is no step of the same body (:func:`_same_body`) counts as a miss.
+
+    The same is done from where the athlete is found again after each gap of FOLLOW_BACK_GAP_FRAMES or more inside
+    the clip, back to the gap's start: a tracker going forwards loses a pose it cannot follow from the frame before
+    (a knee driven up at the wall, a far leg crossing) and finds it again a few frames later, while one going back
+    from there starts on the pose it found. The clip is read once; each gap's frames are held only until it is done.
+
+    The cache keeps the track followed back beside the forward pass (:func:`_track`), so a clip analysed again
+    does not run this again.
+    """
+    spans = _to_follow_back(track)
+    if not spans or track.people is None:
+        return track
+    t = track.t_s
+    wanted = {i for found_in, earliest in spans for i in range(earliest, found_in + 1)}
+    found: dict[int, Pose] = {}
+    pending = sorted(spans)
+    held: dict[int, np.ndarray] = {}
+    for i, rgb in read_frames_at(path, wanted, turn):
+        held[i] = rgb
+        if i == pending[0][0]:  # the frame the athlete is found in after the gap: follow them back through it
+            found.update(_back_from(track, i, held, model))
+            held = {}
+            pending.pop(0)
+            if not pending:
+                break
     if not found:
         return track
-    log.info("%s: the athlete, first found at %.2f s, followed back to %.2f s",
-             path.name, t[first] - t[0], t[min(found)] - t[0])
+    first = _found_late(track)
+    start_found = [i for i in found if first is not None and i < first]
+    gap_found = len(found) - len(start_found)
+    log.info("%s: the athlete followed back%s%s", path.name,
+             f" from {t[first] - t[0]:.2f} s to {t[min(start_found)] - t[0]:.2f} s" if start_found and first else "",
+             f", {gap_found} frames found in the gaps they were lost in" if gap_found else "")
     poses = track.people.poses()
     for i, pose in found.items():
         poses[i] = [*poses[i], pose]
-    track = _linked(track, poses)
-    return track.replace(meta={**track.meta, "followed_back_s": round(float(t[first] - t[min(found)]), 3)})
+    meta = dict(track.meta)
+    if start_found and first is not None:
+        meta["followed_back_s"] = round(float(t[first] - t[min(start_found)]), 3)
+    meta["followed_back_gap_frames"] = gap_found
+    return _linked(track.replace(meta=meta), poses)
 
 
 def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[list[Pose]]]:
@@ -530,7 +590,7 @@ def _track(path: Path, model: str | os.PathLike[str] | None, cache: TrackCache |
         est.read.frames = len(track)
         est.read.truncated = bool(track.meta.get("truncated"))
         track = linked_again(track)
-    if back is not None or _found_late(track) is None:
+    if back is not None or not _to_follow_back(track):
         return track
     # following back runs the model again on the frames before: done once, its track kept beside the forward pass's
     # (also where nothing was found, so that it is not tried again)

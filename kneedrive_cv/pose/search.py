@@ -56,13 +56,18 @@ def plausible(landmarks: np.ndarray) -> bool:
     return all(max(vis[int(sided(s, p))] for s in Side) >= PLAUSIBLE_VISIBILITY for p in _PARTS)
 
 
-def upside_down(landmarks: np.ndarray) -> bool:
-    """Whether the pose's trunk points down the picture (see :data:`UPSIDE_DOWN_DEG`)."""
+def trunk_deg(landmarks: np.ndarray) -> float:
+    """Where the pose's trunk (mid-hip to mid-shoulder) points, degrees clockwise from the picture's up (-180-180)."""
     xy = landmarks[:, :2].astype(np.float64)
     shoulders = (xy[int(sided(Side.LEFT, "SHOULDER"))] + xy[int(sided(Side.RIGHT, "SHOULDER"))]) / 2
     hips = (xy[int(sided(Side.LEFT, "HIP"))] + xy[int(sided(Side.RIGHT, "HIP"))]) / 2
     dx, dy = shoulders - hips
-    return bool(np.degrees(np.arctan2(abs(dx), -dy)) > UPSIDE_DOWN_DEG)
+    return float(np.degrees(np.arctan2(dx, -dy)))
+
+
+def upside_down(landmarks: np.ndarray) -> bool:
+    """Whether the pose's trunk points down the picture (see :data:`UPSIDE_DOWN_DEG`)."""
+    return abs(trunk_deg(landmarks)) > UPSIDE_DOWN_DEG
 
 
 def _best(poses: list[Pose]) -> Pose | None:
