@@ -367,7 +367,6 @@ def _same_body(landmarks: np.ndarray, i: int, track: PoseTrack, first: int, foun
                                                 float(track.t_s[after] - track.t_s[i]), float(np.median(torsos)))
 
 
-
 def _back_from(track: PoseTrack, first: int, frames: dict[int, np.ndarray], model: str | os.PathLike[str] | None
                ) -> dict[int, Pose]:
     """The athlete's poses found by a tracker of its own following them back from frame ``first``.
@@ -414,7 +413,7 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     SEARCH_EVERY_S, as going forwards) or the clip's start; the poses found join the frames' people, who are linked
     and the athlete chosen again. A frame or two missed on the way is no reason to stop: the tracker going back
     often misses the very first frames before the one it started on (a small athlete, a rolled frame), then finds
-    every frame before them; stopping at the first miss lost the first 0.3-0.5 s, and a drive with them. After a
+    most frames before them; stopping at the first miss lost the first 0.3-0.5 s, and a drive with them. After a
     miss, though, its poses count only from FOUND_AGAIN_FRAMES found in a row: one pose alone between misses was
     a tracker re-locking on the wrong shape (both thighs read at 125 deg on an athlete standing at a wall, a drive
     that never was); and a pose that is no step of the same body (:func:`_same_body`) counts as a miss.
@@ -437,12 +436,13 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     held: dict[int, np.ndarray] = {}
     for i, rgb in read_frames_at(path, wanted, turn):
         held[i] = rgb
-        if i == pending[0][0]:  # the frame the athlete is found in after the gap: follow them back through it
-            found.update(_back_from(track, i, held, model))
-            held = {}
-            pending.pop(0)
-            if not pending:
-                break
+        while pending and pending[0][0] <= i:  # the frame found in after a gap is read: follow back through the gap
+            found_in = pending.pop(0)[0]
+            if found_in in held:  # (not where the file's damage cut it out)
+                found.update(_back_from(track, found_in, {j: f for j, f in held.items() if j <= found_in}, model))
+            held = {j: f for j, f in held.items() if j > found_in}
+        if not pending:
+            break
     if not found:
         return track
     first = _found_late(track)
