@@ -36,7 +36,13 @@ def continues(before: np.ndarray, after: np.ndarray, dt_s: float, torso_px: floa
     """
     c0, s0 = centre_and_scale(np.asarray(before, np.float64)[None])
     c1, s1 = centre_and_scale(np.asarray(after, np.float64)[None])
-    ref = max(float(s0[0]) if torso_px is None else torso_px, 1.0)
-    close = float(np.linalg.norm(c1[0] - c0[0])) / ref <= 1.5 + _MAX_SPEED_TORSOS_S * dt_s
-    same_size = abs(float(s1[0]) - ref) / ref <= _MAX_SCALE_CHANGE + dt_s
+    return moves_on(c0[0], c1[0], float(s1[0]), dt_s, float(s0[0]) if torso_px is None else torso_px)
+
+
+def moves_on(centre_before: np.ndarray, centre_after: np.ndarray, torso_after_px: float, dt_s: float,
+             torso_px: float) -> bool:
+    """:func:`continues` from poses' centres and torso lengths already measured (``torso_px``: the person's)."""
+    ref = max(torso_px, 1.0)
+    close = float(np.linalg.norm(centre_after - centre_before)) / ref <= 1.5 + _MAX_SPEED_TORSOS_S * dt_s
+    same_size = abs(torso_after_px - ref) / ref <= _MAX_SCALE_CHANGE + dt_s
     return bool(close and same_size)

@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from kneedrive_cv.errors import UnknownAthleteError
 from kneedrive_cv.landmarks import N_LANDMARKS, Landmark, Side, sided
-from kneedrive_cv.pose.follow import centre_and_scale, continues
+from kneedrive_cv.pose.follow import centre_and_scale, continues, moves_on
 
 Pose = tuple[np.ndarray, np.ndarray]  # (33, 4) landmarks in whole-frame pixels, (33, 3) world
 
@@ -159,36 +159,44 @@ def _distinct(poses: list[Pose]) -> list[Pose]:
 _RECENT = 3
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """One pose of a person being linked: when, its box, and its centre and torso length (pixels)."""
+
+    t_s: float
+    box: np.ndarray
+    centre: np.ndarray
+    torso_px: float
+
+
 @dataclass
 class _Open:
-    """A person still being linked: their id and latest poses, ``(time, (33, 2) pixels, box)``, newest last."""
+    """A person still being linked: their id and latest poses, newest last."""
 
     person_id: int
-    recent: list[tuple[float, np.ndarray, np.ndarray]]
+    recent: list[_Seen]
 
     @property
     def t_s(self) -> float:
         """When the person was last seen."""
-        return self.recent[-1][0]
+        return self.recent[-1].t_s
 
-    def seen(self, t_s: float, xy: np.ndarray, box: np.ndarray) -> None:
+    def seen(self, pose: _Seen) -> None:
         """The person was found again."""
-        self.recent = [*self.recent[-(_RECENT - 1):], (t_s, xy, box)]
+        self.recent = [*self.recent[-(_RECENT - 1):], pose]
 
 
-def _cost(person: _Open, xy: np.ndarray, box: np.ndarray, t_s: float) -> float:
+def _cost(person: _Open, pose: _Seen) -> float:
     """How unlike ``person`` a pose is (inf where it cannot be them).
 
     Judged from where they were last, at their usual size: the median torso of their latest poses, so that
     one pose read with the torso far too short (or too long) does not cut them in two.
     """
-    seen_s, seen_xy, seen_box = person.recent[-1]
-    torso = float(np.median([centre_and_scale(p[None])[1][0] for _, p, _ in person.recent]))
-    if not continues(seen_xy, xy, t_s - seen_s, torso):
+    last = person.recent[-1]
+    torso = float(np.median([p.torso_px for p in person.recent]))
+    if not moves_on(last.centre, pose.centre, pose.torso_px, pose.t_s - last.t_s, torso):
         return np.inf
-    centre0, _ = centre_and_scale(seen_xy[None])
-    centre1, _ = centre_and_scale(xy[None])
-    return (1.0 - _iou(seen_box, box)) + float(np.linalg.norm(centre1[0] - centre0[0])) / max(torso, 1.0)
+    return (1.0 - _iou(last.box, pose.box)) + float(np.linalg.norm(pose.centre - last.centre)) / max(torso, 1.0)
 
 
 def link_people(frames: list[list[Pose]], t_s: np.ndarray) -> People:
@@ -210,20 +218,22 @@ def link_people(frames: list[list[Pose]], t_s: np.ndarray) -> People:
         t = float(t_s[i])
         open_ = [p for p in open_ if t - p.t_s <= MEMORY_S]
         found = _distinct(poses)
-        boxes = [_box(p[0]) for p in found]
-        cost = np.array([[_cost(p, f[0][:, :2], b, t) for f, b in zip(found, boxes, strict=True)] for p in open_])
+        centres, torsos = (centre_and_scale(np.stack([f[0][:, :2] for f in found]).astype(np.float64)) if found
+                           else (np.zeros((0, 2)), np.zeros(0)))
+        seen = [_Seen(t, _box(f[0]), c, float(s)) for f, c, s in zip(found, centres, torsos, strict=True)]
+        cost = np.array([[_cost(p, s) for s in seen] for p in open_])
         taken: dict[int, int] = {}
         if cost.size:
             rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
             taken = {int(c): int(r) for r, c in zip(rows, cols, strict=True) if np.isfinite(cost[r, c])}
         # slots in order of the people's ids, so a person keeps to one slot while others come and go
         placed = []
-        for j, (pose, box) in enumerate(zip(found, boxes, strict=True)):
+        for j, (pose, this) in enumerate(zip(found, seen, strict=True)):
             if j in taken:
                 person = open_[taken[j]]
-                person.seen(t, pose[0][:, :2].copy(), box)
+                person.seen(this)
             else:
-                person = _Open(next_id, [(t, pose[0][:, :2].copy(), box)])
+                person = _Open(next_id, [this])
                 open_.append(person)
                 next_id += 1
             placed.append((person.person_id, pose))
