@@ -182,6 +182,29 @@ def test_the_athlete_is_followed_back_into_each_gap_they_were_lost_in(monkeypatc
     assert len(calls) == 2  # the clip's start and the one gap of two frames or more
 
 
+def test_following_back_that_splits_the_athlete_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # linked again with the poses found going back, the athlete chosen is missing from a frame they were found in
+    # going forwards (a pose added started a person of its own): following back only adds, so the forward track stays
+    from kneedrive_cv.pose import estimate
+
+    relink = estimate._linked
+
+    def splitting(track: PoseTrack, poses: list[list[Pose]]) -> PoseTrack:
+        linked = relink(track, poses)
+        lm = linked.landmarks_px.copy()
+        lm[80] = np.nan
+        return linked.replace(landmarks_px=lm)
+
+    monkeypatch.setattr("kneedrive_cv.pose.estimate._tracker", lambda model: (_sees, lambda: None))
+    monkeypatch.setattr("kneedrive_cv.pose.estimate.read_frames_at",
+                        lambda path, indices, turn: ((i, _frame(True)) for i in sorted(indices)))
+    monkeypatch.setattr("kneedrive_cv.pose.estimate._linked", splitting)
+    before = _found_from(0, 90, frozenset(range(40, 50)))
+    track = followed_back(Path("clip.mp4"), before, None, 0)
+    np.testing.assert_array_equal(track.present, before.present)
+    assert track.meta["followed_back_gap_frames"] == 0
+
+
 def _small_copy(src: Path, dst: Path, scale: float) -> Path:
     """``src`` shrunk by ``scale`` into the bottom right of a black frame of the same size."""
     import cv2

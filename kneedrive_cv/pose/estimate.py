@@ -311,7 +311,7 @@ FOLLOW_BACK_GAP_FRAMES = 2
 FOLLOW_BACK_BYTES = 256 * 2**20
 #: Tracks followed back are cached under this version, beside the forward pass: raise it when following back
 #: changes.
-FOLLOW_BACK_VERSION = 6
+FOLLOW_BACK_VERSION = 7
 #: Going back, after a frame the athlete was missed in, the poses found count once this many frames in a row hold one.
 FOUND_AGAIN_FRAMES = 3
 #: A pose found going back whose trunk points further than this from the nearest kept pose's is no step of the same
@@ -423,6 +423,10 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     (a knee driven up at the wall, a far leg crossing) and finds it again a few frames later, while one going back
     from there starts on the pose it found. The clip is read once; each gap's frames are held only until it is done.
 
+    Following back only adds: where the poses added, linked again with everyone's, leave the athlete missing from
+    any frame they were found in going forwards (a pose found going back starting a person of its own, and the
+    athlete's frames split between two people), the forward track is kept.
+
     The cache keeps the track followed back beside the forward pass (:func:`_track`), so a clip analysed again
     does not run this again.
     """
@@ -458,7 +462,14 @@ def followed_back(path: Path, track: PoseTrack, model: str | os.PathLike[str] | 
     if start_found and first is not None:
         meta["followed_back_s"] = round(float(t[first] - t[min(start_found)]), 3)
     meta["followed_back_gap_frames"] = gap_found
-    return _linked(track.replace(meta=meta), poses)
+    followed = _linked(track.replace(meta=meta), poses)
+    if (track.present & ~followed.present).any():
+        # linked again with the poses added, the athlete's own frames came apart (one found going back started
+        # a person of its own, and the athlete chosen is no longer the one followed): following back only adds
+        log.info("%s: following back lost %d of the athlete's frames; the forward track is kept", path.name,
+                 int((track.present & ~followed.present).sum()))
+        return track.replace(meta={**track.meta, "followed_back_gap_frames": 0})
+    return followed
 
 
 def _join(parts: list[_SpanPoses]) -> tuple[list[float], list[list[Pose]]]:
