@@ -35,6 +35,7 @@ import numpy as np
 from kneedrive_cv.kinematics.measure import Kinematics
 from kneedrive_cv.kinematics.metrics import CONFIDENCE_FLOOR, View
 from kneedrive_cv.landmarks import Landmark, Side, sided
+from kneedrive_cv.runs import runs_of
 
 #: Thigh + shank + trunk (hip joint to shoulder joint) as a share of stature (Winter's ratios).
 SEGMENTS_OF_STATURE = 0.245 + 0.246 + 0.270
@@ -204,12 +205,6 @@ def _knee_heights_px(kinematics: Kinematics, reps: Sequence[RepSpan], floor: np.
     return out
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) frames of each run of True."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-
-
 def _footprints(kinematics: Kinematics, planted: dict[Side, np.ndarray]) -> tuple[list[tuple[float, float]], float]:
     """(time, toes' x in pixels) of each planted foot in time order, and how fast planted toes slide (px/s).
 
@@ -222,7 +217,7 @@ def _footprints(kinematics: Kinematics, planted: dict[Side, np.ndarray]) -> tupl
     for s in Side:
         toe = _trusted(kinematics, sided(s, "FOOT_INDEX"))[:, 0]
         velocity = np.gradient(toe, t) if len(t) > 1 else np.zeros(len(t))
-        for a, b in _runs(planted[s]):
+        for a, b in ((a, b - 1) for a, b in runs_of(planted[s])):  # first and last frame
             x = toe[a:b + 1]
             ok = np.isfinite(x)
             if ok.sum() < 2:

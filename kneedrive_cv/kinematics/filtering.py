@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from kneedrive_cv.runs import runs_of
+
 
 def scipy_signal() -> Any:
     """scipy.signal, imported on first use.
@@ -34,13 +36,6 @@ class FilterSettings:
     max_gap_s: float = 0.15
     hampel_window_s: float = 0.1
     hampel_sigmas: float = 4.0
-
-
-def runs_of(valid: np.ndarray) -> list[tuple[int, int]]:
-    """Half-open index ranges ``[start, stop)`` of consecutive True values."""
-    v = np.concatenate([[False], np.asarray(valid, bool), [False]])
-    edges = np.flatnonzero(np.diff(v.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=False)]
 
 
 def close_short_breaks(mask: np.ndarray, t: np.ndarray, max_s: float) -> np.ndarray:

@@ -34,6 +34,7 @@ from kneedrive_cv.output.colours import (
     SIDE_RGB,
     UNSCORED_RGB,
 )
+from kneedrive_cv.runs import runs_of
 
 _DEG = DEG
 _TORSO = {Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP}
@@ -780,8 +781,7 @@ class KneeStripAnnotator(CanvasAnnotator):
 
 def _runs(mask: np.ndarray) -> list[slice]:
     """Slices of consecutive True values with at least two samples."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 2]
+    return [slice(a, b) for a, b in runs_of(mask) if b - a >= 2]
 
 
 __all__ = [

@@ -31,6 +31,7 @@ from kneedrive_cv.pose.search import (
 )
 from kneedrive_cv.pose.track import PoseTrack
 from kneedrive_cv.pose.upright import upright_turn
+from kneedrive_cv.runs import runs_of
 from kneedrive_cv.video import (
     ReadStats,
     Span,
@@ -342,9 +343,7 @@ def _to_follow_back(track: PoseTrack) -> list[tuple[int, int]]:
     most = max(1, FOLLOW_BACK_BYTES // (w * h * 3))
     first = _found_late(track)
     spans = [] if first is None else [(first, first - min(first, most))]
-    lost = np.r_[False, ~track.present, False].astype(np.int8)
-    starts, ends = np.flatnonzero(np.diff(lost) == 1), np.flatnonzero(np.diff(lost) == -1)  # runs [a, b) lost
-    spans += [(int(b), int(max(a, b - most))) for a, b in zip(starts, ends, strict=True)
+    spans += [(b, max(a, b - most)) for a, b in runs_of(~track.present)
               if a > 0 and b < len(track) and b - a >= FOLLOW_BACK_GAP_FRAMES]
     return spans
 
