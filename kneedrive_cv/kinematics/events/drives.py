@@ -86,7 +86,8 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
         found: list[tuple[float, KneeDrive]] = per_side.setdefault(side, [])
         # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
         # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
-        theta = thighs[side] = bridged(t, kinematics.frames.timing[f"thigh_angle_{side.value}"], s.bridge_gap_s)
+        theta = thighs[side] = _bridged_tops(t, bridged(t, kinematics.frames.timing[f"thigh_angle_{side.value}"],
+                                                        s.bridge_gap_s))
         height = kinematics.frames.side("knee_height", side)
         runs = [(a, b, *_peaks(theta[a:b], t[a:b], s)) for a, b in runs_of(~np.isnan(theta)) if b - a >= 3]
         low = low_of[side] = _leg_low(theta, [(a, peaks) for a, _, peaks, _ in runs])
@@ -115,13 +116,39 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
                                                        t_mid_s=top_centre(seg, t[a:b], int(lo), int(p), int(hi),
                                                                           MID_SHARE))))
         _cut_by_the_edges(t, theta, low, found)
-    kept = {side: _without_impossible_dips(_one_per_swing(found), _raw_thigh(kinematics, side), t, low_of[side])
+    kept = {side: _without_impossible_dips(_one_per_swing(found), *_raw_thigh(kinematics, side), t,
+                                            low_of[side])
             for side, found in per_side.items()}
     drives = [d for side in Side for _, d in _without_glitch_doubles(kept[side], kept[side.other])]
     if body_step_s is None:
         body_step_s = steady_leg_step_s(drives) or _scissor_checked(scissor_step_s, drives)
     drives = _without_squeezed(_one_per_step(_without_crossing_flicker(drives), body_step_s), body_step_s)
     return _filled_on_the_beat(_one_in_a_two_step_gap(drives, body_step_s), thighs, t, body_step_s)
+
+
+#: A gap in a thigh's reading that the thigh rises into and falls out of is the drive's top, lost (a knee driven
+#: against a leaning trunk): bridged when it is no longer than this. Over the seven randomised sets such gaps run
+#: 0.32-0.6 s (wall_drill-12 at 60 fps: five of them), all on wall drills but one run.
+TOP_GAP_S = 0.6
+#: Rising into the gap and falling out of it: by at least this much over the two frames either side.
+TOP_GAP_TURN_DEG = 3.0
+
+
+def _bridged_tops(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """``theta`` with each gap the thigh rises into and falls out of, up to TOP_GAP_S, filled in straight lines.
+
+    The ordinary bridging (EventSettings.bridge_gap_s) fills any short gap. A longer one is a drive's top only
+    when the thigh is read rising into it and falling out of it; a leg lost between two drives falls into the
+    gap and rises out of it, and stays split.
+    """
+    out = theta.copy()
+    for a, b in runs_of(np.isnan(theta)):
+        if a < 3 or b + 3 > len(theta) or t[b] - t[a - 1] > TOP_GAP_S + 1e-9:
+            continue
+        rise, fall = theta[a - 1] - theta[a - 3], theta[b] - theta[b + 2]
+        if np.isfinite([rise, fall]).all() and rise >= TOP_GAP_TURN_DEG and fall >= TOP_GAP_TURN_DEG:
+            out[a:b] = np.interp(t[a:b], [t[a - 1], t[b]], [theta[a - 1], theta[b]])
+    return out
 
 
 #: A leg keeps a steady stride when at least this many of its intervals ...
@@ -353,17 +380,32 @@ MAX_THIGH_DEG_S = 1800.0
 #: A thigh lowered out of a drive and lifted into the next stays under half its swing for longer than this (a
 #: wall drill's foot sets down between drives; quick high knees' thigh spends a quarter of a second there).
 SHORTEST_DIP_S = 0.15
+#: Seen from the side, a thigh shows nearly its whole length at any angle; a dip in which it is never read at
+#: this share of its length or more is the model drawing the driven knee below the hip (a knee tucked against a
+#: leaning trunk, a small athlete), not the thigh lowered: lowered, it hangs full length.
+LOWERED_THIGH_SHARE = 0.8
+#: ... and the model loses a knee that way for no longer than this (under half the swing).
+LOST_AT_TOP_S = 0.35
 
 
-def _raw_thigh(kinematics: Kinematics, side: Side) -> np.ndarray | None:
-    """The thigh's angle frame by frame before smoothing (the legs' swaps repaired), or None where not kept."""
-    if kinematics.unsmoothed_xy is None:
-        return None
-    return thigh_angle_deg(kinematics.unsmoothed_xy, side, forward_sign(kinematics.facing))
+def _raw_thigh(kinematics: Kinematics, side: Side) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The thigh's angle frame by frame before smoothing (the legs' swaps repaired), and its length read.
+
+    The angle is None where unsmoothed positions were not kept; the length (as a share of the thigh's own) is
+    given in a side view only, where a thigh shows nearly its whole length at any angle.
+    """
+    xy = kinematics.unsmoothed_xy
+    if xy is None:
+        return None, None
+    angle = thigh_angle_deg(xy, side, forward_sign(kinematics.facing))
+    if not kinematics.side_view:
+        return angle, None
+    thigh = xy[:, int(sided(side, "KNEE"))] - xy[:, int(sided(side, "HIP"))]
+    return angle, np.linalg.norm(thigh, axis=1) / kinematics.thigh_px
 
 
-def _without_impossible_dips(found: list[tuple[float, KneeDrive]], raw: np.ndarray | None, t: np.ndarray,
-                             low: float) -> list[tuple[float, KneeDrive]]:
+def _without_impossible_dips(found: list[tuple[float, KneeDrive]], raw: np.ndarray | None,
+                             share: np.ndarray | None, t: np.ndarray, low: float) -> list[tuple[float, KneeDrive]]:
     """One leg's drives without a drive split in two by the leg lost for a few frames at its top.
 
     The model can draw the lifted leg on the standing one for two or three frames at the top of a drive: the
@@ -373,6 +415,9 @@ def _without_impossible_dips(found: list[tuple[float, KneeDrive]], raw: np.ndarr
     peak, its peak angle and height not measured (the glitch hid its top). Unlike the drives read twice that the
     other rules merge, this needs neither the other leg's drives nor the leg's usual spacing (which the split
     drives themselves halve), so it holds for one leg driving again and again (a wall drill on one side).
+    Seen from the side (``share``: the thigh's length read, as a share of its own), a dip of any speed in which
+    the thigh is never read LOWERED_THIGH_SHARE of its length is such a glitch too: at 24-30 fps the model can
+    lose a tucked knee for a quarter of a second, too slowly for the speed test.
     """
     if raw is None or len(found) < 2 or not np.isfinite(low):
         return found
@@ -384,6 +429,10 @@ def _without_impossible_dips(found: list[tuple[float, KneeDrive]], raw: np.ndarr
         mid = low + 0.5 * (min(h0, h1) - low)
         seg = raw[between]
         under = np.flatnonzero(np.isfinite(seg) & (seg < mid))
+        if (share is not None and len(under) and t[between[under[-1]]] - t[between[under[0]]] <= LOST_AT_TOP_S
+                and not np.nanmax(share[between[under]]) >= LOWERED_THIGH_SHARE):
+            found[i:i + 2] = [(max(h0, h1), _one_drive_of_two(d0, d1, h0 >= h1))]
+            continue
         if len(under) and np.isfinite(seg).all() and under[0] > 0 and under[-1] < len(seg) - 1:
             a, b = int(between[under[0]]), int(between[under[-1]])
             # the last frame above before the dip and the first after it: how fast it went down and came back
