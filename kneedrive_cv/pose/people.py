@@ -346,10 +346,11 @@ def _xy_at(people: People, frame: int, person_ids: list[int]) -> np.ndarray:
 
 
 #: A tracker drifting off the athlete before it loses them can shrink onto part of the body (a steep wall drill,
-#: randomised render seed 6008: the torso read 100 px, then 41-46 px over its last 0.15 s), and the fresh look that
-#: finds them again at their true size, judged against that last pose, was someone else. Where the last pose's torso
-#: is under SHRUNK_SHARE of the median over the JOIN_TORSO_S before it, that median is the size judged by.
-JOIN_TORSO_S = 0.5
+#: randomised render seed 6008: the torso read 100 px, then 41-46 px over its last 0.15 s; later in the same clip
+#: 40-77 px for 0.32 s, which a median over 0.5 s did not see past), and the fresh look that finds them again at
+#: their true size, judged against that last pose, was someone else. Where the last pose's torso is under
+#: SHRUNK_SHARE of the median over the JOIN_TORSO_S before it, that median is the size judged by.
+JOIN_TORSO_S = 1.0
 SHRUNK_SHARE = 0.65
 
 

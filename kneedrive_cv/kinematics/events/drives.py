@@ -128,7 +128,7 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
 
 #: A gap in a thigh's reading that the thigh rises into and falls out of is the drive's top, lost (a knee driven
 #: against a leaning trunk): bridged when it is no longer than this. Over the seven randomised sets such gaps run
-#: 0.32-0.6 s (wall_drill-12 at 60 fps: five of them), all on wall drills but one run.
+#: 0.32-0.6 s (wall_drill-12 at 60 fps: five of them), all on wall drills but one running clip.
 TOP_GAP_S = 0.6
 #: Rising into the gap and falling out of it: by at least this much over the two frames either side.
 TOP_GAP_TURN_DEG = 3.0
