@@ -525,3 +525,35 @@ def test_a_small_runner_the_tracker_first_takes_upside_down_is_tracked_upright(t
     # read as a drill (piston run, 25 reps) when the ghosts were taken; truth 168.9 steps/min, without a pose model
     assert result.drill_name == "none" and not result.reps
     assert result.cadence_spm == pytest.approx(168.9, rel=0.02)
+
+
+@pytest.mark.parametrize("sized_by_length", [True, False])
+def test_a_small_athlete_leaning_at_the_wall_is_followed_in_a_crop_sized_by_their_length(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sized_by_length: bool) -> None:
+    """A small athlete leaning 42 deg at the wall (randomised render ``wall_drill-1001``, 24 fps, a body 240 px long
+    in 1280x720) spans much less of the picture's width or height than their length. In a crop sized by their box
+    the model found them in 1-2 of 156 frames, and the finder kept them only through fresh looks around the last
+    place seen (half the frames, none in a crop); sized by their length, the crop's tracker keeps them."""
+    import contextlib
+
+    from kneedrive_cv.pose import estimate
+    from kneedrive_cv.synth.randomise import render_random
+    from kneedrive_cv.video import read_frames
+
+    clip = tmp_path / "wall_drill-1001.mp4"
+    render_random("wall_drill", 1001, clip)
+    if not sized_by_length:
+        monkeypatch.setattr("kneedrive_cv.pose.search._length", lambda landmarks: 0.0)
+    found = []
+    with contextlib.ExitStack() as stack:
+        finder = estimate._finder(stack, None, None)
+        for k, (t_s, rgb) in enumerate(read_frames(clip, None, None, 0)):
+            if k >= 60:
+                break
+            found.append(bool(finder(rgb, t_s)))
+    first = found.index(True)  # searched for after 0.3 s unseen
+    seen = np.mean(found[first:])
+    if sized_by_length:
+        assert seen > 0.95 and finder.counts["crop"] >= 0.9 * (len(found) - first)
+    else:  # what it did before: kept by fresh looks only, about half the time
+        assert seen < 0.8 and finder.counts["crop"] == 0

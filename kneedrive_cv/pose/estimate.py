@@ -56,8 +56,8 @@ MIN_PERSON_SHARE = 0.10
 #: Bumped when estimation changes what a track holds, so cached tracks of older versions are not reused (5 was
 #: taken by an experiment never committed, whose tracks may sit in developers' caches; 13: everyone tracked,
 #: the video mode's smoothing undone; 14: a person tracked upside down looked for afresh; 15: frames over twice as
-#: wide as high looked over for people in parts).
-ESTIMATOR_VERSION = 15
+#: wide as high looked over for people in parts; 16: crops sized by the body's length, not its box).
+ESTIMATOR_VERSION = 16
 
 ProgressFn = Callable[[int, int], None]
 
