@@ -527,13 +527,43 @@ def test_a_small_runner_the_tracker_first_takes_upside_down_is_tracked_upright(t
     assert result.cadence_spm == pytest.approx(168.9, rel=0.02)
 
 
-@pytest.mark.parametrize("sized_by_length", [True, False])
-def test_a_small_athlete_leaning_at_the_wall_is_followed_in_a_crop_sized_by_their_length(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sized_by_length: bool) -> None:
+def _leaning(lean_deg: float, length: float = 240.0) -> np.ndarray:
+    """A body ``length`` px from ears to feet, straight and leaning ``lean_deg`` from upright."""
+    lm = np.zeros((N_LANDMARKS, 4), np.float32)
+    lm[:, 3] = 1.0
+    ux, uy = np.sin(np.radians(lean_deg)), -np.cos(np.radians(lean_deg))  # feet to head
+    feet = np.array([640.0, 600.0])
+    for s in Side:
+        for part, at in PARTS.items():
+            lm[int(sided(s, part)), :2] = feet + (1.0 - at) / 1.1 * length * np.array([ux, uy])
+    return lm
+
+
+def test_a_leaning_body_gets_a_window_sized_by_its_length_and_an_upright_one_by_its_box() -> None:
+    from kneedrive_cv.pose.search import CROP_SCALE, Window, _bbox, _length
+
+    upright, wall = _leaning(5.0), _leaning(42.0)  # a run's forward lean; a wall drill's
+    assert _length(wall) == pytest.approx(240.0, abs=1)
+    # upright: the box's longer side decides, as it always did
+    box = _bbox(upright)
+    assert Window.around(box, (720, 1280), _length(upright)).side == int(CROP_SCALE * (box[3] - box[1]))
+    # leaning 42 deg: the box's longer side is 240 cos 42 = 178 px; the window is made for the 240 px body
+    box = _bbox(wall)
+    assert max(box[2] - box[0], box[3] - box[1]) == pytest.approx(178, abs=2)
+    window = Window.around(box, (720, 1280), _length(wall))
+    assert window.side == int(CROP_SCALE * 240.0)
+    assert window.holds(box, _length(wall))
+    assert Window.around(box, (720, 1280)).side == pytest.approx(CROP_SCALE * 178, abs=4)  # sized by the box
+
+
+@pytest.mark.model
+def test_a_small_athlete_leaning_at_the_wall_is_followed_in_a_crop_sized_by_their_length(tmp_path: Path) -> None:
     """A small athlete leaning 42 deg at the wall (randomised render ``wall_drill-1001``, 24 fps, a body 240 px long
-    in 1280x720) spans much less of the picture's width or height than their length. In a crop sized by their box
-    the model found them in 1-2 of 156 frames, and the finder kept them only through fresh looks around the last
-    place seen (half the frames, none in a crop); sized by their length, the crop's tracker keeps them."""
+    in 1280x720) spans much less of the picture's width or height than their length. On the machine the rule was
+    made on, in a crop sized by their box the model found them in 1-2 of 156 frames, and the finder kept them only
+    through fresh looks (half the frames, none in a crop); sized by their length, the crop's tracker keeps them.
+    How often the box-sized crop fails differs between CPUs (another machine's run kept them in it), so only the
+    rule's own promise is checked here; the window's size is checked exactly above."""
     import contextlib
 
     from kneedrive_cv.pose import estimate
@@ -542,8 +572,6 @@ def test_a_small_athlete_leaning_at_the_wall_is_followed_in_a_crop_sized_by_thei
 
     clip = tmp_path / "wall_drill-1001.mp4"
     render_random("wall_drill", 1001, clip)
-    if not sized_by_length:
-        monkeypatch.setattr("kneedrive_cv.pose.search._length", lambda landmarks: 0.0)
     found = []
     with contextlib.ExitStack() as stack:
         finder = estimate._finder(stack, None, None)
@@ -552,8 +580,4 @@ def test_a_small_athlete_leaning_at_the_wall_is_followed_in_a_crop_sized_by_thei
                 break
             found.append(bool(finder(rgb, t_s)))
     first = found.index(True)  # searched for after 0.3 s unseen
-    seen = np.mean(found[first:])
-    if sized_by_length:
-        assert seen > 0.95 and finder.counts["crop"] >= 0.9 * (len(found) - first)
-    else:  # what it did before: kept by fresh looks only, about half the time
-        assert seen < 0.8 and finder.counts["crop"] == 0
+    assert np.mean(found[first:]) > 0.95 and finder.counts["crop"] >= 0.9 * (len(found) - first)
