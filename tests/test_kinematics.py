@@ -581,6 +581,43 @@ def test_a_drive_whose_top_is_unseen_for_half_a_second_counts_once_and_a_leg_uns
     assert len([d for d in detect_events(measure_track(lost)).drives if d.side is Side.RIGHT]) == 2
 
 
+@pytest.mark.parametrize("fps", [24.0, 30.0])
+def test_a_drive_whose_top_is_unseen_is_timed_in_the_gap_and_its_height_not_measured(fps: float) -> None:
+    # a wall drill at 25 fps: the model loses the knee at each top for 0.16-0.2 s, reading the thigh at -6 deg on
+    # the way up and 38 deg on the way down for a 116 deg top (wall_drill-6012); a straight line across the gap
+    # put each top at the higher edge, its rate then scattered past measuring, and reported 38-57 deg as the peak
+    tops = [1.0, 1.6, 2.2, 2.8, 3.4]
+    track, _ = build(Athlete(fps=fps, duration_s=4.0, drive_width_s=0.25, peak_thigh_deg=110.0,
+                             drives=[(t, Side.RIGHT) for t in tops]))
+    # unseen from 0.18 s before each top to 0.06 s after, and the frame two before the gap too (one frame rising)
+    hidden = [int(i) for t in tops for i in np.flatnonzero((track.t_s >= t - 0.18) & (track.t_s <= t + 0.06))]
+    hidden += [i - 2 for i in hidden if i - 1 not in hidden]
+    drives = [d for d in detect_events(measure_track(_knee_tucked(track, Side.RIGHT, hidden, None))).drives
+              if d.side is Side.RIGHT]
+    assert len(drives) == len(tops)
+    # in the gap (its middle 0.06 s before the top), not at the edge read higher (0.08-0.1 s after the top; a
+    # straight line across put the top's middle 0.04-0.07 s late)
+    assert all(abs(d.t_beat_s - t) < 0.035 and abs(d.t_rate_s - t) < 0.035
+               for d, t in zip(drives, tops, strict=True))
+    # the top unseen: its height not measured, only the least it reached (the higher reading either side)
+    assert all(np.isnan(d.peak_thigh_deg) and np.isnan(d.peak_knee_height) for d in drives)
+    assert all(20 < d.least_peak_deg < 110 for d in drives)
+    # the thigh seen all the way: measured as ever
+    seen = [d for d in detect_events(measure_track(track)).drives if d.side is Side.RIGHT]
+    assert len(seen) == len(tops) and all(d.peak_thigh_deg == pytest.approx(110, abs=5) for d in seen)
+
+
+def test_one_drive_read_as_two_either_side_of_a_lost_top_is_timed_between_them() -> None:
+    from kneedrive_cv.kinematics.events.drives import _one_drive_of_two
+
+    rise = KneeDrive(Side.LEFT, 0, 10, 14, 0.6, 0.875, 0.95, 33.5, 0.0, False, 0.875, t_mid_s=0.86)
+    fall = KneeDrive(Side.LEFT, 14, 20, 26, 0.95, 1.042, 1.2, 28.0, 0.0, False, 1.042, t_mid_s=1.05)
+    one = _one_drive_of_two(rise, fall, first_higher=True)
+    assert (one.i_start, one.i_end, one.i_peak) == (0, 26, 10)
+    assert one.t_beat_s == pytest.approx((0.875 + 1.042) / 2) and one.t_rate_s == pytest.approx((0.86 + 1.05) / 2)
+    assert np.isnan(one.peak_thigh_deg) and one.least_peak_deg == 33.5
+
+
 def _feet_raised(track: PoseTrack, side: Side, by_px: np.ndarray) -> PoseTrack:
     """The track with ``side``'s ankle, heel and toe raised by ``by_px`` (per frame) in the picture."""
     lm = track.landmarks_px.copy()

@@ -86,8 +86,10 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
         found: list[tuple[float, KneeDrive]] = per_side.setdefault(side, [])
         # peaks are timed on the thigh angle down to a lower confidence than its values are reported at:
         # a far leg half hidden still shows when it drives, though its angle is not trusted for scoring
-        theta = thighs[side] = _bridged_tops(t, bridged(t, kinematics.frames.timing[f"thigh_angle_{side.value}"],
-                                                        s.bridge_gap_s))
+        # a top the model lost first (a straight line across it would put the top at its higher edge), then the
+        # other short gaps
+        topped, lost_top = _bridged_tops(t, kinematics.frames.timing[f"thigh_angle_{side.value}"])
+        theta = thighs[side] = bridged(t, topped, s.bridge_gap_s)
         height = kinematics.frames.side("knee_height", side)
         runs = [(a, b, *_peaks(theta[a:b], t[a:b], s)) for a, b in runs_of(~np.isnan(theta)) if b - a >= 3]
         low = low_of[side] = _leg_low(theta, [(a, peaks) for a, _, peaks, _ in runs])
@@ -108,11 +110,15 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
                 ip = a + int(p)
                 if seg[p] >= s.drive_lifts_foot_deg and foot_on_the_floor(kinematics, side, ip, s):
                     continue
-                trusted = kinematics.frames.side("thigh_angle", side)[ip]
+                # a top the model lost (bridged above): its angle and height not measured, the higher reading
+                # either side of it the least it reached
+                trusted = np.nan if lost_top[ip] else kinematics.frames.side("thigh_angle", side)[ip]
                 found.append((float(seg[p]), KneeDrive(side, a + int(lo), ip, a + int(hi), float(t[a + lo]),
                                                        float(t[ip]), float(t[a + hi]), float(trusted),
-                                                       float(height[ip]), bool(partial),
+                                                       np.nan if lost_top[ip] else float(height[ip]),
+                                                       bool(partial),
                                                        top_centre(seg, t[a:b], int(lo), int(p), int(hi)),
+                                                       least_peak_deg=float(seg[p]) if lost_top[ip] else np.nan,
                                                        t_mid_s=top_centre(seg, t[a:b], int(lo), int(p), int(hi),
                                                                           MID_SHARE))))
         _cut_by_the_edges(t, theta, low, found)
@@ -130,25 +136,42 @@ def knee_drives(kinematics: Kinematics, settings: EventSettings | None = None, b
 #: against a leaning trunk): bridged when it is no longer than this. Over the seven randomised sets such gaps run
 #: 0.32-0.6 s (wall_drill-12 at 60 fps: five of them), all on wall drills but one running clip.
 TOP_GAP_S = 0.6
-#: Rising into the gap and falling out of it: by at least this much over the two frames either side.
+#: Rising into the gap and falling out of it: by at least this much over the two frames either side (or the one
+#: frame seen there, the thigh lost on the frame before too: a 116 deg top at 25 fps seen only at -6 and 38 deg).
 TOP_GAP_TURN_DEG = 3.0
 
 
-def _bridged_tops(t: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """``theta`` with each gap the thigh rises into and falls out of, up to TOP_GAP_S, filled in straight lines.
+def _turn_into(theta: np.ndarray, edge: int, step: int) -> float:
+    """How far the thigh rose into a gap, read on its side ``step`` (-1 before it, 1 after) from ``edge``.
 
-    The ordinary bridging (EventSettings.bridge_gap_s) fills any short gap. A longer one is a drive's top only
-    when the thigh is read rising into it and falling out of it; a leg lost between two drives falls into the
-    gap and rises out of it, and stays split.
+    Over the two frames there, or over one where the frame beyond that is not seen; NaN where it cannot be told.
     """
-    out = theta.copy()
+    far = theta[edge + 2 * step] if 0 <= edge + 2 * step < len(theta) else np.nan
+    if not np.isfinite(far):
+        far = theta[edge + step] if 0 <= edge + step < len(theta) else np.nan
+    return float(theta[edge] - far)
+
+
+def _bridged_tops(t: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``theta`` with each gap the thigh rises into and falls out of, up to TOP_GAP_S, filled; and where.
+
+    Run before the ordinary bridging (EventSettings.bridge_gap_s), which fills any short gap in a straight line. A
+    gap is a drive's top only when the thigh is read rising into it and falling out of it; a leg lost between two
+    drives falls into the gap and rises out of it, and stays split. The top is somewhere in the gap, its height
+    unknown: the gap is filled level with the higher of the two readings either side (a flat top, which the peak
+    finder puts in its middle), so the drive is timed in the middle of what was lost rather than at whichever edge
+    read higher, and its peak frame is one the model did not see (its peak angle not measured; see
+    :func:`knee_drives`).
+    """
+    out, filled = theta.copy(), np.zeros(len(theta), bool)
     for a, b in runs_of(np.isnan(theta)):
-        if a < 3 or b + 3 > len(theta) or t[b] - t[a - 1] > TOP_GAP_S + 1e-9:
+        if a < 2 or b + 2 > len(theta) or t[b] - t[a - 1] > TOP_GAP_S + 1e-9:
             continue
-        rise, fall = theta[a - 1] - theta[a - 3], theta[b] - theta[b + 2]
+        rise, fall = _turn_into(theta, a - 1, -1), _turn_into(theta, b, 1)
         if np.isfinite([rise, fall]).all() and rise >= TOP_GAP_TURN_DEG and fall >= TOP_GAP_TURN_DEG:
-            out[a:b] = np.interp(t[a:b], [t[a - 1], t[b]], [theta[a - 1], theta[b]])
-    return out
+            out[a:b] = max(theta[a - 1], theta[b])
+            filled[a:b] = True
+    return out, filled
 
 
 #: A leg keeps a steady stride when at least this many of its intervals ...
@@ -457,15 +480,20 @@ def usual_interval(times: list[float]) -> float | None:
 
 
 def _one_drive_of_two(d0: KneeDrive, d1: KneeDrive, first_higher: bool) -> KneeDrive:
-    """One drive from the first's start to the second's end, timed at the higher peak.
+    """One drive from the first's start to the second's end, its peak frame the higher peak's, timed between them.
 
     A glitch hid its top, so its peak angle and height are not measured; the higher of the two peaks is only the
-    least it reached.
+    least it reached. The two peaks are the rise into the lost top and the fall out of it, so the top lies
+    between them: the drive is timed halfway (:attr:`KneeDrive.t_beat_s`, :attr:`KneeDrive.t_rate_s`). Timed at
+    the higher one it was a quarter of a second off where the model lost a wall drill's tucked knee for that long
+    (randomised render ``wall_drill-4007``, 24 fps: tops read 0.15-0.2 s early or late, the set's rate then
+    scattered past measuring).
     """
     top = d0 if first_higher else d1
     seen = [x for x in (d0.peak_thigh_deg, d1.peak_thigh_deg) if np.isfinite(x)]
     return replace(top, i_start=d0.i_start, t_start_s=d0.t_start_s, i_end=d1.i_end, t_end_s=d1.t_end_s,
-                   peak_thigh_deg=float("nan"), peak_knee_height=float("nan"), t_mid_s=float("nan"),
+                   peak_thigh_deg=float("nan"), peak_knee_height=float("nan"),
+                   t_top_s=(d0.t_beat_s + d1.t_beat_s) / 2, t_mid_s=(d0.t_rate_s + d1.t_rate_s) / 2,
                    least_peak_deg=max(seen) if seen else float("nan"))
 
 
