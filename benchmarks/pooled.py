@@ -41,10 +41,12 @@ def main() -> None:
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     edges: dict[str, Counter[str]] = defaultdict(Counter)
     calls: list[list[object]] = []
-    hashes, clips = set(), 0
+    hashes, clips, runs = set(), 0, []
     for path in paths:
         result = json.loads(path.read_text())
         hashes.add(result.get("renderer_hash"))
+        host = result.get("machine") or {}
+        runs.append(f"{path.name} {host.get('commit', '?')}, {host.get('date', '?')}")
         for clip in result["clips"]:
             if clip["real"]:
                 continue
@@ -66,6 +68,8 @@ def main() -> None:
     report = Report()
     report(f"recognition pooled over {len(paths)} sets ({clips} randomised clips; renderer "
            f"{', '.join(sorted(str(h) for h in hashes))}): {', '.join(p.name for p in paths)}")
+    # a set run at an older commit (or on older tracks) pools its own figures: say which
+    report("each set as run (commit, date): " + "; ".join(runs))
     report()
     report(f"{'truth':18s} {'clips':>5}  {'drill right':>18}  {'reps exact':>18}  {'either way at the edges':>23}  "
            f"{'cadence within 2 %':>18}")
