@@ -40,7 +40,7 @@ def _git(*args: str) -> str:
 
 
 #: The packages a pose track depends on, whose versions a fresh install takes as the newest releases allow. Tracks
-#: made again on 2026-12-08 in a fresh install differed from the day before's on the same CPU model (16 of 415
+#: made again on 2026-12-08 in a fresh install differed from the day before's on the same CPU model (20 of 617
 #: clips changed a verdict, same code), while a track made twice in one install was identical to the bit; the
 #: versions were not recorded then, so which change it was cannot be told. They are recorded with every run now.
 TRACK_PACKAGES = ("mediapipe", "numpy", "opencv-contrib-python", "av", "scipy")
