@@ -588,7 +588,7 @@ def _rate_over_the_steps(times: list[float] | np.ndarray, period_s: float, robus
     than three events stay on the line). Four or five events, too few to tell one off the line, are fitted by the
     line through the median of each event's slopes to the others (Siegel's repeated medians): a wall drill's four
     drives every 0.6 s, the first timed 0.08 s early by the model's first frames, gave 95.8 a minute by least
-    squares for 100 (randomised render ``wall_drill-1016``), 99.3 by the repeated medians. Not where ``robust``
+    squares for 100 (randomised render ``wall_drill-1016``), 99.4 by the repeated medians. Not where ``robust``
     is False: a leg's own rate, weighed against the other's by its least-squares standard error
     (:func:`_weighed_by_their_timing`), is that line's.
     """
